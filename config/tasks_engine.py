@@ -1,0 +1,65 @@
+"""The task engine wiring: huey behind Django's Tasks API.
+
+At scale, workers run apart from the web: ``python manage.py run_huey``.
+
+In the embedded default (``EMBEDDED_WORKER``, on when no ``REDIS_URL`` is set), the huey
+consumer runs as threads inside the web process, started and stopped by the ASGI
+lifespan (``config.asgi``). One process is what makes the in-memory channel layer
+work end to end: a task that broadcasts to a WebSocket reaches the clients connected to
+this very process (``teranga.platform.realtime.broadcast``).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from django.conf import settings
+from huey.consumer import Consumer
+
+logger = logging.getLogger(__name__)
+
+_lock = threading.Lock()
+_consumer = None
+
+
+class EmbeddedConsumer(Consumer):
+    """huey's consumer, minus its signal handlers: inside the web process, uvicorn owns
+    SIGINT and SIGTERM and stops us through the ASGI lifespan."""
+
+    def _set_signal_handlers(self) -> None:
+        return None
+
+
+def embedded_consumer_running() -> bool:
+    consumer = _consumer
+    return consumer is not None and not consumer.stop_flag.is_set()
+
+
+def start_embedded_consumer():
+    """Start huey's worker and scheduler threads in this process (idempotent)."""
+    global _consumer
+    from huey.contrib.djhuey import HUEY
+
+    with _lock:
+        if _consumer is not None:
+            return _consumer
+        options = dict(settings.HUEY.get("consumer", {}))
+        options.setdefault("workers", 2)
+        options["worker_type"] = "thread"
+        options.setdefault("shutdown_timeout", 10)
+        consumer = EmbeddedConsumer(HUEY, **options)
+        consumer.start()
+        _consumer = consumer
+        logger.info("embedded task consumer started", extra={"workers": options["workers"]})
+        return consumer
+
+
+def stop_embedded_consumer() -> None:
+    global _consumer
+    with _lock:
+        consumer, _consumer = _consumer, None
+    if consumer is None:
+        return
+    consumer.stop(graceful=True)  # waits up to shutdown_timeout for running tasks
+    logger.info("embedded task consumer stopped")

@@ -1,0 +1,34 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from config.health import health_live, health_ready
+from teranga.core.views import not_found, server_error
+
+api_v1 = [
+    path("", include("teranga.platform.accounts.api.urls")),
+    path("", include("teranga.platform.organizations.api.urls")),
+    path("geo/", include("teranga.platform.geo.api.urls")),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("_allauth/", include("allauth.headless.urls")),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerView.as_view(
+            url_name="schema",
+            template_name_js="core/swagger_ui.js",
+        ),
+        name="swagger-ui",
+    ),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("health/live/", health_live, name="health-live"),
+    path("health/ready/", health_ready, name="health-ready"),
+    path("", include("django_prometheus.urls")),
+]
+
+handler404 = not_found
+handler500 = server_error

@@ -1,0 +1,1 @@
+"""Teranga: one platform for service businesses in Senegal and France."""

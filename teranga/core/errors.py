@@ -1,0 +1,158 @@
+"""One error hierarchy and one DRF exception handler.
+
+Every error body has the same shape::
+
+    {"error": {"code": "not_found", "message": "…", "fields": {…}}}
+
+``code`` is stable and machine-readable; ``message`` is in the request's language.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
+from rest_framework import exceptions as drf
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+logger = logging.getLogger(__name__)
+
+
+class ApplicationError(Exception):
+    """Base of every error a service raises on purpose. Subclass it with a stable code."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    code = "invalid_request"
+    default_message = "The request could not be processed."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        code: str | None = None,
+        fields: dict[str, Any] | None = None,
+    ) -> None:
+        self.message = str(message or _(self.default_message))
+        if code:
+            self.code = code
+        self.fields = fields or {}
+        super().__init__(self.message)
+
+
+class ValidationFailed(ApplicationError):
+    code = "invalid"
+    default_message = "Some fields are invalid."
+
+
+class NotFound(ApplicationError):
+    status_code = status.HTTP_404_NOT_FOUND
+    code = "not_found"
+    default_message = "Not found."
+
+
+class Forbidden(ApplicationError):
+    status_code = status.HTTP_403_FORBIDDEN
+    code = "permission_denied"
+    default_message = "You do not have permission to perform this action."
+
+
+class Conflict(ApplicationError):
+    status_code = status.HTTP_409_CONFLICT
+    code = "conflict"
+    default_message = "The request conflicts with the current state."
+
+
+class Gone(ApplicationError):
+    status_code = status.HTTP_410_GONE
+    code = "gone"
+    default_message = "This resource is no longer available."
+
+
+def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict:
+    return {"error": {"code": code, "message": str(message), "fields": fields or {}}}
+
+
+def error_json_response(status_code: int, code: str, message: str) -> JsonResponse:
+    """The standard error shape for plain Django views and middleware."""
+    return JsonResponse(error_body(code, message), status=status_code)
+
+
+def _flatten(detail: Any) -> Any:
+    """DRF ErrorDetail trees -> plain lists/dicts of strings."""
+    if isinstance(detail, dict):
+        return {str(k): _flatten(v) for k, v in detail.items()}
+    if isinstance(detail, list):
+        return [_flatten(v) for v in detail]
+    return str(detail)
+
+
+# DRF exception class -> (stable code, status) where DRF's own code is too vague.
+_DRF_CODES: dict[type, str] = {
+    drf.ParseError: "malformed_request",
+    drf.NotAuthenticated: "not_authenticated",
+    drf.AuthenticationFailed: "authentication_failed",
+    drf.PermissionDenied: "permission_denied",
+    drf.NotFound: "not_found",
+    drf.MethodNotAllowed: "method_not_allowed",
+    drf.NotAcceptable: "not_acceptable",
+    drf.UnsupportedMediaType: "unsupported_media_type",
+    drf.Throttled: "throttled",
+}
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    headers: dict[str, str] = {}
+    if isinstance(exc, ApplicationError):
+        set_rollback()
+        return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status_code)
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            error_body("payload_too_large", _("The request body is too large.")),
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    if isinstance(exc, Http404):
+        exc = drf.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = drf.PermissionDenied()
+    elif isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        exc = drf.ValidationError(detail)
+    elif isinstance(exc, SuspiciousOperation):
+        exc = drf.ParseError(_("The request is malformed."))
+
+    if not isinstance(exc, drf.APIException):
+        return None  # a real bug: let Django answer 500 and report it
+
+    if isinstance(exc, drf.Throttled) and exc.wait is not None:
+        headers["Retry-After"] = str(int(exc.wait))
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+
+    if isinstance(exc, drf.ValidationError):
+        detail = exc.detail
+        if isinstance(detail, dict):
+            fields = _flatten(detail)
+            non_field = fields.pop("non_field_errors", None)
+            message = non_field[0] if non_field else _("Some fields are invalid.")
+            if non_field:
+                fields["non_field_errors"] = non_field
+        else:
+            flat = _flatten(detail)
+            fields = {"non_field_errors": flat if isinstance(flat, list) else [flat]}
+            message = fields["non_field_errors"][0] if fields["non_field_errors"] else ""
+        body = error_body("invalid", message or _("Some fields are invalid."), fields)
+    else:
+        code = _DRF_CODES.get(type(exc)) or next(
+            (c for klass, c in _DRF_CODES.items() if isinstance(exc, klass)),
+            str(exc.default_code),
+        )
+        body = error_body(code, _flatten(exc.detail))
+    set_rollback()
+    return Response(body, status=exc.status_code, headers=headers)

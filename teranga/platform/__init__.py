@@ -1,0 +1,1 @@
+"""Capabilities every product uses, one Django app each."""

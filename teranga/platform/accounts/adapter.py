@@ -1,0 +1,59 @@
+"""allauth adapter: our user model's phone fields, and SMS through the notifications
+module's SMS outbox."""
+
+from __future__ import annotations
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django.utils.translation import gettext as _
+from phonenumber_field.phonenumber import to_python
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def clean_phone(self, phone: str) -> str:
+        number = to_python(phone)
+        if number is None or not number.is_valid():
+            from django import forms
+
+            raise forms.ValidationError(_("Enter a valid phone number."), code="invalid_phone")
+        return number.as_e164
+
+    def get_phone(self, user):
+        if not user.phone:
+            return None
+        return str(user.phone), user.phone_verified
+
+    def set_phone(self, user, phone: str, verified: bool) -> None:
+        user.phone = phone
+        user.phone_verified = verified
+        user.save(update_fields=["phone", "phone_verified", "updated_at"])
+
+    def set_phone_verified(self, user, phone: str) -> None:
+        self.set_phone(user, phone, True)
+
+    def get_user_by_phone(self, phone: str):
+        from django.contrib.auth import get_user_model
+
+        return (
+            get_user_model()
+            .objects.filter(phone=phone, phone_verified=True, is_active=True)
+            .order_by("date_joined")
+            .first()
+        )
+
+    def send_verification_code_sms(self, user, phone: str, code: str, **kwargs) -> None:
+        from teranga.platform.notifications.services import sms_send
+
+        sms_send(
+            to=phone,
+            body=_("Teranga: your verification code is %(code)s") % {"code": code},
+            purpose="phone_verification",
+        )
+
+    def send_unknown_account_sms(self, phone: str, **kwargs) -> None:
+        from teranga.platform.notifications.services import sms_send
+
+        sms_send(
+            to=phone,
+            body=_("Teranga: no account uses this number."),
+            purpose="unknown_account",
+        )

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class GeoConfig(AppConfig):
+    name = "teranga.platform.geo"
+    label = "geo"
+    default_auto_field = "django.db.models.BigAutoField"

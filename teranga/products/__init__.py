@@ -1,0 +1,1 @@
+"""The five products. Each is one Django app; they never import one another."""
