@@ -92,6 +92,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "teranga.core.middleware.RequestIdMiddleware",
+    # Binds request_id (ours, from X-Request-ID) into every log line. It sits before
+    # authentication: placed after it, it evaluates request.user too early for allauth.
+    "django_structlog.middlewares.RequestMiddleware",
     "teranga.core.middleware.BodySanityMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -107,7 +110,6 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
-    "django_structlog.middlewares.RequestMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -300,6 +302,7 @@ USE_TZ = True
 # --- Static and media -----------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))
 STORAGES = {
@@ -421,6 +424,7 @@ if PRODUCTION:
 # --- Logging, metrics, errors ---------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 DJANGO_STRUCTLOG_CELERY_ENABLED = False
+DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True  # the id RequestIdMiddleware settled on
 _structlog_chain = [
     structlog.contextvars.merge_contextvars,
     structlog.stdlib.add_logger_name,

@@ -24,6 +24,7 @@ class RequestIdMiddleware:
         incoming = request.META.get("HTTP_X_REQUEST_ID", "")
         request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
         request.META["HTTP_X_REQUEST_ID"] = request_id
+        request.__dict__.pop("headers", None)  # HttpRequest.headers is cached from META
         request.request_id = request_id
         response = self.get_response(request)
         response["X-Request-ID"] = request_id
