@@ -1,1 +1,8 @@
-urlpatterns: list = []
+from django.urls import path
+
+from teranga.platform.accounts.api import views
+
+urlpatterns = [
+    path("me/", views.MeView.as_view(), name="me"),
+    path("me/export/", views.MeExportView.as_view(), name="me-export"),
+]

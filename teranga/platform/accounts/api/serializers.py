@@ -1,0 +1,107 @@
+"""Account API serializers. Write serializers refuse unknown fields."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from teranga.core import serializers as strict
+from teranga.core.validators import validate_image_content
+from teranga.platform.accounts.models import Language, User
+
+
+class MeSerializer(serializers.ModelSerializer):
+    """The signed-in user's profile (read)."""
+
+    phone = serializers.SerializerMethodField()
+    avatar = serializers.SerializerMethodField()
+    email_verified = serializers.BooleanField(read_only=True)
+    mfa_enabled = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "email",
+            "first_name",
+            "last_name",
+            "phone",
+            "phone_verified",
+            "language",
+            "avatar",
+            "privacy_consent_at",
+            "date_joined",
+            "email_verified",
+            "mfa_enabled",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_phone(self, user) -> str | None:
+        return user.phone.as_e164 if user.phone else None
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_avatar(self, user) -> str | None:
+        if not user.avatar:
+            return None
+        request = self.context.get("request")
+        url = user.avatar.url
+        return request.build_absolute_uri(url) if request else url
+
+
+class MeUpdateSerializer(strict.Serializer):
+    """Profile changes. Email and phone change through allauth
+    (``/_allauth/app/v1/account/email`` and ``/account/phone``)."""
+
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    language = serializers.ChoiceField(choices=Language.choices, required=False)
+    privacy_consent = serializers.BooleanField(
+        required=False,
+        help_text=_("true records the consent date now; false withdraws it."),
+    )
+    avatar = serializers.FileField(
+        required=False,
+        allow_null=True,
+        validators=[validate_image_content],
+        help_text=_("JPEG, PNG, WebP or GIF, checked by content (multipart). null removes it."),
+    )
+
+
+class MeEraseSerializer(strict.Serializer):
+    password = serializers.CharField(
+        write_only=True, trim_whitespace=False, help_text=_("The current password.")
+    )
+
+
+class ExportEmailSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    primary = serializers.BooleanField()
+    verified = serializers.BooleanField()
+
+
+class ExportSessionSerializer(serializers.Serializer):
+    ip = serializers.CharField()
+    user_agent = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    last_seen_at = serializers.DateTimeField()
+
+
+class ExportSmsSerializer(serializers.Serializer):
+    to = serializers.CharField()
+    body = serializers.CharField()
+    purpose = serializers.CharField()
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    sent_at = serializers.DateTimeField(allow_null=True)
+
+
+class MeExportSerializer(serializers.Serializer):
+    exported_at = serializers.DateTimeField()
+    profile = MeSerializer()
+    emails = ExportEmailSerializer(many=True)
+    sessions = ExportSessionSerializer(many=True)
+    mfa_types = serializers.ListField(child=serializers.CharField())
+    sms_messages = ExportSmsSerializer(many=True)

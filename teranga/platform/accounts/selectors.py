@@ -1,0 +1,74 @@
+"""Account reads: the profile as the API shows it, and the GDPR export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.usersessions.models import UserSession
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from teranga.platform.notifications.selectors import sms_messages_to
+
+User = get_user_model()
+
+
+def user_profile_get(*, user) -> Any:
+    """``user`` reloaded with ``email_verified`` and ``mfa_enabled`` annotations (one query)."""
+    return (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            email_verified=Exists(
+                EmailAddress.objects.filter(
+                    user=OuterRef("pk"), email__iexact=OuterRef("email"), verified=True
+                )
+            ),
+            mfa_enabled=Exists(
+                Authenticator.objects.filter(user=OuterRef("pk"), type=Authenticator.Type.TOTP)
+            ),
+        )
+        .get()
+    )
+
+
+def user_export(*, user) -> dict[str, Any]:
+    """Everything Teranga's platform holds about ``user``, as plain data (GDPR art. 15/20)."""
+    profile = user_profile_get(user=user)
+    emails = [
+        {"email": a.email, "primary": a.primary, "verified": a.verified}
+        for a in EmailAddress.objects.filter(user=user).order_by("-primary", "email")
+    ]
+    sessions = [
+        {
+            "ip": s.ip,
+            "user_agent": s.user_agent,
+            "created_at": s.created_at,
+            "last_seen_at": s.last_seen_at,
+        }
+        for s in UserSession.objects.filter(user=user).order_by("-created_at")
+    ]
+    mfa_types = sorted(set(Authenticator.objects.filter(user=user).values_list("type", flat=True)))
+    sms = []
+    if user.phone:
+        sms = [
+            {
+                "to": m.to,
+                "body": m.body,
+                "purpose": m.purpose,
+                "status": m.status,
+                "created_at": m.created_at,
+                "sent_at": m.sent_at,
+            }
+            for m in sms_messages_to(phone=user.phone.as_e164)
+        ]
+    return {
+        "exported_at": timezone.now(),
+        "profile": profile,
+        "emails": emails,
+        "sessions": sessions,
+        "mfa_types": mfa_types,
+        "sms_messages": sms,
+    }

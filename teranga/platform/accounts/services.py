@@ -1,0 +1,124 @@
+"""Account writes. Email and phone change through allauth's own flows, not here."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.usersessions.models import UserSession
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from teranga.core.errors import ApplicationError
+from teranga.platform.notifications.services import sms_recipient_erase
+
+
+class InvalidPassword(ApplicationError):
+    code = "invalid_password"
+    default_message = "The password is incorrect."
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Final = _Unset()
+
+
+def _delete_file_on_commit(storage, name: str) -> None:
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+@transaction.atomic
+def user_update(
+    *,
+    user,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    language: str | None = None,
+    privacy_consent: bool | None = None,
+    avatar: File | None | _Unset = UNSET,
+):
+    """Change the profile fields given (``None``/UNSET = leave as it is). ``avatar=None``
+    removes the avatar. The replaced avatar file is deleted after commit."""
+    user = type(user).objects.select_for_update().get(pk=user.pk)
+    fields: list[str] = []
+    if first_name is not None:
+        user.first_name = first_name
+        fields.append("first_name")
+    if last_name is not None:
+        user.last_name = last_name
+        fields.append("last_name")
+    if language is not None:
+        user.language = language
+        fields.append("language")
+    if privacy_consent is not None:
+        if privacy_consent and user.privacy_consent_at is None:
+            user.privacy_consent_at = timezone.now()
+        elif not privacy_consent:
+            user.privacy_consent_at = None
+        fields.append("privacy_consent_at")
+    if not isinstance(avatar, _Unset):
+        old_name = user.avatar.name if user.avatar else ""
+        storage = user.avatar.storage
+        if avatar is None:
+            user.avatar = None
+        else:
+            user.avatar.save(avatar.name or "avatar", avatar, save=False)
+        fields.append("avatar")
+        _delete_file_on_commit(storage, old_name)
+    if fields:
+        user.save(update_fields=[*fields, "updated_at"])
+    return user
+
+
+def user_sessions_end(*, user) -> int:
+    """End every session of ``user``: the Django sessions (which revokes every JWT, since
+    validation is stateful) and the usersessions rows."""
+    count = 0
+    for user_session in UserSession.objects.filter(user=user):
+        user_session.end()
+        count += 1
+    return count
+
+
+@transaction.atomic
+def user_erase(*, user, password: str) -> Any:
+    """GDPR erasure. Anonymises the account in place (rows other modules keep, such as
+    invoices, still point at it), removes emails, MFA, sessions and the avatar, and
+    blanks the SMS outbox rows sent to the user's phone. Needs the current password."""
+    user = type(user).objects.select_for_update().get(pk=user.pk)
+    if not password or not user.check_password(password):
+        raise InvalidPassword(
+            _("The password is incorrect."),
+            fields={"password": [_("The password is incorrect.")]},
+        )
+    if user.phone:
+        sms_recipient_erase(phone=user.phone.as_e164)
+    old_avatar = user.avatar.name if user.avatar else ""
+    storage = user.avatar.storage
+    user.email = f"erased-{user.pk}@erased.invalid"
+    user.first_name = ""
+    user.last_name = ""
+    user.phone = None
+    user.phone_verified = False
+    user.avatar = None
+    user.privacy_consent_at = None
+    user.is_active = False
+    user.is_staff = False
+    user.is_superuser = False
+    user.set_unusable_password()
+    user.erased_at = timezone.now()
+    user.save()
+    user.groups.clear()
+    user.user_permissions.clear()
+    EmailAddress.objects.filter(user=user).delete()
+    Authenticator.objects.filter(user=user).delete()
+    user_sessions_end(user=user)
+    _delete_file_on_commit(storage, old_avatar)
+    return user
