@@ -1,0 +1,517 @@
+"""Writes on organisations and what they own. Keyword-only, atomic, side effects after
+commit. Access is checked by the caller through ``access`` (views do it with
+``OrganizationAccess``); rules that depend on the objects themselves (last owner,
+role ceilings, invitation state) live here."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from datetime import date, time
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from teranga.core.errors import Conflict, Forbidden, Gone, NotFound, ValidationFailed
+
+from . import access
+from .models import (
+    Branch,
+    Closure,
+    ClosureKind,
+    DocumentStatus,
+    Invitation,
+    Membership,
+    OpeningHours,
+    Organization,
+    Role,
+    VerificationDecision,
+    VerificationDocument,
+    VerificationStatus,
+    period_errors,
+)
+
+ORGANIZATION_FIELDS = {
+    "kind",
+    "name",
+    "description",
+    "logo",
+    "contact_email",
+    "contact_phone",
+    "siret",
+    "tva_number",
+    "ninea",
+    "rccm",
+    "time_zone",
+    "currency",
+    "country",
+    "city",
+    "region",
+    "holidays_opt_out",
+}
+BRANCH_FIELDS = {
+    "name",
+    "address",
+    "region",
+    "department",
+    "commune",
+    "latitude",
+    "longitude",
+    "phone",
+    "is_active",
+}
+COUNTRY_DEFAULTS = {
+    "SN": {"currency": "XOF", "time_zone": "Africa/Dakar"},
+    "FR": {"currency": "EUR", "time_zone": "Europe/Paris"},
+}
+
+
+def _full_clean(instance, exclude: Iterable[str] | None = None) -> None:
+    try:
+        instance.full_clean(exclude=list(exclude or []), validate_unique=False)
+    except DjangoValidationError as exc:
+        raise ValidationFailed(fields=exc.message_dict)
+
+
+def _unique_slug(name: str) -> str:
+    base = (slugify(name) or "organisation")[:200]
+    slug, n = base, 2
+    while Organization.objects.filter(slug=slug).exists():
+        slug = f"{base}-{n}"
+        n += 1
+    return slug
+
+
+def _set_fields(instance, data: dict[str, Any], allowed: set[str]) -> list[str]:
+    unknown = set(data) - allowed
+    if unknown:
+        raise ValidationFailed(fields={name: [_("Unknown field.")] for name in sorted(unknown)})
+    for name, value in data.items():
+        setattr(instance, name, value)
+    return list(data)
+
+
+# --- Organisations ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def organization_create(*, user, name: str, kind: str, **fields: Any) -> Organization:
+    """Create an organisation (pending verification); its creator becomes the owner."""
+    organization = Organization(name=name, kind=kind)
+    country = fields.get("country") or "SN"
+    for key, value in COUNTRY_DEFAULTS.get(country, {}).items():
+        fields.setdefault(key, value)
+    _set_fields(organization, fields, ORGANIZATION_FIELDS - {"kind", "name"})
+    organization.slug = _unique_slug(name)
+    organization.verification_status = VerificationStatus.PENDING
+    _full_clean(organization, exclude=["slug"])
+    organization.save()
+    organization.current_membership = Membership.objects.create(
+        organization=organization, user=user, role=Role.OWNER
+    )
+    return organization
+
+
+@transaction.atomic
+def organization_update(*, organization: Organization, **fields: Any) -> Organization:
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    membership = getattr(organization, "current_membership", None)
+    changed = _set_fields(organization, fields, ORGANIZATION_FIELDS)
+    _full_clean(organization)
+    organization.save(update_fields=[*changed, "updated_at"] if changed else None)
+    organization.current_membership = membership
+    return organization
+
+
+@transaction.atomic
+def organization_delete(*, organization: Organization) -> None:
+    organization.delete()
+
+
+# --- Members ---------------------------------------------------------------------------
+
+
+def _owner_count(organization_id) -> int:
+    return Membership.objects.filter(organization_id=organization_id, role=Role.OWNER).count()
+
+
+def _lock_memberships(organization_id) -> None:
+    """Serialise membership changes of one organisation (last-owner checks)."""
+    Organization.objects.select_for_update().filter(pk=organization_id).first()
+
+
+def _get_membership(organization: Organization, membership_id) -> Membership:
+    membership = (
+        Membership.objects.select_related("user")
+        .filter(organization=organization, pk=membership_id)
+        .first()
+    )
+    if membership is None:
+        raise NotFound(code="membership_not_found")
+    return membership
+
+
+@transaction.atomic
+def membership_update_role(
+    *, actor, organization: Organization, membership_id, role: str
+) -> Membership:
+    if role not in Role.values:
+        raise ValidationFailed(fields={"role": [_("Unknown role.")]})
+    _lock_memberships(organization.pk)
+    actor_membership = access.membership_of(actor, organization)
+    target = _get_membership(organization, membership_id)
+    access.ensure_can_manage_member(actor_membership, target)
+    access.ensure_can_assign_role(actor_membership, role)
+    if target.role == Role.OWNER and role != Role.OWNER and _owner_count(organization.pk) <= 1:
+        raise Conflict(_("An organisation keeps at least one owner."), code="last_owner")
+    if target.role != role:
+        target.role = role
+        target.save(update_fields=["role", "updated_at"])
+    return target
+
+
+@transaction.atomic
+def membership_remove(*, actor, organization: Organization, membership_id) -> None:
+    """Admins remove members (not above themselves); anyone may leave."""
+    _lock_memberships(organization.pk)
+    target = _get_membership(organization, membership_id)
+    if target.user_id != actor.pk:
+        access.ensure_can_manage_member(access.membership_of(actor, organization), target)
+    if target.role == Role.OWNER and _owner_count(organization.pk) <= 1:
+        raise Conflict(_("An organisation keeps at least one owner."), code="last_owner")
+    target.delete()
+
+
+# --- Invitations -----------------------------------------------------------------------
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+INVITATION_TEXT = {
+    "fr": (
+        "Invitation à rejoindre {org} sur Teranga",
+        "Bonjour,\n\n{inviter} vous invite à rejoindre « {org} » sur Teranga en tant que "
+        "{role}.\n\nPour accepter, connectez-vous avec l'adresse {email} puis ouvrez :\n"
+        "{url}\n\nCode d'invitation : {token}\n\nCette invitation expire le {expires}.\n",
+    ),
+    "en": (
+        "Invitation to join {org} on Teranga",
+        'Hello,\n\n{inviter} invites you to join "{org}" on Teranga as {role}.\n\n'
+        "To accept, sign in with the address {email} and open:\n{url}\n\n"
+        "Invitation code: {token}\n\nThis invitation expires on {expires}.\n",
+    ),
+}
+
+
+def _send_invitation_email(invitation_id, token: str) -> None:
+    invitation = Invitation.objects.select_related("organization", "invited_by").get(
+        pk=invitation_id
+    )
+    inviter = invitation.invited_by
+    language = getattr(inviter, "language", "fr") if inviter else "fr"
+    subject, body = INVITATION_TEXT.get(language, INVITATION_TEXT["fr"])
+    public_url = settings.TERANGA["PUBLIC_URL"].rstrip("/")
+    values = {
+        "org": invitation.organization.name,
+        "inviter": (inviter.get_full_name() if inviter else "Teranga"),
+        "role": invitation.role,
+        "email": invitation.email,
+        "url": f"{public_url}/invitations/{token}",
+        "token": token,
+        "expires": invitation.expires_at.strftime("%Y-%m-%d %H:%M UTC"),
+    }
+    send_mail(
+        subject.format(**values),
+        body.format(**values),
+        settings.DEFAULT_FROM_EMAIL,
+        [invitation.email],
+    )
+
+
+@transaction.atomic
+def invitation_create(
+    *, actor, organization: Organization, email: str, role: str = Role.MEMBER
+) -> Invitation:
+    """Invite ``email``; the email with the secret token leaves after commit. A newer
+    invitation to the same address replaces the open one."""
+    email = (email or "").strip().lower()
+    if role not in Role.values:
+        raise ValidationFailed(fields={"role": [_("Unknown role.")]})
+    access.ensure_can_assign_role(access.membership_of(actor, organization), role)
+    if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
+        raise Conflict(_("This person is already a member."), code="already_member")
+    now = timezone.now()
+    Invitation.objects.filter(
+        organization=organization,
+        email__iexact=email,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+    ).update(revoked_at=now, updated_at=now)
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        organization=organization,
+        email=email,
+        role=role,
+        token_hash=hash_token(token),
+        invited_by=actor,
+        expires_at=now + settings.TERANGA["INVITATION_TTL"],
+    )
+    transaction.on_commit(lambda: _send_invitation_email(invitation.pk, token))
+    invitation.token = token  # for the caller only; never stored
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, user, token: str) -> Membership:
+    invitation = (
+        Invitation.objects.select_for_update()
+        .select_related("organization")
+        .filter(token_hash=hash_token(token or ""))
+        .first()
+    )
+    if invitation is None:
+        raise NotFound(_("This invitation does not exist."), code="invitation_not_found")
+    if invitation.accepted_at:
+        raise Gone(_("This invitation has already been used."), code="invitation_used")
+    if invitation.revoked_at:
+        raise Gone(_("This invitation has been revoked."), code="invitation_revoked")
+    if invitation.expires_at <= timezone.now():
+        raise Gone(_("This invitation has expired."), code="invitation_expired")
+    if invitation.email.lower() != (user.email or "").lower():
+        raise Forbidden(
+            _("This invitation was sent to another email address."),
+            code="invitation_email_mismatch",
+        )
+    if Membership.objects.filter(organization=invitation.organization, user=user).exists():
+        raise Conflict(_("You are already a member of this organisation."), code="already_member")
+    membership = Membership.objects.create(
+        organization=invitation.organization, user=user, role=invitation.role
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by", "updated_at"])
+    return membership
+
+
+@transaction.atomic
+def invitation_revoke(*, organization: Organization, invitation_id) -> Invitation:
+    invitation = (
+        Invitation.objects.select_for_update()
+        .filter(organization=organization, pk=invitation_id)
+        .first()
+    )
+    if invitation is None:
+        raise NotFound(code="invitation_not_found")
+    if invitation.accepted_at:
+        raise Conflict(_("This invitation has already been accepted."), code="invitation_used")
+    if invitation.revoked_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at", "updated_at"])
+    return invitation
+
+
+# --- Branches, hours, closures ---------------------------------------------------------
+
+
+def _check_geo(branch: Branch) -> None:
+    if branch.department_id and branch.region_id is None:
+        branch.region_id = branch.department.region_id
+    if branch.department_id and branch.department.region_id != branch.region_id:
+        raise ValidationFailed(fields={"department": [_("This department is not in that region.")]})
+
+
+@transaction.atomic
+def branch_create(*, organization: Organization, name: str, **fields: Any) -> Branch:
+    branch = Branch(organization=organization, name=name)
+    _set_fields(branch, fields, BRANCH_FIELDS - {"name"})
+    _check_geo(branch)
+    _full_clean(branch)
+    branch.save()
+    return branch
+
+
+def _get_branch(organization: Organization, branch_id, *, lock: bool = False) -> Branch:
+    queryset = Branch.objects.select_for_update() if lock else Branch.objects
+    branch = queryset.filter(organization=organization, pk=branch_id).first()
+    if branch is None:
+        raise NotFound(code="branch_not_found")
+    return branch
+
+
+@transaction.atomic
+def branch_update(*, organization: Organization, branch_id, **fields: Any) -> Branch:
+    branch = _get_branch(organization, branch_id, lock=True)
+    if fields.get("department") is not None and "region" not in fields:
+        fields["region"] = fields["department"].region  # moving to another department
+    changed = _set_fields(branch, fields, BRANCH_FIELDS)
+    _check_geo(branch)
+    _full_clean(branch)
+    branch.save(update_fields=list({*changed, "region", "updated_at"}) if changed else None)
+    return branch
+
+
+@transaction.atomic
+def branch_delete(*, organization: Organization, branch_id) -> None:
+    _get_branch(organization, branch_id, lock=True).delete()
+
+
+def _validate_week(periods: list[dict[str, Any]]) -> dict[str, Any]:
+    errors: dict[str, Any] = {}
+    by_day: dict[int, list[tuple[time, time, int]]] = {}
+    for index, period in enumerate(periods):
+        weekday = period.get("weekday")
+        if not isinstance(weekday, int) or not 0 <= weekday <= 6:
+            errors[str(index)] = {"weekday": [_("A weekday is 0 (Monday) to 6 (Sunday).")]}
+            continue
+        problems = period_errors(
+            period.get("opens_at"),
+            period.get("closes_at"),
+            period.get("break_start"),
+            period.get("break_end"),
+        )
+        if problems:
+            errors[str(index)] = {key: [value] for key, value in problems.items()}
+            continue
+        by_day.setdefault(weekday, []).append((period["opens_at"], period["closes_at"], index))
+    for rows in by_day.values():
+        rows.sort()
+        for (_o1, closes, _i1), (opens, _c2, index) in zip(rows, rows[1:], strict=False):
+            if opens < closes:
+                errors[str(index)] = {"opens_at": [_("This period overlaps another one that day.")]}
+    return errors
+
+
+@transaction.atomic
+def opening_hours_set(
+    *, organization: Organization, branch_id, periods: list[dict[str, Any]]
+) -> list[OpeningHours]:
+    """Replace the whole week of a branch in one transaction (an empty list: closed)."""
+    branch = _get_branch(organization, branch_id, lock=True)
+    errors = _validate_week(periods)
+    if errors:
+        raise ValidationFailed(fields={"periods": errors})
+    OpeningHours.objects.filter(branch=branch).delete()
+    rows = [
+        OpeningHours(
+            branch=branch,
+            weekday=p["weekday"],
+            opens_at=p["opens_at"],
+            closes_at=p["closes_at"],
+            break_start=p.get("break_start"),
+            break_end=p.get("break_end"),
+        )
+        for p in periods
+    ]
+    OpeningHours.objects.bulk_create(rows)
+    return list(OpeningHours.objects.filter(branch=branch).order_by("weekday", "opens_at"))
+
+
+@transaction.atomic
+def closure_create(
+    *,
+    organization: Organization,
+    starts_on: date,
+    ends_on: date,
+    branch_id=None,
+    reason: str = "",
+    kind: str = ClosureKind.EXCEPTIONAL,
+) -> Closure:
+    branch = _get_branch(organization, branch_id) if branch_id else None
+    if ends_on < starts_on:
+        raise ValidationFailed(
+            fields={"ends_on": [_("The closure must end on or after its start.")]}
+        )
+    closure = Closure(
+        organization=organization,
+        branch=branch,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        reason=reason,
+        kind=kind,
+    )
+    _full_clean(closure)
+    closure.save()
+    return closure
+
+
+@transaction.atomic
+def closure_delete(*, organization: Organization, closure_id) -> None:
+    closure = Closure.objects.filter(organization=organization, pk=closure_id).first()
+    if closure is None:
+        raise NotFound(code="closure_not_found")
+    closure.delete()
+
+
+# --- Verification ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def verification_document_submit(
+    *, actor, organization: Organization, kind: str, file
+) -> VerificationDocument:
+    document = VerificationDocument(
+        organization=organization, kind=kind, file=file, uploaded_by=actor
+    )
+    _full_clean(document)
+    document.save()
+    return document
+
+
+@transaction.atomic
+def verification_document_review(
+    *, actor, document: VerificationDocument, status: str, note: str = ""
+) -> VerificationDocument:
+    """Staff accept or reject one document."""
+    if not getattr(actor, "is_staff", False):
+        raise Forbidden()
+    if status not in (DocumentStatus.ACCEPTED, DocumentStatus.REJECTED):
+        raise ValidationFailed(fields={"status": [_("Choose accepted or rejected.")]})
+    document = VerificationDocument.objects.select_for_update().get(pk=document.pk)
+    document.status = status
+    document.reviewed_by = actor
+    document.reviewed_at = timezone.now()
+    if note:
+        document.note = note
+    document.save(update_fields=["status", "reviewed_by", "reviewed_at", "note", "updated_at"])
+    return document
+
+
+DECIDABLE_STATUSES = (
+    VerificationStatus.VERIFIED,
+    VerificationStatus.REJECTED,
+    VerificationStatus.SUSPENDED,
+)
+
+
+@transaction.atomic
+def organization_verification_decide(
+    *, actor, organization: Organization, status: str, note: str = ""
+) -> Organization:
+    """Staff verify, reject or suspend an organisation. The decision is logged (append-only)
+    and owners and admins hear about it in real time once it commits."""
+    if not getattr(actor, "is_staff", False):
+        raise Forbidden()
+    if status not in DECIDABLE_STATUSES:
+        raise ValidationFailed(fields={"status": [_("Choose verified, rejected or suspended.")]})
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    organization.verification_status = status
+    organization.verified_at = timezone.now() if status == VerificationStatus.VERIFIED else None
+    organization.save(update_fields=["verification_status", "verified_at", "updated_at"])
+    VerificationDecision.objects.create(
+        organization=organization, status=status, decided_by=actor, note=note
+    )
+
+    from .tasks import announce_verification_decision
+
+    organization_id = str(organization.pk)
+    transaction.on_commit(lambda: announce_verification_decision.enqueue(organization_id))
+    return organization
