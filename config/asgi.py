@@ -14,18 +14,19 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from config import tasks_engine  # noqa: E402
 from teranga.platform.realtime import broadcast  # noqa: E402
-from teranga.platform.realtime.auth import JWTAuthMiddleware  # noqa: E402
+from teranga.platform.realtime.auth import JWTAuthMiddleware, TokenOriginValidator  # noqa: E402
 from teranga.platform.realtime.routing import websocket_application  # noqa: E402
 
 router = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(JWTAuthMiddleware(websocket_application())),
+        # Browsers must come from an allowed origin; apps (no Origin header) only need
+        # their token. See teranga.platform.realtime.auth.
+        "websocket": TokenOriginValidator(JWTAuthMiddleware(websocket_application())),
     }
 )
 

@@ -6,7 +6,6 @@ import dataclasses
 import datetime
 import uuid
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.http import JsonResponse
@@ -51,9 +50,9 @@ class TaskEngine(HealthCheck):
             HUEY.storage.queue_size()
         except Exception as exc:
             raise ServiceUnavailable("Task storage unreachable") from exc
-        if settings.EMBEDDED_WORKER and not HUEY.immediate:
-            if not tasks_engine.embedded_consumer_running():
-                raise ServiceUnavailable("Embedded task consumer is not running")
+        embedded = settings.EMBEDDED_WORKER and not HUEY.immediate
+        if embedded and not tasks_engine.embedded_consumer_running():
+            raise ServiceUnavailable("Embedded task consumer is not running")
 
 
 def health_live(request):
@@ -72,8 +71,13 @@ class ReadyView(HealthCheckView):
     ]
 
     async def get(self, request, *args, **kwargs):
-        if "HTTP_ACCEPT" not in request.META or request.META["HTTP_ACCEPT"] in ("", "*/*"):
-            request.META["HTTP_ACCEPT"] = "application/json"
+        # ``request.headers`` may already be cached by a middleware: choose JSON through
+        # the ``format`` parameter, not by rewriting the Accept header.
+        accept = request.META.get("HTTP_ACCEPT", "").strip()
+        if "format" not in request.GET and accept in ("", "*/*"):
+            query = request.GET.copy()
+            query["format"] = "json"
+            request.GET = query
         return await super().get(request, *args, **kwargs)
 
 

@@ -167,7 +167,13 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            # Room for rate-limit counters and the real-time sequence/replay keys.
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
+        }
+    }
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # huey is the engine behind Django's Tasks API. `immediate` is always set explicitly:
@@ -355,6 +361,8 @@ REST_FRAMEWORK = {
         "organization_create": "10/hour",
         "phone_verification": "10/hour",
         "directory": "120/min",
+        "account_export": "10/hour",
+        "account_erase": "10/hour",
     },
     "EXCEPTION_HANDLER": "teranga.core.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -374,7 +382,17 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "OrganizationKindEnum": "teranga.platform.organizations.models.OrganizationKind",
+        "DocumentKindEnum": "teranga.platform.organizations.models.DocumentKind",
+        "ClosureKindEnum": "teranga.platform.organizations.models.ClosureKind",
+        "VerificationStatusEnum": "teranga.platform.organizations.models.VerificationStatus",
+        "VerificationDecisionStatusEnum": (
+            "teranga.platform.organizations.models.DECIDABLE_STATUS_CHOICES"
+        ),
+        "DocumentStatusEnum": "teranga.platform.organizations.models.DocumentStatus",
+        "RoleEnum": "teranga.platform.organizations.models.Role",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "teranga.core.schema.add_error_responses",

@@ -32,8 +32,12 @@ class EmbeddedConsumer(Consumer):
 
 
 def embedded_consumer_running() -> bool:
+    """The embedded consumer is started, not stopping, and its threads are alive."""
     consumer = _consumer
-    return consumer is not None and not consumer.stop_flag.is_set()
+    if consumer is None or consumer.stop_flag.is_set():
+        return False
+    threads = [thread for _, thread in consumer.worker_threads]
+    return consumer.scheduler.is_alive() and any(thread.is_alive() for thread in threads)
 
 
 def start_embedded_consumer():
@@ -44,6 +48,9 @@ def start_embedded_consumer():
     with _lock:
         if _consumer is not None:
             return _consumer
+        if HUEY.immediate:  # tasks run inline: there is nothing to consume
+            logger.info("tasks run immediately; no embedded consumer")
+            return None
         options = dict(settings.HUEY.get("consumer", {}))
         options.setdefault("workers", 2)
         options["worker_type"] = "thread"
