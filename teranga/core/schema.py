@@ -57,6 +57,9 @@ def add_error_responses(result, generator, request, public):
             for code in sorted(codes):
                 responses.setdefault(
                     code,
-                    {"description": _DESCRIPTIONS[code], "content": {"application/json": {"schema": ref}}},
+                    {
+                        "description": _DESCRIPTIONS[code],
+                        "content": {"application/json": {"schema": ref}},
+                    },
                 )
     return result
