@@ -126,7 +126,12 @@ def test_wolof_is_a_supported_language(api):
     response = api.get("/api/v1/me/", HTTP_ACCEPT_LANGUAGE="wo")
     assert response["Content-Language"] == "wo"
     # Our own messages have Wolof translations; the rest falls back to French.
-    assert_error(api.get("/api/v1/nowhere/", HTTP_ACCEPT_LANGUAGE="wo"), 404)
+    error = assert_error(api.get("/api/v1/nowhere/", HTTP_ACCEPT_LANGUAGE="wo"), 404)
+    assert error["message"] == "Gisuñu ko."
+    error = assert_error(api.get("/api/v1/nowhere/", HTTP_ACCEPT_LANGUAGE="fr"), 404)
+    assert error["message"] == "Introuvable."
+    fallback = assert_error(api.get("/api/v1/me/", HTTP_ACCEPT_LANGUAGE="wo"), 401)
+    assert fallback["message"] == "Informations d'authentification non fournies."
 
 
 def test_throttling_answers_429_with_retry_after(api, settings):
