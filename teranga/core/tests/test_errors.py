@@ -150,3 +150,10 @@ def test_throttling_answers_429_with_retry_after(api, settings):
         assert error
     finally:
         SimpleRateThrottle.THROTTLE_RATES = original
+
+
+def test_prometheus_metrics_are_exposed():
+    Client().get("/api/v1/geo/regions/")
+    response = Client().get("/metrics")
+    assert response.status_code == 200
+    assert b"django_http_requests_total_by_method_total" in response.content

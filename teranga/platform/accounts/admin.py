@@ -1,3 +1,5 @@
+from allauth.usersessions.admin import UserSessionAdmin
+from allauth.usersessions.models import UserSession
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -78,3 +80,14 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     )
+
+
+# allauth's UserSession admin searches ``user__username``, which our user model does not
+# have (email is the login): the same admin, searching by email instead.
+admin.site.unregister(UserSession)
+
+
+@admin.register(UserSession)
+class TerangaUserSessionAdmin(UserSessionAdmin):
+    search_fields = ["user__email", "ip"]
+    list_filter = ["created_at", "last_seen_at"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import timedelta
 
 import phonenumbers
 from django.conf import settings
@@ -75,6 +76,18 @@ def sms_deliver(*, message_id: str | uuid.UUID) -> SmsMessage | None:
     message.error = ""
     message.save(update_fields=["status", "provider_message_id", "sent_at", "error", "updated_at"])
     return message
+
+
+def sms_deliver_stale(*, older_than_seconds: int) -> int:
+    """Deliver the messages still queued after ``older_than_seconds`` (recovery after a
+    crash between commit and enqueue). Returns how many were handed to a provider."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    stale = SmsMessage.objects.filter(status=SmsStatus.QUEUED, created_at__lt=cutoff)
+    delivered = 0
+    for message_id in stale.values_list("pk", flat=True)[:500]:
+        message = sms_deliver(message_id=message_id)
+        delivered += bool(message and message.status == SmsStatus.SENT)
+    return delivered
 
 
 def sms_recipient_erase(*, phone: str) -> int:

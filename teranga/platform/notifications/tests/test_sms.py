@@ -91,3 +91,29 @@ def test_admin_outbox_is_read_only(admin_client):
     detail = admin_client.get(f"/admin/notifications/smsmessage/{message.pk}/change/")
     assert detail.status_code == 200
     assert b"code 123456" in detail.content
+
+
+@pytest.mark.django_db
+def test_a_message_left_queued_is_delivered_by_the_periodic_job():
+    """Recovery after a crash between commit and enqueue: the scheduler's job delivers it."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from teranga.platform.notifications.models import SmsMessage, SmsStatus
+    from teranga.platform.notifications.tasks import sms_redeliver_stale
+
+    old = SmsMessage.objects.create(
+        to="+221771234567", body="code 123456", purpose="test", provider="sandbox"
+    )
+    fresh = SmsMessage.objects.create(
+        to="+221771234568", body="code 654321", purpose="test", provider="sandbox"
+    )
+    SmsMessage.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+
+    assert sms_redeliver_stale.call_local() == 1
+    old.refresh_from_db()
+    fresh.refresh_from_db()
+    assert old.status == SmsStatus.SENT and old.sent_at is not None
+    assert fresh.status == SmsStatus.QUEUED  # too recent: its own delivery may be on its way
+    assert sms_redeliver_stale.call_local() == 0  # idempotent
