@@ -23,6 +23,7 @@ from ..models import (
     VerificationDecision,
     VerificationDocument,
 )
+from ..services import ORGANIZATION_FIELDS
 
 # --- Organisations ---------------------------------------------------------------------
 
@@ -94,24 +95,7 @@ class OrganizationWriteSerializer(ModelSerializer):
 
     class Meta:
         model = Organization
-        fields = [
-            "kind",
-            "name",
-            "description",
-            "logo",
-            "contact_email",
-            "contact_phone",
-            "siret",
-            "tva_number",
-            "ninea",
-            "rccm",
-            "time_zone",
-            "currency",
-            "country",
-            "city",
-            "region",
-            "holidays_opt_out",
-        ]
+        fields = sorted(ORGANIZATION_FIELDS)  # exactly what the services accept
         extra_kwargs = {
             "time_zone": {"required": False},
             "currency": {"required": False},
