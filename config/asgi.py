@@ -5,6 +5,7 @@ uvicorn serves both protocols. The lifespan starts the embedded task consumer (s
 a worker thread can hand a broadcast to the in-memory channel layer safely.
 """
 
+import asyncio
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -34,8 +35,6 @@ router = ProtocolTypeRouter(
 async def application(scope, receive, send):
     if scope["type"] != "lifespan":
         return await router(scope, receive, send)
-    import asyncio
-
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
