@@ -184,11 +184,17 @@ class ClosureAdmin(admin.ModelAdmin):
 
 
 def _review(modeladmin, request, queryset, status: str) -> None:
+    done = 0
     for document in queryset:
-        services.verification_document_review(actor=request.user, document=document, status=status)
-    modeladmin.message_user(
-        request, _("%(count)d document(s) reviewed.") % {"count": len(queryset)}
-    )
+        try:
+            services.verification_document_review(
+                actor=request.user, document=document, status=status
+            )
+            done += 1
+        except ApplicationError as exc:
+            modeladmin.message_user(request, f"{document}: {exc.message}", messages.ERROR)
+    if done:
+        modeladmin.message_user(request, _("%(count)d document(s) reviewed.") % {"count": done})
 
 
 @admin.action(description=_("Accept the selected documents"))

@@ -23,7 +23,7 @@ from ..models import (
     VerificationDecision,
     VerificationDocument,
 )
-from ..services import ORGANIZATION_FIELDS
+from ..services import BRANCH_FIELDS, ORGANIZATION_FIELDS
 
 # --- Organisations ---------------------------------------------------------------------
 
@@ -247,17 +247,7 @@ class BranchWriteSerializer(ModelSerializer):
 
     class Meta:
         model = Branch
-        fields = [
-            "name",
-            "address",
-            "region",
-            "department",
-            "commune",
-            "latitude",
-            "longitude",
-            "phone",
-            "is_active",
-        ]
+        fields = sorted(BRANCH_FIELDS)  # exactly what the services accept
 
 
 class BranchUpdateSerializer(BranchWriteSerializer):
