@@ -87,6 +87,8 @@ INSTALLED_APPS = [
     "teranga.platform.organizations",
     "teranga.platform.notifications",
     "teranga.platform.realtime",
+    "teranga.platform.scheduling",
+    "teranga.products.booking",
 ]
 
 MIDDLEWARE = [

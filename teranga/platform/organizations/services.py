@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from teranga.core.errors import Conflict, Forbidden, Gone, NotFound, ValidationFailed
 
 from . import access
+from .hooks import announce_availability_changed
 from .models import (
     Branch,
     Closure,
@@ -126,6 +127,8 @@ def organization_update(*, organization: Organization, **fields: Any) -> Organiz
     changed = _set_fields(organization, fields, ORGANIZATION_FIELDS)
     _full_clean(organization)
     organization.save(update_fields=[*changed, "updated_at"] if changed else None)
+    if set(changed) & {"time_zone", "country", "holidays_opt_out"}:
+        announce_availability_changed(organization_id=organization.pk)
     organization.current_membership = membership
     return organization
 
@@ -412,6 +415,7 @@ def opening_hours_set(
         for p in periods
     ]
     OpeningHours.objects.bulk_create(rows)
+    announce_availability_changed(organization_id=organization.pk, branch_id=branch.pk)
     return list(OpeningHours.objects.filter(branch=branch).order_by("weekday", "opens_at"))
 
 
@@ -440,6 +444,7 @@ def closure_create(
     )
     _full_clean(closure)
     closure.save()
+    announce_availability_changed(organization_id=organization.pk, branch_id=closure.branch_id)
     return closure
 
 
@@ -448,7 +453,9 @@ def closure_delete(*, organization: Organization, closure_id) -> None:
     closure = Closure.objects.filter(organization=organization, pk=closure_id).first()
     if closure is None:
         raise NotFound(code="closure_not_found")
+    branch_id = closure.branch_id
     closure.delete()
+    announce_availability_changed(organization_id=organization.pk, branch_id=branch_id)
 
 
 # --- Verification ----------------------------------------------------------------------

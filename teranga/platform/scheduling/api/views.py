@@ -1,0 +1,1 @@
+"""Calendar endpoints (filled in by the calendar work)."""

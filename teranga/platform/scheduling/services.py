@@ -1,0 +1,818 @@
+"""Writes of the scheduling engine: resources, availability, bookings, feeds.
+
+Bookings are created and moved under a lock: the resource row first, then the client's
+user row (always in that order, so two bookings never deadlock). On PostgreSQL those are
+``SELECT … FOR UPDATE`` row locks, and an exclusion constraint (btree_gist over a
+``tstzrange``) backs up the "no two overlapping bookings per client" rule; on SQLite the
+transaction is IMMEDIATE, so writers queue. Inside the lock the slot is recomputed from
+the database, which is what makes "never above capacity" hold under concurrency.
+
+Every transition writes a :class:`BookingEvent` and announces itself (notifications are
+recorded in the same transaction, delivered after commit: see ``notices``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from teranga.core.errors import Conflict, Gone, NotFound, ValidationFailed
+from teranga.platform.organizations.models import Organization, period_errors
+
+from . import notices
+from .availability import (
+    OccupancyIndex,
+    SlotPolicy,
+    candidate_starts,
+    load_availability,
+    load_occupations,
+    remaining_capacity,
+    zone,
+)
+from .models import (
+    AvailabilityOverride,
+    AvailabilityRule,
+    Booking,
+    BookingEvent,
+    BookingStatus,
+    CalendarFeed,
+    OverrideKind,
+    Resource,
+)
+
+HOLD_DURATION = timedelta(minutes=5)
+
+#: status -> statuses it may move to.
+TRANSITIONS: dict[str, set[str]] = {
+    BookingStatus.PENDING: {
+        BookingStatus.CONFIRMED,
+        BookingStatus.CANCELLED_BY_CLIENT,
+        BookingStatus.CANCELLED_BY_BUSINESS,
+        BookingStatus.EXPIRED,
+    },
+    BookingStatus.CONFIRMED: {
+        BookingStatus.CANCELLED_BY_CLIENT,
+        BookingStatus.CANCELLED_BY_BUSINESS,
+        BookingStatus.COMPLETED,
+        BookingStatus.NO_SHOW,
+    },
+}
+
+
+# --- Resources --------------------------------------------------------------------------
+
+RESOURCE_FIELDS = {"name", "kind", "branch", "user", "is_active"}
+
+
+def _check_resource_links(organization: Organization, fields: dict[str, Any]) -> None:
+    branch = fields.get("branch")
+    if branch is not None and branch.organization_id != organization.pk:
+        raise ValidationFailed(fields={"branch": [_("This branch is not in this organisation.")]})
+    user = fields.get("user")
+    if user is not None and not user.memberships.filter(organization=organization).exists():
+        raise ValidationFailed(fields={"user": [_("This person is not a member.")]})
+
+
+@transaction.atomic
+def resource_create(*, organization: Organization, name: str, **fields: Any) -> Resource:
+    unknown = set(fields) - RESOURCE_FIELDS
+    if unknown:
+        raise ValidationFailed(fields={k: [_("Unknown field.")] for k in sorted(unknown)})
+    _check_resource_links(organization, fields)
+    return Resource.objects.create(organization=organization, name=name, **fields)
+
+
+def _get_resource(organization: Organization, resource_id, *, lock: bool = False) -> Resource:
+    queryset = Resource.objects.filter(organization=organization, pk=resource_id)
+    if lock:
+        queryset = queryset.select_for_update()
+    resource = queryset.select_related("organization").first()
+    if resource is None:
+        raise NotFound(code="resource_not_found")
+    return resource
+
+
+@transaction.atomic
+def resource_update(*, organization: Organization, resource_id, **fields: Any) -> Resource:
+    resource = _get_resource(organization, resource_id, lock=True)
+    unknown = set(fields) - RESOURCE_FIELDS
+    if unknown:
+        raise ValidationFailed(fields={k: [_("Unknown field.")] for k in sorted(unknown)})
+    _check_resource_links(organization, fields)
+    for name, value in fields.items():
+        setattr(resource, name, value)
+    resource.save()
+    if "branch" in fields:
+        bookings_recheck(organization_id=organization.pk, resource_ids=[resource.pk])
+    return resource
+
+
+@transaction.atomic
+def resource_delete(*, organization: Organization, resource_id) -> None:
+    """Delete a resource that was never booked; one with bookings is deactivated."""
+    resource = _get_resource(organization, resource_id, lock=True)
+    if Booking.objects.filter(resource=resource).exists():
+        raise Conflict(
+            _("This resource has bookings: deactivate it instead."), code="resource_has_bookings"
+        )
+    resource.delete()
+
+
+# --- Availability rules -----------------------------------------------------------------
+
+RULE_FIELDS = (
+    "weekday",
+    "starts_at",
+    "ends_at",
+    "break_start",
+    "break_end",
+    "valid_from",
+    "valid_until",
+)
+
+
+def _dates_overlap(a_from, a_until, b_from, b_until) -> bool:
+    return (a_until is None or b_from is None or b_from <= a_until) and (
+        b_until is None or a_from is None or a_from <= b_until
+    )
+
+
+def _rule_errors(rule: dict[str, Any]) -> dict[str, str]:
+    errors = period_errors(
+        rule.get("starts_at"), rule.get("ends_at"), rule.get("break_start"), rule.get("break_end")
+    )
+    # period_errors speaks of opening/closing: map to our field names.
+    renamed = {"closes_at": "ends_at", "opens_at": "starts_at"}
+    errors = {renamed.get(k, k): v for k, v in errors.items()}
+    weekday = rule.get("weekday")
+    if not isinstance(weekday, int) or not 0 <= weekday <= 6:
+        errors["weekday"] = _("Give a weekday from 0 (Monday) to 6 (Sunday).")
+    if (
+        rule.get("valid_from")
+        and rule.get("valid_until")
+        and rule["valid_from"] > rule["valid_until"]
+    ):
+        errors["valid_until"] = _("The end date must be on or after the start date.")
+    return errors
+
+
+def _overlaps(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return (
+        a["weekday"] == b["weekday"]
+        and a["starts_at"] < b["ends_at"]
+        and b["starts_at"] < a["ends_at"]
+        and _dates_overlap(
+            a.get("valid_from"), a.get("valid_until"), b.get("valid_from"), b.get("valid_until")
+        )
+    )
+
+
+def _as_dict(rule: AvailabilityRule) -> dict[str, Any]:
+    return {name: getattr(rule, name) for name in RULE_FIELDS}
+
+
+def _validate_rules(resource: Resource, rules: list[dict[str, Any]], *, replacing=None) -> None:
+    """Field errors of each new rule, and overlaps with the resource's other rules and
+    with each other. Raises ValidationFailed ``rule_overlap`` / ``invalid``."""
+    errors: dict[str, Any] = {}
+    for index, rule in enumerate(rules):
+        problems = _rule_errors(rule)
+        if problems:
+            errors[str(index)] = {k: [v] for k, v in problems.items()}
+    if errors:
+        raise ValidationFailed(
+            fields={"rules": errors} if len(rules) > 1 else next(iter(errors.values()))
+        )
+    existing = [
+        _as_dict(r)
+        for r in AvailabilityRule.objects.filter(resource=resource).exclude(pk=replacing)
+    ]
+    for index, rule in enumerate(rules):
+        others = existing + rules[:index]
+        if any(_overlaps(rule, other) for other in others):
+            message = _("This rule overlaps another availability rule of the resource.")
+            field_errors = {"starts_at": [message]}
+            raise ValidationFailed(
+                message,
+                code="rule_overlap",
+                fields={"rules": {str(index): field_errors}} if len(rules) > 1 else field_errors,
+            )
+
+
+def _clean_rule(fields: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(fields) - set(RULE_FIELDS)
+    if unknown:
+        raise ValidationFailed(fields={k: [_("Unknown field.")] for k in sorted(unknown)})
+    return {name: fields.get(name) for name in RULE_FIELDS}
+
+
+@transaction.atomic
+def rules_create(
+    *, organization: Organization, resource_id, rules: list[dict[str, Any]]
+) -> list[AvailabilityRule]:
+    """Create many rules at once, all or none (bulk creation)."""
+    if not rules:
+        raise ValidationFailed(fields={"rules": [_("Give at least one rule.")]})
+    resource = _get_resource(organization, resource_id, lock=True)
+    cleaned = [_clean_rule(rule) for rule in rules]
+    _validate_rules(resource, cleaned)
+    created = AvailabilityRule.objects.bulk_create(
+        [AvailabilityRule(organization=organization, resource=resource, **rule) for rule in cleaned]
+    )
+    return created
+
+
+def rule_create(*, organization: Organization, resource_id, **fields: Any) -> AvailabilityRule:
+    return rules_create(organization=organization, resource_id=resource_id, rules=[fields])[0]
+
+
+@transaction.atomic
+def rules_generate(
+    *,
+    organization: Organization,
+    resource_id,
+    weekdays: Iterable[int],
+    starts_at: time,
+    ends_at: time,
+    valid_from: date,
+    valid_until: date,
+    break_start: time | None = None,
+    break_end: time | None = None,
+) -> list[AvailabilityRule]:
+    """ "Every Monday and Thursday 9:00–17:00 from 1 March to 30 June": one rule per
+    weekday, limited to that date range."""
+    days = sorted(set(weekdays))
+    if not days:
+        raise ValidationFailed(fields={"weekdays": [_("Choose at least one weekday.")]})
+    if valid_until < valid_from:
+        raise ValidationFailed(
+            fields={"valid_until": [_("The end date must be on or after the start date.")]}
+        )
+    return rules_create(
+        organization=organization,
+        resource_id=resource_id,
+        rules=[
+            {
+                "weekday": day,
+                "starts_at": starts_at,
+                "ends_at": ends_at,
+                "break_start": break_start,
+                "break_end": break_end,
+                "valid_from": valid_from,
+                "valid_until": valid_until,
+            }
+            for day in days
+        ],
+    )
+
+
+def _get_rule(organization: Organization, rule_id) -> AvailabilityRule:
+    rule = (
+        AvailabilityRule.objects.filter(organization=organization, pk=rule_id)
+        .select_related("resource")
+        .first()
+    )
+    if rule is None:
+        raise NotFound(code="rule_not_found")
+    return rule
+
+
+@transaction.atomic
+def rule_update(*, organization: Organization, rule_id, **fields: Any) -> AvailabilityRule:
+    rule = _get_rule(organization, rule_id)
+    resource = _get_resource(organization, rule.resource_id, lock=True)
+    merged = _as_dict(rule)
+    merged.update(_clean_rule({**merged, **fields}) if fields else {})
+    _validate_rules(resource, [merged], replacing=rule.pk)
+    for name, value in merged.items():
+        setattr(rule, name, value)
+    rule.save()
+    bookings_recheck(organization_id=organization.pk, resource_ids=[resource.pk])
+    return rule
+
+
+@transaction.atomic
+def rule_delete(*, organization: Organization, rule_id) -> None:
+    rule = _get_rule(organization, rule_id)
+    _get_resource(organization, rule.resource_id, lock=True)
+    resource_id = rule.resource_id
+    rule.delete()
+    bookings_recheck(organization_id=organization.pk, resource_ids=[resource_id])
+
+
+# --- Overrides ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def override_create(
+    *,
+    organization: Organization,
+    resource_id,
+    date: date,
+    kind: str,
+    starts_at: time | None = None,
+    ends_at: time | None = None,
+    reason: str = "",
+) -> AvailabilityOverride:
+    resource = _get_resource(organization, resource_id, lock=True)
+    if (starts_at is None) != (ends_at is None):
+        raise ValidationFailed(fields={"ends_at": [_("Give both times, or neither.")]})
+    if starts_at is None and kind == OverrideKind.AVAILABLE:
+        raise ValidationFailed(fields={"starts_at": [_("Extra availability needs its hours.")]})
+    if starts_at is not None and starts_at >= ends_at:
+        raise ValidationFailed(fields={"ends_at": [_("The end must be after the start.")]})
+    override = AvailabilityOverride.objects.create(
+        organization=organization,
+        resource=resource,
+        date=date,
+        kind=kind,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        reason=reason,
+    )
+    if kind == OverrideKind.UNAVAILABLE:
+        bookings_recheck(organization_id=organization.pk, resource_ids=[resource.pk])
+    return override
+
+
+@transaction.atomic
+def override_delete(*, organization: Organization, override_id) -> None:
+    override = AvailabilityOverride.objects.filter(
+        organization=organization, pk=override_id
+    ).first()
+    if override is None:
+        raise NotFound(code="override_not_found")
+    resource_id = override.resource_id
+    override.delete()
+    bookings_recheck(organization_id=organization.pk, resource_ids=[resource_id])
+
+
+# --- Bookings -------------------------------------------------------------------------------
+
+
+def _event(
+    booking: Booking,
+    action: str,
+    *,
+    from_status: str = "",
+    actor=None,
+    reason: str = "",
+    previous_starts_at: datetime | None = None,
+) -> BookingEvent:
+    return BookingEvent.objects.create(
+        booking=booking,
+        action=action,
+        from_status=from_status,
+        to_status=booking.status,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        reason=reason,
+        previous_starts_at=previous_starts_at,
+        starts_at=booking.starts_at,
+    )
+
+
+def _lock(resource_id, client_id) -> Resource:
+    """The lock order of every booking write: the resource, then the client."""
+    resource = (
+        Resource.objects.select_for_update().select_related("organization").get(pk=resource_id)
+    )
+    if client_id is not None:
+        get_user_model().objects.select_for_update().filter(pk=client_id).first()
+    return resource
+
+
+def holds_expire(*, now: datetime | None = None, resource_id=None, client_id=None) -> int:
+    """Turn pending bookings whose hold has run out into ``expired`` (with history)."""
+    now = now or timezone.now()
+    queryset = Booking.objects.filter(status=BookingStatus.PENDING, hold_expires_at__lte=now)
+    if resource_id is not None or client_id is not None:
+        from django.db.models import Q
+
+        scope = Q()
+        if resource_id is not None:
+            scope |= Q(resource_id=resource_id)
+        if client_id is not None:
+            scope |= Q(client_id=client_id)
+        queryset = queryset.filter(scope)
+    expired = 0
+    with transaction.atomic():
+        for booking in queryset.select_for_update()[:500]:
+            booking.status = BookingStatus.EXPIRED
+            booking.save(update_fields=["status", "updated_at"])
+            _event(booking, "expired", from_status=BookingStatus.PENDING)
+            expired += 1
+    return expired
+
+
+def _ensure_bookable(organization: Organization, resource: Resource) -> None:
+    if not organization.is_verified:
+        raise Conflict(
+            _("This organisation is not verified yet and cannot take bookings."),
+            code="organization_not_verified",
+        )
+    if not resource.is_active:
+        raise Conflict(_("This resource is not available for booking."), code="resource_inactive")
+
+
+def _check_slot(
+    resource: Resource,
+    policy: SlotPolicy,
+    *,
+    offering: str,
+    starts_at: datetime,
+    now: datetime,
+    exclude_booking=None,
+    ignore_notice: bool = False,
+) -> datetime:
+    """The end of the slot starting at ``starts_at`` if it may be booked now; otherwise
+    the error that says why."""
+    if starts_at <= now:
+        raise ValidationFailed(
+            _("This time is in the past."),
+            code="booking_in_past",
+            fields={"starts_at": [_("This time is in the past.")]},
+        )
+    if not ignore_notice and starts_at < now + policy.min_notice:
+        raise ValidationFailed(
+            _("This time is too soon: book further ahead."),
+            code="notice_too_short",
+            fields={"starts_at": [_("This time is too soon: book further ahead.")]},
+        )
+    if policy.max_advance is not None and starts_at > now + policy.max_advance:
+        raise ValidationFailed(
+            _("This time is too far ahead."),
+            code="too_far_ahead",
+            fields={"starts_at": [_("This time is too far ahead.")]},
+        )
+    local_day = starts_at.astimezone(zone(resource.organization.time_zone)).date()
+    data = load_availability(resource, local_day, local_day)
+    candidates = candidate_starts(data, policy, starts_at, starts_at + timedelta(microseconds=1))
+    if not candidates:
+        raise ValidationFailed(
+            _("This time is outside the opening hours or availability."),
+            code="outside_availability",
+            fields={"starts_at": [_("This time is outside the opening hours or availability.")]},
+        )
+    ends_at = candidates[0][1]
+    index = OccupancyIndex(
+        load_occupations(
+            resource,
+            starts_at - policy.buffer_before - policy.buffer_after,
+            ends_at + policy.buffer_before + policy.buffer_after,
+            now=now,
+            exclude_booking=exclude_booking,
+        )
+    )
+    if remaining_capacity(index, policy, offering, starts_at, ends_at) <= 0:
+        raise Conflict(_("This slot has just been taken."), code="slot_full")
+    return ends_at
+
+
+def _check_client_free(
+    client_id, starts_at: datetime, ends_at: datetime, now: datetime, exclude_booking=None
+) -> None:
+    from .availability import occupying_q
+
+    clash = Booking.objects.filter(
+        occupying_q(now), client_id=client_id, starts_at__lt=ends_at, ends_at__gt=starts_at
+    )
+    if exclude_booking is not None:
+        clash = clash.exclude(pk=exclude_booking)
+    if clash.exists():
+        raise Conflict(_("You already have a booking at that time."), code="client_overlap")
+
+
+def _save_new(booking: Booking) -> None:
+    """Insert, turning the PostgreSQL exclusion constraint (a client's overlapping
+    bookings) into the same 409 the checks give."""
+    try:
+        with transaction.atomic():
+            booking.save(force_insert=True)
+    except IntegrityError as exc:
+        if "sched_booking_client_no_overlap" in str(exc):
+            raise Conflict(_("You already have a booking at that time."), code="client_overlap")
+        raise
+
+
+@transaction.atomic
+def booking_create(
+    *,
+    resource: Resource,
+    client,
+    source: str,
+    offering: str,
+    title: str,
+    starts_at: datetime,
+    policy: SlotPolicy,
+    hold: bool = False,
+    confirm: bool = True,
+    actor=None,
+) -> Booking:
+    """Book ``starts_at`` on ``resource`` for ``client``.
+
+    ``hold``: a pending booking that reserves the slot for :data:`HOLD_DURATION` while
+    payment completes (confirm it with :func:`booking_confirm`). Otherwise the booking is
+    confirmed, or pending business confirmation when ``confirm`` is False.
+    """
+    now = timezone.now()
+    resource = _lock(resource.pk, getattr(client, "pk", None))
+    organization = resource.organization
+    _ensure_bookable(organization, resource)
+    holds_expire(now=now, resource_id=resource.pk, client_id=getattr(client, "pk", None))
+    ends_at = _check_slot(resource, policy, offering=offering, starts_at=starts_at, now=now)
+    if client is not None:
+        _check_client_free(client.pk, starts_at, ends_at, now)
+    status = BookingStatus.PENDING if (hold or not confirm) else BookingStatus.CONFIRMED
+    booking = Booking(
+        organization=organization,
+        resource=resource,
+        client=client,
+        source=source,
+        offering=offering,
+        title=title[:200],
+        starts_at=starts_at,
+        ends_at=ends_at,
+        occupied_from=starts_at - policy.buffer_before,
+        occupied_until=ends_at + policy.buffer_after,
+        capacity=policy.capacity,
+        time_zone=organization.time_zone,
+        status=status,
+        hold_expires_at=now + HOLD_DURATION if hold else None,
+        confirmed_at=now if status == BookingStatus.CONFIRMED else None,
+    )
+    _save_new(booking)
+    _event(booking, "created", actor=actor or client)
+    if not hold:
+        notices.announce(booking, "created")
+    return booking
+
+
+def _get_booking(booking_id, *, lock: bool = True) -> Booking:
+    queryset = Booking.objects.filter(pk=booking_id).select_related("organization", "resource")
+    if lock:
+        queryset = queryset.select_for_update()
+    booking = queryset.first()
+    if booking is None:
+        raise NotFound(code="booking_not_found")
+    return booking
+
+
+def _transition(booking: Booking, to_status: str) -> str:
+    allowed = TRANSITIONS.get(booking.status, set())
+    if to_status not in allowed:
+        raise Conflict(
+            _("A booking that is %(status)s cannot become %(target)s.")
+            % {"status": booking.get_status_display(), "target": BookingStatus(to_status).label},
+            code="invalid_transition",
+        )
+    previous = booking.status
+    booking.status = to_status
+    return previous
+
+
+@transaction.atomic
+def booking_confirm(*, booking_id, actor=None) -> Booking:
+    """Confirm a pending booking (the business accepts it, or its payment succeeded)."""
+    booking = _get_booking(booking_id)
+    now = timezone.now()
+    if (
+        booking.status == BookingStatus.PENDING
+        and booking.hold_expires_at is not None
+        and booking.hold_expires_at <= now
+    ):
+        raise Gone(_("The hold on this slot has expired."), code="hold_expired")
+    previous = _transition(booking, BookingStatus.CONFIRMED)
+    booking.confirmed_at = now
+    booking.hold_expires_at = None
+    booking.save(update_fields=["status", "confirmed_at", "hold_expires_at", "updated_at"])
+    _event(booking, "confirmed", from_status=previous, actor=actor)
+    notices.announce(booking, "confirmed")
+    return booking
+
+
+@transaction.atomic
+def booking_cancel(
+    *,
+    booking_id,
+    by_client: bool,
+    actor=None,
+    reason: str = "",
+    notice: timedelta = timedelta(0),
+) -> Booking:
+    """Cancel. A client may not cancel less than ``notice`` before the start (the
+    offering's policy); the business always may, before the booking is over."""
+    booking = _get_booking(booking_id)
+    now = timezone.now()
+    if by_client and booking.status == BookingStatus.CONFIRMED and booking.starts_at - now < notice:
+        raise Conflict(
+            _("This booking can no longer be cancelled: the cancellation deadline has passed."),
+            code="cancellation_too_late",
+        )
+    target = BookingStatus.CANCELLED_BY_CLIENT if by_client else BookingStatus.CANCELLED_BY_BUSINESS
+    previous = _transition(booking, target)
+    booking.cancelled_at = now
+    booking.cancellation_reason = reason
+    booking.needs_attention = False
+    booking.save(
+        update_fields=[
+            "status",
+            "cancelled_at",
+            "cancellation_reason",
+            "needs_attention",
+            "updated_at",
+        ]
+    )
+    _event(booking, "cancelled", from_status=previous, actor=actor, reason=reason)
+    if not (previous == BookingStatus.PENDING and booking.hold_expires_at is not None):
+        notices.announce(booking, "cancelled")  # a hold that lapses was never announced
+    return booking
+
+
+@transaction.atomic
+def booking_reschedule(
+    *,
+    booking_id,
+    starts_at: datetime,
+    policy: SlotPolicy,
+    by_client: bool,
+    actor=None,
+    reason: str = "",
+    notice: timedelta = timedelta(0),
+) -> Booking:
+    """Move a booking to another free slot of the same offering and resource. A client
+    may not move it less than ``notice`` before its current start."""
+    current = _get_booking(booking_id, lock=False)
+    resource = _lock(current.resource_id, current.client_id)
+    booking = _get_booking(booking_id)
+    now = timezone.now()
+    if booking.status not in (BookingStatus.PENDING, BookingStatus.CONFIRMED):
+        raise Conflict(_("Only an upcoming booking can be rescheduled."), code="invalid_transition")
+    if by_client and booking.starts_at - now < notice:
+        raise Conflict(
+            _("This booking can no longer be rescheduled: the deadline has passed."),
+            code="reschedule_too_late",
+        )
+    if starts_at == booking.starts_at:
+        raise ValidationFailed(
+            _("The booking is already at that time."),
+            code="same_time",
+            fields={"starts_at": [_("The booking is already at that time.")]},
+        )
+    ends_at = _check_slot(
+        resource,
+        policy,
+        offering=booking.offering,
+        starts_at=starts_at,
+        now=now,
+        exclude_booking=booking.pk,
+        ignore_notice=not by_client,
+    )
+    if booking.client_id is not None:
+        _check_client_free(booking.client_id, starts_at, ends_at, now, exclude_booking=booking.pk)
+    previous_starts_at = booking.starts_at
+    booking.starts_at = starts_at
+    booking.ends_at = ends_at
+    booking.occupied_from = starts_at - policy.buffer_before
+    booking.occupied_until = ends_at + policy.buffer_after
+    booking.needs_attention = False
+    booking.attention_reason = ""
+    try:
+        with transaction.atomic():
+            booking.save()
+    except IntegrityError as exc:
+        if "sched_booking_client_no_overlap" in str(exc):
+            raise Conflict(_("You already have a booking at that time."), code="client_overlap")
+        raise
+    _event(
+        booking,
+        "rescheduled",
+        from_status=booking.status,
+        actor=actor,
+        reason=reason,
+        previous_starts_at=previous_starts_at,
+    )
+    notices.announce(booking, "rescheduled", previous_starts_at=previous_starts_at)
+    return booking
+
+
+@transaction.atomic
+def booking_complete(*, booking_id, actor=None) -> Booking:
+    return _close(booking_id, BookingStatus.COMPLETED, "completed", actor)
+
+
+@transaction.atomic
+def booking_no_show(*, booking_id, actor=None) -> Booking:
+    return _close(booking_id, BookingStatus.NO_SHOW, "no_show", actor)
+
+
+def _close(booking_id, status: str, action: str, actor) -> Booking:
+    booking = _get_booking(booking_id)
+    if booking.starts_at > timezone.now():
+        raise Conflict(
+            _("A booking can only be marked like this once it has started."),
+            code="booking_not_started",
+        )
+    previous = _transition(booking, status)
+    booking.needs_attention = False
+    booking.save(update_fields=["status", "needs_attention", "updated_at"])
+    _event(booking, action, from_status=previous, actor=actor)
+    return booking
+
+
+# --- Availability changes never silently drop a booking -----------------------------------
+
+
+def _inside_windows(booking: Booking, windows: list[tuple[datetime, datetime]]) -> bool:
+    return any(start <= booking.starts_at and booking.ends_at <= end for start, end in windows)
+
+
+@transaction.atomic
+def bookings_recheck(
+    *, organization_id, resource_ids: Iterable | None = None, branch_id=None
+) -> list[Booking]:
+    """Flag the upcoming bookings that the current availability no longer covers (and
+    unflag those it covers again), telling staff about each newly flagged one. Returns
+    the bookings newly flagged."""
+    from .availability import windows_utc
+
+    now = timezone.now()
+    queryset = Booking.objects.filter(
+        organization_id=organization_id,
+        status__in=[BookingStatus.PENDING, BookingStatus.CONFIRMED],
+        starts_at__gt=now,
+    ).select_related("resource", "resource__organization")
+    if resource_ids is not None:
+        queryset = queryset.filter(resource_id__in=list(resource_ids))
+    if branch_id is not None:
+        queryset = queryset.filter(resource__branch_id=branch_id)
+    by_resource: dict[Any, list[Booking]] = {}
+    for booking in queryset.select_for_update(of=("self",)).order_by("starts_at")[:5000]:
+        by_resource.setdefault(booking.resource_id, []).append(booking)
+    flagged: list[Booking] = []
+    reason = _("The availability changed: this booking is now outside it.")
+    for bookings in by_resource.values():
+        resource = bookings[0].resource
+        tz = zone(resource.organization.time_zone)
+        first = bookings[0].starts_at.astimezone(tz).date()
+        last = bookings[-1].ends_at.astimezone(tz).date()
+        windows = windows_utc(load_availability(resource, first, last), first, last)
+        for booking in bookings:
+            inside = _inside_windows(booking, windows)
+            if not inside and not booking.needs_attention:
+                booking.needs_attention = True
+                booking.attention_reason = reason[:200]
+                booking.save(update_fields=["needs_attention", "attention_reason", "updated_at"])
+                _event(booking, "flagged", from_status=booking.status, reason=reason)
+                notices.announce(booking, "needs_attention")
+                flagged.append(booking)
+            elif inside and booking.needs_attention:
+                booking.needs_attention = False
+                booking.attention_reason = ""
+                booking.save(update_fields=["needs_attention", "attention_reason", "updated_at"])
+                _event(booking, "unflagged", from_status=booking.status)
+    return flagged
+
+
+# --- Calendar feeds --------------------------------------------------------------------------
+
+
+def feed_token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def calendar_feed_create(
+    *, owner, organization: Organization | None = None, name: str = ""
+) -> tuple[CalendarFeed, str]:
+    """A new secret feed; returns it with the raw token (shown once, never stored)."""
+    token = secrets.token_urlsafe(32)
+    feed = CalendarFeed.objects.create(
+        owner=owner, organization=organization, name=name, token_hash=feed_token_digest(token)
+    )
+    return feed, token
+
+
+@transaction.atomic
+def calendar_feed_revoke(*, owner, feed_id) -> CalendarFeed:
+    feed = CalendarFeed.objects.select_for_update().filter(owner=owner, pk=feed_id).first()
+    if feed is None:
+        raise NotFound(code="feed_not_found")
+    if feed.revoked_at is None:
+        feed.revoked_at = timezone.now()
+        feed.save(update_fields=["revoked_at", "updated_at"])
+    return feed
+
+
+def calendar_feed_touch(*, feed: CalendarFeed) -> None:
+    """Record that the feed was fetched (at most once a minute, to spare writes)."""
+    now = timezone.now()
+    if feed.last_used_at is None or now - feed.last_used_at > timedelta(minutes=1):
+        CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=now)

@@ -1,0 +1,13 @@
+"""What the Booking product registers into the platform when Django starts."""
+
+from __future__ import annotations
+
+from teranga.platform.organizations.access import register_action
+from teranga.platform.organizations.models import Role
+
+# Services, resources, availability: managers and above. Reservations of the business:
+# agents and above read them and act on them (confirm, complete, no-show, cancel).
+register_action("booking.catalog.manage", Role.MANAGER)
+register_action("booking.reservations.view", Role.AGENT, staff=True)
+register_action("booking.reservations.manage", Role.AGENT)
+register_action("booking.stats.view", Role.MANAGER, staff=True)
