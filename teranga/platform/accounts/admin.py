@@ -6,7 +6,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
-from teranga.platform.accounts.models import User
+from teranga.platform.accounts.models import ClientProfile, User
 
 
 class UserCreationForm(BaseUserCreationForm):
@@ -27,8 +27,17 @@ class UserAdminChangeForm(UserChangeForm):
         fields = "__all__"
 
 
+class ClientProfileInline(admin.StackedInline):
+    model = ClientProfile
+    can_delete = False
+    extra = 0
+    max_num = 1
+    verbose_name_plural = _("client profile")
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    inlines = (ClientProfileInline,)
     form = UserAdminChangeForm
     add_form = UserCreationForm
     list_display = (

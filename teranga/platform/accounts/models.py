@@ -111,3 +111,39 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.first_name or self.email
+
+
+class ClientProfile(models.Model):
+    """What a business needs to know of a client: postal address (the name and phone
+    live on the user). One per user, created on first write."""
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, primary_key=True, related_name="client_profile"
+    )
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    address_complement = models.CharField(_("address complement"), max_length=300, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    region = models.ForeignKey(
+        "geo.Region",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("region"),
+    )
+    country = models.CharField(
+        _("country"),
+        max_length=2,
+        choices=[("SN", _("Senegal")), ("FR", _("France"))],
+        default="SN",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["user"]
+        verbose_name = _("client profile")
+        verbose_name_plural = _("client profiles")
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.city}"

@@ -20,6 +20,7 @@ def user_profile_get(*, user) -> Any:
     """``user`` reloaded with ``email_verified`` and ``mfa_enabled`` annotations (one query)."""
     return (
         User.objects.filter(pk=user.pk)
+        .select_related("client_profile", "client_profile__region")
         .annotate(
             email_verified=Exists(
                 EmailAddress.objects.filter(
@@ -71,4 +72,13 @@ def user_export(*, user) -> dict[str, Any]:
         "sessions": sessions,
         "mfa_types": mfa_types,
         "sms_messages": sms,
+        "client_profile": getattr(profile, "client_profile", None),
     }
+
+
+def client_profile_get(*, user) -> Any:
+    """The user's client profile, or an unsaved empty one (nothing is written on read)."""
+    from teranga.platform.accounts.models import ClientProfile
+
+    profile = ClientProfile.objects.select_related("region").filter(user=user).first()
+    return profile or ClientProfile(user=user)

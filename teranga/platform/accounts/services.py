@@ -12,7 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from teranga.core.errors import ApplicationError
+from teranga.core.errors import ApplicationError, ValidationFailed
+from teranga.platform.accounts.models import ClientProfile
 from teranga.platform.notifications.services import sms_recipient_erase
 
 
@@ -119,6 +120,30 @@ def user_erase(*, user, password: str) -> Any:
     user.user_permissions.clear()
     EmailAddress.objects.filter(user=user).delete()
     Authenticator.objects.filter(user=user).delete()
+    ClientProfile.objects.filter(user=user).delete()
     user_sessions_end(user=user)
     _delete_file_on_commit(storage, old_avatar)
     return user
+
+
+CLIENT_PROFILE_FIELDS = {
+    "address",
+    "address_complement",
+    "postal_code",
+    "city",
+    "region",
+    "country",
+}
+
+
+@transaction.atomic
+def client_profile_update(*, user, **fields: Any) -> ClientProfile:
+    """Create or change the user's client profile with the fields given."""
+    unknown = set(fields) - CLIENT_PROFILE_FIELDS
+    if unknown:
+        raise ValidationFailed(fields={name: [_("Unknown field.")] for name in sorted(unknown)})
+    profile, _created = ClientProfile.objects.select_for_update().get_or_create(user=user)
+    for name, value in fields.items():
+        setattr(profile, name, value)
+    profile.save()
+    return profile

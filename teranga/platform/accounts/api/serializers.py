@@ -9,7 +9,42 @@ from rest_framework import serializers
 
 from teranga.core import serializers as strict
 from teranga.core.validators import validate_image_content
-from teranga.platform.accounts.models import Language, User
+from teranga.platform.accounts.models import ClientProfile, Language, User
+from teranga.platform.geo.models import Region
+
+
+class ClientProfileSerializer(serializers.ModelSerializer):
+    """The client section of the profile: postal address."""
+
+    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = ClientProfile
+        fields = [
+            "address",
+            "address_complement",
+            "postal_code",
+            "city",
+            "region",
+            "country",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class ClientProfileUpdateSerializer(strict.Serializer):
+    address = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    address_complement = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    postal_code = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    city = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    region = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Region.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text=_("Region code, e.g. DK for Dakar."),
+    )
+    country = serializers.ChoiceField(choices=[("SN", "SN"), ("FR", "FR")], required=False)
 
 
 class MeSerializer(serializers.ModelSerializer):
@@ -19,6 +54,7 @@ class MeSerializer(serializers.ModelSerializer):
     avatar = serializers.SerializerMethodField()
     email_verified = serializers.BooleanField(read_only=True)
     mfa_enabled = serializers.BooleanField(read_only=True)
+    client = serializers.SerializerMethodField()
 
     class Meta:
         model = User
@@ -35,8 +71,14 @@ class MeSerializer(serializers.ModelSerializer):
             "date_joined",
             "email_verified",
             "mfa_enabled",
+            "client",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(ClientProfileSerializer(allow_null=True))
+    def get_client(self, user) -> dict | None:
+        profile = getattr(user, "client_profile", None)
+        return ClientProfileSerializer(profile).data if profile else None
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_phone(self, user) -> str | None:
@@ -105,3 +147,4 @@ class MeExportSerializer(serializers.Serializer):
     sessions = ExportSessionSerializer(many=True)
     mfa_types = serializers.ListField(child=serializers.CharField())
     sms_messages = ExportSmsSerializer(many=True)
+    client_profile = ClientProfileSerializer(allow_null=True)

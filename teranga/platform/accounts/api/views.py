@@ -13,6 +13,8 @@ from rest_framework.views import APIView
 
 from teranga.platform.accounts import selectors, services
 from teranga.platform.accounts.api.serializers import (
+    ClientProfileSerializer,
+    ClientProfileUpdateSerializer,
     MeEraseSerializer,
     MeExportSerializer,
     MeSerializer,
@@ -125,3 +127,44 @@ class MeExportView(APIView):
             data,
             headers={"Content-Disposition": f'attachment; filename="teranga-export-{stamp}.json"'},
         )
+
+
+class MeClientProfileView(APIView):
+    """The client section of the profile (seed 001: name, first name, phone and
+    address). Name and phone live on ``/api/v1/me/``; the address lives here."""
+
+    @extend_schema(
+        operation_id="me_client_retrieve",
+        summary="My client profile (address)",
+        responses={200: ClientProfileSerializer},
+        tags=["accounts"],
+    )
+    def get(self, request):
+        return Response(
+            ClientProfileSerializer(selectors.client_profile_get(user=request.user)).data
+        )
+
+    @extend_schema(
+        operation_id="me_client_update",
+        summary="Change my client profile",
+        description="Every field is optional (PUT and PATCH behave alike). `region` is a "
+        "region code (`GET /api/v1/geo/regions/`). Unknown fields are refused.",
+        request=ClientProfileUpdateSerializer,
+        responses={200: ClientProfileSerializer},
+        tags=["accounts"],
+    )
+    def patch(self, request):
+        serializer = ClientProfileUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        profile = services.client_profile_update(user=request.user, **serializer.validated_data)
+        return Response(ClientProfileSerializer(profile).data)
+
+    @extend_schema(
+        operation_id="me_client_replace",
+        summary="Change my client profile",
+        request=ClientProfileUpdateSerializer,
+        responses={200: ClientProfileSerializer},
+        tags=["accounts"],
+    )
+    def put(self, request):
+        return self.patch(request)

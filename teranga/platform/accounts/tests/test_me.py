@@ -309,3 +309,63 @@ def test_admin_lists_searches_and_adds_users(admin_client, make_user):
     )
     assert duplicate.status_code == 200  # the form is shown again with the error
     assert get_user_model().objects.filter(email__iexact="listed@example.com").count() == 1
+
+
+# --- Client profile (seed 001: name, first name, phone and address) ----------------------
+
+CLIENT = "/api/v1/me/client/"
+
+
+def test_client_profile_read_empty_then_update(make_user, client_for):
+    user = make_user("cliente@example.test", first_name="Awa", last_name="Diop")
+    client = client_for(user)
+    response = client.get(CLIENT)
+    assert response.status_code == 200
+    assert response.json()["address"] == ""
+    assert client.get(ME).json()["client"] is None
+
+    response = client.put(
+        CLIENT,
+        {"address": "12 rue Carnot", "city": "Dakar", "region": "DK", "postal_code": "10200"},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["region"] == "DK"
+    response = client.patch(CLIENT, {"address_complement": "Plateau"}, format="json")
+    assert response.json()["address"] == "12 rue Carnot"
+    me = client.get(ME).json()
+    assert me["client"]["city"] == "Dakar"
+    assert me["client"]["address_complement"] == "Plateau"
+    assert me["first_name"] == "Awa"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [{"region": "ZZ"}, {"country": "US"}, {"city": "x" * 101}, {"unknown": 1}],
+)
+def test_client_profile_bad_input_changes_nothing(make_user, client_for, payload):
+    user = make_user("cliente2@example.test")
+    client = client_for(user)
+    client.patch(CLIENT, {"city": "Thiès"}, format="json")
+    response = client.patch(CLIENT, payload, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid"
+    assert client.get(CLIENT).json()["city"] == "Thiès"
+
+
+def test_client_profile_requires_authentication(api):
+    assert api.get(CLIENT).status_code == 401
+    assert api.patch(CLIENT, {"city": "Dakar"}, format="json").status_code == 401
+
+
+def test_client_profile_erased_and_exported(make_user, client_for):
+    user = make_user("cliente3@example.test")
+    client = client_for(user)
+    client.patch(CLIENT, {"address": "Rue 10", "city": "Saint-Louis"}, format="json")
+    exported = client.get(EXPORT).json()
+    assert exported["client_profile"]["address"] == "Rue 10"
+    response = client.delete(ME, {"password": DEFAULT_PASSWORD}, format="json")
+    assert response.status_code == 204
+    from teranga.platform.accounts.models import ClientProfile
+
+    assert not ClientProfile.objects.filter(user=user).exists()
