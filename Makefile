@@ -6,9 +6,17 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run test lint migrate demo messages
+.PHONY: install run test lint migrate demo messages bench system-packages
 
-$(STAMP): pyproject.toml
+# WeasyPrint (PDF exports and invoices) needs Pango and a font from Debian.
+SYSTEM_LIBS := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+
+system-packages:
+	@dpkg -s $(SYSTEM_LIBS) >/dev/null 2>&1 || { \
+	  echo "Installing Debian packages: $(SYSTEM_LIBS)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_LIBS); }
+
+$(STAMP): pyproject.toml | system-packages
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
@@ -33,6 +41,12 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+
+# Benchmarks (figures printed against a baseline measured in the same run). They use
+# their own throwaway database: SQLite by default, PostgreSQL when DATABASE_URL is set.
+bench: install
+	$(BIN)/python -m benchmarks.slots
+	$(BIN)/python -m benchmarks.booking_concurrency
 
 # Recompile the message catalogues (fr, en, wo) after editing the .po files.
 messages: install

@@ -315,4 +315,9 @@ def seed_demo(password: str | None = None) -> list[tuple[str, str, str]]:
     for n in range(1, CLIENTS + 1):
         client = _user(f"client{n}@{DEMO_DOMAIN}", password, first_name="Client", last_name=str(n))
         logins.append((client.email, "client", "—"))
+
+    from .hooks import demo_loaders
+
+    for name in demo_loaders.names():
+        logins.extend(demo_loaders.get(name)(password=password))
     return logins

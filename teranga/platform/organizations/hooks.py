@@ -25,3 +25,9 @@ def announce_availability_changed(*, organization_id, branch_id=None) -> None:
             availability_changed.get(name)(organization_id=organization_id, branch_id=branch_id)
 
     transaction.on_commit(run)
+
+
+#: Demo data of the products, loaded by ``seed_demo`` after the organisations: each
+#: loader is called as ``loader(password=…)`` inside the same transaction, must be
+#: idempotent, and returns extra logins as (email, role, organisation) tuples.
+demo_loaders: Registry[Callable[..., list[tuple[str, str, str]]]] = Registry("demo loader")
