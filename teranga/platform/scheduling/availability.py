@@ -164,30 +164,23 @@ def _boundary_to_utc(naive: datetime, tz: ZoneInfo) -> datetime:
 # --- Public holidays --------------------------------------------------------------------
 
 
-@lru_cache(maxsize=32)
-def _holiday_dates(country: str, year: int) -> frozenset[date]:
+@lru_cache(maxsize=64)
+def _holidays_of_year(country: str, year: int) -> tuple[tuple[date, str], ...]:
     try:
-        return frozenset(holidays_lib.country_holidays(country, years=year).keys())
+        calendar = holidays_lib.country_holidays(country, years=year)
     except NotImplementedError:
-        return frozenset()
+        return ()
+    return tuple(sorted(calendar.items()))
 
 
 def public_holidays(country: str, start: date, end: date) -> dict[date, str]:
     """The public holidays of ``country`` between ``start`` and ``end`` inclusive."""
-    names: dict[date, str] = {}
-    for year in range(start.year, end.year + 1):
-        try:
-            calendar = holidays_lib.country_holidays(country, years=year)
-        except NotImplementedError:
-            return {}
-        for day, name in calendar.items():
-            if start <= day <= end:
-                names[day] = name
-    return names
-
-
-def is_public_holiday(country: str, day: date) -> bool:
-    return day in _holiday_dates(country, day.year)
+    return {
+        day: name
+        for year in range(start.year, end.year + 1)
+        for day, name in _holidays_of_year(country, year)
+        if start <= day <= end
+    }
 
 
 # --- Loading what the computation needs (a fixed number of queries) -------------------

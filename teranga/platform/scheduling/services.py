@@ -93,7 +93,7 @@ def resource_create(*, organization: Organization, name: str, **fields: Any) -> 
 def _get_resource(organization: Organization, resource_id, *, lock: bool = False) -> Resource:
     queryset = Resource.objects.filter(organization=organization, pk=resource_id)
     if lock:
-        queryset = queryset.select_for_update()
+        queryset = queryset.select_for_update(of=("self",))
     resource = queryset.select_related("organization").first()
     if resource is None:
         raise NotFound(code="resource_not_found")
@@ -382,7 +382,9 @@ def _event(
 def _lock(resource_id, client_id) -> Resource:
     """The lock order of every booking write: the resource, then the client."""
     resource = (
-        Resource.objects.select_for_update().select_related("organization").get(pk=resource_id)
+        Resource.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .get(pk=resource_id)
     )
     if client_id is not None:
         get_user_model().objects.select_for_update().filter(pk=client_id).first()
@@ -558,7 +560,7 @@ def booking_create(
 def _get_booking(booking_id, *, lock: bool = True) -> Booking:
     queryset = Booking.objects.filter(pk=booking_id).select_related("organization", "resource")
     if lock:
-        queryset = queryset.select_for_update()
+        queryset = queryset.select_for_update(of=("self",))
     booking = queryset.first()
     if booking is None:
         raise NotFound(code="booking_not_found")
