@@ -398,6 +398,10 @@ SPECTACULAR_SETTINGS = {
         ),
         "DocumentStatusEnum": "teranga.platform.organizations.models.DocumentStatus",
         "RoleEnum": "teranga.platform.organizations.models.Role",
+        "ResourceKindEnum": "teranga.platform.scheduling.models.ResourceKind",
+        "OverrideKindEnum": "teranga.platform.scheduling.models.OverrideKind",
+        "BookingStatusEnum": "teranga.platform.scheduling.models.BookingStatus",
+        "CountryEnum": "teranga.platform.organizations.models.Country",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

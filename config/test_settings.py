@@ -12,3 +12,14 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 EMBEDDED_WORKER = False
 LOGGING = {**LOGGING, "root": {**LOGGING["root"], "level": "WARNING"}}  # noqa: F405
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not the shared in-memory database: threaded tests (booking the last slot
+    # from many clients at once) then get real separate connections with IMMEDIATE
+    # transactions and WAL, as in production, instead of SQLite's shared-cache table locks.
+    import os
+    import tempfile
+
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(tempfile.gettempdir(), f"teranga-test-{os.getpid()}.sqlite3")
+    }

@@ -80,7 +80,6 @@ class Occupation:
     occupied_until: datetime
     offering: str
     starts_at: datetime
-    booking_id: object = None
 
 
 # --- Interval arithmetic on sorted, non-overlapping lists -----------------------------
@@ -157,8 +156,19 @@ def local_to_utc(naive: datetime, tz: ZoneInfo) -> datetime | None:
 
 
 def _boundary_to_utc(naive: datetime, tz: ZoneInfo) -> datetime:
-    """A window boundary in UTC; a non-existent time maps to the transition instant."""
-    return naive.replace(tzinfo=tz).astimezone(UTC)
+    """A window boundary in UTC; a time skipped by a daylight-saving change maps to the
+    instant of the jump (found by bisection: zoneinfo exposes no transition list)."""
+    early = naive.replace(tzinfo=tz, fold=1).astimezone(UTC)
+    late = naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
+    if early >= late:  # exists, or ambiguous (fold=0: its first occurrence)
+        return late
+    while late - early > timedelta(seconds=1):
+        middle = early + (late - early) / 2
+        if middle.astimezone(tz).utcoffset() == early.astimezone(tz).utcoffset():
+            early = middle
+        else:
+            late = middle
+    return late.replace(microsecond=0)
 
 
 # --- Public holidays --------------------------------------------------------------------
@@ -346,7 +356,7 @@ def load_occupations(
     if exclude_booking is not None:
         queryset = queryset.exclude(pk=exclude_booking)
     rows = queryset.order_by("occupied_from").values_list(
-        "occupied_from", "occupied_until", "offering", "starts_at", "pk"
+        "occupied_from", "occupied_until", "offering", "starts_at"
     )
     return [Occupation(*row) for row in rows]
 

@@ -448,7 +448,7 @@ def _check_slot(
             code="notice_too_short",
             fields={"starts_at": [_("This time is too soon: book further ahead.")]},
         )
-    if policy.max_advance is not None and starts_at > now + policy.max_advance:
+    if policy.max_advance is not None and starts_at >= now + policy.max_advance:
         raise ValidationFailed(
             _("This time is too far ahead."),
             code="too_far_ahead",
@@ -585,7 +585,7 @@ def booking_confirm(*, booking_id, actor=None) -> Booking:
     """Confirm a pending booking (the business accepts it, or its payment succeeded)."""
     booking = _get_booking(booking_id)
     now = timezone.now()
-    if (
+    if booking.status == BookingStatus.EXPIRED or (
         booking.status == BookingStatus.PENDING
         and booking.hold_expires_at is not None
         and booking.hold_expires_at <= now

@@ -1,0 +1,108 @@
+"""Admin of the Booking product: the catalogue is editable (categories, tags, services and
+their images); reservations are read-only, since their changes go through the scheduling
+engine (capacity, policy, history, notifications)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from .models import Reservation, Service, ServiceCategory, ServiceImage, Tag
+
+
+@admin.register(ServiceCategory)
+class ServiceCategoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "position")
+    list_editable = ("position",)
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "created_at")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+class ServiceImageInline(admin.TabularInline):
+    model = ServiceImage
+    extra = 0
+    fields = ("image", "position")
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "organization",
+        "category",
+        "price_display",
+        "duration_minutes",
+        "capacity",
+        "is_active",
+    )
+    list_filter = ("is_active", "category", "currency", "requires_confirmation")
+    search_fields = ("name", "description", "organization__name", "organization__city")
+    list_select_related = ("organization", "category")
+    raw_id_fields = ("organization", "resource")
+    autocomplete_fields = ("tags",)
+    readonly_fields = ("created_at", "updated_at")
+    inlines = [ServiceImageInline]
+
+    @admin.display(description=_("price"), ordering="price_amount")
+    def price_display(self, obj: Service) -> str:
+        return obj.price.format()
+
+
+@admin.register(Reservation)
+class ReservationAdmin(admin.ModelAdmin):
+    """Read-mostly: only the client's note can be corrected here."""
+
+    list_display = (
+        "__str__",
+        "organization",
+        "service",
+        "client_email",
+        "status",
+        "price_display",
+        "created_at",
+    )
+    list_filter = ("booking__status", "currency", "service__category")
+    search_fields = (
+        "service__name",
+        "organization__name",
+        "booking__client__email",
+        "client_note",
+    )
+    list_select_related = ("organization", "service", "booking", "booking__client")
+    raw_id_fields = ("booking", "organization", "service")
+    readonly_fields = (
+        "booking",
+        "organization",
+        "service",
+        "price_amount",
+        "currency",
+        "created_at",
+        "updated_at",
+    )
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False  # reservations are made through the API
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("client"), ordering="booking__client__email")
+    def client_email(self, obj: Reservation) -> str:
+        client = obj.booking.client
+        return client.email if client else "—"
+
+    @admin.display(description=_("status"), ordering="booking__status")
+    def status(self, obj: Reservation) -> str:
+        return obj.booking.get_status_display()
+
+    @admin.display(description=_("price"), ordering="price_amount")
+    def price_display(self, obj: Reservation) -> str:
+        return obj.price.format()
