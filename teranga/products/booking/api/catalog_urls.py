@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from . import availability_views
 from . import catalog_views as views
 
 SERVICE = "services/<uuid:service_id>"
@@ -22,40 +23,40 @@ urlpatterns = [
         views.OrganizationServiceListView.as_view(),
         name="organization-service-list",
     ),
-    path("resources/", views.ResourceListCreateView.as_view(), name="resource-list"),
+    path("resources/", availability_views.ResourceListCreateView.as_view(), name="resource-list"),
     path(
         "resources/<uuid:resource_id>/",
-        views.ResourceDetailView.as_view(),
+        availability_views.ResourceDetailView.as_view(),
         name="resource-detail",
     ),
     path(
         "availability-rules/",
-        views.AvailabilityRuleListCreateView.as_view(),
+        availability_views.AvailabilityRuleListCreateView.as_view(),
         name="availability-rule-list",
     ),
     path(
         "availability-rules/bulk/",
-        views.AvailabilityRuleBulkView.as_view(),
+        availability_views.AvailabilityRuleBulkView.as_view(),
         name="availability-rule-bulk",
     ),
     path(
         "availability-rules/generate/",
-        views.AvailabilityRuleGenerateView.as_view(),
+        availability_views.AvailabilityRuleGenerateView.as_view(),
         name="availability-rule-generate",
     ),
     path(
         "availability-rules/<uuid:rule_id>/",
-        views.AvailabilityRuleDetailView.as_view(),
+        availability_views.AvailabilityRuleDetailView.as_view(),
         name="availability-rule-detail",
     ),
     path(
         "availability-overrides/",
-        views.AvailabilityOverrideListCreateView.as_view(),
+        availability_views.AvailabilityOverrideListCreateView.as_view(),
         name="availability-override-list",
     ),
     path(
         "availability-overrides/<uuid:override_id>/",
-        views.AvailabilityOverrideDetailView.as_view(),
+        availability_views.AvailabilityOverrideDetailView.as_view(),
         name="availability-override-detail",
     ),
 ]
