@@ -15,6 +15,7 @@ import logging
 import threading
 
 from django.conf import settings
+from django.utils.module_loading import autodiscover_modules
 from huey.consumer import Consumer
 
 logger = logging.getLogger(__name__)
@@ -51,6 +52,9 @@ def start_embedded_consumer():
         if HUEY.immediate:  # tasks run inline: there is nothing to consume
             logger.info("tasks run immediately; no embedded consumer")
             return None
+        # Import every app's tasks module, as ``run_huey`` does: that is what registers
+        # the periodic jobs (db_periodic_task) with the scheduler.
+        autodiscover_modules("tasks")
         options = dict(settings.HUEY.get("consumer", {}))
         options.setdefault("workers", 2)
         options["worker_type"] = "thread"

@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("teranga.platform.accounts.api.urls")),
     path("", include("teranga.platform.organizations.api.urls")),
     path("geo/", include("teranga.platform.geo.api.urls")),
+    path("notifications/", include("teranga.platform.notifications.api.urls")),
     path("", include("teranga.platform.scheduling.api.urls")),
     path("booking/", include("teranga.products.booking.api.urls")),
 ]

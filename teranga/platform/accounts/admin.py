@@ -37,7 +37,8 @@ class ClientProfileInline(admin.StackedInline):
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    inlines = (ClientProfileInline,)
+    def get_inlines(self, request, obj):
+        return (ClientProfileInline,) if obj is not None else ()  # not on the add form
     form = UserAdminChangeForm
     add_form = UserCreationForm
     list_display = (

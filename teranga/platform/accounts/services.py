@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from teranga.core.errors import ApplicationError, ValidationFailed
 from teranga.platform.accounts.models import ClientProfile
-from teranga.platform.notifications.services import sms_recipient_erase
+from teranga.platform.notifications.services import notifications_erase, sms_recipient_erase
 
 
 class InvalidPassword(ApplicationError):
@@ -121,6 +121,7 @@ def user_erase(*, user, password: str) -> Any:
     EmailAddress.objects.filter(user=user).delete()
     Authenticator.objects.filter(user=user).delete()
     ClientProfile.objects.filter(user=user).delete()
+    notifications_erase(user=user)
     user_sessions_end(user=user)
     _delete_file_on_commit(storage, old_avatar)
     return user

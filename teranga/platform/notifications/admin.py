@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from teranga.platform.notifications.models import SmsMessage
+from teranga.platform.notifications.models import Notification, NotificationDelivery, SmsMessage
 
 
 @admin.register(SmsMessage)
@@ -13,6 +13,43 @@ class SmsMessageAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     ordering = ("-created_at",)
     readonly_fields = [f.name for f in SmsMessage._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class NotificationDeliveryInline(admin.TabularInline):
+    model = NotificationDelivery
+    extra = 0
+    can_delete = False
+    fields = ("channel", "status", "attempts", "provider_message_id", "sent_at", "error")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """Notifications with their deliveries per channel, read-only."""
+
+    list_display = ("created_at", "recipient", "kind", "title", "read_at")
+    list_filter = ("kind", "deliveries__status", "deliveries__channel", "created_at")
+    search_fields = ("recipient__email", "title", "body", "idempotency_key")
+    list_select_related = ("recipient",)
+    date_hierarchy = "created_at"
+    ordering = ("-created_at",)
+    readonly_fields = [f.name for f in Notification._meta.fields]
+    inlines = [NotificationDeliveryInline]
 
     def has_add_permission(self, request):
         return False

@@ -1,7 +1,12 @@
-"""The SMS outbox: every outgoing SMS is a row first, then handed to a provider."""
+"""Notifications and the SMS outbox.
+
+Every outgoing message is a row first (a Notification with its deliveries, an SmsMessage),
+written in the caller's transaction, then handed to a channel after commit."""
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -33,3 +38,83 @@ class SmsMessage(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.purpose} -> {self.to} ({self.status})"
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+    WEBSOCKET = "websocket", _("In-app (live)")
+
+
+class DeliveryStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    SKIPPED = "skipped", _("Skipped")
+
+
+class Notification(BaseModel):
+    """Something a user is told about, in their language, kept for their inbox. It is
+    written in the transaction of what it tells about, with one delivery row per
+    channel; the deliveries run after commit. ``idempotency_key`` makes a retried
+    write return the notification already recorded instead of telling twice."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=60, db_index=True)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"), blank=True)
+    link = models.CharField(_("link"), max_length=300, blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    language = models.CharField(_("language"), max_length=5, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=255, unique=True)
+
+    class Meta(BaseModel.Meta):
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="notif_recipient_idx"),
+            models.Index(
+                fields=["recipient"],
+                condition=models.Q(read_at__isnull=True),
+                name="notif_unread_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} -> {self.recipient_id}"
+
+
+class NotificationDelivery(BaseModel):
+    """One channel of one notification: queued, then sent, failed or skipped (e.g. no
+    verified phone for SMS). Delivery is idempotent: only a queued row is processed."""
+
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=DeliveryStatus.choices,
+        default=DeliveryStatus.QUEUED,
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    provider_message_id = models.CharField(_("provider message id"), max_length=100, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta(BaseModel.Meta):
+        verbose_name = _("notification delivery")
+        verbose_name_plural = _("notification deliveries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notification", "channel"], name="notif_delivery_once_per_channel"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "updated_at"], name="notif_delivery_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.notification_id} {self.channel} ({self.status})"

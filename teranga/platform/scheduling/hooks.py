@@ -6,6 +6,8 @@ from teranga.platform.organizations.access import register_action
 from teranga.platform.organizations.hooks import availability_changed
 from teranga.platform.organizations.models import Role
 
+from . import notices  # noqa: F401  (registers the booking.* notification types)
+
 # Agenda and bookings of an organisation: agents and above (and staff) read them;
 # managers and above change resources, rules and overrides.
 register_action("scheduling.view", Role.AGENT, staff=True)

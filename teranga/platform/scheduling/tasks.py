@@ -6,6 +6,9 @@ from django_tasks import task
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+# Importing notices registers the booking notification types in task workers too.
+from . import notices  # noqa: F401
+
 
 @task()
 def bookings_recheck_task(*, organization_id: str, branch_id: str | None = None) -> int:
@@ -19,3 +22,11 @@ def holds_expire_periodic() -> int:
     from .services import holds_expire
 
     return holds_expire()
+
+
+@db_periodic_task(crontab(minute="*"), name="scheduling.reminders_send")
+def reminders_send_periodic() -> int:
+    """The 24 h and 1 h reminders that are due (idempotent: see ``reminders``)."""
+    from .reminders import reminders_send
+
+    return reminders_send()

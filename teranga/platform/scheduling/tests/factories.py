@@ -1,16 +1,101 @@
-"""Helpers of the scheduling engine's tests, on top of the Booking product's factories
-(a verified business whose resource is open Monday to Saturday, 9:00–18:00, with a
-13:00–14:00 break)."""
+"""Factories and helpers of the scheduling engine's tests: a verified business whose
+resource is open Monday to Saturday, 9:00–18:00, with a 13:00–14:00 break. The products'
+factories build on these (the platform never imports a product, tests included)."""
 
 from __future__ import annotations
 
+import itertools
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from teranga.platform.organizations.tests.factories import user
+import factory
+
+from teranga.platform.organizations.models import Organization, OrganizationKind
+from teranga.platform.organizations.tests.factories import OrganizationFactory, user
 from teranga.platform.scheduling.availability import SlotPolicy, free_slots
-from teranga.platform.scheduling.models import Booking, BookingStatus, Resource
-from teranga.products.booking.tests.factories import BusinessFactory, ResourceFactory, weekly_rules
+from teranga.platform.scheduling.models import AvailabilityRule, Booking, BookingStatus, Resource
+
+
+class BusinessFactory(OrganizationFactory):
+    kind = OrganizationKind.BUSINESS
+
+
+class ResourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Resource
+
+    organization = factory.SubFactory(BusinessFactory)
+    name = factory.Sequence(lambda n: f"Resource {n}")
+
+
+def weekly_rules(
+    resource: Resource,
+    weekdays=range(6),
+    starts_at: time = time(9),
+    ends_at: time = time(18),
+    break_start: time | None = time(13),
+    break_end: time | None = time(14),
+) -> list[AvailabilityRule]:
+    return AvailabilityRule.objects.bulk_create(
+        [
+            AvailabilityRule(
+                organization=resource.organization,
+                resource=resource,
+                weekday=day,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                break_start=break_start,
+                break_end=break_end,
+            )
+            for day in weekdays
+        ]
+    )
+
+
+_offerings = itertools.count(1)
+
+
+@dataclass
+class Offering:
+    """What a product offers, as the engine sees it: a resource, a key and a policy."""
+
+    organization: Organization
+    resource: Resource
+    name: str
+    offering_key: str
+    policy: SlotPolicy
+
+    @property
+    def organization_id(self):
+        return self.organization.pk
+
+    def slot_policy(self) -> SlotPolicy:
+        return self.policy
+
+
+def offering(
+    *, organization: Organization | None = None, name: str | None = None, minutes: int = 60
+) -> Offering:
+    """A one-hour offering on a new resource open Mon–Sat 9–18 (13–14 break), with a one
+    hour minimum notice and 90 days of advance, like a typical booked service."""
+    organization = organization or BusinessFactory()
+    number = next(_offerings)
+    name = name or f"Offering {number}"
+    resource = ResourceFactory(organization=organization, name=name)
+    weekly_rules(resource)
+    return Offering(
+        organization=organization,
+        resource=resource,
+        name=name,
+        offering_key=f"test.offering:{number}",
+        policy=SlotPolicy(
+            duration=timedelta(minutes=minutes),
+            min_notice=timedelta(hours=1),
+            max_advance=timedelta(days=90),
+        ),
+    )
+
 
 ONE_HOUR = SlotPolicy(duration=timedelta(hours=1))
 OFFERING = "test.offering:1"

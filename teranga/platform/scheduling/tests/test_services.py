@@ -22,7 +22,7 @@ from teranga.platform.scheduling.models import (
     BookingStatus,
     OverrideKind,
 )
-from teranga.products.booking.tests.factories import BusinessFactory
+from teranga.platform.scheduling.tests.factories import BusinessFactory
 
 from .factories import (
     OFFERING,

@@ -3,50 +3,16 @@ is open Monday to Saturday, 9:00–18:00 with a lunch break, unless told otherwi
 
 from __future__ import annotations
 
-from datetime import time
-
 import factory
 
-from teranga.platform.organizations.models import OrganizationKind, Role
-from teranga.platform.organizations.tests.factories import OrganizationFactory, member
-from teranga.platform.scheduling.models import AvailabilityRule, Resource
+from teranga.platform.organizations.models import Role
+from teranga.platform.organizations.tests.factories import member
+from teranga.platform.scheduling.tests.factories import (  # noqa: F401  (re-exported)
+    BusinessFactory,
+    ResourceFactory,
+    weekly_rules,
+)
 from teranga.products.booking.models import Service, ServiceCategory
-
-
-class BusinessFactory(OrganizationFactory):
-    kind = OrganizationKind.BUSINESS
-
-
-class ResourceFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Resource
-
-    organization = factory.SubFactory(BusinessFactory)
-    name = factory.Sequence(lambda n: f"Resource {n}")
-
-
-def weekly_rules(
-    resource: Resource,
-    weekdays=range(6),
-    starts_at: time = time(9),
-    ends_at: time = time(18),
-    break_start: time | None = time(13),
-    break_end: time | None = time(14),
-) -> list[AvailabilityRule]:
-    return AvailabilityRule.objects.bulk_create(
-        [
-            AvailabilityRule(
-                organization=resource.organization,
-                resource=resource,
-                weekday=day,
-                starts_at=starts_at,
-                ends_at=ends_at,
-                break_start=break_start,
-                break_end=break_end,
-            )
-            for day in weekdays
-        ]
-    )
 
 
 class ServiceFactory(factory.django.DjangoModelFactory):

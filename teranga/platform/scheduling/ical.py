@@ -1,0 +1,120 @@
+"""Bookings as iCalendar (RFC 5545), built with the ``icalendar`` package.
+
+One VEVENT per booking: a stable UID (``<booking id>@teranga``), times in UTC, the
+status (TENTATIVE while pending, CANCELLED once cancelled, so subscribed calendars
+drop it) and a SEQUENCE that grows with every reschedule, so calendar apps replace
+the old time with the new one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+import icalendar
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from .models import CANCELLED_STATUSES, Booking, BookingStatus
+from .selectors import booking_link, client_display_name
+
+PRODID = "-//Teranga//Scheduling//FR"
+UID_DOMAIN = "teranga"
+#: How often subscribed calendar apps are asked to fetch the feed again.
+REFRESH_INTERVAL = timedelta(hours=1)
+CONTENT_TYPE = "text/calendar; charset=utf-8"
+
+
+def _status(booking: Booking) -> icalendar.STATUS:
+    if booking.status in CANCELLED_STATUSES or booking.status == BookingStatus.EXPIRED:
+        return icalendar.STATUS.CANCELLED
+    if booking.status == BookingStatus.PENDING:
+        return icalendar.STATUS.TENTATIVE
+    return icalendar.STATUS.CONFIRMED
+
+
+def _location(booking: Booking) -> str | None:
+    branch = booking.resource.branch if booking.resource_id else None
+    if branch is None:
+        return None
+    parts = [branch.name, branch.address, branch.commune]
+    return ", ".join(part for part in parts if part) or None
+
+
+def _public_url(path: str) -> str | None:
+    if not path:
+        return None
+    base = settings.TERANGA.get("PUBLIC_URL", "").rstrip("/")
+    return f"{base}{path}"
+
+
+def booking_event(booking: Booking, *, client_view: bool) -> icalendar.Event:
+    """``booking`` as a VEVENT. ``client_view``: as its client sees it (the business
+    named); otherwise as the business sees it (the client named)."""
+    client_name = client_display_name(booking.client if booking.client_id is not None else None)
+    if client_view or not client_name:
+        summary = booking.title
+    else:
+        summary = f"{booking.title} — {client_name}"
+    lines = [booking.organization.name]
+    if not client_view and client_name:
+        lines.append(_("Client: %(name)s") % {"name": client_name})
+    lines.append(_("Status: %(status)s") % {"status": booking.get_status_display()})
+    if booking.status in CANCELLED_STATUSES and booking.cancellation_reason:
+        lines.append(_("Reason: %(reason)s") % {"reason": booking.cancellation_reason})
+    return icalendar.Event.new(
+        uid=f"{booking.pk}@{UID_DOMAIN}",
+        stamp=booking.updated_at,
+        created=booking.created_at,
+        last_modified=booking.updated_at,
+        start=booking.starts_at,
+        end=booking.ends_at,
+        summary=summary,
+        description="\n".join(lines),
+        location=_location(booking),
+        status=_status(booking),
+        sequence=int(getattr(booking, "reschedules", 0) or 0),
+        url=_public_url(booking_link(booking)),
+    )
+
+
+def calendar_ics(
+    bookings: Iterable[Booking],
+    *,
+    name: str,
+    time_zone: str,
+    uid: str | None = None,
+    client_id=None,
+) -> bytes:
+    """A VCALENDAR of ``bookings``. A booking whose client is ``client_id`` is shown as
+    its client sees it; the others as the business sees them."""
+    calendar = icalendar.Calendar.new(
+        prodid=PRODID,
+        name=name,
+        uid=uid,
+    )
+    calendar.add("CALSCALE", "GREGORIAN")
+    calendar.add(
+        "REFRESH-INTERVAL", icalendar.vDuration(REFRESH_INTERVAL), parameters={"VALUE": "DURATION"}
+    )
+    calendar.add("X-WR-TIMEZONE", time_zone)
+    calendar.add("X-PUBLISHED-TTL", icalendar.vDuration(REFRESH_INTERVAL))
+    for booking in bookings:
+        calendar.add_component(
+            booking_event(
+                booking,
+                client_view=client_id is not None and booking.client_id == client_id,
+            )
+        )
+    return calendar.to_ical()
+
+
+def booking_ics(booking: Booking, *, viewer) -> bytes:
+    """One booking as a calendar file (for a download)."""
+    return calendar_ics(
+        [booking],
+        name=booking.title,
+        time_zone=booking.time_zone,
+        uid=f"booking-{booking.pk}@{UID_DOMAIN}",
+        client_id=getattr(viewer, "pk", None),
+    )
