@@ -369,7 +369,7 @@ REST_FRAMEWORK = {
         "reservations": env.str("THROTTLE_RESERVATIONS", default="30/min"),
         "calendar_feed": env.str("THROTTLE_CALENDAR_FEED", default="60/hour"),
         "calendar_feed_miss": "30/hour",
-        "exports": "30/hour",
+        "booking_export": "30/hour",
     },
     "EXCEPTION_HANDLER": "teranga.core.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -39,6 +39,7 @@ class ClientProfileInline(admin.StackedInline):
 class UserAdmin(DjangoUserAdmin):
     def get_inlines(self, request, obj):
         return (ClientProfileInline,) if obj is not None else ()  # not on the add form
+
     form = UserAdminChangeForm
     add_form = UserCreationForm
     list_display = (

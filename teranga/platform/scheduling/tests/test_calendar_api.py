@@ -41,7 +41,7 @@ def book(service, who, starts_at=MONDAY_10, **extra):
     return services.booking_create(
         resource=service.resource,
         client=who,
-        source="booking",
+        source="test.product",
         offering=service.offering_key,
         title=service.name,
         starts_at=starts_at,
@@ -111,14 +111,14 @@ def test_agenda_of_a_client(world, client_for):
     results = response.json()["results"]
     assert [r["id"] for r in results] == [str(bookings["ana"].pk)]  # the lapsed hold is out
     entry = results[0]
-    assert entry["source"] == "booking"
+    assert entry["source"] == "test.product"
     assert entry["title"] == "Tresses"
     assert entry["status"] == "confirmed"
     assert entry["organization"]["name"] == "Salon Awa"
     assert entry["role"] == "client"
     assert entry["starts_at"].startswith("2026-03-02T10:00:00")
     assert entry["time_zone"] == "Africa/Dakar"
-    assert entry["link"] == ""  # no product registered a link for "booking" in this test
+    assert entry["link"] == ""  # no product registered a link for "test.product"
 
 
 def test_agenda_of_the_staff_member_who_is_the_resource(world, client_for):
@@ -158,12 +158,12 @@ def test_agenda_range_and_cancelled_bookings(world, client_for):
 
 def test_agenda_with_a_product_link(world, client_for):
     _service, people, bookings = world
-    booking_links._items["booking"] = lambda b: f"/api/v1/booking/reservations/{b.pk}/"
+    booking_links.register("test.product", lambda b: f"/api/v1/test/things/{b.pk}/")
     try:
         entry = client_for(people["ana"]).get(f"{API}/").json()["results"][0]
     finally:
-        booking_links._items.pop("booking")
-    assert entry["link"] == f"/api/v1/booking/reservations/{bookings['ana'].pk}/"
+        booking_links._items.pop("test.product")
+    assert entry["link"] == f"/api/v1/test/things/{bookings['ana'].pk}/"
 
 
 def test_agenda_bad_input(world, client_for):

@@ -251,6 +251,10 @@ class AvailabilityRuleGenerateView(CatalogView):
 
 class AvailabilityRuleDetailView(CatalogView):
     serializer_class = s.AvailabilityRuleSerializer
+    # Only for DRF's OPTIONS metadata (it probes get_object for PUT); reads go through
+    # the selector, which checks access.
+    queryset = AvailabilityRule.objects.none()
+    lookup_url_kwarg = "rule_id"
 
     @extend_schema(
         tags=AVAILABILITY_TAG,

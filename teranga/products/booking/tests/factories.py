@@ -26,7 +26,12 @@ class ServiceFactory(factory.django.DjangoModelFactory):
     )
     name = factory.Sequence(lambda n: f"Service {n}")
     description = "Un service de démonstration."
-    category = factory.LazyFunction(lambda: ServiceCategory.objects.get(slug="beaute-coiffure"))
+    # get_or_create: a transactional test flushes the categories the migration loaded.
+    category = factory.LazyFunction(
+        lambda: ServiceCategory.objects.get_or_create(
+            slug="beaute-coiffure", defaults={"name": "Beauté et coiffure"}
+        )[0]
+    )
     price_amount = 5000
     currency = factory.LazyAttribute(lambda o: o.organization.currency)
     duration_minutes = 60

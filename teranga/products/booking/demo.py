@@ -1,0 +1,104 @@
+"""Demo data of the Booking product: Salon Ndèye (Thiès) publishes three services, with
+weekly availability inside its opening hours, and client1 has an upcoming reservation.
+Idempotent: a second run finds everything and creates nothing."""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from teranga.platform.organizations.models import Membership, Organization, Role
+from teranga.platform.scheduling import services as scheduling
+from teranga.platform.scheduling.availability import free_slots
+from teranga.platform.scheduling.models import AvailabilityRule, Booking, Resource, ResourceKind
+
+from .models import Service, ServiceCategory
+from .services.catalog import service_create
+from .services.reservations import reservation_create
+
+SALON_SLUG = "salon-ndeye"
+#: (name, category slug, price in F CFA, minutes, capacity, description)
+SERVICES = (
+    ("Tresses", "beaute-coiffure", 15000, 120, 1, "Tresses classiques ou vanilles."),
+    ("Coupe homme", "beaute-coiffure", 3000, 30, 1, "Coupe et finitions à la tondeuse."),
+    ("Atelier soins du visage", "bien-etre", 8000, 60, 4, "Atelier en petit groupe."),
+)
+
+
+def load(*, password: str) -> list[tuple[str, str, str]]:
+    salon = Organization.objects.filter(slug=SALON_SLUG).first()
+    if salon is None:
+        return []
+    branch = salon.branches.order_by("name").first()
+    stylist = (
+        Membership.objects.filter(organization=salon, role=Role.AGENT)
+        .select_related("user")
+        .order_by("user__email")
+        .first()
+    )
+    resource, created = Resource.objects.get_or_create(
+        organization=salon,
+        name="Ndèye (coiffeuse)",
+        defaults={
+            "kind": ResourceKind.STAFF,
+            "branch": branch,
+            "user": stylist.user if stylist else None,
+        },
+    )
+    if not AvailabilityRule.objects.filter(resource=resource).exists():
+        # Inside the branch's opening hours (Mon–Fri 8–17 with a 13–14 break, Sat 9–13).
+        scheduling.rules_create(
+            organization=salon,
+            resource_id=resource.pk,
+            rules=[
+                *(
+                    {
+                        "weekday": day,
+                        "starts_at": time(9),
+                        "ends_at": time(17),
+                        "break_start": time(13),
+                        "break_end": time(14),
+                    }
+                    for day in range(5)
+                ),
+                {"weekday": 5, "starts_at": time(9), "ends_at": time(13)},
+            ],
+        )
+    for name, category, price, minutes, capacity, description in SERVICES:
+        if Service.objects.filter(organization=salon, name=name).exists():
+            continue
+        service_create(
+            organization=salon,
+            name=name,
+            description=description,
+            duration_minutes=minutes,
+            category=ServiceCategory.objects.filter(slug=category).first(),
+            price_amount=price,
+            capacity=capacity,
+            resource=resource.pk,
+            cancellation_notice_hours=12,
+            reschedule_notice_hours=12,
+            buffer_after_minutes=10 if capacity == 1 else 0,
+        )
+
+    client = get_user_model().objects.filter(email="client1@teranga.demo").first()
+    if client is not None and not Booking.objects.filter(client=client, source="booking").exists():
+        service = Service.objects.get(organization=salon, name="Tresses")
+        now = timezone.now()
+        slots = free_slots(
+            resource,
+            service.slot_policy(),
+            offering=service.offering_key,
+            range_from=now + timedelta(days=2),
+            range_to=now + timedelta(days=16),
+        )
+        if slots:
+            reservation_create(
+                client=client,
+                service_id=service.pk,
+                starts_at=slots[0].starts_at,
+                client_note="Tresses longues, merci.",
+            )
+    return []

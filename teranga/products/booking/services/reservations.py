@@ -1,0 +1,225 @@
+"""Writes of Booking reservations. Each one runs in one transaction: it asks the
+scheduling engine to book or move the underlying :class:`~teranga.platform.scheduling.
+models.Booking` (the engine takes the locks, checks the slot and the policy, writes the
+history and announces the change), then keeps the :class:`Reservation` row in step.
+
+Who acts as what (checked here, through ``organizations.access``):
+
+* the reservation's **client** may cancel and reschedule it within the service's notice
+  periods, and confirm it when it is a *hold* (the "payment completed" path, until the
+  payments module confirms holds itself);
+* the organisation's **agents and above** (``booking.reservations.manage``) may cancel,
+  confirm, reschedule, complete and mark a no-show at any time the state allows;
+* a member of the organisation who booked for themselves acts as the client, unless
+  they pass ``as_business=True``;
+* anyone else gets 404 (the reservation is not acknowledged); a member below agent, or a
+  client calling a business-only action, gets 403.
+
+The row lock order is the engine's (resource, client, booking); the reservation row is
+only written last, after the engine, so every path takes its locks in the same order.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from teranga.core.errors import Conflict, Forbidden, Gone, NotFound
+from teranga.platform.organizations import access
+from teranga.platform.scheduling import services as scheduling
+from teranga.platform.scheduling.models import Booking, BookingStatus
+
+from ..models import Reservation, Service
+from ..selectors.reservations import (
+    RESERVATIONS_MANAGE,
+    RESERVATIONS_VIEW,
+    Side,
+    reservation_with_history,
+)
+
+#: The product's name in the scheduling engine (``Booking.source``).
+SOURCE = "booking"
+
+
+def _reservation(reservation_id) -> Reservation:
+    reservation = (
+        Reservation.objects.select_related("booking", "service", "organization")
+        .filter(pk=reservation_id)
+        .first()
+    )
+    if reservation is None:
+        raise NotFound(_("No such reservation."), code="reservation_not_found")
+    return reservation
+
+
+def acting_side(
+    *, user, reservation: Reservation, business_only: bool = False, as_business: bool = False
+) -> Side:
+    """As whom ``user`` acts on ``reservation``: its client, or the business.
+
+    ``business_only``: the action is the business's (complete, no-show, confirm of a
+    booking that is not a hold). Raises NotFound for a stranger, Forbidden for a member
+    whose role is too low or a client asking for a business action.
+    """
+    is_client = user.is_authenticated and reservation.booking.client_id == user.pk
+    if is_client and not (business_only or as_business):
+        return Side.CLIENT
+    membership = access.membership_of(user, reservation.organization_id)
+    verdict = access.decide(user, reservation.organization, RESERVATIONS_MANAGE, membership)
+    if verdict == "allow":
+        return Side.BUSINESS
+    may_see = (
+        verdict == "forbid"  # a member below agent: 403, as everywhere
+        or is_client
+        or access.decide(user, reservation.organization, RESERVATIONS_VIEW, membership) == "allow"
+    )
+    if not may_see:
+        raise NotFound(_("No such reservation."), code="reservation_not_found")
+    raise Forbidden(_("Only the business can do this."), code="permission_denied")
+
+
+def _touch(reservation: Reservation, side: Side) -> Reservation:
+    """Keep the reservation in step with its booking (``updated_at``); reload both with
+    the history, for the answer (``viewer_side``: as whom the actor acted)."""
+    Reservation.objects.filter(pk=reservation.pk).update(updated_at=timezone.now())
+    return _loaded(reservation.pk, side)
+
+
+def _loaded(reservation_id, side: Side) -> Reservation:
+    reservation = reservation_with_history(reservation_id=reservation_id)
+    reservation.viewer_side = side
+    return reservation
+
+
+@transaction.atomic
+def reservation_create(
+    *,
+    client,
+    service_id,
+    starts_at: datetime,
+    client_note: str = "",
+    hold: bool = False,
+) -> Reservation:
+    """Book ``starts_at`` of a service for ``client``.
+
+    The engine checks (under its locks) the organisation is verified, the time is ahead,
+    inside the availability, the notice and advance windows, that the slot has room left
+    and that the client has no other booking then. ``hold``: a pending reservation that
+    keeps the slot for a few minutes while payment completes (confirm it to keep it).
+    Otherwise the reservation is confirmed at once, or pending the business's
+    confirmation when the service requires it.
+    """
+    service = (
+        Service.objects.select_related("organization", "resource").filter(pk=service_id).first()
+    )
+    if service is None:
+        raise NotFound(_("No such service."), code="service_not_found")
+    if not service.is_active:
+        raise Conflict(_("This service is not open for booking."), code="service_inactive")
+    booking = scheduling.booking_create(
+        resource=service.resource,
+        client=client,
+        source=SOURCE,
+        offering=service.offering_key,
+        title=service.name,
+        starts_at=starts_at,
+        policy=service.slot_policy(),
+        hold=hold,
+        confirm=not service.requires_confirmation,
+        actor=client,
+    )
+    reservation = Reservation.objects.create(
+        id=booking.pk,  # one id for both: notices link to the reservation from the booking
+        booking=booking,
+        organization=service.organization,
+        service=service,
+        price_amount=service.price_amount,
+        currency=service.currency,
+        client_note=client_note,
+    )
+    return _loaded(reservation.pk, Side.CLIENT)
+
+
+@transaction.atomic
+def reservation_cancel(
+    *, actor, reservation_id, reason: str = "", as_business: bool = False
+) -> Reservation:
+    """Cancel: the client within the service's cancellation notice (409
+    ``cancellation_too_late`` after it), the business at any time before it is over."""
+    reservation = _reservation(reservation_id)
+    side = acting_side(user=actor, reservation=reservation, as_business=as_business)
+    scheduling.booking_cancel(
+        booking_id=reservation.booking_id,
+        by_client=side == Side.CLIENT,
+        actor=actor,
+        reason=reason,
+        notice=reservation.service.cancellation_notice,
+    )
+    return _touch(reservation, side)
+
+
+@transaction.atomic
+def reservation_confirm(*, actor, reservation_id) -> Reservation:
+    """Confirm a pending reservation: the business accepts it, or the client's hold is
+    kept (payment completed). A hold that ran out is 410 ``hold_expired``."""
+    reservation = _reservation(reservation_id)
+    # The engine's confirm only locks the booking: taking that lock first keeps the same
+    # order, and the status read here cannot go stale (a hold swept meanwhile is 410).
+    booking = Booking.objects.select_for_update().get(pk=reservation.booking_id)
+    reservation.booking = booking
+    # Only the business accepts a reservation awaiting its confirmation; the client may
+    # confirm their hold (anything else is answered by the state: 409 or 410).
+    awaits_business = booking.status == BookingStatus.PENDING and booking.hold_expires_at is None
+    side = acting_side(user=actor, reservation=reservation, business_only=awaits_business)
+    if booking.status == BookingStatus.EXPIRED:
+        raise Gone(_("The hold on this slot has expired."), code="hold_expired")
+    scheduling.booking_confirm(booking_id=booking.pk, actor=actor)
+    return _touch(reservation, side)
+
+
+@transaction.atomic
+def reservation_reschedule(
+    *,
+    actor,
+    reservation_id,
+    starts_at: datetime,
+    reason: str = "",
+    as_business: bool = False,
+) -> Reservation:
+    """Move to another free slot of the same service: the client up to the service's
+    reschedule notice before the current start (409 ``reschedule_too_late``), the
+    business at any time (its minimum notice does not apply)."""
+    reservation = _reservation(reservation_id)
+    side = acting_side(user=actor, reservation=reservation, as_business=as_business)
+    service = reservation.service
+    scheduling.booking_reschedule(
+        booking_id=reservation.booking_id,
+        starts_at=starts_at,
+        policy=service.slot_policy(),
+        by_client=side == Side.CLIENT,
+        actor=actor,
+        reason=reason,
+        notice=service.reschedule_notice,
+    )
+    return _touch(reservation, side)
+
+
+@transaction.atomic
+def reservation_complete(*, actor, reservation_id) -> Reservation:
+    """The business marks a started, confirmed reservation as done."""
+    reservation = _reservation(reservation_id)
+    side = acting_side(user=actor, reservation=reservation, business_only=True)
+    scheduling.booking_complete(booking_id=reservation.booking_id, actor=actor)
+    return _touch(reservation, side)
+
+
+@transaction.atomic
+def reservation_no_show(*, actor, reservation_id) -> Reservation:
+    """The business records that the client did not come (once the start has passed)."""
+    reservation = _reservation(reservation_id)
+    side = acting_side(user=actor, reservation=reservation, business_only=True)
+    scheduling.booking_no_show(booking_id=reservation.booking_id, actor=actor)
+    return _touch(reservation, side)
