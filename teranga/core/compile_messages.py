@@ -61,7 +61,7 @@ def update_and_compile() -> None:
         with (directory / "django.mo").open("wb") as handle:
             write_mo(handle, catalog)
         translated = sum(1 for m in catalog if m.id and m.string)
-        print(f"{language}: {translated}/{len(catalog) - 1} translated")
+        print(f"{language}: {translated}/{len(catalog)} translated")
 
 
 if __name__ == "__main__":

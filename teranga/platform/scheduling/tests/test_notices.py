@@ -71,13 +71,13 @@ def test_created_reaches_the_client_and_the_managers(business, django_capture_on
     expected = {client.email, *(people[r].email for r in (Role.OWNER, Role.ADMIN, Role.MANAGER))}
     assert set(notified) == expected  # agents and members are not told
     to_client = notified[client.email]
-    assert to_client.title == "Booking confirmed"
+    assert to_client.title == "Réservation confirmée"
     assert "Coupe homme" in to_client.body and "Salon Teranga" in to_client.body
     assert "lundi 2 mars 2026" in to_client.body and "10:00" in to_client.body  # French
     assert to_client.data["audience"] == "client"
     assert to_client.data["booking_id"] == str(booking.pk)
     to_owner = notified[people[Role.OWNER].email]
-    assert to_owner.title == "New booking"
+    assert to_owner.title == "Nouvelle réservation"
     assert "Awa Diop" in to_owner.body
     assert to_owner.data["audience"] == "business"
     # Clients may get SMS, staff never do; both get email and the live socket.
@@ -120,10 +120,10 @@ def test_pending_then_confirmed(business):
     client = user()
     booking = book(service, client, confirm=False)
     created = told("booking.created")
-    assert created[client.email].title == "Booking request received"
-    assert "awaits your confirmation" in created[people[Role.OWNER].email].body
+    assert created[client.email].title == "Demande de réservation reçue"
+    assert "attend votre confirmation" in created[people[Role.OWNER].email].body
     services.booking_confirm(booking_id=booking.pk, actor=people[Role.OWNER])
-    assert told("booking.confirmed")[client.email].title == "Booking confirmed"
+    assert told("booking.confirmed")[client.email].title == "Réservation confirmée"
 
 
 def test_a_hold_is_announced_only_once_confirmed(business):
@@ -149,8 +149,8 @@ def test_cancelled_by_the_business_with_its_reason(business):
         *(people[r].email for r in (Role.OWNER, Role.ADMIN, Role.MANAGER)),
     }
     to_client = notified[client.email]
-    assert to_client.title == "Booking cancelled"
-    assert "Salon Teranga cancelled your booking" in to_client.body
+    assert to_client.title == "Réservation annulée"
+    assert "Salon Teranga a annulé votre réservation" in to_client.body
     assert "Salon fermé" in to_client.body
     assert to_client.data["reason"] == "Salon fermé"
     assert to_client.data["status"] == BookingStatus.CANCELLED_BY_BUSINESS
@@ -162,7 +162,7 @@ def test_cancelled_by_the_client(business):
     booking = book(service, client)
     services.booking_cancel(booking_id=booking.pk, by_client=True, actor=client)
     to_owner = told("booking.cancelled")[people[Role.OWNER].email]
-    assert "Moussa cancelled the booking" in to_owner.body
+    assert "a été annulée par Moussa" in to_owner.body
 
 
 def test_rescheduled_names_both_times(business):
@@ -198,7 +198,7 @@ def test_needs_attention_goes_to_the_business_only(business):
     )
     notified = told("booking.needs_attention")
     assert set(notified) == {people[r].email for r in (Role.OWNER, Role.ADMIN, Role.MANAGER)}
-    assert "outside the availability" in notified[people[Role.OWNER].email].body
+    assert "en dehors des disponibilités" in notified[people[Role.OWNER].email].body
 
 
 def test_announcing_again_tells_nobody_twice(business):

@@ -77,7 +77,7 @@ def test_24h_and_1h_reminders_are_sent_once_each(service):
     assert owner_reminders.count() == 2  # the business is reminded too
     to_client = Notification.objects.filter(recipient=client, kind="booking.reminder")
     texts = {n.data["offset_minutes"]: n.body for n in to_client}
-    assert "24 hours" in texts[24 * 60] and "1 hour" in texts[60]
+    assert "24 heures" in texts[24 * 60] and "1 heure" in texts[60]  # French by default
     assert "Coupe" in texts[60] and "mardi 3 mars 2026" in texts[60]
 
 
