@@ -75,6 +75,14 @@ class Gone(ApplicationError):
     default_message = "This resource is no longer available."
 
 
+def refuse_unknown_fields(fields, allowed) -> None:
+    """Raise ValidationFailed naming every key of ``fields`` not in ``allowed`` (the
+    services' counterpart of the strict serializers' check)."""
+    unknown = sorted(set(fields) - set(allowed))
+    if unknown:
+        raise ValidationFailed(fields={name: [_("Unknown field.")] for name in unknown})
+
+
 def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict:
     return {"error": {"code": code, "message": str(message), "fields": fields or {}}}
 

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from teranga.core.errors import ApplicationError, ValidationFailed
+from teranga.core.errors import ApplicationError, refuse_unknown_fields
 from teranga.platform.accounts.models import ClientProfile
 from teranga.platform.notifications.services import notifications_erase, sms_recipient_erase
 
@@ -140,9 +140,7 @@ CLIENT_PROFILE_FIELDS = {
 @transaction.atomic
 def client_profile_update(*, user, **fields: Any) -> ClientProfile:
     """Create or change the user's client profile with the fields given."""
-    unknown = set(fields) - CLIENT_PROFILE_FIELDS
-    if unknown:
-        raise ValidationFailed(fields={name: [_("Unknown field.")] for name in sorted(unknown)})
+    refuse_unknown_fields(fields, CLIENT_PROFILE_FIELDS)
     profile, _created = ClientProfile.objects.select_for_update().get_or_create(user=user)
     for name, value in fields.items():
         setattr(profile, name, value)

@@ -19,7 +19,14 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from teranga.core.errors import Conflict, Forbidden, Gone, NotFound, ValidationFailed
+from teranga.core.errors import (
+    Conflict,
+    Forbidden,
+    Gone,
+    NotFound,
+    ValidationFailed,
+    refuse_unknown_fields,
+)
 
 from . import access
 from .hooks import announce_availability_changed
@@ -91,9 +98,7 @@ def _unique_slug(name: str) -> str:
 
 
 def _set_fields(instance, data: dict[str, Any], allowed: set[str]) -> list[str]:
-    unknown = set(data) - allowed
-    if unknown:
-        raise ValidationFailed(fields={name: [_("Unknown field.")] for name in sorted(unknown)})
+    refuse_unknown_fields(data, allowed)
     for name, value in data.items():
         setattr(instance, name, value)
     return list(data)

@@ -64,15 +64,19 @@ class _FirstRenderer(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
-class CalendarFeedThrottle(SimpleRateThrottle):
+class _SettingsRateThrottle(SimpleRateThrottle):
+    """Reads the rate when asked, not at import (DRF copies the rates into a class
+    attribute once), so a changed ``DEFAULT_THROTTLE_RATES`` takes effect."""
+
+    def get_rate(self):
+        return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+
+
+class CalendarFeedThrottle(_SettingsRateThrottle):
     """Per feed token, not per address: calendar services fetch many feeds from a few
     addresses. The rate is ``DEFAULT_THROTTLE_RATES["calendar_feed"]``."""
 
     scope = "calendar_feed"
-    fallback_rate = "60/hour"
-
-    def get_rate(self):
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope) or self.fallback_rate
 
     def get_cache_key(self, request, view):
         token = str(view.kwargs.get("token", ""))
@@ -80,16 +84,12 @@ class CalendarFeedThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
-class CalendarFeedMissThrottle(SimpleRateThrottle):
+class CalendarFeedMissThrottle(_SettingsRateThrottle):
     """Per address, counting only unknown or revoked tokens (the view records each miss):
     guessing tokens is refused long before it could find one, while calendar services
     fetching many valid feeds from one address are never slowed down."""
 
     scope = "calendar_feed_miss"
-    fallback_rate = "30/hour"
-
-    def get_rate(self):
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope) or self.fallback_rate
 
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

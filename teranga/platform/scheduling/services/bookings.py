@@ -18,6 +18,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,7 +32,9 @@ from ..availability import (
     candidate_starts,
     load_availability,
     load_occupations,
+    occupying_q,
     remaining_capacity,
+    windows_utc,
     zone,
 )
 from ..models import (
@@ -101,8 +104,6 @@ def holds_expire(*, now: datetime | None = None, resource_id=None, client_id=Non
     now = now or timezone.now()
     queryset = Booking.objects.filter(status=BookingStatus.PENDING, hold_expires_at__lte=now)
     if resource_id is not None or client_id is not None:
-        from django.db.models import Q
-
         scope = Q()
         if resource_id is not None:
             scope |= Q(resource_id=resource_id)
@@ -186,8 +187,6 @@ def _check_slot(
 def _check_client_free(
     client_id, starts_at: datetime, ends_at: datetime, now: datetime, exclude_booking=None
 ) -> None:
-    from ..availability import occupying_q
-
     clash = Booking.objects.filter(
         occupying_q(now), client_id=client_id, starts_at__lt=ends_at, ends_at__gt=starts_at
     )
@@ -197,12 +196,12 @@ def _check_client_free(
         raise Conflict(_("You already have a booking at that time."), code="client_overlap")
 
 
-def _save_new(booking: Booking) -> None:
-    """Insert, turning the PostgreSQL exclusion constraint (a client's overlapping
+def _save_checked(booking: Booking, **save_options) -> None:
+    """Save, turning the PostgreSQL exclusion constraint (a client's overlapping
     bookings) into the same 409 the checks give."""
     try:
         with transaction.atomic():
-            booking.save(force_insert=True)
+            booking.save(**save_options)
     except IntegrityError as exc:
         if "sched_booking_client_no_overlap" in str(exc):
             raise Conflict(_("You already have a booking at that time."), code="client_overlap")
@@ -255,7 +254,7 @@ def booking_create(
         hold_expires_at=now + HOLD_DURATION if hold else None,
         confirmed_at=now if status == BookingStatus.CONFIRMED else None,
     )
-    _save_new(booking)
+    _save_checked(booking, force_insert=True)
     _event(booking, "created", actor=actor or client)
     if not hold:
         notices.announce(booking, "created")
@@ -391,13 +390,7 @@ def booking_reschedule(
     booking.occupied_until = ends_at + policy.buffer_after
     booking.needs_attention = False
     booking.attention_reason = ""
-    try:
-        with transaction.atomic():
-            booking.save()
-    except IntegrityError as exc:
-        if "sched_booking_client_no_overlap" in str(exc):
-            raise Conflict(_("You already have a booking at that time."), code="client_overlap")
-        raise
+    _save_checked(booking)
     _event(
         booking,
         "rescheduled",
@@ -448,8 +441,6 @@ def bookings_recheck(
     """Flag the upcoming bookings that the current availability no longer covers (and
     unflag those it covers again), telling staff about each newly flagged one. Returns
     the bookings newly flagged."""
-    from ..availability import windows_utc
-
     now = timezone.now()
     queryset = Booking.objects.filter(
         organization_id=organization_id,

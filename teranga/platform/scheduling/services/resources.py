@@ -11,7 +11,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from teranga.core.errors import Conflict, NotFound, ValidationFailed
+from teranga.core.errors import Conflict, NotFound, ValidationFailed, refuse_unknown_fields
 from teranga.platform.organizations.models import Organization, period_errors
 
 from ..models import (
@@ -39,9 +39,7 @@ def _check_resource_links(organization: Organization, fields: dict[str, Any]) ->
 
 @transaction.atomic
 def resource_create(*, organization: Organization, name: str, **fields: Any) -> Resource:
-    unknown = set(fields) - RESOURCE_FIELDS
-    if unknown:
-        raise ValidationFailed(fields={k: [_("Unknown field.")] for k in sorted(unknown)})
+    refuse_unknown_fields(fields, RESOURCE_FIELDS)
     _check_resource_links(organization, fields)
     return Resource.objects.create(organization=organization, name=name, **fields)
 
@@ -59,9 +57,7 @@ def _get_resource(organization: Organization, resource_id, *, lock: bool = False
 @transaction.atomic
 def resource_update(*, organization: Organization, resource_id, **fields: Any) -> Resource:
     resource = _get_resource(organization, resource_id, lock=True)
-    unknown = set(fields) - RESOURCE_FIELDS
-    if unknown:
-        raise ValidationFailed(fields={k: [_("Unknown field.")] for k in sorted(unknown)})
+    refuse_unknown_fields(fields, RESOURCE_FIELDS)
     _check_resource_links(organization, fields)
     for name, value in fields.items():
         setattr(resource, name, value)
@@ -164,9 +160,7 @@ def _validate_rules(resource: Resource, rules: list[dict[str, Any]], *, replacin
 
 
 def _clean_rule(fields: dict[str, Any]) -> dict[str, Any]:
-    unknown = set(fields) - set(RULE_FIELDS)
-    if unknown:
-        raise ValidationFailed(fields={k: [_("Unknown field.")] for k in sorted(unknown)})
+    refuse_unknown_fields(fields, RULE_FIELDS)
     return {name: fields.get(name) for name in RULE_FIELDS}
 
 

@@ -15,7 +15,7 @@ from django.db.models import Count, Max
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from teranga.core.errors import Conflict, NotFound, ValidationFailed
+from teranga.core.errors import Conflict, NotFound, ValidationFailed, refuse_unknown_fields
 from teranga.core.money import Money
 from teranga.platform.organizations.models import Organization, OrganizationKind
 from teranga.platform.scheduling import services as scheduling
@@ -60,12 +60,6 @@ SERVICE_FIELDS = {
 
 
 # --- Checks ---------------------------------------------------------------------------------
-
-
-def _check_unknown(fields: dict[str, Any]) -> None:
-    unknown = set(fields) - SERVICE_FIELDS
-    if unknown:
-        raise ValidationFailed(fields={name: [_("Unknown field.")] for name in sorted(unknown)})
 
 
 def _check_price(amount: int, currency: str) -> None:
@@ -170,7 +164,7 @@ def service_create(
     An organisation that is not verified yet may prepare services: they are not public
     and cannot be booked until it is.
     """
-    _check_unknown(fields)
+    refuse_unknown_fields(fields, SERVICE_FIELDS)
     if organization.kind not in SERVICE_ORGANIZATION_KINDS:
         raise ValidationFailed(
             _("Only businesses can publish bookable services."),
@@ -204,7 +198,7 @@ def service_create(
 def service_update(*, organization: Organization, service_id, **fields: Any) -> Service:
     """Change a service. Its resource can only change while it has never been booked
     (409 ``service_has_reservations``): existing bookings stay on their resource."""
-    _check_unknown(fields)
+    refuse_unknown_fields(fields, SERVICE_FIELDS)
     service = _lock_service(organization, service_id)
     tags = fields.pop("tags", None)
     if "resource" in fields:
