@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     "teranga.platform.notifications",
     "teranga.platform.realtime",
     "teranga.platform.scheduling",
+    "teranga.platform.payments",
+    "teranga.platform.invoicing",
     "teranga.products.booking",
 ]
 
@@ -513,3 +515,49 @@ TERANGA = {
 }
 # SMS provider for verification codes until the notifications module adds real ones.
 SMS_PROVIDER = env.str("SMS_PROVIDER", default="sandbox")
+
+# --- Payments -------------------------------------------------------------------------
+# Credentials from the environment; an organisation may store its own instead
+# (ProviderAccount, encrypted with PAYMENTS_CREDENTIALS_KEY, else a key derived from
+# SECRET_KEY). A provider is offered once its credentials are present.
+PAYMENT_PROVIDERS = {
+    "stripe": {
+        "secret_key": env.str("STRIPE_SECRET_KEY", default=""),
+        "publishable_key": env.str("STRIPE_PUBLISHABLE_KEY", default=""),
+        "webhook_secret": env.str("STRIPE_WEBHOOK_SECRET", default=""),
+    },
+    "paypal": {
+        "client_id": env.str("PAYPAL_CLIENT_ID", default=""),
+        "client_secret": env.str("PAYPAL_CLIENT_SECRET", default=""),
+        "webhook_id": env.str("PAYPAL_WEBHOOK_ID", default=""),
+        "environment": env.str("PAYPAL_ENVIRONMENT", default="sandbox"),
+    },
+    "wave": {
+        "api_key": env.str("WAVE_API_KEY", default=""),
+        "webhook_secret": env.str("WAVE_WEBHOOK_SECRET", default=""),
+        "api_url": env.str("WAVE_API_URL", default="https://api.wave.com"),
+    },
+    "orange_money": {
+        "client_id": env.str("ORANGE_MONEY_CLIENT_ID", default=""),
+        "client_secret": env.str("ORANGE_MONEY_CLIENT_SECRET", default=""),
+        "merchant_key": env.str("ORANGE_MONEY_MERCHANT_KEY", default=""),
+        "api_url": env.str("ORANGE_MONEY_API_URL", default="https://api.orange.com"),
+        "country_path": env.str("ORANGE_MONEY_COUNTRY_PATH", default="sn"),
+    },
+    "free_money": {
+        "api_key": env.str("FREE_MONEY_API_KEY", default=""),
+        "api_secret": env.str("FREE_MONEY_API_SECRET", default=""),
+        "api_url": env.str("FREE_MONEY_API_URL", default="https://paytech.sn/api"),
+    },
+}
+PAYMENTS_CREDENTIALS_KEY = env.str("PAYMENTS_CREDENTIALS_KEY", default="")
+# The sandbox provider (hosted test page) is offered unless turned off; off by default
+# in production.
+PAYMENTS_SANDBOX_ENABLED = env.bool("PAYMENTS_SANDBOX_ENABLED", default=not PRODUCTION)
+SANDBOX_WEBHOOK_SECRET = env.str("SANDBOX_WEBHOOK_SECRET", default="")
+# Every call to a provider: a timeout (seconds) and bounded retries where safe.
+PAYMENTS_HTTP_TIMEOUT = env.float("PAYMENTS_HTTP_TIMEOUT", default=10.0)
+PAYMENTS_HTTP_RETRIES = env.int("PAYMENTS_HTTP_RETRIES", default=2)
+PAYMENTS_HTTP_BACKOFF = 0.5
+# A payment not completed within this many minutes expires (or sooner, with its hold).
+PAYMENT_TTL_MINUTES = env.int("PAYMENT_TTL_MINUTES", default=30)
