@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from config.health import health_live, health_ready
 from teranga.core.views import not_found, server_error
+from teranga.platform.payments.api import pages as payment_pages
 
 api_v1 = [
     path("", include("teranga.platform.accounts.api.urls")),
@@ -11,6 +12,10 @@ api_v1 = [
     path("geo/", include("teranga.platform.geo.api.urls")),
     path("notifications/", include("teranga.platform.notifications.api.urls")),
     path("", include("teranga.platform.scheduling.api.urls")),
+    path("", include("teranga.platform.payments.api.urls")),
+    path("", include("teranga.platform.payments.api.coupon_urls")),
+    path("", include("teranga.platform.payments.api.subscription_urls")),
+    path("", include("teranga.platform.invoicing.api.urls")),
     path("booking/", include("teranga.products.booking.api.urls")),
 ]
 
@@ -28,6 +33,8 @@ urlpatterns = [
         name="swagger-ui",
     ),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("pay/sandbox/<uuid:payment_id>/", payment_pages.sandbox_checkout, name="pay-sandbox"),
+    path("pay/return/<uuid:payment_id>/", payment_pages.payment_return, name="pay-return"),
     path("health/live/", health_live, name="health-live"),
     path("health/ready/", health_ready, name="health-ready"),
     path("", include("django_prometheus.urls")),

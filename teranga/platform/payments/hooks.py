@@ -29,3 +29,6 @@ register_action("subscription.view", Role.ADMIN, staff=True)
 register_action("subscription.manage", Role.ADMIN)
 
 register_builtin_providers()
+
+# Notification types of payments (imported for their registration).
+from . import notices  # noqa: E402, F401

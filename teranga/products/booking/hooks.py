@@ -7,6 +7,8 @@ from teranga.platform.organizations.hooks import demo_loaders
 from teranga.platform.organizations.models import Role
 from teranga.platform.scheduling.selectors import booking_links
 
+from . import payables  # noqa: F401  (registers the reservation payable)
+
 # Services, resources, availability: managers and above. Reservations of the business:
 # agents and above read them and act on them (confirm, complete, no-show, cancel).
 register_action("booking.catalog.manage", Role.MANAGER)

@@ -36,7 +36,9 @@ class Coupon(BaseModel):
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
     )
-    amount_off = models.PositiveBigIntegerField(_("amount off (minor units)"), null=True, blank=True)
+    amount_off = models.PositiveBigIntegerField(
+        _("amount off (minor units)"), null=True, blank=True
+    )
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES, blank=True)
     valid_from = models.DateTimeField(_("valid from"), null=True, blank=True)
     valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)

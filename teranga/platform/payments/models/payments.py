@@ -28,9 +28,11 @@ class PaymentStatus(models.TextChoices):
 S = PaymentStatus
 #: Allowed transitions. A confirmed success may follow a failure, a cancellation or an
 #: expiry (the money moved after all: a late mobile-money confirmation, a second card
-#: attempt on the same PaymentIntent); nothing ever moves a payment back from success.
+#: attempt on the same PaymentIntent), and may skip ``pending`` when the provider's
+#: webhook beats our own record of the checkout; nothing ever moves a payment back from
+#: success.
 TRANSITIONS: dict[str, frozenset[str]] = {
-    S.CREATED: frozenset({S.PENDING, S.FAILED, S.CANCELLED, S.EXPIRED}),
+    S.CREATED: frozenset({S.PENDING, S.SUCCEEDED, S.FAILED, S.CANCELLED, S.EXPIRED}),
     S.PENDING: frozenset({S.SUCCEEDED, S.FAILED, S.CANCELLED, S.EXPIRED}),
     S.FAILED: frozenset({S.SUCCEEDED}),
     S.CANCELLED: frozenset({S.SUCCEEDED}),
@@ -150,7 +152,9 @@ class Payment(BaseModel):
             ),
         ]
         indexes = [
-            models.Index(fields=["status", "provider", "created_at"], name="pay_status_provider_idx"),
+            models.Index(
+                fields=["status", "provider", "created_at"], name="pay_status_provider_idx"
+            ),
             models.Index(fields=["organization", "created_at"], name="pay_org_created_idx"),
             models.Index(fields=["organization", "status"], name="pay_org_status_idx"),
             models.Index(fields=["payer", "created_at"], name="pay_payer_created_idx"),
@@ -241,7 +245,9 @@ class ProviderEvent(BaseModel):
         verbose_name = _("provider event")
         verbose_name_plural = _("provider events")
         constraints = [
-            models.UniqueConstraint(fields=["provider", "event_id"], name="pay_provider_event_unique")
+            models.UniqueConstraint(
+                fields=["provider", "event_id"], name="pay_provider_event_unique"
+            )
         ]
 
     def __str__(self) -> str:
@@ -274,9 +280,7 @@ class Fulfilment(BaseModel):
     class Meta(BaseModel.Meta):
         verbose_name = _("fulfilment")
         verbose_name_plural = _("fulfilments")
-        indexes = [
-            models.Index(fields=["status", "next_attempt_at"], name="pay_fulfil_status_idx")
-        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="pay_fulfil_status_idx")]
 
     def __str__(self) -> str:
         return f"{self.payment_id} ({self.status})"
@@ -314,7 +318,9 @@ class Refund(BaseModel):
         verbose_name = _("refund")
         verbose_name_plural = _("refunds")
         indexes = [models.Index(fields=["status", "created_at"], name="pay_refund_status_idx")]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="pay_refund_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="pay_refund_positive")
+        ]
 
     def __str__(self) -> str:
         return f"{Money(int(self.amount), self.currency).format()} ({self.status})"

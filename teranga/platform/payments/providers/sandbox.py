@@ -36,8 +36,12 @@ from .base import (
 
 SIGNATURE_HEADER = "teranga-sandbox-signature"
 TOLERANCE_SECONDS = 300
-OUTCOME_TO_STATUS = {"open": "pending", "succeeded": "succeeded", "failed": "failed",
-                     "cancelled": "cancelled"}
+OUTCOME_TO_STATUS = {
+    "open": "pending",
+    "succeeded": "succeeded",
+    "failed": "failed",
+    "cancelled": "cancelled",
+}
 
 
 def _secret() -> bytes:
@@ -153,9 +157,11 @@ class SandboxProvider:
         from ..models import SandboxCharge
 
         with transaction.atomic():
-            charge = SandboxCharge.objects.select_for_update().filter(
-                pk=request.payment.reference
-            ).first()
+            charge = (
+                SandboxCharge.objects.select_for_update()
+                .filter(pk=request.payment.reference)
+                .first()
+            )
             reference = f"sbx_re_{request.refund_id}"
             if charge is not None and request.refund_id in charge.refund_ids:
                 return RefundOutcome(status="succeeded", reference=reference)  # a retry

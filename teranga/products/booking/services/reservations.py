@@ -6,8 +6,8 @@ history and announces the change), then keeps the :class:`Reservation` row in st
 Who acts as what (checked here, through ``organizations.access``):
 
 * the reservation's **client** may cancel and reschedule it within the service's notice
-  periods, and confirm it when it is a *hold* (the "payment completed" path, until the
-  payments module confirms holds itself);
+  periods, and confirm their *hold* of a free service; the hold of a paid service is
+  confirmed by its payment (``payables``: ``booking.reservation``), never by hand;
 * the organisation's **agents and above** (``booking.reservations.manage``) may cancel,
   confirm, reschedule, complete and mark a no-show at any time the state allows;
 * a member of the organisation who booked for themselves acts as the client, unless
@@ -174,8 +174,17 @@ def reservation_confirm(*, actor, reservation_id) -> Reservation:
     # confirm their hold (anything else is answered by the state: 409 or 410).
     awaits_business = booking.status == BookingStatus.PENDING and booking.hold_expires_at is None
     side = acting_side(user=actor, reservation=reservation, business_only=awaits_business)
-    if booking.status == BookingStatus.EXPIRED:
+    hold_over = booking.status == BookingStatus.EXPIRED or (
+        booking.status == BookingStatus.PENDING
+        and booking.hold_expires_at is not None
+        and booking.hold_expires_at <= timezone.now()
+    )
+    if hold_over:
         raise Gone(_("The hold on this slot has expired."), code="hold_expired")
+    if side == Side.CLIENT and reservation.price_amount > 0:
+        raise Conflict(
+            _("Pay for this reservation to confirm it."), code="payment_required"
+        )
     scheduling.booking_confirm(booking_id=booking.pk, actor=actor)
     return _touch(reservation, side)
 

@@ -385,7 +385,15 @@ class TestLifecycle:
         assert response.json()["status"] == "no_show"
         assert response.json()["history"][-1]["action"] == "no_show"
 
-    def test_client_confirms_their_hold(self, shop):
+    def test_paid_hold_is_confirmed_by_its_payment_not_by_hand(self, shop):
+        reservation_id = book(shop.api["alice"], shop.service, at(3, 10), hold=True).json()["id"]
+        assert_error(action(shop.api["alice"], reservation_id, "confirm"), 409, "payment_required")
+        detail = shop.api["alice"].get(f"/api/v1/booking/reservations/{reservation_id}/").json()
+        assert detail["status"] == "pending"
+
+    def test_client_confirms_their_hold_of_a_free_service(self, shop):
+        shop.service.price_amount = 0
+        shop.service.save(update_fields=["price_amount"])
         reservation_id = book(shop.api["alice"], shop.service, at(3, 10), hold=True).json()["id"]
         response = action(shop.api["alice"], reservation_id, "confirm")
         assert response.status_code == 200, response.content

@@ -1,0 +1,47 @@
+"""Manual payments (seed 004): a bank transfer or cash, declared by the payer with a
+mandatory transaction number (``payment_initiate`` with a manual method), then validated
+or rejected by the organisation's staff. Both decisions are logged with their author."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from teranga.core.errors import Conflict
+from teranga.platform.organizations.access import get_organization_for
+
+from ..models import MANUAL_METHODS, EventSource, Payment, PaymentStatus
+from .payments import event_record, payment_lock, transition
+
+
+@transaction.atomic
+def manual_payment_review(*, actor, payment_id, approve: bool, note: str = "") -> Payment:
+    """Validate (the payment succeeds and is fulfilled) or reject (it fails) a declared
+    manual payment. ``payments.review``: managers and above, and staff."""
+    payment = payment_lock(payment_id)
+    get_organization_for(actor, payment.organization_id, "payments.review")
+    if payment.method not in MANUAL_METHODS:
+        raise Conflict(_("Only manual payments are reviewed."), code="not_manual")
+    if payment.status != PaymentStatus.PENDING:
+        raise Conflict(_("This payment has already been reviewed."), code="already_reviewed")
+    payment.reviewed_by = actor
+    payment.reviewed_at = timezone.now()
+    payment.review_note = note[:500]
+    payment.save(update_fields=["reviewed_by", "reviewed_at", "review_note", "updated_at"])
+    event_record(
+        payment,
+        "manual_approved" if approve else "manual_rejected",
+        source=EventSource.STAFF,
+        actor=actor,
+        detail={"note": note[:500], "transaction_number": payment.transaction_number},
+    )
+    transition(
+        payment,
+        PaymentStatus.SUCCEEDED if approve else PaymentStatus.FAILED,
+        source=EventSource.STAFF,
+        actor=actor,
+        failure_reason="" if approve else (note or "rejected"),
+        strict=True,
+    )
+    return payment

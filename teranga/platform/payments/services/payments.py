@@ -1,0 +1,527 @@
+"""Payments: initiation (idempotent), the one state machine, payer cancellation, expiry.
+
+Every change of a payment's status goes through :func:`transition`, under a row lock on
+the payment, and writes an append-only ``PaymentEvent``. Success records a
+``Fulfilment`` row in the same transaction (executed after commit, see ``fulfilment``);
+an unpaid end (failed, cancelled, expired) gives held coupon uses back and tells the
+product (``Payable.released``).
+
+Provider calls never run inside a database transaction: initiation records the payment
+first (so a crash leaves a row that expires), calls the provider, then records the
+checkout.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework import status as http
+
+from teranga.core.errors import ApplicationError, Conflict, NotFound, ValidationFailed
+
+from .. import notices
+from ..models import (
+    MANUAL_METHODS,
+    OPEN_STATUSES,
+    TRANSITIONS,
+    UNPAID_FINAL_STATUSES,
+    EventSource,
+    Fulfilment,
+    Payment,
+    PaymentEvent,
+    PaymentMethod,
+    PaymentStatus,
+)
+from ..payables import Payable, Quote, payables
+from ..providers.base import CheckoutRequest, ProviderError
+from . import providers as offers
+
+logger = logging.getLogger(__name__)
+
+APPLIED, UNCHANGED, STALE = "applied", "unchanged", "stale"
+MANUAL_TTL = timedelta(days=14)
+
+
+class ProviderFailed(ApplicationError):
+    """The provider refused or could not be reached; the payment is recorded as failed."""
+
+    status_code = http.HTTP_502_BAD_GATEWAY
+    code = "provider_error"
+    default_message = "The payment provider could not start this payment. Try again."
+
+
+# --- The state machine --------------------------------------------------------------------
+
+
+def event_record(
+    payment: Payment,
+    action: str,
+    *,
+    source: str,
+    from_status: str = "",
+    to_status: str = "",
+    actor=None,
+    refund=None,
+    detail: dict | None = None,
+) -> PaymentEvent:
+    return PaymentEvent.objects.create(
+        payment=payment,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        source=source,
+        actor=actor,
+        refund=refund,
+        detail=detail or {},
+    )
+
+
+def payment_lock(payment_id) -> Payment:
+    payment = (
+        Payment.objects.select_for_update(of=("self",))
+        .select_related("organization", "payer")
+        .filter(pk=payment_id)
+        .first()
+    )
+    if payment is None:
+        raise NotFound(_("No such payment."), code="payment_not_found")
+    return payment
+
+
+def transition(
+    payment: Payment,
+    to_status: str,
+    *,
+    source: str,
+    actor=None,
+    detail: dict | None = None,
+    failure_reason: str = "",
+    strict: bool = False,
+) -> str:
+    """Move the (locked) ``payment`` to ``to_status``: ``applied``, ``unchanged`` when it is
+    there already, or ``stale`` when the move is not allowed (a late or out-of-order
+    event: nothing changes). ``strict`` raises 409 ``invalid_transition`` instead."""
+    current = payment.status
+    if to_status == current and to_status != PaymentStatus.PARTIALLY_REFUNDED and not strict:
+        return UNCHANGED
+    if to_status not in TRANSITIONS[current]:
+        if strict:
+            raise Conflict(
+                _("This payment cannot go from %(from)s to %(to)s.")
+                % {"from": current, "to": to_status},
+                code="invalid_transition",
+            )
+        return STALE
+    now = timezone.now()
+    payment.status = to_status
+    payment.status_changed_at = now
+    fields = ["status", "status_changed_at", "updated_at"]
+    if failure_reason:
+        payment.failure_reason = failure_reason[:300]
+        fields.append("failure_reason")
+    if to_status == PaymentStatus.SUCCEEDED:
+        payment.succeeded_at = now
+        fields.append("succeeded_at")
+    payment.save(update_fields=fields)
+    event_record(
+        payment,
+        "status",
+        source=source,
+        from_status=current,
+        to_status=to_status,
+        actor=actor,
+        detail=detail,
+    )
+    if to_status == PaymentStatus.SUCCEEDED:
+        _on_success(payment)
+    elif to_status in UNPAID_FINAL_STATUSES:
+        _on_unpaid(payment, to_status)
+    return APPLIED
+
+
+def _on_success(payment: Payment) -> None:
+    from . import coupons
+    from .fulfilment import fulfilment_schedule
+
+    coupons.coupons_consume(payment=payment)
+    fulfilment, _created = Fulfilment.objects.get_or_create(payment=payment)
+    fulfilment_schedule(fulfilment)
+    notices.tell_payer(payment, "succeeded")
+
+
+def _on_unpaid(payment: Payment, to_status: str) -> None:
+    from . import coupons
+
+    coupons.coupons_release(payment=payment)
+    payable = _payable_or_none(payment.target_type)
+    if payable is not None:
+        payable.released(payment=payment)
+    if to_status == PaymentStatus.FAILED:
+        notices.tell_payer(payment, "failed")
+
+
+@transaction.atomic
+def payment_apply_status(
+    *,
+    payment_id,
+    status: str,
+    source: str,
+    actor=None,
+    detail: dict | None = None,
+    failure_reason: str = "",
+) -> tuple[Payment, str]:
+    payment = payment_lock(payment_id)
+    outcome = transition(
+        payment,
+        status,
+        source=source,
+        actor=actor,
+        detail=detail,
+        failure_reason=failure_reason,
+    )
+    return payment, outcome
+
+
+# --- Initiation ---------------------------------------------------------------------------
+
+
+def _payable_or_none(target_type: str) -> Payable | None:
+    try:
+        return payables.get(target_type)
+    except LookupError:
+        return None
+
+
+def payable_for(target_type: str) -> Payable:
+    payable = _payable_or_none(target_type)
+    if payable is None:
+        raise ValidationFailed(
+            _("Nothing of this type can be paid for."),
+            code="unknown_target_type",
+            fields={"target_type": [_("Unknown type.")]},
+        )
+    return payable
+
+
+def quote_for(*, target_type: str, target_id: str, payer) -> Quote:
+    """The product's price for the object (404/409 from the product when it cannot be
+    paid for by ``payer``)."""
+    quote = payable_for(target_type).quote(target_id=str(target_id), payer=payer)
+    if not quote.lines or any(line.quantity < 1 or line.unit_amount < 0 for line in quote.lines):
+        raise Conflict(_("There is nothing to pay for."), code="nothing_to_pay")
+    return quote
+
+
+def request_fingerprint(data: dict) -> str:
+    """A digest of the validated request body: the same key must come with the same body."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _replay(payment: Payment, request_hash: str) -> tuple[Payment, bool]:
+    if payment.request_hash != request_hash:
+        raise Conflict(
+            _("This Idempotency-Key was already used with a different request."),
+            code="idempotency_key_reused",
+        )
+    return payment, False
+
+
+def payment_initiate(
+    *,
+    payer,
+    target_type: str,
+    target_id: str,
+    provider: str,
+    idempotency_key: str,
+    request_hash: str,
+    coupon_codes: Sequence[str] = (),
+    method: str = PaymentMethod.ONLINE,
+    transaction_number: str = "",
+    payer_phone: str = "",
+    return_url: str = "",
+) -> tuple[Payment, bool]:
+    """Start paying for ``target_type``/``target_id``. Returns ``(payment, created)``.
+
+    The same ``idempotency_key`` (per payer) with the same request returns the same
+    payment (``created`` False); with a different request, 409
+    ``idempotency_key_reused``. The amount comes from the product's quote, minus coupons.
+    Online payments get a checkout from the provider (``checkout_url``, or Stripe's
+    ``client_secret``); manual ones (bank transfer, cash) wait, pending, for a staff
+    review; nothing left to pay succeeds at once.
+    """
+    existing = Payment.objects.filter(payer=payer, idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return _replay(existing, request_hash)
+    manual = method in MANUAL_METHODS
+    if manual:
+        provider = offers.MANUAL
+        if not transaction_number.strip():
+            raise ValidationFailed(
+                code="transaction_number_required",
+                fields={"transaction_number": [_("A transaction number is required.")]},
+            )
+    try:
+        payment, offer = _record(
+            payer=payer,
+            target_type=target_type,
+            target_id=target_id,
+            provider=provider,
+            idempotency_key=idempotency_key,
+            request_hash=request_hash,
+            coupon_codes=coupon_codes,
+            method=method,
+            transaction_number=transaction_number.strip(),
+            payer_phone=payer_phone,
+            return_url=return_url,
+        )
+    except IntegrityError:
+        # A concurrent request with the same key (or the same transaction number) won.
+        existing = Payment.objects.filter(payer=payer, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return _replay(existing, request_hash)
+        raise Conflict(
+            _("This transaction number was already declared."), code="transaction_number_used"
+        ) from None
+    if payment.amount == 0:
+        _settle_free(payment)
+    elif manual:
+        _declare_manual(payment)
+    else:
+        _start_checkout(payment, offer)
+    return Payment.objects.select_related("organization").get(pk=payment.pk), True
+
+
+@transaction.atomic
+def _record(
+    *,
+    payer,
+    target_type,
+    target_id,
+    provider,
+    idempotency_key,
+    request_hash,
+    coupon_codes,
+    method,
+    transaction_number,
+    payer_phone,
+    return_url,
+):
+    from . import coupons
+
+    quote = quote_for(target_type=target_type, target_id=target_id, payer=payer)
+    organization = quote.organization
+    if not organization.is_verified:
+        raise Conflict(
+            _("This organisation cannot take payments yet."), code="organization_not_verified"
+        )
+    offer = None
+    if method == PaymentMethod.ONLINE:
+        offer = offers.offer_for(organization, provider)
+        if offer is None:
+            raise ValidationFailed(
+                _("This payment method is not available here."),
+                code="provider_unavailable",
+                fields={"provider": [_("Not available for this organisation.")]},
+            )
+        if quote.currency not in offer.adapter.currencies:
+            raise ValidationFailed(
+                _("This payment method does not accept %(currency)s.")
+                % {"currency": quote.currency},
+                code="currency_not_supported",
+                fields={"provider": [_("Currency not supported.")]},
+            )
+    if (
+        transaction_number
+        and Payment.objects.filter(
+            organization=organization, method=method, transaction_number=transaction_number
+        ).exists()
+    ):
+        raise Conflict(
+            _("This transaction number was already declared."), code="transaction_number_used"
+        )
+    codes = [code for code in dict.fromkeys(c.strip() for c in coupon_codes) if code]
+    if codes and not quote.coupons_allowed:
+        raise ValidationFailed(
+            _("Coupons do not apply to this purchase."),
+            code="coupons_not_allowed",
+            fields={"coupon_codes": [_("Coupons do not apply here.")]},
+        )
+    pricing = coupons.coupons_hold(quote=quote, codes=codes, payer=payer) if codes else None
+    now = timezone.now()
+    ttl = (
+        MANUAL_TTL if method in MANUAL_METHODS else timedelta(minutes=settings.PAYMENT_TTL_MINUTES)
+    )
+    expires_at = now + ttl
+    if quote.expires_at is not None:
+        expires_at = min(expires_at, quote.expires_at)
+    subtotal = quote.amount
+    amount = pricing.total if pricing else subtotal
+    payment = Payment.objects.create(
+        organization=organization,
+        payer=payer,
+        payer_email=getattr(payer, "email", "") or "",
+        payer_phone=payer_phone or "",
+        target_type=target_type,
+        target_id=str(target_id),
+        description=quote.description[:200],
+        subtotal_amount=subtotal,
+        discount_amount=pricing.discount if pricing else 0,
+        amount=amount,
+        currency=quote.currency,
+        lines=[
+            {
+                "description": line.description,
+                "unit_amount": line.unit_amount,
+                "quantity": line.quantity,
+                "vat_rate": None if line.vat_rate is None else str(line.vat_rate),
+            }
+            for line in quote.lines
+        ],
+        method=method,
+        provider=provider if amount else offers.FREE,
+        provider_account=offer.account if offer else None,
+        return_url=return_url,
+        expires_at=expires_at,
+        idempotency_key=idempotency_key,
+        request_hash=request_hash,
+        transaction_number=transaction_number,
+        metadata=dict(quote.metadata),
+    )
+    if pricing is not None:
+        coupons.coupons_record(payment=payment, pricing=pricing)
+    event_record(
+        payment,
+        "created",
+        source=EventSource.API,
+        to_status=PaymentStatus.CREATED,
+        actor=payer,
+        detail={"provider": payment.provider, "coupons": codes},
+    )
+    return payment, offer
+
+
+@transaction.atomic
+def _settle_free(payment: Payment) -> None:
+    payment = payment_lock(payment.pk)
+    transition(payment, PaymentStatus.PENDING, source=EventSource.SYSTEM)
+    transition(
+        payment,
+        PaymentStatus.SUCCEEDED,
+        source=EventSource.SYSTEM,
+        detail={"reason": "nothing to pay"},
+    )
+
+
+@transaction.atomic
+def _declare_manual(payment: Payment) -> None:
+    payment = payment_lock(payment.pk)
+    transition(
+        payment,
+        PaymentStatus.PENDING,
+        source=EventSource.API,
+        actor=payment.payer,
+        detail={"method": payment.method, "transaction_number": payment.transaction_number},
+    )
+    notices.tell_staff(payment, "manual_declared")
+
+
+def _start_checkout(payment: Payment, offer: offers.Offer) -> None:
+    base = settings.TERANGA["PUBLIC_URL"].rstrip("/")
+    return_url = payment.return_url or f"{base}/pay/return/{payment.pk}/"
+    request = CheckoutRequest(
+        payment_id=str(payment.pk),
+        amount=int(payment.amount),
+        currency=payment.currency,
+        description=payment.description,
+        return_url=return_url,
+        cancel_url=return_url,
+        webhook_url=offers.webhook_url(payment.provider, offer.account),
+        payer_email=payment.payer_email,
+        payer_phone=str(payment.payer_phone or ""),
+        locale=getattr(payment.payer, "language", "") or "fr",
+        idempotency_key=f"teranga-{payment.pk}",
+    )
+    try:
+        checkout = offer.adapter.create_checkout(request=request, credentials=offer.credentials)
+    except ProviderError as exc:
+        logger.warning(
+            "checkout refused",
+            extra={"provider": payment.provider, "payment": str(payment.pk), "code": exc.code},
+        )
+        payment_apply_status(
+            payment_id=payment.pk,
+            status=PaymentStatus.FAILED,
+            source=EventSource.SYSTEM,
+            detail={"error": exc.code or "provider_error"},
+            failure_reason=str(exc),
+        )
+        raise ProviderFailed() from exc
+    with transaction.atomic():
+        locked = payment_lock(payment.pk)
+        locked.provider_reference = checkout.reference[:200]
+        locked.checkout_url = checkout.redirect_url
+        locked.client_secret = checkout.client_secret
+        locked.provider_data = {**(locked.provider_data or {}), **checkout.data}
+        locked.save(
+            update_fields=[
+                "provider_reference",
+                "checkout_url",
+                "client_secret",
+                "provider_data",
+                "updated_at",
+            ]
+        )
+        if locked.status == PaymentStatus.CREATED:
+            transition(
+                locked,
+                PaymentStatus.PENDING,
+                source=EventSource.SYSTEM,
+                detail={"reference": locked.provider_reference},
+            )
+
+
+# --- Payer and time -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def payment_cancel(*, payer, payment_id) -> Payment:
+    """The payer gives up an open payment (409 ``invalid_transition`` once it is settled)."""
+    payment = payment_lock(payment_id)
+    if payment.payer_id != getattr(payer, "pk", None):
+        raise NotFound(_("No such payment."), code="payment_not_found")
+    transition(
+        payment,
+        PaymentStatus.CANCELLED,
+        source=EventSource.API,
+        actor=payer,
+        strict=True,
+    )
+    return payment
+
+
+def payments_expire(*, now=None, limit: int = 500) -> int:
+    """Open payments past their expiry that no provider knows of (no checkout was
+    recorded: a crash or a refusal before it) or that are manual, expire. Online payments
+    with a checkout are settled by reconciliation, which asks the provider first."""
+    now = now or timezone.now()
+    ids = list(
+        Payment.objects.filter(status__in=OPEN_STATUSES, expires_at__lte=now)
+        .filter(provider_reference="")
+        .values_list("pk", flat=True)[:limit]
+    )
+    expired = 0
+    for payment_id in ids:
+        _payment, outcome = payment_apply_status(
+            payment_id=payment_id, status=PaymentStatus.EXPIRED, source=EventSource.SYSTEM
+        )
+        expired += outcome == APPLIED
+    return expired
