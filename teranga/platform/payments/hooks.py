@@ -30,5 +30,7 @@ register_action("subscription.manage", Role.ADMIN)
 
 register_builtin_providers()
 
-# Notification types of payments (imported for their registration).
+# Notification types of payments, and the subscriptions' payable and notification types
+# (imported for their registration).
 from . import notices  # noqa: E402, F401
+from .services import subscriptions  # noqa: E402, F401

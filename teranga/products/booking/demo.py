@@ -1,5 +1,6 @@
 """Demo data of the Booking product: Salon Ndèye (Thiès) publishes three services, with
-weekly availability inside its opening hours, and client1 has an upcoming reservation.
+weekly availability inside its opening hours, and client1 has an upcoming reservation
+and a second one whose deposit was paid with the sandbox provider.
 Idempotent: a second run finds everything and creates nothing."""
 
 from __future__ import annotations
@@ -10,11 +11,15 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from teranga.platform.organizations.models import Membership, Organization, Role
+from teranga.platform.payments.providers.sandbox import sandbox_decide
+from teranga.platform.payments.services.fulfilment import fulfilment_run
+from teranga.platform.payments.services.payments import payment_initiate
 from teranga.platform.scheduling import services as scheduling
 from teranga.platform.scheduling.availability import free_slots
 from teranga.platform.scheduling.models import AvailabilityRule, Booking, Resource, ResourceKind
 
 from .models import Service, ServiceCategory
+from .payables import TARGET_TYPE as PAYABLE
 from .services.catalog import service_create
 from .services.reservations import reservation_create
 
@@ -101,4 +106,26 @@ def load(*, password: str) -> list[tuple[str, str, str]]:
                 starts_at=slots[0].starts_at,
                 client_note="Tresses longues, merci.",
             )
+        if len(slots) > 1:
+            _paid_reservation(client, service, slots[-1].starts_at)
     return []
+
+
+def _paid_reservation(client, service, starts_at) -> None:
+    """client1 holds a second slot and pays its deposit with the sandbox provider, as
+    the app would: initiate, then "press Pay" on the hosted page. The signed webhook goes
+    through the same verification and path as any (payment succeeded), then the
+    fulfilment confirms the booking and issues the invoice."""
+    reservation = reservation_create(
+        client=client, service_id=service.pk, starts_at=starts_at, hold=True
+    )
+    payment, _created = payment_initiate(
+        payer=client,
+        target_type=PAYABLE,
+        target_id=str(reservation.pk),
+        provider="sandbox",
+        idempotency_key=f"demo-deposit-{reservation.pk}",
+        request_hash="demo",
+    )
+    sandbox_decide(payment_id=payment.pk, outcome="succeeded", deliver_now=True)
+    fulfilment_run(payment_id=payment.pk)

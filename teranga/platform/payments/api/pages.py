@@ -5,7 +5,6 @@ CSRF-protected forms: they are what a payer's browser shows, not API endpoints."
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
@@ -14,12 +13,6 @@ from teranga.core.money import Money
 
 from ..models import Payment, SandboxCharge
 from ..providers import sandbox
-
-OUTCOMES = {
-    "succeeded": (SandboxCharge.Outcome.SUCCEEDED, "payment.succeeded"),
-    "failed": (SandboxCharge.Outcome.FAILED, "payment.failed"),
-    "cancelled": (SandboxCharge.Outcome.CANCELLED, "payment.cancelled"),
-}
 
 
 @require_http_methods(["GET", "POST"])
@@ -30,9 +23,9 @@ def sandbox_checkout(request, payment_id):
     if charge is None:
         raise Http404
     if request.method == "POST" and charge.outcome == SandboxCharge.Outcome.OPEN:
-        choice = OUTCOMES.get(request.POST.get("outcome", ""))
-        if choice is not None:
-            _decide(charge.pk, *choice)
+        outcome = request.POST.get("outcome", "")
+        if outcome in sandbox.OUTCOMES:
+            sandbox.sandbox_decide(payment_id=payment_id, outcome=outcome)
             charge.refresh_from_db()
     payment = Payment.objects.filter(pk=payment_id).only("return_url").first()
     return render(
@@ -45,24 +38,6 @@ def sandbox_checkout(request, payment_id):
         },
         status=200,
     )
-
-
-def _decide(charge_id, outcome: str, event_type: str) -> None:
-    """Record the payer's choice on the provider side, then send the signed webhook
-    after commit, through the task engine (as a provider calls back asynchronously)."""
-    from ..tasks import sandbox_webhook_deliver_task
-
-    with transaction.atomic():
-        charge = SandboxCharge.objects.select_for_update().get(pk=charge_id)
-        if charge.outcome != SandboxCharge.Outcome.OPEN:
-            return
-        charge.outcome = outcome
-        charge.save(update_fields=["outcome", "updated_at"])
-        body = sandbox.event_body(charge, event_type=event_type)
-        signature = sandbox.sign(body)
-        transaction.on_commit(
-            lambda: sandbox_webhook_deliver_task.enqueue(body=body.decode(), signature=signature)
-        )
 
 
 def payment_return(request, payment_id):

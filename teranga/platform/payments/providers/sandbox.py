@@ -173,3 +173,43 @@ class SandboxProvider:
             charge.refund_ids = [*charge.refund_ids, request.refund_id]
             charge.save(update_fields=["refunded_amount", "refund_ids", "updated_at"])
         return RefundOutcome(status="succeeded", reference=reference)
+
+
+#: What the payer may choose on the hosted page, and the event each choice sends.
+OUTCOMES = {
+    "succeeded": "payment.succeeded",
+    "failed": "payment.failed",
+    "cancelled": "payment.cancelled",
+}
+
+
+def sandbox_decide(*, payment_id, outcome: str, deliver_now: bool = False) -> bool:
+    """The payer's choice on the hosted page, recorded on the provider's side; the signed
+    webhook is then sent after commit through the task engine, as a provider calls back
+    asynchronously (``deliver_now``: in this thread, right after the commit — the demo
+    loader, which runs before any worker). Returns False when the charge was already
+    decided (nothing sent)."""
+    from ..models import SandboxCharge
+    from ..tasks import sandbox_webhook_deliver_task
+
+    if outcome not in OUTCOMES:
+        raise ValueError(f"unknown sandbox outcome {outcome!r}")
+    with transaction.atomic():
+        charge = SandboxCharge.objects.select_for_update().filter(payment_id=payment_id).first()
+        if charge is None or charge.outcome != SandboxCharge.Outcome.OPEN:
+            return False
+        charge.outcome = outcome
+        charge.save(update_fields=["outcome", "updated_at"])
+        body = event_body(charge, event_type=OUTCOMES[outcome])
+        signature = sign(body)
+        if deliver_now:
+            transaction.on_commit(
+                lambda: sandbox_webhook_deliver_task.call(body=body.decode(), signature=signature)
+            )
+        else:
+            transaction.on_commit(
+                lambda: sandbox_webhook_deliver_task.enqueue(
+                    body=body.decode(), signature=signature
+                )
+            )
+    return True

@@ -42,6 +42,7 @@ from ..models import (
 )
 from ..payables import Payable, Quote, payables
 from ..providers.base import CheckoutRequest, ProviderError
+from . import coupons
 from . import providers as offers
 
 logger = logging.getLogger(__name__)
@@ -148,8 +149,7 @@ def transition(
 
 
 def _on_success(payment: Payment) -> None:
-    from . import coupons
-    from .fulfilment import fulfilment_schedule
+    from .fulfilment import fulfilment_schedule  # fulfilment builds on this module
 
     coupons.coupons_consume(payment=payment)
     fulfilment, _created = Fulfilment.objects.get_or_create(payment=payment)
@@ -158,8 +158,6 @@ def _on_success(payment: Payment) -> None:
 
 
 def _on_unpaid(payment: Payment, to_status: str) -> None:
-    from . import coupons
-
     coupons.coupons_release(payment=payment)
     payable = _payable_or_none(payment.target_type)
     if payable is not None:
@@ -315,8 +313,6 @@ def _record(
     payer_phone,
     return_url,
 ):
-    from . import coupons
-
     quote = quote_for(target_type=target_type, target_id=target_id, payer=payer)
     organization = quote.organization
     if not organization.is_verified:
@@ -355,7 +351,11 @@ def _record(
             code="coupons_not_allowed",
             fields={"coupon_codes": [_("Coupons do not apply here.")]},
         )
-    pricing = coupons.coupons_hold(quote=quote, codes=codes, payer=payer) if codes else None
+    pricing = (
+        coupons.coupons_hold(quote=quote, codes=codes, payer=payer, field="coupon_codes")
+        if codes
+        else None
+    )
     now = timezone.now()
     ttl = (
         MANUAL_TTL if method in MANUAL_METHODS else timedelta(minutes=settings.PAYMENT_TTL_MINUTES)

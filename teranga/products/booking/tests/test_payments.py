@@ -12,16 +12,8 @@ from django.test import Client
 from teranga.platform.payments.models import Coupon, Payment, Refund
 from teranga.platform.scheduling import services as scheduling
 
-from .test_reservations_api import (  # noqa: F401  (fixtures)
-    NOW,
-    assert_error,
-    at,
-    book,
-    clock,
-    relogin,
-    shop,
-    status_of,
-)
+from .conftest import NOW
+from .test_reservations_api import assert_error, at, book, status_of
 
 
 def pay(client, reservation_id, **extra):

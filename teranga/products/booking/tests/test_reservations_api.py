@@ -12,20 +12,18 @@ import time_machine
 from django.db import connection, connections
 
 from conftest import authed_client, create_user
-from teranga.platform.organizations.models import Role, VerificationStatus
-from teranga.platform.organizations.tests.factories import member
+from teranga.platform.organizations.models import VerificationStatus
 from teranga.platform.scheduling import services as scheduling
 from teranga.platform.scheduling.models import Booking, BookingEvent, BookingStatus
 from teranga.products.booking.models import Reservation
+from teranga.products.booking.tests.conftest import NOW
 from teranga.products.booking.tests.factories import (
     BusinessFactory,
     ServiceFactory,
-    business_with_owner,
 )
 
 API = "/api/v1/booking"
 #: Monday 2 March 2026, 08:00 in Dakar (UTC+0): the service opens at 9:00.
-NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
 
 def at(day: int, hour: int, minute: int = 0, month: int = 3) -> datetime:
@@ -60,38 +58,6 @@ def action(client, reservation_id, name: str, body: dict | None = None):
 
 def status_of(reservation_id) -> str:
     return Reservation.objects.select_related("booking").get(pk=reservation_id).booking.status
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def shop(db, clock):
-    """A verified business with one service (1 h, 5 000 F CFA, 24 h notices) and one user
-    per role, plus two clients and a platform staff user (each with a logged-in client)."""
-    business, owner = business_with_owner(name="Salon Awa", slug="salon-awa")
-    service = ServiceFactory(organization=business, name="Coupe", price_amount=5000)
-    people = {
-        "owner": owner,
-        "manager": member(business, Role.MANAGER),
-        "agent": member(business, Role.AGENT),
-        "plain": member(business, Role.MEMBER),
-        "alice": create_user("alice@example.test", first_name="Alice", last_name="Diop"),
-        "bob": create_user("bob@example.test", first_name="Bob", last_name="Ndiaye"),
-        "staff": create_user("staff@example.test", is_staff=True),
-    }
-    other, other_owner = business_with_owner(name="Autre")
-    people["other_owner"] = other_owner
-    return SimpleNamespace(
-        business=business,
-        service=service,
-        other=other,
-        users=people,
-        api={name: authed_client(user) for name, user in people.items()},
-    )
 
 
 def relogin(shop) -> None:
