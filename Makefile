@@ -47,6 +47,9 @@ lint: install
 bench: install
 	$(BIN)/python -m benchmarks.slots
 	$(BIN)/python -m benchmarks.booking_concurrency
+	$(BIN)/python -m benchmarks.webhook_storm
+	$(BIN)/python -m benchmarks.invoice_numbering
+	$(BIN)/python -m benchmarks.coupon_last_use
 
 # Recompile the message catalogues (fr, en, wo) after editing the .po files.
 messages: install

@@ -241,8 +241,7 @@ class PaymentReviewView(GenericAPIView):
         return _detail(request, payment_id)
 
 
-class ProvidersView(GenericAPIView):
-    serializer_class = s.ProviderSerializer
+class ProvidersView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
