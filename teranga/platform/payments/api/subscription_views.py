@@ -16,6 +16,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from ..services import subscriptions as services
 from . import subscription_serializers as s
@@ -42,10 +43,9 @@ class PlanListView(GenericAPIView):
         return Response(s.PlanSerializer(services.plans_offered(), many=True).data)
 
 
-class SubscriptionView(GenericAPIView):
-    serializer_class = s.SubscriptionSerializer
-    pagination_class = None
-    filter_backends: list = []
+class SubscriptionView(APIView):
+    # An APIView: OPTIONS must not look for an object through a queryset (there is one
+    # subscription per organisation, found by the service).
 
     @extend_schema(
         tags=TAG,

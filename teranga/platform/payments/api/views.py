@@ -317,8 +317,7 @@ class WebhookView(APIView):
         return Response({"received": len(outcomes), "outcomes": outcomes})
 
 
-class ProviderAccountView(GenericAPIView):
-    serializer_class = s.ProviderAccountSerializer
+class ProviderAccountView(APIView):
 
     def _read(self, account) -> dict:
         from ..providers.credentials import account_credentials

@@ -1,0 +1,660 @@
+"""Webhook storm: distinct sandbox events, each delivered several times by concurrent
+clients, through real HTTP (see README.md for the full description).
+
+    python -m benchmarks.webhook_storm [--events 1000] [--copies 3] [--clients 20]
+                                      [--workers 4] [--task-workers 2]
+
+The real server (``manage.py serve`` on 127.0.0.1, a free port) runs against a throwaway
+database (see ``benchmarks``). With ``--workers`` > 1 its embedded task worker is off (the
+at-scale mode), so ``manage.py run_huey`` runs beside it against the same environment:
+fulfilment is queued after the webhook's commit and consumed by that separate process,
+as a multi-worker deployment runs it. Not ``TASKS_IMMEDIATE``: it would run each
+fulfilment inside the webhook request after its commit, which no deployment does, put
+the product's handler in the webhook's latency and hide the queue between the two.
+``--workers 1`` is the embedded mode (task threads inside the server).
+
+What is paid for is real: Booking reservations held for payment (``booking.reservation``),
+so the product's handler (confirm the booking) and the fulfilled-hooks (invoicing) run.
+This process makes them with the services right before the storm (a hold lasts 5
+minutes and the payment cannot outlive it): ``reservation_create(hold=True)`` on distinct
+slots, then ``payment_initiate`` (sandbox, ``pending``). Then, as the sandbox page does
+when the payer pays, each charge is marked succeeded on the provider side and its event
+body built; each event is POSTed ``--copies`` times to the webhook, signed right before
+sending. ``--clients`` threads, each with its own keep-alive connection, share one list
+of deliveries: two copies of an event within about ``--clients`` deliveries (they race),
+further copies later at random (replays).
+
+The rule, from the answers and the database once the fulfilment queue has drained
+(bounded): every answer 200; per event one delivery acted on, the others ``duplicate``;
+one ``ProviderEvent`` per event; exactly ``--events`` ``pending → succeeded`` transitions,
+none twice; every ``Fulfilment`` done, once; every booking confirmed; no refund. (When
+the periodic reconciliation settles a payment before its webhook, that delivery answers
+``unchanged``: accepted for that payment only, and counted.) Exits 1 if it is broken.
+
+Baseline, same run, clients and count: webhooks of the same shape and size with a bad
+signature, rejected on the raw body (400 ``invalid_signature``) by the same middleware,
+throttle and view before anything touches the database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from datetime import time as clock
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from . import percentile, throwaway_environment
+from .booking_concurrency import ROOT, Server
+
+WEBHOOK = "/api/v1/payments/webhooks/sandbox/"
+SIGNATURE_HEADER = "Teranga-Sandbox-Signature"
+TIME_ZONE = "Africa/Dakar"
+PRICE = 5000  # XOF
+SLOT_MINUTES = 15
+OPEN_FROM, OPEN_UNTIL = 8, 20  # local hours, every day
+REQUEST_TIMEOUT = 60.0
+BARRIER_TIMEOUT = 60.0
+FULFIL_TIMEOUT = 240.0  # how long the fulfilment queue may take to drain after the storm
+WARM_UP_PER_CLIENT = 10
+WORKER_STOP_TIMEOUT = 30.0
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.webhook_storm", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--events", type=int, default=1000)
+    parser.add_argument("--copies", type=int, default=3, help="deliveries of each event")
+    parser.add_argument("--clients", type=int, default=20, help="concurrent HTTP clients")
+    parser.add_argument("--workers", type=int, default=4, help="server processes")
+    parser.add_argument(
+        "--task-workers", type=int, default=2, help="threads of the run_huey worker"
+    )
+    parser.add_argument("--seed", type=int, default=None, help="delivery order seed")
+    args = parser.parse_args(argv)
+    if not (
+        1 <= args.events <= 5000
+        and 2 <= args.copies <= 10
+        and 2 <= args.clients <= 200
+        and 1 <= args.workers <= 16
+        and 1 <= args.task_workers <= 16
+    ):
+        parser.error(
+            "1 <= events <= 5000, 2 <= copies <= 10, 2 <= clients <= 200, "
+            "1 <= workers <= 16, 1 <= task-workers <= 16"
+        )
+    return args
+
+
+class TaskWorker:
+    """``manage.py run_huey`` in a subprocess, against the same environment as the server."""
+
+    def __init__(self, env: dict, log_path: Path):
+        self.log_path = log_path
+        self.log = open(log_path, "w")  # noqa: SIM115 — closed in stop()
+        self.process = subprocess.Popen(  # noqa: S603 — our own fixed command
+            [sys.executable, "manage.py", "run_huey"],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+
+    def output(self, chars: int = 4000) -> str:
+        self.log.flush()
+        return self.log_path.read_text(errors="replace")[-chars:]
+
+    def check_alive(self) -> None:
+        if self.process.poll() is not None:
+            raise SystemExit(
+                f"The task worker exited ({self.process.returncode}):\n{self.output()}"
+            )
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)  # huey: graceful, finishes running tasks
+            try:
+                self.process.wait(timeout=WORKER_STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self.log.close()
+
+
+# --- Setup, in this process, through the services -----------------------------------------
+
+
+@dataclass
+class Shop:
+    organization: object
+    payment_ids: list[str]
+    reservation_ids: list[str]
+    first_hold_expires_at: datetime
+
+
+def slot_starts(count: int) -> list[datetime]:
+    """``count`` distinct 15-minute slot starts, from the day after tomorrow on."""
+    from django.utils import timezone
+
+    tz = ZoneInfo(TIME_ZONE)
+    day = timezone.localdate(timezone=tz) + timedelta(days=2)
+    per_day = (OPEN_UNTIL - OPEN_FROM) * 60 // SLOT_MINUTES
+    starts = []
+    while len(starts) < count:
+        opening = datetime.combine(day, clock(OPEN_FROM), tzinfo=tz)
+        starts += [opening + timedelta(minutes=SLOT_MINUTES * i) for i in range(per_day)]
+        day += timedelta(days=1)
+    return starts[:count]
+
+
+def setup_shop(count: int) -> Shop:
+    """A verified business open every day 8:00–20:00, a paid 15-minute service, a payer,
+    and ``count`` held reservations each with a pending sandbox payment."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from teranga.platform.organizations.models import Organization, VerificationStatus
+    from teranga.platform.payments.models import PaymentStatus
+    from teranga.platform.payments.services.payments import payment_initiate, request_fingerprint
+    from teranga.platform.scheduling.models import AvailabilityRule, Resource
+    from teranga.products.booking.models import Service, ServiceCategory
+    from teranga.products.booking.services.reservations import reservation_create
+
+    starts = slot_starts(count)
+    organization = Organization.objects.create(
+        kind="business",
+        name="Salon Tempête",
+        slug="salon-tempete",
+        time_zone=TIME_ZONE,
+        country="SN",
+        verification_status=VerificationStatus.VERIFIED,
+        verified_at=timezone.now(),
+        holidays_opt_out=True,
+    )
+    resource = Resource.objects.create(organization=organization, name="Fauteuil 1")
+    AvailabilityRule.objects.bulk_create(
+        AvailabilityRule(
+            organization=organization,
+            resource=resource,
+            weekday=weekday,
+            starts_at=clock(OPEN_FROM),
+            ends_at=clock(OPEN_UNTIL),
+        )
+        for weekday in range(7)
+    )
+    service = Service.objects.create(
+        organization=organization,
+        resource=resource,
+        name="Coupe express",
+        category=ServiceCategory.objects.order_by("position").first(),
+        price_amount=PRICE,
+        currency="XOF",
+        duration_minutes=SLOT_MINUTES,
+        min_notice_minutes=60,
+        max_advance_days=90,
+    )
+    payer = get_user_model().objects.create_user(email="payeur@bench.example", password=None)
+    payment_ids, reservation_ids = [], []
+    first_expiry = None
+    for index, starts_at in enumerate(starts):
+        reservation = reservation_create(
+            client=payer, service_id=service.pk, starts_at=starts_at, hold=True
+        )
+        first_expiry = first_expiry or reservation.booking.hold_expires_at
+        body = {
+            "target_type": "booking.reservation",
+            "target_id": str(reservation.pk),
+            "provider": "sandbox",
+        }
+        payment, created = payment_initiate(
+            payer=payer,
+            idempotency_key=f"bench-storm-{index}",
+            request_hash=request_fingerprint(body),
+            **body,
+        )
+        if not created or payment.status != PaymentStatus.PENDING or not payment.checkout_url:
+            raise SystemExit(f"Payment {index} is not a pending sandbox checkout: {payment!r}")
+        payment_ids.append(str(payment.pk))
+        reservation_ids.append(str(reservation.pk))
+    return Shop(organization, payment_ids, reservation_ids, first_expiry)
+
+
+def succeeded_events(payment_ids: list[str]) -> list[bytes]:
+    """The provider side records each charge as succeeded (what the sandbox page does
+    when the payer pays) and gives the event body it sends for it."""
+    from teranga.platform.payments.models import SandboxCharge
+    from teranga.platform.payments.providers import sandbox
+
+    charges = {
+        str(c.payment_id): c for c in SandboxCharge.objects.filter(payment_id__in=payment_ids)
+    }
+    SandboxCharge.objects.filter(payment_id__in=payment_ids).update(
+        outcome=SandboxCharge.Outcome.SUCCEEDED
+    )
+    bodies = []
+    for payment_id in payment_ids:
+        charge = charges[payment_id]
+        charge.outcome = SandboxCharge.Outcome.SUCCEEDED
+        bodies.append(sandbox.event_body(charge, event_type="payment.succeeded"))
+    return bodies
+
+
+def bad_signature_bodies(count: int) -> list[bytes]:
+    """Bodies of the same shape and size as the real events, for the baseline."""
+    return [
+        json.dumps(
+            {
+                "id": f"sbx_evt_{uuid.uuid4().hex}",
+                "type": "payment.succeeded",
+                "data": {
+                    "payment_id": str(uuid.uuid4()),
+                    "reference": str(uuid.uuid4()),
+                    "outcome": "succeeded",
+                    "amount": PRICE,
+                    "currency": "XOF",
+                },
+            },
+            separators=(",", ":"),
+        ).encode()
+        for _ in range(count)
+    ]
+
+
+def delivery_order(events: int, copies: int, window: int, rng: random.Random) -> list[int]:
+    """Event indexes, ``copies`` times each: two copies of an event within the same window
+    of about ``window`` deliveries (they race), the others later at random (replays)."""
+    per_window = max(1, window // 2)
+    shuffled = list(range(events))
+    rng.shuffle(shuffled)
+    windows = -(-events // per_window)
+    keyed = []
+    for position, event in enumerate(shuffled):
+        home = position // per_window
+        keyed += [(home + rng.random(), event), (home + rng.random(), event)]
+        keyed += [(rng.uniform(home + 1, windows + 1), event) for _ in range(copies - 2)]
+    keyed.sort()
+    return [event for _, event in keyed]
+
+
+# --- Deliveries -------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    event: int
+    status: int | None = None
+    outcomes: list = field(default_factory=list)
+    code: str | None = None
+    started: float = 0.0
+    ended: float = 0.0
+
+    @property
+    def ms(self) -> float:
+        return (self.ended - self.started) * 1000
+
+
+def deliver(clients, order: list[int], bodies: list[bytes], *, good: bool) -> tuple[list, float]:
+    """All ``clients`` threads start together and take the next delivery from ``order``
+    until none is left; each body is signed right before it is sent (``good`` False: a
+    well-formed, current signature with a wrong MAC). Returns (results, wall seconds)."""
+    import httpx
+
+    from teranga.platform.payments.providers import sandbox
+
+    results = [Result(event=event) for event in order]
+    taken = itertools.count()
+    lock = threading.Lock()
+    barrier = threading.Barrier(len(clients) + 1, timeout=BARRIER_TIMEOUT)
+
+    def signature(raw: bytes) -> str:
+        if good:
+            return sandbox.sign(raw)
+        return f"t={int(time.time())},v1={'0' * 64}"
+
+    def work(http: httpx.Client) -> None:
+        try:
+            barrier.wait()
+        except threading.BrokenBarrierError:
+            return
+        while True:
+            with lock:
+                index = next(taken)
+            if index >= len(results):
+                return
+            result = results[index]
+            raw = bodies[result.event]
+            result.started = time.perf_counter()
+            try:
+                response = http.post(
+                    WEBHOOK,
+                    content=raw,
+                    headers={"Content-Type": "application/json", SIGNATURE_HEADER: signature(raw)},
+                )
+            except httpx.HTTPError as error:
+                result.ended = time.perf_counter()
+                result.code = type(error).__name__
+                continue
+            result.ended = time.perf_counter()
+            result.status = response.status_code
+            try:
+                body = response.json()
+            except ValueError:
+                body = {}
+            if response.status_code == 200:
+                result.outcomes = list(body.get("outcomes") or [])
+            else:
+                result.code = (body.get("error") or {}).get("code")
+
+    threads = [threading.Thread(target=work, args=(http,), daemon=True) for http in clients]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    started = time.perf_counter()
+    deadline = started + REQUEST_TIMEOUT * (len(order) // len(clients) + 2)
+    for thread in threads:
+        thread.join(timeout=max(0.0, deadline - time.perf_counter()))
+    wall = time.perf_counter() - started
+    if any(thread.is_alive() for thread in threads):
+        raise SystemExit("Delivery threads still running past their deadline.")
+    return results, wall
+
+
+def racing_events(results: list[Result]) -> int:
+    """Events of which two deliveries were in flight at the same time."""
+    by_event = defaultdict(list)
+    for result in results:
+        if result.ended:
+            by_event[result.event].append((result.started, result.ended))
+    raced = 0
+    for spans in by_event.values():
+        spans.sort()
+        raced += any(b[0] < a[1] for a, b in itertools.pairwise(spans))
+    return raced
+
+
+def wait_for_fulfilment(organization, worker: TaskWorker | None) -> float:
+    """Wait (bounded) until no fulfilment is pending; returns the seconds waited."""
+    from teranga.platform.payments.models import Fulfilment, FulfilmentStatus
+
+    started = time.perf_counter()
+    while time.perf_counter() - started < FULFIL_TIMEOUT:
+        # Every Fulfilment row was written with its payment's success, before that
+        # webhook was answered: after the storm, none pending means the queue is done.
+        mine = Fulfilment.objects.filter(payment__organization=organization)
+        if not mine.filter(status=FulfilmentStatus.PENDING).exists():
+            break
+        if worker is not None:
+            worker.check_alive()
+        time.sleep(0.5)
+    return time.perf_counter() - started
+
+
+# --- The rule -----------------------------------------------------------------------------
+
+
+def database_figures(shop: Shop) -> dict:
+    from django.apps import apps
+    from django.db.models import Count, Max
+
+    from teranga.platform.payments.models import (
+        EventSource,
+        Fulfilment,
+        FulfilmentStatus,
+        Payment,
+        PaymentEvent,
+        ProviderEvent,
+        Refund,
+    )
+    from teranga.platform.scheduling.models import Booking, BookingStatus
+
+    mine = {"payment__organization": shop.organization}
+    successes = PaymentEvent.objects.filter(action="status", to_status="succeeded", **mine)
+    figures = {
+        "successes": successes.count(),
+        "success_sources": Counter(successes.values_list("source", flat=True)),
+        "reconciled": {
+            str(p)
+            for p in successes.filter(source=EventSource.RECONCILIATION).values_list(
+                "payment_id", flat=True
+            )
+        },
+        "twice": successes.values("payment_id").annotate(n=Count("id")).filter(n__gt=1).count(),
+        "payments": Counter(
+            Payment.objects.filter(organization=shop.organization).values_list("status", flat=True)
+        ),
+        "fulfilments": Counter(Fulfilment.objects.filter(**mine).values_list("status", flat=True)),
+        "fulfilment_attempts": Fulfilment.objects.filter(**mine).aggregate(n=Max("attempts"))["n"],
+        "last_done_at": Fulfilment.objects.filter(**mine).aggregate(t=Max("done_at"))["t"],
+        "refusals": Counter(
+            Fulfilment.objects.filter(**mine)
+            .exclude(status=FulfilmentStatus.DONE)
+            .values_list("last_error", flat=True)
+        ),
+        "fulfilled_log": PaymentEvent.objects.filter(action="fulfilled", **mine).count(),
+        "provider_events": Counter(
+            ProviderEvent.objects.filter(provider="sandbox").values_list("outcome", flat=True)
+        ),
+        "confirmed": Booking.objects.filter(
+            pk__in=shop.reservation_ids, status=BookingStatus.CONFIRMED
+        ).count(),
+        "refunds": Refund.objects.filter(**mine).count(),
+        "invoices": None,
+    }
+    try:
+        invoice = apps.get_model("invoicing", "Invoice")
+    except LookupError:
+        invoice = None
+    if invoice is not None and any(f.name == "payment" for f in invoice._meta.get_fields()):
+        figures["invoices"] = invoice.objects.filter(**mine).count()
+    return figures
+
+
+def answer_problems(results: list[Result], bodies: list[bytes], reconciled: set[str]) -> list:
+    problems = []
+    statuses = Counter(r.status for r in results)
+    if set(statuses) != {200}:
+        problems.append(f"answers other than 200: {dict(statuses)}")
+    per_event = defaultdict(list)
+    for result in results:
+        per_event[result.event] += result.outcomes or [f"{result.status} {result.code}"]
+    wrong = 0
+    for event, outcomes in per_event.items():
+        acted = [o for o in outcomes if o != "duplicate"]
+        payment_id = json.loads(bodies[event])["data"]["payment_id"]
+        allowed = {"applied", "unchanged"} if payment_id in reconciled else {"applied"}
+        wrong += len(acted) != 1 or acted[0] not in allowed
+    if wrong:
+        problems.append(f"{wrong} events not acted on exactly once (rest duplicate)")
+    return problems
+
+
+def database_problems(figures: dict, events: int) -> list:
+    problems = []
+    if figures["successes"] != events or figures["twice"]:
+        problems.append(
+            f"{figures['successes']} pending → succeeded transitions "
+            f"({figures['twice']} payments twice), expected {events}"
+        )
+    if figures["payments"] != Counter({"succeeded": events}):
+        problems.append(f"payment statuses {dict(figures['payments'])}")
+    if figures["fulfilments"] != Counter({"done": events}):
+        hint = ""
+        if any("hold_expired" in (reason or "") for reason in figures["refusals"]):
+            hint = " (the 5-minute holds ran out first: too many events for this machine)"
+        problems.append(
+            f"fulfilments {dict(figures['fulfilments'])}, expected {events} done; the others: "
+            f"{dict(figures['refusals'])}{hint}"
+        )
+    if figures["fulfilled_log"] != events:
+        problems.append(f"{figures['fulfilled_log']} 'fulfilled' log entries")
+    if sum(figures["provider_events"].values()) != events:
+        problems.append(f"{sum(figures['provider_events'].values())} ProviderEvent rows")
+    if figures["confirmed"] != events:
+        problems.append(f"{figures['confirmed']} bookings confirmed")
+    if figures["refunds"]:
+        problems.append(f"{figures['refunds']} refunds")
+    return problems
+
+
+# --- The run ------------------------------------------------------------------------------
+
+
+def latency_line(label: str, results: list[Result], wall: float) -> tuple[float, float]:
+    ms = [r.ms for r in results if r.ended]
+    p50, p99 = percentile(ms, 0.5), percentile(ms, 0.99)
+    print(
+        f"    {label}: {len(results)} in {wall:.1f} s = {len(results) / wall:.0f}/s, "
+        f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {max(ms):.1f} ms"
+    )
+    return p50, p99
+
+
+def run(args, environment) -> int:
+    import django
+
+    extra = {
+        "THROTTLE_PAYMENT_WEBHOOKS": "10000000/min",
+        "THROTTLE_PAYMENTS": "10000000/min",
+        "THROTTLE_USER": "10000000/min",
+        "THROTTLE_ANON": "10000000/min",
+        "EMBEDDED_WORKER": "0" if args.workers > 1 else "1",
+        "TASK_WORKERS": str(args.task_workers),
+        "LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+    }
+    os.environ.update(extra)
+    django.setup()
+    import httpx
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    rng = random.Random(args.seed)  # noqa: S311 — a delivery order, not a secret
+    total = args.events * args.copies
+    mode = (
+        f"manage.py serve --workers {args.workers} + manage.py run_huey "
+        f"({args.task_workers} threads)"
+        if args.workers > 1
+        else f"manage.py serve --workers 1 (embedded task worker, {args.task_workers} threads)"
+    )
+    print(f"Webhook storm benchmark — {environment.description}")
+    print(
+        f"  {args.events} events × {args.copies} deliveries = {total} POST {WEBHOOK}, "
+        f"{args.clients} clients; server: {mode}; machine: {os.cpu_count()} CPU(s)"
+    )
+    call_command("migrate", interactive=False, verbosity=0)
+    data_dir = Path(environment.variables["DATA_DIR"])
+    env = dict(os.environ)
+    server = Server(env, args.workers, data_dir / "server.log")
+    worker = TaskWorker(env, data_dir / "worker.log") if args.workers > 1 else None
+    clients: list = []
+    try:
+        server.wait_ready()
+        if worker is not None:
+            worker.check_alive()
+        clients = [
+            httpx.Client(base_url=server.base, timeout=REQUEST_TIMEOUT) for _ in range(args.clients)
+        ]
+        warm = bad_signature_bodies(args.clients * WARM_UP_PER_CLIENT)
+        deliver(clients, list(range(len(warm))), warm, good=False)
+        baseline_bodies = bad_signature_bodies(total)
+        baseline, baseline_wall = deliver(clients, list(range(total)), baseline_bodies, good=False)
+
+        started = time.perf_counter()
+        shop = setup_shop(args.events)
+        setup_seconds = time.perf_counter() - started
+        bodies = succeeded_events(shop.payment_ids)
+        order = delivery_order(args.events, args.copies, args.clients, rng)
+        left = (shop.first_hold_expires_at - timezone.now()).total_seconds()
+        print(
+            f"  setup: {args.events} held reservations + pending sandbox payments in "
+            f"{setup_seconds:.1f} s; {left:.0f} s left on the first hold"
+        )
+        storm_started_at = timezone.now()
+        results, wall = deliver(clients, order, bodies, good=True)
+        waited = wait_for_fulfilment(shop.organization, worker)
+    finally:
+        for http in clients:
+            http.close()
+        server.stop()
+        if worker is not None:
+            worker.stop()
+
+    figures = database_figures(shop)
+    problems = answer_problems(results, bodies, figures["reconciled"])
+    problems += database_problems(figures, args.events)
+    baseline_codes = Counter(f"{r.status} {r.code}" for r in baseline)
+    if baseline_codes != Counter({"400 invalid_signature": total}):
+        problems.append(f"baseline answers {dict(baseline_codes)}")
+    outcomes = Counter(o for r in results for o in r.outcomes)
+    statuses = Counter(r.status for r in results)
+    server_errors = sum(n for s, n in statuses.items() if s is not None and s >= 500)
+
+    print("  deliveries:")
+    storm_p50, storm_p99 = latency_line("signed events      ", results, wall)
+    base_p50, base_p99 = latency_line("baseline, bad sig. ", baseline, baseline_wall)
+    print(
+        f"    ratio storm / baseline: throughput {(total / wall) / (total / baseline_wall):.2f}×, "
+        f"p50 {storm_p50 / base_p50:.2f}×, p99 {storm_p99 / base_p99:.2f}×"
+    )
+    print(
+        f"    answers: {', '.join(f'{s} × {n}' for s, n in sorted(statuses.items(), key=str))}; "
+        f"5xx {server_errors}; outcomes "
+        + ", ".join(f"{o} {n}" for o, n in sorted(outcomes.items()))
+    )
+    print(f"    events whose copies were in flight at the same time: {racing_events(results)}")
+    last = figures["last_done_at"]
+    after = f"{(last - storm_started_at).total_seconds():.1f} s" if last else "never"
+    print("  database:")
+    print(
+        f"    pending → succeeded: {figures['successes']} (by "
+        + ", ".join(f"{k} {v}" for k, v in sorted(figures["success_sources"].items()))
+        + f"), payments succeeded twice: {figures['twice']}"
+    )
+    print(
+        f"    ProviderEvent rows: {sum(figures['provider_events'].values())} "
+        f"({', '.join(f'{k} {v}' for k, v in sorted(figures['provider_events'].items()))})"
+    )
+    print(
+        f"    fulfilments: {dict(figures['fulfilments'])}, 'fulfilled' log entries "
+        f"{figures['fulfilled_log']}, most attempts {figures['fulfilment_attempts']}; "
+        f"last done {after} after the storm began (queue drained {waited:.1f} s after it)"
+    )
+    print(
+        f"    bookings confirmed: {figures['confirmed']}, refunds: {figures['refunds']}"
+        + (f", invoices: {figures['invoices']}" if figures["invoices"] is not None else "")
+    )
+    if problems:
+        print("  RULE BROKEN:\n    " + "\n    ".join(problems))
+        print("  server log (tail):\n" + server.output())
+        if worker is not None:
+            print("  task worker log (tail):\n" + worker.output())
+        return 1
+    print(
+        f"  rule held: {args.events} state changes and {args.events} fulfilments, "
+        f"every answer 200, each event acted on once, the other copies duplicate"
+    )
+    return 0
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv if argv is not None else sys.argv[1:])
+    with throwaway_environment("storm") as environment:
+        return run(args, environment)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
