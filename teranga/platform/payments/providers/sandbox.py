@@ -186,9 +186,9 @@ OUTCOMES = {
 def sandbox_decide(*, payment_id, outcome: str, deliver_now: bool = False) -> bool:
     """The payer's choice on the hosted page, recorded on the provider's side; the signed
     webhook is then sent after commit through the task engine, as a provider calls back
-    asynchronously (``deliver_now``: in this thread, right after the commit — the demo
-    loader, which runs before any worker). Returns False when the charge was already
-    decided (nothing sent)."""
+    asynchronously (``deliver_now``: through the same webhook path at once, in this
+    thread — the demo loader, which runs before any worker). Returns False when the
+    charge was already decided (nothing sent)."""
     from ..models import SandboxCharge
     from ..tasks import sandbox_webhook_deliver_task
 
@@ -200,16 +200,12 @@ def sandbox_decide(*, payment_id, outcome: str, deliver_now: bool = False) -> bo
             return False
         charge.outcome = outcome
         charge.save(update_fields=["outcome", "updated_at"])
-        body = event_body(charge, event_type=OUTCOMES[outcome])
-        signature = sign(body)
-        if deliver_now:
-            transaction.on_commit(
-                lambda: sandbox_webhook_deliver_task.call(body=body.decode(), signature=signature)
-            )
-        else:
-            transaction.on_commit(
-                lambda: sandbox_webhook_deliver_task.enqueue(
-                    body=body.decode(), signature=signature
-                )
-            )
+        body = event_body(charge, event_type=OUTCOMES[outcome]).decode()
+        signature = sign(body.encode())
+    if deliver_now:
+        sandbox_webhook_deliver_task.call(body=body, signature=signature)
+    else:
+        transaction.on_commit(
+            lambda: sandbox_webhook_deliver_task.enqueue(body=body, signature=signature)
+        )
     return True
