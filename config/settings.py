@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "teranga.platform.scheduling",
     "teranga.platform.payments",
     "teranga.platform.invoicing",
+    "teranga.platform.messaging",
     "teranga.products.booking",
 ]
 

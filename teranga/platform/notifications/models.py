@@ -43,12 +43,14 @@ class SmsMessage(BaseModel):
 class Channel(models.TextChoices):
     EMAIL = "email", _("Email")
     SMS = "sms", _("SMS")
+    PUSH = "push", _("Push (mobile)")
     WEBSOCKET = "websocket", _("In-app (live)")
 
 
 class DeliveryStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
     SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")
     FAILED = "failed", _("Failed")
     SKIPPED = "skipped", _("Skipped")
 
@@ -70,6 +72,16 @@ class Notification(BaseModel):
     language = models.CharField(_("language"), max_length=5, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     idempotency_key = models.CharField(_("idempotency key"), max_length=255, unique=True)
+    #: A scheduled notification: recorded now, its deliveries run at ``send_at`` (once).
+    send_at = models.DateTimeField(_("send at"), null=True, blank=True)
+    #: Sent by an organisation (a staff broadcast), if any.
+    broadcast = models.ForeignKey(
+        "notifications.Broadcast",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
 
     class Meta(BaseModel.Meta):
         verbose_name = _("notification")
@@ -102,8 +114,12 @@ class NotificationDelivery(BaseModel):
         default=DeliveryStatus.QUEUED,
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    #: Not before this time: a scheduled notification, quiet hours, or a retry's backoff.
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    provider = models.CharField(_("provider"), max_length=30, blank=True)
     provider_message_id = models.CharField(_("provider message id"), max_length=100, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
 
     class Meta(BaseModel.Meta):
@@ -114,7 +130,109 @@ class NotificationDelivery(BaseModel):
                 fields=["notification", "channel"], name="notif_delivery_once_per_channel"
             )
         ]
-        indexes = [models.Index(fields=["status", "updated_at"], name="notif_delivery_status_idx")]
+        indexes = [
+            models.Index(fields=["status", "updated_at"], name="notif_delivery_status_idx"),
+            models.Index(fields=["status", "next_attempt_at"], name="notif_delivery_due_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.notification_id} {self.channel} ({self.status})"
+
+
+class NotificationPreference(BaseModel):
+    """A user's choice for one notification type on one channel (absent: on)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(_("kind"), max_length=60)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    enabled = models.BooleanField(_("enabled"), default=True)
+
+    class Meta(BaseModel.Meta):
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind", "channel"], name="notif_preference_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}/{self.channel}: {self.enabled}"
+
+
+class QuietHours(BaseModel):
+    """A user's quiet hours, in their time zone: no SMS or push then (email and the
+    in-app inbox are silent anyway); urgent types ignore them."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiet_hours"
+    )
+    enabled = models.BooleanField(_("enabled"), default=True)
+    starts_at = models.TimeField(_("from"))
+    ends_at = models.TimeField(_("until"))
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Africa/Dakar")
+
+    class Meta(BaseModel.Meta):
+        verbose_name = _("quiet hours")
+        verbose_name_plural = _("quiet hours")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.starts_at}–{self.ends_at}"
+
+
+class DevicePlatform(models.TextChoices):
+    ANDROID = "android", "Android"
+    IOS = "ios", "iOS"
+    WEB = "web", "Web"
+
+
+class Device(BaseModel):
+    """A push token (FCM registration token) of one of a user's devices."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="devices"
+    )
+    token = models.CharField(_("token"), max_length=512, unique=True)
+    platform = models.CharField(_("platform"), max_length=10, choices=DevicePlatform.choices)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    last_seen_at = models.DateTimeField(_("last seen at"), null=True, blank=True)
+    deactivated_reason = models.CharField(max_length=100, blank=True)
+
+    class Meta(BaseModel.Meta):
+        verbose_name = _("device")
+        verbose_name_plural = _("devices")
+        indexes = [models.Index(fields=["user", "is_active"], name="notif_device_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.platform}"
+
+
+class Broadcast(BaseModel):
+    """A message an organisation's staff send to a segment (everyone waiting in a queue,
+    every attendee of an event, every enrolled student …), one notification each."""
+
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.CASCADE, related_name="broadcasts"
+    )
+    segment = models.CharField(_("segment"), max_length=60)
+    segment_params = models.JSONField(_("segment parameters"), default=dict, blank=True)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"))
+    channels = models.JSONField(_("channels"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    recipients_count = models.PositiveIntegerField(_("recipients"), default=0)
+
+    class Meta(BaseModel.Meta):
+        verbose_name = _("broadcast")
+        verbose_name_plural = _("broadcasts")
+        indexes = [
+            models.Index(fields=["organization", "created_at"], name="notif_broadcast_org_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}: {self.title}"
