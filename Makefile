@@ -50,6 +50,8 @@ bench: install
 	$(BIN)/python -m benchmarks.webhook_storm
 	$(BIN)/python -m benchmarks.invoice_numbering
 	$(BIN)/python -m benchmarks.coupon_last_use
+	$(BIN)/python -m benchmarks.notification_throughput
+	$(BIN)/python -m benchmarks.chat_fanout
 
 # Recompile the message catalogues (fr, en, wo) after editing the .po files.
 messages: install

@@ -161,6 +161,41 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
 # --- Cache, channel layer, tasks ------------------------------------------------------
+# Channel layer limits (both layers). A message waits in the channel of one connection
+# until its consumer reads it. CHANNELS_CAPACITY is how many may wait: a chat burst
+# (200 people in a group, each message fanned out to every member) or a busy display
+# board (a call every few seconds, plus counter and screen updates) stays far below it
+# for a consumer that keeps up, while one that stops reading cannot grow Redis (or the
+# process) without bound: once its channel is full, new messages for it are dropped
+# (channels_redis logs "channels over capacity"). CHANNELS_EXPIRY (seconds) drops
+# messages nobody read in time. Neither loses anything silently: every event carries
+# its group's seq and the consumer replays a gap from the broadcast buffer, or sends a
+# fresh snapshot ("resync") when the gap is older than the buffer (see
+# teranga.platform.realtime.consumers). So capacity is well above the buffer
+# (realtime.broadcast.BUFFER_SIZE = 100 events per group): a consumer only lags past
+# what it can replay when it is really stuck. CHANNELS_GROUP_EXPIRY (seconds) forgets
+# group members that never left (a crashed worker's connections); open connections
+# renew their membership at every REALTIME_AUTH_RECHECK_SECONDS, when they also check
+# that their session is still signed in (logout closes them, code 4401).
+# channels_redis' per-channel capacities ("channel_capacity") match channel *names*; our
+# consumers only have generated names ("specific.…!…"), never one per group, so a single
+# capacity applies to all.
+CHANNELS_CAPACITY = env.int("CHANNELS_CAPACITY", default=1000)
+CHANNELS_EXPIRY = env.int("CHANNELS_EXPIRY", default=60)
+CHANNELS_GROUP_EXPIRY = env.int("CHANNELS_GROUP_EXPIRY", default=3600)
+REALTIME_AUTH_RECHECK_SECONDS = env.float("REALTIME_AUTH_RECHECK_SECONDS", default=60.0)
+if not 0 < REALTIME_AUTH_RECHECK_SECONDS * 2 <= CHANNELS_GROUP_EXPIRY:
+    raise ImproperlyConfigured(
+        "REALTIME_AUTH_RECHECK_SECONDS must be positive and at most half of "
+        "CHANNELS_GROUP_EXPIRY (connections renew their groups at each re-check)."
+    )
+if CHANNELS_CAPACITY < 1 or CHANNELS_EXPIRY < 1:
+    raise ImproperlyConfigured("CHANNELS_CAPACITY and CHANNELS_EXPIRY must be positive.")
+_channel_limits = {
+    "capacity": CHANNELS_CAPACITY,
+    "expiry": CHANNELS_EXPIRY,
+    "group_expiry": CHANNELS_GROUP_EXPIRY,
+}
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
@@ -168,7 +203,17 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNELS_PREFIX", "teranga")},
+            "CONFIG": {
+                # Each consumer waits for its messages with a blocking BRPOP of 5 s
+                # (channels_redis' brpop_timeout). redis-py 8 gives sockets a default
+                # read timeout of 5 s too, so an idle socket's read would time out with
+                # the BRPOP and end the connection: the timeout must be longer.
+                "hosts": [
+                    {"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 5}
+                ],
+                "prefix": env.str("CHANNELS_PREFIX", "teranga"),
+                **_channel_limits,
+            },
         }
     }
 else:
@@ -179,7 +224,11 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 50_000},
         }
     }
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # In memory, a message that expires unread also removes its connection from every
+    # group: the re-check puts it back and catches up (see above).
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": _channel_limits}
+    }
 
 # huey is the engine behind Django's Tasks API. `immediate` is always set explicitly:
 # huey would otherwise follow DEBUG.
@@ -376,8 +425,10 @@ REST_FRAMEWORK = {
         "calendar_feed": env.str("THROTTLE_CALENDAR_FEED", default="60/hour"),
         "calendar_feed_miss": "30/hour",
         "booking_export": "30/hour",
+        "broadcasts": env.str("THROTTLE_BROADCASTS", default="10/hour"),
     },
     "EXCEPTION_HANDLER": "teranga.core.errors.exception_handler",
+    "DEFAULT_METADATA_CLASS": "teranga.core.metadata.Metadata",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "UNICODE_JSON": True,
@@ -417,6 +468,8 @@ SPECTACULAR_SETTINGS = {
         "BillingPeriodEnum": "teranga.platform.payments.models.BillingPeriod",
         "SubscriptionStatusEnum": "teranga.platform.payments.models.SubscriptionStatus",
         "InvoiceKindEnum": "teranga.platform.invoicing.models.InvoiceKind",
+        "DevicePlatformEnum": "teranga.platform.notifications.models.DevicePlatform",
+        "NotificationChannelEnum": "teranga.platform.notifications.models.Channel",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -573,3 +626,105 @@ PAYMENTS_HTTP_RETRIES = env.int("PAYMENTS_HTTP_RETRIES", default=2)
 PAYMENTS_HTTP_BACKOFF = 0.5
 # A payment not completed within this many minutes expires (or sooner, with its hold).
 PAYMENT_TTL_MINUTES = env.int("PAYMENT_TTL_MINUTES", default=30)
+
+# --- Notification providers ---
+# SMS: SMS_PROVIDER (above) picks "sandbox" (the outbox only, read in the admin),
+# "twilio" or "orange" (Orange Developer SMS API). Credentials come from the environment.
+SMS_PROVIDERS = {
+    "twilio": {
+        "account_sid": env.str("TWILIO_ACCOUNT_SID", default=""),
+        "auth_token": env.str("TWILIO_AUTH_TOKEN", default=""),
+        # A Twilio number or approved alphanumeric sender, or a Messaging Service.
+        "from": env.str("TWILIO_FROM", default=""),
+        "messaging_service_sid": env.str("TWILIO_MESSAGING_SERVICE_SID", default=""),
+        "status_callback": env.str("TWILIO_STATUS_CALLBACK_URL", default=""),
+    },
+    "orange": {
+        "client_id": env.str("ORANGE_SMS_CLIENT_ID", default=""),
+        "client_secret": env.str("ORANGE_SMS_CLIENT_SECRET", default=""),
+        # The number of the SMS contract: +221… (or tel:+221…).
+        "sender": env.str("ORANGE_SMS_SENDER", default=""),
+        "sender_name": env.str("ORANGE_SMS_SENDER_NAME", default=""),
+        "api_url": env.str("ORANGE_SMS_API_URL", default="https://api.orange.com"),
+    },
+}
+SMS_HTTP_TIMEOUT = env.float("SMS_HTTP_TIMEOUT", default=10.0)
+_SMS_REQUIRED = {  # provider -> the variables it needs (one of each tuple)
+    "sandbox": [],
+    "twilio": [
+        ("TWILIO_ACCOUNT_SID",),
+        ("TWILIO_AUTH_TOKEN",),
+        ("TWILIO_FROM", "TWILIO_MESSAGING_SERVICE_SID"),
+    ],
+    "orange": [("ORANGE_SMS_CLIENT_ID",), ("ORANGE_SMS_CLIENT_SECRET",), ("ORANGE_SMS_SENDER",)],
+}
+if SMS_PROVIDER not in _SMS_REQUIRED:
+    raise ImproperlyConfigured(f"SMS_PROVIDER must be one of {', '.join(_SMS_REQUIRED)}.")
+_missing = [
+    " or ".join(names)
+    for names in _SMS_REQUIRED[SMS_PROVIDER]
+    if not any(env.str(name, default="") for name in names)
+]
+if _missing:
+    raise ImproperlyConfigured(f"SMS_PROVIDER={SMS_PROVIDER} needs {', '.join(_missing)}.")
+
+# Push: "sandbox" (logs, sends nothing) or "fcm" (Firebase Cloud Messaging). FCM_CREDENTIALS
+# is the service account JSON itself or the path of its file.
+PUSH_PROVIDER = env.str("PUSH_PROVIDER", default="sandbox")
+FCM = {
+    "credentials": env.str("FCM_CREDENTIALS", default=""),
+    "project_id": env.str("FCM_PROJECT_ID", default=""),
+}
+PUSH_HTTP_TIMEOUT = env.float("PUSH_HTTP_TIMEOUT", default=10.0)
+if PUSH_PROVIDER not in {"sandbox", "fcm"}:
+    raise ImproperlyConfigured("PUSH_PROVIDER must be sandbox or fcm.")
+if PUSH_PROVIDER == "fcm" and not FCM["credentials"]:
+    raise ImproperlyConfigured("PUSH_PROVIDER=fcm needs FCM_CREDENTIALS.")
+
+# Email: EMAIL_URL (above: smtp, console, file) unless EMAIL_PROVIDER names an API
+# provider, sent through django-anymail. Amazon SES takes the standard AWS variables
+# (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION) through boto3.
+EMAIL_PROVIDER = env.str("EMAIL_PROVIDER", default="").strip().lower()
+_ANYMAIL_BACKENDS = {
+    "ses": "anymail.backends.amazon_ses.EmailBackend",
+    "mailgun": "anymail.backends.mailgun.EmailBackend",
+    "brevo": "anymail.backends.brevo.EmailBackend",
+}
+ANYMAIL = {
+    key: value
+    for key, value in {
+        "MAILGUN_API_KEY": env.str("MAILGUN_API_KEY", default=""),
+        "MAILGUN_SENDER_DOMAIN": env.str("MAILGUN_SENDER_DOMAIN", default=""),
+        # https://api.eu.mailgun.net/v3 for a domain in Mailgun's EU region.
+        "MAILGUN_API_URL": env.str("MAILGUN_API_URL", default=""),
+        "MAILGUN_WEBHOOK_SIGNING_KEY": env.str("MAILGUN_WEBHOOK_SIGNING_KEY", default=""),
+        "BREVO_API_KEY": env.str("BREVO_API_KEY", default=""),
+        "AMAZON_SES_CLIENT_PARAMS": (
+            {"region_name": env.str("AWS_REGION", default="")}
+            if env.str("AWS_REGION", default="")
+            else {}
+        ),
+        "AMAZON_SES_CONFIGURATION_SET_NAME": env.str("AWS_SES_CONFIGURATION_SET", default=""),
+    }.items()
+    if value
+}
+if EMAIL_PROVIDER:
+    if EMAIL_PROVIDER not in _ANYMAIL_BACKENDS:
+        raise ImproperlyConfigured("EMAIL_PROVIDER must be empty, ses, mailgun or brevo.")
+    _needs = {"mailgun": ["MAILGUN_API_KEY"], "brevo": ["BREVO_API_KEY"], "ses": []}
+    _missing = [key for key in _needs[EMAIL_PROVIDER] if key not in ANYMAIL]
+    if _missing:
+        raise ImproperlyConfigured(f"EMAIL_PROVIDER={EMAIL_PROVIDER} needs {', '.join(_missing)}.")
+    if EMAIL_PROVIDER == "ses":
+        import importlib.util
+
+        if importlib.util.find_spec("boto3") is None:
+            raise ImproperlyConfigured(
+                "EMAIL_PROVIDER=ses needs boto3 (pip install 'django-anymail[amazon-ses]')."
+            )
+    EMAIL_BACKEND = _ANYMAIL_BACKENDS[EMAIL_PROVIDER]
+
+# Push device registration and removal, per user.
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].setdefault(
+    "devices", env.str("THROTTLE_DEVICES", default="30/min")
+)

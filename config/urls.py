@@ -11,12 +11,15 @@ api_v1 = [
     path("", include("teranga.platform.organizations.api.urls")),
     path("geo/", include("teranga.platform.geo.api.urls")),
     path("notifications/", include("teranga.platform.notifications.api.urls")),
+    path("", include("teranga.platform.notifications.api.broadcast_urls")),
+    path("devices/", include("teranga.platform.notifications.api.device_urls")),
     path("", include("teranga.platform.scheduling.api.urls")),
     path("", include("teranga.platform.payments.api.urls")),
     path("", include("teranga.platform.payments.api.coupon_urls")),
     path("", include("teranga.platform.payments.api.subscription_urls")),
     path("", include("teranga.platform.invoicing.api.urls")),
     path("booking/", include("teranga.products.booking.api.urls")),
+    path("", include("teranga.platform.messaging.api.urls")),
 ]
 
 urlpatterns = [

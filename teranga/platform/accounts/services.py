@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from teranga.core.errors import ApplicationError, refuse_unknown_fields
 from teranga.platform.accounts.models import ClientProfile
+from teranga.platform.notifications.devices import devices_erase
 from teranga.platform.notifications.services import notifications_erase, sms_recipient_erase
 
 
@@ -122,6 +123,7 @@ def user_erase(*, user, password: str) -> Any:
     Authenticator.objects.filter(user=user).delete()
     ClientProfile.objects.filter(user=user).delete()
     notifications_erase(user=user)
+    devices_erase(user=user)
     user_sessions_end(user=user)
     _delete_file_on_commit(storage, old_avatar)
     return user

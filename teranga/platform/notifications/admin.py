@@ -1,6 +1,11 @@
 from django.contrib import admin
 
-from teranga.platform.notifications.models import Notification, NotificationDelivery, SmsMessage
+from teranga.platform.notifications.models import (
+    Broadcast,
+    Notification,
+    NotificationDelivery,
+    SmsMessage,
+)
 
 
 @admin.register(SmsMessage)
@@ -28,7 +33,16 @@ class NotificationDeliveryInline(admin.TabularInline):
     model = NotificationDelivery
     extra = 0
     can_delete = False
-    fields = ("channel", "status", "attempts", "provider_message_id", "sent_at", "error")
+    fields = (
+        "channel",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "provider",
+        "provider_message_id",
+        "sent_at",
+        "error",
+    )
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -42,7 +56,7 @@ class NotificationDeliveryInline(admin.TabularInline):
 class NotificationAdmin(admin.ModelAdmin):
     """Notifications with their deliveries per channel, read-only."""
 
-    list_display = ("created_at", "recipient", "kind", "title", "read_at")
+    list_display = ("created_at", "recipient", "kind", "title", "send_at", "read_at")
     list_filter = ("kind", "deliveries__status", "deliveries__channel", "created_at")
     search_fields = ("recipient__email", "title", "body", "idempotency_key")
     list_select_related = ("recipient",)
@@ -59,3 +73,28 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Broadcast)
+class BroadcastAdmin(admin.ModelAdmin):
+    """Organisations' broadcasts, read-only (sent through the API by their managers)."""
+
+    list_display = ("created_at", "organization", "segment", "title", "recipients_count")
+    list_filter = ("segment", "created_at")
+    search_fields = ("organization__name", "title", "body")
+    list_select_related = ("organization",)
+    date_hierarchy = "created_at"
+    ordering = ("-created_at",)
+    readonly_fields = [f.name for f in Broadcast._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+from teranga.platform.notifications import device_admin  # noqa: E402, F401  (push devices)

@@ -5,3 +5,7 @@ class NotificationsConfig(AppConfig):
     name = "teranga.platform.notifications"
     label = "notifications"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # The broadcast notification type, its access rules and segment registry.
+        from . import broadcasts  # noqa: F401

@@ -2,125 +2,105 @@
 transaction; delivery runs after commit and is idempotent (only queued rows are sent).
 
 * :func:`notification_send` records a Notification and one delivery row per channel of
-  its type; :func:`notification_delivery_deliver` hands one delivery to its channel
-  (email, SMS through the SMS outbox, the user's live socket).
-* :func:`sms_send` records an SMS in the outbox; :func:`sms_deliver` hands it to the
-  provider.
+  its type — now, or scheduled (``send_at``); :func:`notification_delivery_deliver`
+  hands one delivery to its channel (:mod:`.channels`: email, SMS through the SMS
+  outbox, push, the user's live socket), after asking the user's preferences and
+  quiet hours (:mod:`.preferences`).
+* A channel error is retried with exponential backoff (``next_attempt_at``) by the
+  periodic job :func:`notification_deliveries_redeliver_stale`, which also delivers
+  scheduled notifications when they are due and recovers deliveries whose task was
+  lost in a crash.
+* The SMS outbox lives in :mod:`.sms_outbox` (re-exported here: :func:`sms_send`,
+  :func:`sms_deliver` …).
 """
 
 from __future__ import annotations
 
 import logging
-import uuid
-from collections.abc import Iterable
-from datetime import timedelta
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
 
-import phonenumbers
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from teranga.core.errors import NotFound, ValidationFailed
+from teranga.core.errors import NotFound
+from teranga.core.i18n import normalize_language
+from teranga.platform.notifications.channels import (
+    Permanent,
+    Skip,
+    notification_payload,  # noqa: F401  (re-exported: the live socket's shape)
+    sender_for,
+)
 from teranga.platform.notifications.models import (
-    Channel,
     DeliveryStatus,
     Notification,
     NotificationDelivery,
-    SmsMessage,
-    SmsStatus,
 )
-from teranga.platform.notifications.providers.base import SmsProviderError
-from teranga.platform.notifications.providers.registry import sms_provider_current, sms_providers
+from teranga.platform.notifications.preferences import delivery_hold
+from teranga.platform.notifications.selectors import CANCELLED, notification_visible
+from teranga.platform.notifications.sms_outbox import (  # noqa: F401  (re-exported)
+    phone_to_e164,
+    sms_deliver,
+    sms_deliver_stale,
+    sms_recipient_erase,
+    sms_send,
+)
 from teranga.platform.notifications.types import json_context, notification_type, rendering
 
 logger = logging.getLogger(__name__)
 
 
-def phone_to_e164(value: str) -> str:
-    """``value`` as E.164, parsed with the default region (SN); ValidationFailed if it is
-    not a valid number."""
-    region = getattr(settings, "PHONENUMBER_DEFAULT_REGION", "SN")
-    try:
-        number = phonenumbers.parse(str(value), region)
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
-        raise ValidationFailed(
-            _("Enter a valid phone number."),
-            code="invalid_phone",
-            fields={"to": [_("Enter a valid phone number.")]},
-        )
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-@transaction.atomic
-def sms_send(*, to: str, body: str, purpose: str) -> SmsMessage:
-    """Record an SMS in the outbox and deliver it through the configured provider once
-    the surrounding transaction commits."""
-    if not body:
-        raise ValidationFailed(_("The message is empty."), code="empty_message")
-    provider = sms_provider_current()
-    message = SmsMessage.objects.create(
-        to=phone_to_e164(to), body=body, purpose=purpose[:50], provider=provider.name
-    )
-    from teranga.platform.notifications.tasks import sms_deliver_task
-
-    message_id = str(message.pk)
-    transaction.on_commit(lambda: sms_deliver_task.enqueue(message_id=message_id))
-    return message
-
-
-@transaction.atomic
-def sms_deliver(*, message_id: str | uuid.UUID) -> SmsMessage | None:
-    """Hand one queued message to its provider. Idempotent: anything not queued is left
-    as it is."""
-    message = SmsMessage.objects.select_for_update().filter(pk=message_id).first()
-    if message is None or message.status != SmsStatus.QUEUED:
-        return message
-    try:
-        provider = sms_providers.get(message.provider)
-        result = provider.send(to=message.to, body=message.body, message_id=str(message.pk))
-    except (SmsProviderError, LookupError) as exc:
-        logger.warning("sms delivery failed", extra={"sms_id": str(message.pk)})
-        message.status = SmsStatus.FAILED
-        message.error = str(exc)[:2000]
-        message.save(update_fields=["status", "error", "updated_at"])
-        return message
-    message.status = SmsStatus.SENT
-    message.provider_message_id = result.provider_message_id
-    message.sent_at = timezone.now()
-    message.error = ""
-    message.save(update_fields=["status", "provider_message_id", "sent_at", "error", "updated_at"])
-    return message
-
-
-def sms_deliver_stale(*, older_than_seconds: int) -> int:
-    """Deliver the messages still queued after ``older_than_seconds`` (recovery after a
-    crash between commit and enqueue). Returns how many were handed to a provider."""
-    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
-    stale = SmsMessage.objects.filter(status=SmsStatus.QUEUED, created_at__lt=cutoff)
-    delivered = 0
-    for message_id in stale.values_list("pk", flat=True)[:500]:
-        message = sms_deliver(message_id=message_id)
-        delivered += bool(message and message.status == SmsStatus.SENT)
-    return delivered
-
-
-def sms_recipient_erase(*, phone: str) -> int:
-    """GDPR erasure: blank the recipient and body of every SMS sent to ``phone``."""
-    return SmsMessage.objects.filter(to=phone).update(
-        to="erased", body="", updated_at=timezone.now()
-    )
-
-
 # --- Notifications ----------------------------------------------------------------------
 
 #: A delivery that fails this many times (a channel error, not a missing address) is
-#: marked failed; before that it stays queued and the periodic job tries it again.
+#: marked failed; before that it stays queued and is tried again after a backoff.
 MAX_DELIVERY_ATTEMPTS = 5
+#: The first retry waits this long, each next one twice as long (30 s, 1, 2, 4 min …).
+RETRY_BASE_SECONDS = 30
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
+#: How many notifications one delivery task takes (bulk sends, broadcasts).
+DELIVERY_BATCH_SIZE = 200
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long to wait after the ``attempts``-th failed attempt."""
+    return timedelta(seconds=RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0))
+
+
+def _check_key(idempotency_key: str) -> None:
+    if not idempotency_key or len(idempotency_key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+        raise ValueError("notification_send needs an idempotency_key of 1 to 255 characters")
+
+
+def _scheduled(send_at: datetime | None) -> datetime | None:
+    """``send_at`` if it is in the future (then nothing is sent before it), else None."""
+    if send_at is None:
+        return None
+    if timezone.is_naive(send_at):
+        raise ValueError("send_at must be an aware datetime")
+    return send_at if send_at > timezone.now() else None
+
+
+def _enqueue_delivery(notification_ids: list[str]) -> None:
+    """After commit, hand the notifications to the task engine. ``robust``: the
+    caller's data is committed; a failure to enqueue is recovered by the periodic job."""
+    from teranga.platform.notifications import tasks
+
+    for start in range(0, len(notification_ids), DELIVERY_BATCH_SIZE):
+        batch = notification_ids[start : start + DELIVERY_BATCH_SIZE]
+        if len(batch) == 1:
+            transaction.on_commit(
+                lambda nid=batch[0]: tasks.notification_deliver_task.enqueue(notification_id=nid),
+                robust=True,
+            )
+        else:
+            transaction.on_commit(
+                lambda ids=batch: tasks.notification_deliver_batch_task.enqueue(
+                    notification_ids=ids
+                ),
+                robust=True,
+            )
 
 
 @transaction.atomic
@@ -132,21 +112,25 @@ def notification_send(
     link: str = "",
     idempotency_key: str,
     channels: Iterable[str] | None = None,
+    send_at: datetime | None = None,
 ) -> Notification:
     """Tell ``recipient`` about something: record the notification of type ``kind``,
     rendered in the recipient's language from ``context`` (JSON values), and one queued
     delivery per channel of the type, in the caller's transaction. The deliveries run
-    once it commits.
+    once it commits — or, with ``send_at`` in the future, when the periodic job finds
+    them due (once; the inbox shows the notification from then on). A scheduled
+    notification can be called off with :func:`notification_cancel_scheduled`.
 
     ``idempotency_key`` names the fact being told (e.g. ``booking:<id>:confirmed:…``):
     when a notification with that key exists already — a retry, a second worker — it is
     returned as it is and nothing more is sent.
 
     ``channels`` narrows the type's channels for this recipient (e.g. no SMS to staff);
-    a channel the type does not have is ignored.
+    a channel the type does not have is ignored. The user's preferences and quiet hours
+    are applied at delivery time.
     """
-    if not idempotency_key or len(idempotency_key) > IDEMPOTENCY_KEY_MAX_LENGTH:
-        raise ValueError("notification_send needs an idempotency_key of 1 to 255 characters")
+    _check_key(idempotency_key)
+    scheduled = _scheduled(send_at)
     existing = Notification.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         return existing
@@ -166,6 +150,7 @@ def notification_send(
                 data=data,
                 language=language,
                 idempotency_key=idempotency_key,
+                send_at=scheduled,
             )
     except IntegrityError:
         existing = Notification.objects.filter(idempotency_key=idempotency_key).first()
@@ -175,153 +160,221 @@ def notification_send(
     wanted = kind_type.channels if channels is None else set(channels)
     selected = [channel for channel in kind_type.channels if channel in wanted]
     NotificationDelivery.objects.bulk_create(
-        [NotificationDelivery(notification=notification, channel=c) for c in selected]
+        [
+            NotificationDelivery(notification=notification, channel=c, next_attempt_at=scheduled)
+            for c in selected
+        ]
     )
-    if selected:
-        from teranga.platform.notifications.tasks import notification_deliver_task
-
-        notification_id = str(notification.pk)
-        # robust: the caller's data is committed; a failure to enqueue is recovered by
-        # the periodic job (notification_deliveries_redeliver_stale).
-        transaction.on_commit(
-            lambda: notification_deliver_task.enqueue(notification_id=notification_id),
-            robust=True,
-        )
+    if selected and scheduled is None:
+        _enqueue_delivery([str(notification.pk)])
     return notification
 
 
-class _Skip(Exception):
-    """The channel does not apply to this recipient (no address, no verified phone)."""
-
-
-class _Permanent(Exception):
-    """Trying again would fail the same way."""
-
-
-def _email_address(user) -> str:
-    if getattr(user, "erased_at", None) or not user.is_active or not user.email:
-        raise _Skip("no email address")
-    return user.email
-
-
-def _deliver_email(notification: Notification) -> str:
-    address = _email_address(notification.recipient)
-    try:
-        kind_type = notification_type(notification.kind)
-    except LookupError as exc:
-        raise _Permanent(str(exc))
-    with rendering(notification.language or notification.recipient.language):
-        email = kind_type.render_email(
-            notification.data, title=notification.title, body=notification.body
+@transaction.atomic
+def notifications_send_bulk(
+    *,
+    recipients: Iterable,
+    kind: str,
+    context: dict,
+    idempotency_key: Callable[[object], str],
+    link: str = "",
+    channels: Iterable[str] | None = None,
+    broadcast=None,
+) -> list[Notification]:
+    """:func:`notification_send` for many recipients at once (a broadcast): the same
+    context, rendered once per language, written with a few bulk inserts and delivered
+    by batch tasks. ``idempotency_key(user)`` names each recipient's notification; keys
+    that exist already are left out (a retried bulk send sends nothing twice)."""
+    kind_type = notification_type(kind)
+    data = json_context(context)
+    wanted = kind_type.channels if channels is None else set(channels)
+    selected = [channel for channel in kind_type.channels if channel in wanted]
+    people = {str(idempotency_key(user)): user for user in recipients}
+    for key in people:
+        _check_key(key)
+    taken = set(
+        Notification.objects.filter(idempotency_key__in=list(people)).values_list(
+            "idempotency_key", flat=True
         )
-    message = EmailMultiAlternatives(
-        subject=email.subject,
-        body=email.text,
-        to=[address],
-        headers={"X-Teranga-Notification": str(notification.pk)},
     )
-    message.attach_alternative(email.html, "text/html")
-    message.send()
-    status = getattr(message, "anymail_status", None)  # set by django-anymail backends
-    return str(getattr(status, "message_id", "") or "")
-
-
-def _deliver_sms(notification: Notification) -> str:
-    user = notification.recipient
-    if getattr(user, "erased_at", None) or not user.phone or not user.phone_verified:
-        raise _Skip("no verified phone number")
-    try:
-        kind_type = notification_type(notification.kind)
-    except LookupError as exc:
-        raise _Permanent(str(exc))
-    with rendering(notification.language or user.language):
-        text = kind_type.render_sms(
-            notification.data, title=notification.title, body=notification.body
+    texts: dict[str, tuple[str, str]] = {}
+    notifications = []
+    for key, user in people.items():
+        if key in taken:
+            continue
+        language = normalize_language(getattr(user, "language", None))
+        if language not in texts:
+            with rendering(language):
+                texts[language] = (kind_type.render_title(data), kind_type.render_body(data))
+        title, body = texts[language]
+        notifications.append(
+            Notification(
+                recipient=user,
+                kind=kind,
+                title=title,
+                body=body,
+                link=link[:300],
+                data=data,
+                language=language,
+                idempotency_key=key,
+                broadcast=broadcast,
+            )
         )
-    try:
-        message = sms_send(to=user.phone.as_e164, body=text, purpose=notification.kind)
-    except ValidationFailed as exc:
-        raise _Permanent(exc.message)
-    return f"sms:{message.pk}"
-
-
-def notification_payload(notification: Notification) -> dict:
-    """What the live socket carries of a notification (as the list endpoint shows it)."""
-    return {
-        "id": str(notification.pk),
-        "kind": notification.kind,
-        "title": notification.title,
-        "body": notification.body,
-        "link": notification.link,
-        "data": notification.data,
-        "read_at": notification.read_at,
-        "created_at": notification.created_at,
-    }
-
-
-def _deliver_websocket(notification: Notification) -> str:
-    from teranga.platform.realtime.broadcast import broadcast, user_group
-
-    seq = broadcast(
-        user_group(notification.recipient_id),
-        {"type": "notification", "notification": notification_payload(notification)},
+    Notification.objects.bulk_create(notifications, batch_size=500)
+    NotificationDelivery.objects.bulk_create(
+        [
+            NotificationDelivery(notification=notification, channel=channel)
+            for notification in notifications
+            for channel in selected
+        ],
+        batch_size=1000,
     )
-    return f"seq:{seq}"
+    if selected:
+        _enqueue_delivery([str(notification.pk) for notification in notifications])
+    return notifications
 
 
-def _unknown_channel(notification: Notification) -> str:
-    raise _Permanent("unknown channel")
+@transaction.atomic
+def notification_cancel_scheduled(*, idempotency_key: str = "", notification_id=None) -> bool:
+    """Call off a scheduled notification that has not gone out yet (by its idempotency
+    key or its id): its deliveries are skipped ("cancelled") and the inbox never shows
+    it. False when there is nothing to call off (unknown, not scheduled, already due)."""
+    if bool(idempotency_key) == (notification_id is not None):
+        raise ValueError("give either idempotency_key or notification_id")
+    lookup = (
+        {"idempotency_key": idempotency_key} if idempotency_key else {"pk": notification_id}
+    )
+    notification = Notification.objects.select_for_update().filter(**lookup).first()
+    if notification is None or notification.send_at is None:
+        return False
+    if notification.send_at <= timezone.now():
+        return False
+    deliveries = list(
+        NotificationDelivery.objects.select_for_update()
+        .filter(notification=notification, status=DeliveryStatus.QUEUED)
+        .order_by("channel")
+    )
+    if not deliveries:
+        if NotificationDelivery.objects.filter(notification=notification).exists():
+            return False  # called off already
+        # Inbox only: nothing went anywhere and nothing will; it simply never was.
+        notification.delete()
+        return True
+    NotificationDelivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(
+        status=DeliveryStatus.SKIPPED,
+        error=CANCELLED,
+        next_attempt_at=None,
+        updated_at=timezone.now(),
+    )
+    return True
 
 
-_CHANNEL_SENDERS = {
-    Channel.EMAIL: _deliver_email,
-    Channel.SMS: _deliver_sms,
-    Channel.WEBSOCKET: _deliver_websocket,
-}
+def _record_failure(delivery: NotificationDelivery, exc: Exception, now: datetime) -> None:
+    logger.warning(
+        "notification delivery failed",
+        extra={"delivery_id": str(delivery.pk), "channel": delivery.channel},
+        exc_info=True,
+    )
+    delivery.error = f"{type(exc).__name__}: {exc}"[:2000]
+    if delivery.attempts >= MAX_DELIVERY_ATTEMPTS:
+        delivery.status = DeliveryStatus.FAILED
+        delivery.next_attempt_at = None
+    else:
+        delivery.next_attempt_at = now + retry_delay(delivery.attempts)
 
 
 @transaction.atomic
 def notification_delivery_deliver(*, delivery_id) -> NotificationDelivery | None:
-    """Hand one queued delivery to its channel. Idempotent: the row is locked and
-    anything not queued is left as it is. A channel error keeps it queued (the periodic
-    job tries again) until :data:`MAX_DELIVERY_ATTEMPTS`, then marks it failed."""
+    """Hand one queued, due delivery to its channel. Idempotent: the row is locked and
+    anything not queued (or not due yet) is left as it is.
+
+    A channel the user turned off is skipped ("disabled by user"); SMS and push during
+    the user's quiet hours wait until they end (urgent types ignore both). A channel
+    error keeps the delivery queued with ``next_attempt_at`` pushed back exponentially
+    (:func:`retry_delay`) until :data:`MAX_DELIVERY_ATTEMPTS`, then marks it failed.
+
+    The returned row's ``sent_now`` says whether this call sent it (not another worker
+    before it)."""
     delivery = NotificationDelivery.objects.select_for_update().filter(pk=delivery_id).first()
+    if delivery is not None:
+        delivery.sent_now = False
     if delivery is None or delivery.status != DeliveryStatus.QUEUED:
         return delivery
+    now = timezone.now()
+    if delivery.next_attempt_at is not None and delivery.next_attempt_at > now:
+        return delivery
     notification = Notification.objects.select_related("recipient").get(pk=delivery.notification_id)
-    delivery.attempts += 1
-    fields = ["status", "attempts", "provider_message_id", "sent_at", "error", "updated_at"]
-    sender = _CHANNEL_SENDERS.get(delivery.channel, _unknown_channel)
+    fields = [
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "provider",
+        "provider_message_id",
+        "sent_at",
+        "error",
+        "updated_at",
+    ]
     try:
-        delivery.provider_message_id = sender(notification)[:100]
-    except _Skip as exc:
-        delivery.status = DeliveryStatus.SKIPPED
-        delivery.error = str(exc)
-    except _Permanent as exc:
-        delivery.status = DeliveryStatus.FAILED
-        delivery.error = str(exc)[:2000]
-    except Exception as exc:  # a channel error: SMTP, channel layer, network
-        logger.warning(
-            "notification delivery failed",
-            extra={"delivery_id": str(delivery.pk), "channel": delivery.channel},
-            exc_info=True,
-        )
-        delivery.error = f"{type(exc).__name__}: {exc}"[:2000]
-        if delivery.attempts >= MAX_DELIVERY_ATTEMPTS:
-            delivery.status = DeliveryStatus.FAILED
-    else:
-        delivery.status = DeliveryStatus.SENT
-        delivery.sent_at = timezone.now()
-        delivery.error = ""
+        kind_type = notification_type(notification.kind)
+    except LookupError as exc:
+        delivery.status, delivery.error = DeliveryStatus.FAILED, str(exc)[:2000]
+        delivery.save(update_fields=fields)
+        return delivery
+    hold = delivery_hold(
+        user_id=notification.recipient_id, kind_type=kind_type, channel=delivery.channel, moment=now
+    )
+    if hold is not None:
+        if hold.skip:
+            delivery.status, delivery.error = DeliveryStatus.SKIPPED, hold.skip
+        else:
+            delivery.next_attempt_at, delivery.error = hold.until, "quiet hours"
+        delivery.save(update_fields=fields)
+        return delivery
+    delivery.attempts += 1
+    _attempt(delivery, notification, now)
     delivery.save(update_fields=fields)
     return delivery
 
 
+def _attempt(delivery: NotificationDelivery, notification: Notification, now: datetime) -> None:
+    """Hand ``notification`` to the delivery's channel and record the outcome on
+    ``delivery`` (not saved)."""
+    outcome: Skip | Permanent | None = None
+    try:
+        # A savepoint: a channel error undoes only the channel's own writes (and keeps
+        # them — a device found invalid — when the channel answers skip or failed).
+        with transaction.atomic():
+            try:
+                sent = sender_for(delivery.channel)(notification)
+            except (Skip, Permanent) as exc:
+                outcome = exc
+    except Exception as exc:  # a channel error: SMTP, FCM, channel layer, network
+        _record_failure(delivery, exc, now)
+        return
+    delivery.next_attempt_at = None
+    if outcome is not None:
+        skipped = isinstance(outcome, Skip)
+        delivery.status = DeliveryStatus.SKIPPED if skipped else DeliveryStatus.FAILED
+        delivery.error = str(outcome)[:2000]
+        return
+    delivery.status = DeliveryStatus.SENT
+    delivery.provider = sent.provider[:30]
+    delivery.provider_message_id = sent.message_id[:100]
+    delivery.sent_at = timezone.now()
+    delivery.error = ""
+    delivery.sent_now = True
+
+
+def _due(now: datetime) -> Q:
+    return Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+
+
 def notification_deliver(*, notification_id) -> list[NotificationDelivery]:
-    """Deliver every queued channel of one notification (each in its own transaction)."""
+    """Deliver every queued, due channel of one notification (each in its own
+    transaction)."""
     delivery_ids = list(
         NotificationDelivery.objects.filter(
-            notification_id=notification_id, status=DeliveryStatus.QUEUED
+            _due(timezone.now()), notification_id=notification_id, status=DeliveryStatus.QUEUED
         )
         .order_by("channel")
         .values_list("pk", flat=True)
@@ -333,29 +386,48 @@ def notification_deliver(*, notification_id) -> list[NotificationDelivery]:
     ]
 
 
+#: The periodic job delivers at most this many rows per run (the rest: next minute).
+REDELIVER_LIMIT = 5000
+
+
 def notification_deliveries_redeliver_stale(*, older_than_seconds: int) -> int:
-    """Deliver what is still queued ``older_than_seconds`` after it was last touched:
-    recovery after a crash between commit and enqueue, and retries after a channel
-    error. Returns how many were sent."""
-    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
-    stale = (
-        NotificationDelivery.objects.filter(status=DeliveryStatus.QUEUED, updated_at__lt=cutoff)
-        .order_by("updated_at")
-        .values_list("pk", flat=True)
-    )
+    """Deliver what is queued and due: scheduled notifications and retries whose
+    ``next_attempt_at`` has come, and — recovery after a crash between commit and
+    enqueue — deliveries due at once that are still queued ``older_than_seconds`` after
+    they were last touched. Returns how many were sent."""
     sent = 0
-    for delivery_id in list(stale[:500]):
-        delivery = notification_delivery_deliver(delivery_id=delivery_id)
-        sent += bool(delivery and delivery.status == DeliveryStatus.SENT)
+    seen: set = set()
+    while len(seen) < REDELIVER_LIMIT:
+        now = timezone.now()
+        cutoff = now - timedelta(seconds=older_than_seconds)
+        due = (
+            NotificationDelivery.objects.filter(status=DeliveryStatus.QUEUED)
+            .filter(
+                Q(next_attempt_at__isnull=True, updated_at__lt=cutoff)
+                | Q(next_attempt_at__lte=now)
+            )
+            .exclude(pk__in=seen)
+            .order_by("updated_at")
+            .values_list("pk", flat=True)
+        )
+        batch = list(due[:500])
+        if not batch:
+            break
+        for delivery_id in batch:
+            seen.add(delivery_id)
+            delivery = notification_delivery_deliver(delivery_id=delivery_id)
+            sent += bool(delivery and delivery.sent_now)
     return sent
 
 
 @transaction.atomic
 def notification_mark_read(*, user, notification_id) -> Notification:
-    """Mark one of ``user``'s notifications read (again: unchanged). Another user's is
-    404."""
+    """Mark one of ``user``'s notifications read (again: unchanged). Another user's, or
+    one not shown yet (scheduled), is 404."""
     notification = (
-        Notification.objects.select_for_update().filter(recipient=user, pk=notification_id).first()
+        Notification.objects.select_for_update()
+        .filter(notification_visible(), recipient=user, pk=notification_id)
+        .first()
     )
     if notification is None:
         raise NotFound(code="notification_not_found")
@@ -369,9 +441,9 @@ def notification_mark_read(*, user, notification_id) -> Notification:
 def notifications_mark_all_read(*, user) -> int:
     """Mark every unread notification of ``user`` read; returns how many."""
     now = timezone.now()
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
-        read_at=now, updated_at=now
-    )
+    return Notification.objects.filter(
+        notification_visible(now), recipient=user, read_at__isnull=True
+    ).update(read_at=now, updated_at=now)
 
 
 @transaction.atomic

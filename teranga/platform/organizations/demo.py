@@ -22,6 +22,9 @@ DEMO_DOMAIN = "teranga.demo"
 ADMIN_EMAIL = f"admin@{DEMO_DOMAIN}"
 
 
+CLIENT_LANGUAGES = {1: "fr", 2: "wo", 3: "en"}
+
+
 def demo_password() -> str:
     return os.environ.get("DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD
 
@@ -314,6 +317,12 @@ def seed_demo(password: str | None = None) -> list[tuple[str, str, str]]:
 
     for n in range(1, CLIENTS + 1):
         client = _user(f"client{n}@{DEMO_DOMAIN}", password, first_name="Client", last_name=str(n))
+        # Verified Senegalese mobiles, so the demo's notifications also reach the sandbox
+        # SMS outbox; client2 reads them in Wolof and client3 in English.
+        client.phone = f"+2217712345{n:02d}"
+        client.phone_verified = True
+        client.language = CLIENT_LANGUAGES.get(n, client.language)
+        client.save(update_fields=["phone", "phone_verified", "language", "updated_at"])
         logins.append((client.email, "client", "—"))
 
     from .hooks import demo_loaders

@@ -24,7 +24,7 @@ from teranga.platform.organizations.models import Membership, Role
 
 from .models import Payment, Refund
 
-PAYER_CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.WEBSOCKET)
+PAYER_CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.PUSH, Channel.WEBSOCKET)
 STAFF_CHANNELS = (Channel.EMAIL, Channel.WEBSOCKET)
 STAFF_ROLES = (Role.OWNER, Role.ADMIN, Role.MANAGER)
 
@@ -104,9 +104,22 @@ TYPES = {
     ),
 }
 
+#: Telling the payer that their money moved (a receipt, a failed payment, a refund) is a
+#: transactional message: French and Senegalese law allow it without consent and the
+#: payer needs it, so preferences and quiet hours do not hold it back. Staff notices are
+#: left out of clients' preferences.
+URGENT = frozenset({"payment.succeeded", "payment.failed", "payment.refunded"})
+
 for _name, (_channels, _title, _body) in TYPES.items():
     notification_type_register(
-        NotificationType(name=_name, channels=_channels, title=_title, body=_body)
+        NotificationType(
+            name=_name,
+            channels=_channels,
+            title=_title,
+            body=_body,
+            urgent=_name in URGENT,
+            staff_only=_channels == STAFF_CHANNELS,
+        )
     )
 
 

@@ -5,7 +5,11 @@ cache: ``cache.add`` + ``cache.incr``, atomic on Redis and within one process on
 local-memory cache). The event is also kept in the cache for a while (the last
 ``BUFFER_SIZE`` events of the group, ``BUFFER_TTL`` seconds at most) so that a client
 that reconnects can ask for what it missed (``{"type": "resume", "since": N}``, see
-``consumers.RealtimeConsumer``).
+``consumers.RealtimeConsumer``), and so that a live connection that sees a gap in the
+numbers (the channel layer dropped a message for a consumer that fell behind) can send
+the missing events first (``buffered_events``). The number is taken before the event is
+stored and the event is stored before it is sent, so an event that a consumer receives
+is always in the buffer, and one it has not received may briefly not be yet.
 
 Consumers receive ``{"type": "realtime.event", "group": g, "seq": N, "event": {...}}``
 through the channel layer; clients receive ``{"type": "event", "seq": N, "event": {...}}``.
@@ -101,6 +105,21 @@ def _normalise(event: dict) -> dict:
     if not isinstance(event, dict):
         raise TypeError("A realtime event must be a dict.")
     return json.loads(json.dumps(event, cls=DjangoJSONEncoder))
+
+
+def buffered_events(group: str, seqs) -> dict[int, dict]:
+    """The events of ``group`` numbered ``seqs`` that the buffer still holds, by seq (one
+    cache round trip). A seq that is absent expired, was evicted, or is still being
+    sent (its number is taken before the event is stored)."""
+    wanted = [int(seq) for seq in seqs if int(seq) > 0]
+    if not wanted:
+        return {}
+    found = _cache().get_many([_event_key(group, seq) for seq in wanted])
+    return {
+        seq: found[_event_key(group, seq)]
+        for seq in wanted
+        if found.get(_event_key(group, seq)) is not None
+    }
 
 
 def missed_events(group: str, since: int) -> list[tuple[int, dict]] | None:

@@ -5,8 +5,11 @@ Protocol (JSON text frames):
 server → client
     ``{"type": "snapshot", "seq": N, "data": {...}}``   once, right after connecting;
     ``{"type": "event", "seq": N, "event": {...}}``      every event after that;
-    ``{"type": "resync", "seq": N, "data": {...}}``      answer to a resume whose gap is
-                                                         too old: a fresh snapshot;
+    ``{"type": "resync", "seq": N, "data": {...}}``      a fresh snapshot, replacing the
+                                                         client's state: the answer to a
+                                                         resume whose gap is too old, or
+                                                         sent unprompted when events were
+                                                         lost on the way (see below);
     ``{"type": "resumed", "seq": N, "count": k}``        end of a resume's replay;
     ``{"type": "pong"}``, ``{"type": "error", "code": ..., "detail": ...}``.
 client → server
@@ -18,40 +21,78 @@ increase by one per event. A consumer in several groups adds ``"group"`` to even
 ``"seqs"`` (per group) to snapshots; ``since`` may then be ``{"<group>": N, ...}``.
 An event is never sent twice on one connection (the snapshot's seq counts as seen).
 
+Nothing is skipped silently. The channel layer may drop a message (a consumer that
+falls behind fills its channel: channels_redis and the in-memory layer then refuse new
+messages for it, see ``CHANNELS_CAPACITY`` in the settings), and two broadcasters may
+race. So the consumer checks every event's seq against the last one it sent:
+
+* ``seq == last + 1``: sent;
+* ``seq > last + 1`` (a gap): the missing events are replayed first, in order, from the
+  broadcast buffer (``broadcast.BUFFER_SIZE`` per group); when they are gone, the client
+  gets a ``resync`` (a fresh snapshot) instead;
+* ``seq <= last``: a duplicate (a replay overtook it), dropped — unless the group's
+  counter went backwards (the cache lost it), which also gets a ``resync``.
+
+Every ``REALTIME_AUTH_RECHECK_SECONDS`` the consumer also: re-checks that the session
+of the token that opened the socket is still signed in, and that ``still_authorized()``
+holds (closing with 4401 or 4403 when not: logout ends live sockets too); renews its
+group memberships (layers forget members after ``CHANNELS_GROUP_EXPIRY``); and catches
+up on events older than one interval that never arrived (the last message of a burst
+dropped by a full channel has no successor to reveal the gap).
+
 Connections without a valid token are accepted and closed at once with code 4401,
 so the client sees the code (a close before accepting would be an HTTP 403).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 
 from teranga.platform.realtime import broadcast
-from teranga.platform.realtime.auth import BEARER_SUBPROTOCOL
+from teranga.platform.realtime.auth import (
+    BEARER_SUBPROTOCOL,
+    TOKEN_CLAIMS_SCOPE_KEY,
+    token_session_user,
+)
 
 logger = logging.getLogger(__name__)
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
+DEFAULT_AUTH_RECHECK_SECONDS = 60.0
+#: A gap whose events are not in the buffer yet may be a race with a broadcaster that
+#: took its number but has not stored its event: look again this many times.
+GAP_RETRIES = 3
+GAP_RETRY_DELAY = 0.05  # seconds
 
 
 class RealtimeConsumer(AsyncJsonWebsocketConsumer):
-    """Base consumer: authentication, groups, snapshot, events, resume and ping.
+    """Base consumer: authentication, groups, snapshot, events, gaps, resume and ping.
 
     Subclasses implement ``get_groups`` and ``get_snapshot`` (both async; use
     ``database_sync_to_async`` for queries) and may override ``authorize`` to refuse a
-    connection (close code 4403).
+    connection (close code 4403). ``still_authorized`` (by default ``authorize`` again)
+    runs at every periodic re-check: a participant removed from a conversation is cut
+    off within ``REALTIME_AUTH_RECHECK_SECONDS``.
     """
 
     user = None
+    #: Seconds between re-checks; ``None`` reads ``settings.REALTIME_AUTH_RECHECK_SECONDS``.
+    auth_recheck_seconds: float | None = None
 
     # --- hooks ---------------------------------------------------------------------------
     async def authorize(self) -> bool:
         return True
+
+    async def still_authorized(self) -> bool:
+        return await self.authorize()
 
     async def get_groups(self) -> list[str]:
         raise NotImplementedError
@@ -60,12 +101,20 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         return {}
 
     # --- connection ----------------------------------------------------------------------
+    async def __call__(self, scope, receive, send):
+        self._watcher: asyncio.Task | None = None
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self._stop_watcher()
+
     async def connect(self):
         subprotocol = (
             BEARER_SUBPROTOCOL if BEARER_SUBPROTOCOL in self.scope.get("subprotocols", []) else None
         )
         self.user = self.scope.get("user")
         self._seen: dict[str, int] = {}
+        self._lock = asyncio.Lock()  # one writer of events at a time: order and _seen
         await self.accept(subprotocol=subprotocol)
         if self.user is None or not self.user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
@@ -79,9 +128,12 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_add(group, self.channel_name)
         # Read the counters before the data: an event may then be sent twice (harmless)
         # but never lost between the snapshot and the first event.
-        seqs = await self._current_seqs()
-        self._seen.update(seqs)
-        await self.send_json(self._with_seqs({"type": "snapshot"}, seqs, await self.get_snapshot()))
+        async with self._lock:
+            seqs = await self._current_seqs()
+            self._seen.update(seqs)
+            snapshot = await self.get_snapshot()
+            await self.send_json(self._with_seqs({"type": "snapshot"}, seqs, snapshot))
+        self._watcher = asyncio.get_running_loop().create_task(self._watch(dict(seqs)))
 
     @property
     def primary_group(self) -> str | None:
@@ -99,6 +151,76 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
             message["seqs"] = seqs
         message["data"] = data
         return message
+
+    async def resync(self) -> None:
+        """Send a fresh snapshot; the client replaces its state. Caller holds the lock."""
+        seqs = await self._current_seqs()
+        self._seen.update(seqs)  # not max(): after a counter reset, the new numbers rule
+        snapshot = await self.get_snapshot()
+        await self.send_json(self._with_seqs({"type": "resync"}, seqs, snapshot))
+
+    # --- the periodic re-check -----------------------------------------------------------
+    def _recheck_interval(self) -> float:
+        value = self.auth_recheck_seconds
+        if value is None:
+            value = getattr(settings, "REALTIME_AUTH_RECHECK_SECONDS", DEFAULT_AUTH_RECHECK_SECONDS)
+        return max(float(value), 0.01)
+
+    async def _stop_watcher(self) -> None:
+        watcher, self._watcher = getattr(self, "_watcher", None), None
+        if watcher is None or watcher is asyncio.current_task():
+            return
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await watcher
+
+    async def _watch(self, previous: dict[str, int]) -> None:
+        interval = self._recheck_interval()
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                code = await self._recheck_access()
+                if code is not None:
+                    await self.close(code=code)
+                    return
+                for group in self.groups:  # renew: layers expire members (group_expiry)
+                    await self.channel_layer.group_add(group, self.channel_name)
+                async with self._lock:
+                    previous = await self._catch_up(previous)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a database or Redis hiccup: keep the socket, try again
+                logger.warning("realtime re-check failed", exc_info=True)
+
+    async def _recheck_access(self) -> int | None:
+        """The close code when the connection must end now, else ``None``."""
+        claims = self.scope.get(TOKEN_CLAIMS_SCOPE_KEY)
+        user = await database_sync_to_async(token_session_user)(claims)
+        if user is None or user.pk != self.user.pk:
+            logger.info("realtime session ended", extra={"user_id": str(self.user.pk)})
+            return CLOSE_UNAUTHENTICATED
+        if not await self.still_authorized():
+            return CLOSE_FORBIDDEN
+        return None
+
+    async def _catch_up(self, previous: dict[str, int]) -> dict[str, int]:
+        """Send what should have arrived by now: the events up to the seqs read one
+        interval ago (anything still in flight is younger). Returns the seqs read now."""
+        current = await self._current_seqs()
+        if any(current.get(group, 0) < seen for group, seen in self._seen.items()):
+            logger.warning("realtime counter went backwards; resync")
+            await self.resync()
+            return current
+        for group, target in previous.items():
+            seen = self._seen.get(group, 0)
+            if target > seen and not await self._replay_range(group, seen, target, retry=False):
+                logger.warning(
+                    "realtime events never arrived and left the buffer; resync",
+                    extra={"group": group, "missing": target - seen},
+                )
+                await self.resync()
+                break
+        return current
 
     # --- client messages -----------------------------------------------------------------
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
@@ -129,28 +251,75 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
             )
             return
         wanted = since if isinstance(since, dict) else {self.primary_group: since}
-        wanted = {g: n for g, n in wanted.items() if g in self.groups and isinstance(n, int)}
-        replay = await database_sync_to_async(
-            lambda: {group: broadcast.missed_events(group, n) for group, n in wanted.items()}
-        )()
-        if any(events is None for events in replay.values()):
-            seqs = await self._current_seqs()
-            self._seen.update(seqs)
-            snapshot = await self.get_snapshot()
-            await self.send_json(self._with_seqs({"type": "resync"}, seqs, snapshot))
-            return
-        count = 0
-        for group, events in replay.items():
-            for seq, event in events:
-                if await self._forward(group, seq, event, replay=True):
-                    count += 1
-        seqs = {group: self._seen.get(group, 0) for group in self.groups}
-        message = {"type": "resumed", "seq": seqs.get(self.primary_group, 0), "count": count}
-        await self.send_json(message)
+        wanted = {
+            g: n
+            for g, n in wanted.items()
+            if g in self.groups and isinstance(n, int) and not isinstance(n, bool)
+        }
+        async with self._lock:
+            replay = await database_sync_to_async(
+                lambda: {group: broadcast.missed_events(group, n) for group, n in wanted.items()}
+            )()
+            if any(events is None for events in replay.values()):
+                await self.resync()
+                return
+            count = 0
+            for group, events in replay.items():
+                for seq, event in events:
+                    if await self._forward(group, seq, event, replay=True):
+                        count += 1
+            seqs = {group: self._seen.get(group, 0) for group in self.groups}
+            message = {"type": "resumed", "seq": seqs.get(self.primary_group, 0), "count": count}
+            await self.send_json(message)
 
     # --- channel layer messages ----------------------------------------------------------
     async def realtime_event(self, message):
-        await self._forward(message["group"], message["seq"], message["event"])
+        async with self._lock:
+            await self._receive_event(message["group"], message["seq"], message["event"])
+
+    async def _receive_event(self, group: str, seq: int, event: dict) -> None:
+        seen = self._seen.get(group, 0)
+        if seq <= seen:
+            # A duplicate, normally (a replay or the snapshot overtook it). But when the
+            # counter is behind what this socket saw, it was reset: numbers restarted.
+            if await database_sync_to_async(broadcast.current_seq)(group) < seen:
+                logger.warning("realtime counter went backwards; resync", extra={"group": group})
+                await self.resync()
+            return
+        if seq > seen + 1:
+            logger.info(
+                "realtime gap", extra={"group": group, "seen": seen, "received": seq}
+            )
+            if not await self._replay_range(group, seen, seq - 1, retry=True):
+                logger.warning(
+                    "realtime gap older than the buffer; resync",
+                    extra={"group": group, "missing": seq - 1 - seen},
+                )
+                await self.resync()
+                if seq <= self._seen.get(group, 0):
+                    return  # the snapshot includes it
+        await self._forward(group, seq, event)
+
+    async def _replay_range(self, group: str, after: int, upto: int, *, retry: bool) -> bool:
+        """Send the events ``after+1 .. upto`` of ``group`` from the buffer, in order.
+        False (nothing sent) when one of them is not there."""
+        wanted = list(range(after + 1, upto + 1))
+        if not wanted:
+            return True
+        if len(wanted) > broadcast.BUFFER_SIZE:
+            return False
+        attempts = GAP_RETRIES + 1 if retry else 1
+        for attempt in range(attempts):
+            found = await database_sync_to_async(broadcast.buffered_events)(group, wanted)
+            if len(found) == len(wanted):
+                break
+            if attempt + 1 < attempts:
+                await asyncio.sleep(GAP_RETRY_DELAY * (attempt + 1))
+        else:
+            return False
+        for seq in wanted:
+            await self._forward(group, seq, found[seq])
+        return True
 
     async def _forward(self, group: str, seq: int, event: dict, replay: bool = False) -> bool:
         # A replay sends what was asked for, even events this socket has seen.

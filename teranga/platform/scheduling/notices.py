@@ -42,7 +42,7 @@ REPEATABLE_EVENTS = frozenset({"rescheduled", "needs_attention"})
 #: Who hears of bookings of a resource that is not a staff member.
 BUSINESS_ROLES = (Role.OWNER, Role.ADMIN, Role.MANAGER)
 #: Clients get SMS (when their phone is verified) for what cannot wait; staff do not.
-CLIENT_CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.WEBSOCKET)
+CLIENT_CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.PUSH, Channel.WEBSOCKET)
 BUSINESS_CHANNELS = (Channel.EMAIL, Channel.WEBSOCKET)
 
 CLIENT = "client"
@@ -223,6 +223,7 @@ TYPES = {
             title=title,
             body=body,
             sms=sms,
+            staff_only=event in BUSINESS_ONLY_EVENTS,
         )
     )
     for event, title, body, sms in (

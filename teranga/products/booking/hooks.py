@@ -28,3 +28,4 @@ demo_loaders.register("booking", _load_demo)
 
 # A reservation has its booking's id (services.reservations.reservation_create).
 booking_links.register("booking", lambda booking: f"/api/v1/booking/reservations/{booking.pk}/")
+from . import segments  # noqa: E402, F401  (registers the broadcast segments)

@@ -13,6 +13,17 @@ urlpatterns = [
         name="notification-unread-count",
     ),
     path(
+        "preferences/",
+        views.NotificationPreferencesView.as_view(),
+        name="notification-preferences",
+    ),
+    path("types/", views.NotificationTypeListView.as_view(), name="notification-type-list"),
+    path(
+        "types/<str:kind>/preview/",
+        views.NotificationTypePreviewView.as_view(),
+        name="notification-type-preview",
+    ),
+    path(
         "<uuid:notification_id>/read/",
         views.NotificationReadView.as_view(),
         name="notification-read",

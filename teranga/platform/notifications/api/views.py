@@ -1,17 +1,22 @@
-"""My notifications: the inbox (a cursor-paginated feed, newest first), marking read
-and the unread count. Every endpoint acts on the caller's own notifications only;
-another user's notification is 404."""
+"""My notifications: the inbox (a cursor-paginated feed, newest first), marking read,
+the unread count and my preferences. Every endpoint acts on the caller's own
+notifications only; another user's notification is 404. Platform staff also list the
+notification types and preview each one in every language and channel."""
 
 from __future__ import annotations
 
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
-from teranga.core.pagination import CursorPagination
-from teranga.platform.notifications import selectors, services
+from teranga.core.pagination import CursorPagination, PageNumberPagination
+from teranga.core.serializers import ErrorSerializer
+from teranga.platform.notifications import preferences, selectors, services
 from teranga.platform.notifications.models import Notification
+from teranga.platform.notifications.types import notification_types_all
 
 from . import serializers as s
 from .filters import NotificationFilter
@@ -20,11 +25,27 @@ TAG = ["notifications"]
 NOTIFICATION_ID = OpenApiParameter(
     "notification_id", str, OpenApiParameter.PATH, description="Notification UUID"
 )
+KIND = OpenApiParameter(
+    "kind", OpenApiTypes.STR, OpenApiParameter.PATH, description="e.g. booking.confirmed"
+)
+ERROR_400 = OpenApiResponse(ErrorSerializer, description="Invalid input")
+ERROR_403 = OpenApiResponse(ErrorSerializer, description="Platform staff only")
+ERROR_404 = OpenApiResponse(ErrorSerializer, description="Not found")
+
+
+class InboxCursorPagination(CursorPagination):
+    #: When each notification reached the inbox (a scheduled one: when it fired).
+    ordering = "-shown_at"
+
+
+class IsPlatformStaff(BasePermission):
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.is_staff)
 
 
 class NotificationListView(GenericAPIView):
     serializer_class = s.NotificationSerializer
-    pagination_class = CursorPagination
+    pagination_class = InboxCursorPagination
     filter_backends = [DjangoFilterBackend]
     filterset_class = NotificationFilter
 
@@ -36,7 +57,9 @@ class NotificationListView(GenericAPIView):
     @extend_schema(
         tags=TAG,
         summary="My notifications, newest first",
-        description="Cursor-paginated (`cursor`, `page_size`). Filter with `unread` and `kind`.",
+        description="Cursor-paginated (`cursor`, `page_size`). Filter with `unread` and `kind`. "
+        "A scheduled notification appears once its time has come (never, if it was called "
+        "off). 404 `not_found` for a bad cursor.",
         responses={200: s.NotificationSerializer(many=True)},
     )
     def get(self, request):
@@ -87,3 +110,96 @@ class NotificationUnreadCountView(GenericAPIView):
     def get(self, request):
         count = selectors.notifications_unread_count(user=request.user)
         return Response(s.UnreadCountSerializer({"count": count}).data)
+
+
+class NotificationPreferencesView(GenericAPIView):
+    serializer_class = s.PreferencesSerializer
+    filter_backends: list = []
+
+    @extend_schema(
+        tags=TAG,
+        summary="My notification preferences",
+        description="Every notification type I can receive, with its channels (on or off) "
+        "and whether it is urgent (urgent types — money, security — are always sent and "
+        "ignore quiet hours), and my quiet hours (SMS and push wait until they end; they "
+        "may cross midnight and are read in `time_zone`). Preferences never hide anything "
+        "from the in-app list.",
+        responses={200: s.PreferencesSerializer},
+    )
+    def get(self, request):
+        return Response(s.PreferencesSerializer(preferences.preferences_of(user=request.user)).data)
+
+    @extend_schema(
+        tags=TAG,
+        summary="Replace my notification preferences",
+        description="`types`: the types to switch, each with `channels` `{channel: on}` (a "
+        "type or channel left out is on). `quiet_hours`: `enabled`, `starts_at`, `ends_at` "
+        "(needed when enabled, different), `time_zone`. Errors, nothing changed: 400 "
+        "`invalid` (shape, unknown field, unknown time zone), `unknown_notification_types`, "
+        "`duplicate_notification_types`, `unknown_channels` (a channel the type does not "
+        "use), `urgent_notification_types` (an urgent type turned off), "
+        "`invalid_quiet_hours`.",
+        request=s.PreferencesInputSerializer,
+        responses={200: s.PreferencesSerializer, 400: ERROR_400},
+    )
+    def put(self, request):
+        serializer = s.PreferencesInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = preferences.preferences_replace(user=request.user, **serializer.validated_data)
+        return Response(s.PreferencesSerializer(result).data)
+
+
+class NotificationTypeListView(GenericAPIView):
+    serializer_class = s.NotificationTypeSerializer
+    permission_classes = [IsAuthenticated, IsPlatformStaff]
+    pagination_class = PageNumberPagination
+    filter_backends: list = []
+
+    @extend_schema(
+        tags=TAG,
+        summary="Notification types (platform staff)",
+        description="Every registered type with its channels and flags, by name. "
+        "Page-number paginated. 403 `permission_denied` for anyone but platform staff.",
+        responses={200: s.NotificationTypeSerializer(many=True), 403: ERROR_403},
+    )
+    def get(self, request):
+        rows = [
+            {
+                "kind": kind_type.name,
+                "label": kind_type.render_label(),
+                "channels": list(kind_type.channels),
+                "urgent": kind_type.is_urgent,
+                "staff_only": kind_type.staff_only,
+            }
+            for kind_type in notification_types_all()
+        ]
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(s.NotificationTypeSerializer(page, many=True).data)
+
+
+class NotificationTypePreviewView(GenericAPIView):
+    serializer_class = s.PreviewSerializer
+    permission_classes = [IsAuthenticated, IsPlatformStaff]
+    filter_backends: list = []
+
+    @extend_schema(
+        tags=TAG,
+        summary="Preview a notification type (platform staff)",
+        description="The type rendered with sample values in `language` (fr, en, wo; Wolof "
+        "falls back to French where it is not translated) for `channel` (default: its "
+        "first). Email: `subject`, `text`, `html`; SMS: `text` (fitted to two GSM-7 "
+        "segments where possible), `segments`, `encoding`; push and in-app: `title`, "
+        "`body`. Errors: 400 `invalid` (bad language or channel, unknown parameter), "
+        "`channel_not_used`; 403 `permission_denied`; 404 `notification_type_not_found`.",
+        parameters=[KIND, s.PreviewQuerySerializer],
+        responses={200: s.PreviewSerializer, 400: ERROR_400, 403: ERROR_403, 404: ERROR_404},
+    )
+    def get(self, request, kind):
+        query = s.PreviewQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        preview = selectors.notification_type_preview(
+            kind=kind,
+            language=query.validated_data["language"],
+            channel=query.validated_data.get("channel"),
+        )
+        return Response(s.PreviewSerializer(preview).data)

@@ -7,7 +7,17 @@ from typing import Protocol
 
 
 class SmsProviderError(Exception):
-    """The provider refused or could not be reached; the message is marked failed."""
+    """The provider refused or could not be reached; the message is marked failed.
+
+    ``retryable``: the same message might go through later (timeout, 429, 5xx) rather
+    than a refusal (bad number, bad credentials). ``code`` is the provider's error code
+    when it gave one. The message never carries a credential.
+    """
+
+    def __init__(self, message: str, *, retryable: bool = False, code: str = "") -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.code = code
 
 
 @dataclass(frozen=True)

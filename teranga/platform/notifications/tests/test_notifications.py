@@ -265,12 +265,17 @@ def test_channel_errors_are_retried_then_marked_failed(make_user):
     notification = send(user, channels=[Channel.EMAIL])
     delivery = deliveries(notification)[Channel.EMAIL]
     path = "teranga.platform.notifications.tests.test_notifications.FailingEmailBackend"
-    with override_settings(EMAIL_BACKEND=path):
+    with (
+        override_settings(EMAIL_BACKEND=path),
+        time_machine.travel(timezone.now(), tick=False) as clock,
+    ):
         services.notification_delivery_deliver(delivery_id=delivery.pk)
         delivery.refresh_from_db()
         assert delivery.status == DeliveryStatus.QUEUED  # the periodic job tries again
         assert delivery.attempts == 1 and "relay down" in delivery.error
+        assert delivery.next_attempt_at > timezone.now()  # after a backoff
         for _attempt in range(services.MAX_DELIVERY_ATTEMPTS):
+            clock.shift(timedelta(minutes=10))
             services.notification_delivery_deliver(delivery_id=delivery.pk)
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.FAILED
@@ -437,3 +442,16 @@ def test_admin_shows_notifications_with_deliveries_read_only(admin_client, make_
     assert detail.status_code == 200
     assert b"websocket" in detail.content
     assert admin_client.get("/admin/notifications/notification/add/").status_code == 403
+
+
+def test_a_resent_email_keeps_its_message_id(make_user):
+    """Sending twice (a crash between the hand-off and its record) gives the same
+    Message-ID, so mail systems recognise the copy."""
+    user = make_user("msgid@example.com")
+    notification = send(user, channels=[Channel.EMAIL])
+    delivery = deliveries(notification)[Channel.EMAIL]
+    services.notification_delivery_deliver(delivery_id=delivery.pk)
+    NotificationDelivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.QUEUED)
+    services.notification_delivery_deliver(delivery_id=delivery.pk)
+    ids = {message.extra_headers["Message-ID"] for message in mail.outbox}
+    assert len(mail.outbox) == 2 and ids == {f"<notification.{notification.pk}@teranga.local>"}

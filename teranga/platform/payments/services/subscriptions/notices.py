@@ -87,7 +87,11 @@ TYPES = {
 for _name, (_title, _body) in TYPES.items():
     notification_type_register(
         NotificationType(
-            name=f"subscription.{_name}", channels=CHANNELS, title=_title, body=_body
+            name=f"subscription.{_name}",
+            channels=CHANNELS,
+            title=_title,
+            body=_body,
+            staff_only=True,
         )
     )
 

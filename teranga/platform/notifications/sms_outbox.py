@@ -1,0 +1,100 @@
+"""The SMS outbox: every SMS is a row first (:func:`sms_send`, in the caller's
+transaction), handed to the configured provider after commit (:func:`sms_deliver`,
+idempotent); staff read the outbox in the admin. Numbers are validated with
+phonenumbers (default region SN) and stored as E.164."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+
+import phonenumbers
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from teranga.core.errors import ValidationFailed
+from teranga.platform.notifications.models import SmsMessage, SmsStatus
+from teranga.platform.notifications.providers.base import SmsProviderError
+from teranga.platform.notifications.providers.registry import sms_provider_current, sms_providers
+
+logger = logging.getLogger(__name__)
+
+
+def phone_to_e164(value: str) -> str:
+    """``value`` as E.164, parsed with the default region (SN); ValidationFailed if it is
+    not a valid number."""
+    region = getattr(settings, "PHONENUMBER_DEFAULT_REGION", "SN")
+    try:
+        number = phonenumbers.parse(str(value), region)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise ValidationFailed(
+            _("Enter a valid phone number."),
+            code="invalid_phone",
+            fields={"to": [_("Enter a valid phone number.")]},
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+@transaction.atomic
+def sms_send(*, to: str, body: str, purpose: str) -> SmsMessage:
+    """Record an SMS in the outbox and deliver it through the configured provider once
+    the surrounding transaction commits."""
+    if not body:
+        raise ValidationFailed(_("The message is empty."), code="empty_message")
+    provider = sms_provider_current()
+    message = SmsMessage.objects.create(
+        to=phone_to_e164(to), body=body, purpose=purpose[:50], provider=provider.name
+    )
+    from teranga.platform.notifications.tasks import sms_deliver_task
+
+    message_id = str(message.pk)
+    transaction.on_commit(lambda: sms_deliver_task.enqueue(message_id=message_id))
+    return message
+
+
+@transaction.atomic
+def sms_deliver(*, message_id: str | uuid.UUID) -> SmsMessage | None:
+    """Hand one queued message to its provider. Idempotent: anything not queued is left
+    as it is."""
+    message = SmsMessage.objects.select_for_update().filter(pk=message_id).first()
+    if message is None or message.status != SmsStatus.QUEUED:
+        return message
+    try:
+        provider = sms_providers.get(message.provider)
+        result = provider.send(to=message.to, body=message.body, message_id=str(message.pk))
+    except (SmsProviderError, LookupError) as exc:
+        logger.warning("sms delivery failed", extra={"sms_id": str(message.pk)})
+        message.status = SmsStatus.FAILED
+        message.error = str(exc)[:2000]
+        message.save(update_fields=["status", "error", "updated_at"])
+        return message
+    message.status = SmsStatus.SENT
+    message.provider_message_id = result.provider_message_id
+    message.sent_at = timezone.now()
+    message.error = ""
+    message.save(update_fields=["status", "provider_message_id", "sent_at", "error", "updated_at"])
+    return message
+
+
+def sms_deliver_stale(*, older_than_seconds: int) -> int:
+    """Deliver the messages still queued after ``older_than_seconds`` (recovery after a
+    crash between commit and enqueue). Returns how many were handed to a provider."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    stale = SmsMessage.objects.filter(status=SmsStatus.QUEUED, created_at__lt=cutoff)
+    delivered = 0
+    for message_id in stale.values_list("pk", flat=True)[:500]:
+        message = sms_deliver(message_id=message_id)
+        delivered += bool(message and message.status == SmsStatus.SENT)
+    return delivered
+
+
+def sms_recipient_erase(*, phone: str) -> int:
+    """GDPR erasure: blank the recipient and body of every SMS sent to ``phone``."""
+    return SmsMessage.objects.filter(to=phone).update(
+        to="erased", body="", updated_at=timezone.now()
+    )

@@ -1,0 +1,453 @@
+"""Real WebSocket clients, a real server on Redis, across processes.
+
+``manage.py serve --workers 2`` (two uvicorn worker processes) and ``manage.py
+run_huey`` (the task worker) run in subprocesses with the real settings, on the Redis
+channel layer, cache and task queue, in the at-scale mode (``EMBEDDED_WORKER=0``). A
+notification is recorded by a third process (``manage.py shell``); the worker delivers
+it, and its WebSocket broadcast crosses the channel layer to whichever server process
+holds the recipient's socket. Reconnecting with ``resume`` replays the missed events from
+the buffer in the Redis cache, whichever process the new socket lands on.
+
+Redis: the one in REDIS_URL, else 127.0.0.1:6379 (so the SQLite leg of the suite runs
+this too). The servers use their own Redis database number, HUEY_NAME and
+CHANNELS_PREFIX, and the keys they leave are deleted at the end. The test is skipped,
+saying why, only when Redis does not answer. The database: SQLite in a fresh DATA_DIR,
+or ``<name>_liveredis`` on the PostgreSQL server of DATABASE_URL (created and dropped
+here). Every wait is bounded; everything listens on 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+import httpx
+import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect as ws_connect
+
+pytestmark = pytest.mark.live
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+AUTH = "/_allauth/app/v1"
+PASSWORD = "Teranga-Redis-2026!"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
+READY_TIMEOUT = 60.0
+EVENT_TIMEOUT = 20.0
+QUIET = 1.0  # seconds during which "nothing arrives" is checked
+RECHECK_SECONDS = 1  # the servers' REALTIME_AUTH_RECHECK_SECONDS
+IDLE_SECONDS = 6.5  # longer than channels_redis' blocking read (5 s)
+DROP_DB = "DROP DATABASE IF EXISTS {} WITH (FORCE)"
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _with_path(url: str, path: str) -> str:
+    return urlunparse(urlparse(url)._replace(path=path))
+
+
+def _redis_for_servers() -> str:
+    """A Redis URL for the servers (another database number than the test run's), or
+    skip when Redis does not answer."""
+    import redis
+
+    base = os.environ.get("REDIS_URL") or DEFAULT_REDIS
+    current = urlparse(base).path.lstrip("/") or "0"
+    url = _with_path(base, "/13" if current != "13" else "/12")
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+        client.ping()
+        client.close()
+    except redis.RedisError as error:
+        host = urlparse(url).hostname
+        pytest.skip(f"Redis does not answer at {host}:{urlparse(url).port or 6379} ({error})")
+    return url
+
+
+def _admin_connect(database_url: str):
+    import psycopg
+
+    parsed = urlparse(database_url)
+    return psycopg.connect(
+        host=parsed.hostname or "127.0.0.1",
+        port=parsed.port or 5432,
+        user=parsed.username or "postgres",
+        password=parsed.password or None,
+        dbname="postgres",
+        autocommit=True,
+    )
+
+
+def manage(*args: str, env: dict, timeout: float = 120) -> str:
+    result = subprocess.run(
+        [PYTHON, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, f"manage.py {args[0]} failed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+class Process:
+    """A ``manage.py`` command running in the background, its output in a file."""
+
+    def __init__(self, args: list[str], env: dict, log_path: Path):
+        self.log_path = log_path
+        self.log = open(log_path, "w")  # noqa: SIM115 — closed in stop()
+        self.process = subprocess.Popen(
+            [PYTHON, "manage.py", *args],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+
+    def output(self) -> str:
+        self.log.flush()
+        return self.log_path.read_text(errors="replace")[-5000:]
+
+    def check_alive(self) -> None:
+        if self.process.poll() is not None:
+            code = self.process.returncode
+            pytest.fail(f"{self.log_path.name} exited ({code}):\n{self.output()}")
+
+    def interrupt(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.interrupt()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self.log.close()
+
+
+@pytest.fixture(scope="module")
+def live_env(tmp_path_factory):
+    redis_url = _redis_for_servers()
+    unique = f"liveredis{uuid.uuid4().hex[:8]}"
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "PYTEST_")) and key not in ("DATABASE_URL", "REDIS_URL")
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DATA_DIR=str(tmp_path_factory.mktemp("liveredis-data")),
+        REDIS_URL=redis_url,
+        HUEY_NAME=unique,
+        CHANNELS_PREFIX=unique,
+        EMBEDDED_WORKER="0",
+        TASKS_IMMEDIATE="0",
+        TASK_WORKERS="2",
+        REALTIME_AUTH_RECHECK_SECONDS=str(RECHECK_SECONDS),
+        DEBUG="0",
+        PRODUCTION="0",
+        LOG_LEVEL="WARNING",
+        PYTHONUNBUFFERED="1",
+    )
+    live_db = None
+    database_url = os.environ.get("DATABASE_URL", "")
+    if database_url:
+        from psycopg import sql
+
+        live_db = urlparse(database_url).path.lstrip("/") + "_liveredis"
+        with _admin_connect(database_url) as conn:
+            conn.execute(sql.SQL(DROP_DB).format(sql.Identifier(live_db)))
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(live_db)))
+        env["DATABASE_URL"] = _with_path(database_url, f"/{live_db}")
+    manage("migrate", "--noinput", env=env, timeout=300)
+    yield env
+    if live_db:
+        from psycopg import sql
+
+        with _admin_connect(database_url) as conn:
+            conn.execute(sql.SQL(DROP_DB).format(sql.Identifier(live_db)))
+
+
+#: Runs in ``manage.py shell`` (a process of its own, with the servers' settings and
+#: database): one JSON request per stdin line, one ``RESULT <json>`` line per answer.
+HELPER = f"""
+import json, sys, time
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from teranga.platform.notifications.models import NotificationDelivery
+from teranga.platform.notifications.services import notification_send
+
+
+def people():
+    made = {{}}
+    for name in ("a", "b"):
+        email = name + "@redis.example"
+        user = get_user_model().objects.create_user(email=email, password={PASSWORD!r})
+        EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
+        made[name] = str(user.pk)
+    return made
+
+
+def notify(user_id, keys):
+    # One notification per key, each in its own transaction: the task worker delivers
+    # it after commit. Then wait (bounded) until it was sent on the WebSocket channel.
+    user = get_user_model().objects.get(pk=user_id)
+    ids = []
+    for key in keys:
+        with transaction.atomic():
+            notification = notification_send(
+                recipient=user,
+                kind="payment.succeeded",
+                context={{"amount": 5000, "currency": "XOF", "organization": "Redis Org",
+                          "description": key, "transaction_number": key}},
+                idempotency_key="liveredis:" + key,
+                channels=["websocket"],
+            )
+        ids.append(str(notification.pk))
+    deadline = time.monotonic() + {EVENT_TIMEOUT!r}
+    while True:
+        waiting = NotificationDelivery.objects.filter(notification_id__in=ids).exclude(
+            status__in=["sent", "delivered"]
+        ).count()
+        if not waiting or time.monotonic() > deadline:
+            return {{"ids": ids, "waiting": waiting}}
+        time.sleep(0.05)
+
+
+for line in sys.stdin:
+    request = json.loads(line)
+    operation = {{"people": people, "notify": notify}}[request.pop("op")]
+    print("RESULT " + json.dumps(operation(**request)), flush=True)
+"""
+
+
+class Helper:
+    """The ``HELPER`` shell, started once (Django starts in a few seconds, once)."""
+
+    def __init__(self, env: dict, log_path: Path):
+        self.log = open(log_path, "w")  # noqa: SIM115 — closed in stop()
+        self.log_path = log_path
+        self.process = subprocess.Popen(
+            [PYTHON, "manage.py", "shell", "-c", HELPER],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+            text=True,
+        )
+        self.lines: queue.Queue = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.lines.put(line)
+        self.lines.put(None)
+
+    def call(self, op: str, timeout: float = 60, **request) -> dict:
+        self.process.stdin.write(json.dumps({"op": op, **request}) + "\n")
+        self.process.stdin.flush()
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self.lines.get(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty:
+                pytest.fail(f"helper: no answer to {op} within {timeout}s")
+            if line is None:
+                self.log.flush()
+                pytest.fail(f"helper exited:\n{self.log_path.read_text()[-3000:]}")
+            if line.startswith("RESULT "):
+                return json.loads(line[len("RESULT ") :])
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):
+            self.process.stdin.close()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self.log.close()
+
+
+@pytest.fixture(scope="module")
+def stack(live_env, tmp_path_factory):
+    """Two server processes, a task worker and the helper shell, on Redis; two users."""
+    logs = tmp_path_factory.mktemp("liveredis-logs")
+    port = _free_port()
+    server = Process(
+        ["serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
+        live_env,
+        logs / "server.log",
+    )
+    worker = Process(["run_huey"], live_env, logs / "worker.log")
+    helper = Helper(live_env, logs / "helper.log")
+    people = {}
+    try:
+        people = helper.call("people")  # while the servers start
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + READY_TIMEOUT
+        while True:
+            server.check_alive()
+            worker.check_alive()
+            try:
+                if httpx.get(f"{base}/health/ready/", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"server not ready within {READY_TIMEOUT}s:\n{server.output()}")
+            time.sleep(0.1)
+        yield {
+            "base": base,
+            "ws": f"ws://127.0.0.1:{port}",
+            "server": server,
+            "worker": worker,
+            "helper": helper,
+            "people": people,
+        }
+    finally:
+        server.interrupt()  # all three stop at once
+        worker.interrupt()
+        helper.stop()
+        server.stop()
+        worker.stop()
+        _forget_keys(live_env, people)
+
+
+@pytest.fixture(scope="module")
+def people(stack):
+    return stack["people"]
+
+
+def _forget_keys(env: dict, people: dict) -> None:
+    """Delete what the servers left in Redis: the task queue and channel layer keys
+    (their prefix) and the cache keys of this test's users."""
+    import redis
+
+    client = redis.Redis.from_url(env["REDIS_URL"], socket_timeout=5)
+    try:
+        patterns = [f"*{env['HUEY_NAME']}*"]  # = CHANNELS_PREFIX
+        patterns += [f"*user.{uuid.UUID(pk).hex}*" for pk in people.values()]
+        for pattern in patterns:
+            keys = list(client.scan_iter(match=pattern, count=500))
+            if keys:
+                client.delete(*keys)
+    finally:
+        client.close()
+
+
+def login(base: str, email: str) -> str:
+    response = httpx.post(
+        f"{base}{AUTH}/auth/login", json={"email": email, "password": PASSWORD}, timeout=15
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["meta"]["access_token"]
+
+
+def notify(stack: dict, user_id: str, keys: list[str]) -> list[str]:
+    """Notifications for ``user_id``, recorded by another process and delivered by the
+    task worker (waited for); their ids."""
+    result = stack["helper"].call("notify", user_id=user_id, keys=keys)
+    assert result["waiting"] == 0, f"deliveries still waiting: {result}"
+    return result["ids"]
+
+
+def receive(ws, timeout: float = EVENT_TIMEOUT) -> dict:
+    return json.loads(ws.recv(timeout=timeout))
+
+
+def nothing_arrives(ws, seconds: float = QUIET) -> bool:
+    try:
+        message = ws.recv(timeout=seconds)
+    except TimeoutError:
+        return True
+    pytest.fail(f"unexpected message: {message}")
+
+
+@contextlib.contextmanager
+def open_socket(stack: dict, token: str):
+    """A WebSocket on /ws/notifications/ and its snapshot."""
+    with ws_connect(f"{stack['ws']}/ws/notifications/?token={token}", open_timeout=10) as ws:
+        snapshot = receive(ws)
+        assert snapshot["type"] == "snapshot", snapshot
+        yield ws, snapshot
+
+
+def test_notification_reaches_its_user_only_and_resume_replays_exactly_the_missed(stack, people):
+    token_a = login(stack["base"], "a@redis.example")
+    token_b = login(stack["base"], "b@redis.example")
+    with open_socket(stack, token_b) as (ws_b, _):
+        b_since = time.monotonic()
+        with open_socket(stack, token_a) as (ws_a, snapshot_a):
+            assert snapshot_a["data"] == {"user": people["a"]}
+            (first,) = notify(stack, people["a"], ["first"])
+            message = receive(ws_a)
+            assert message["type"] == "event"
+            assert message["event"]["type"] == "notification"
+            assert message["event"]["notification"]["id"] == first
+            assert message["seq"] == snapshot_a["seq"] + 1
+            assert nothing_arrives(ws_b)
+            assert nothing_arrives(ws_a, 0.2)
+            seen = message["seq"]
+        # A is gone; B stays connected and must not get A's notifications either.
+        missed = notify(stack, people["a"], ["second", "third"])
+        assert nothing_arrives(ws_b, 0.2)
+        # An idle socket outlives channels_redis' 5 s blocking reads (redis-py's default
+        # 5 s socket timeout once ended such connections).
+        time.sleep(max(0.0, IDLE_SECONDS - (time.monotonic() - b_since)))
+        ws_b.send(json.dumps({"type": "ping"}))
+        assert receive(ws_b) == {"type": "pong"}
+
+    with open_socket(stack, token_a) as (ws_a, snapshot):
+        assert snapshot["seq"] == seen + 2
+        ws_a.send(json.dumps({"type": "resume", "since": seen}))
+        replayed = [receive(ws_a) for _ in range(2)]
+        assert [m["seq"] for m in replayed] == [seen + 1, seen + 2]
+        # Two worker threads deliver the two at once: either may have taken seq N+1.
+        assert sorted(m["event"]["notification"]["id"] for m in replayed) == sorted(missed)
+        assert receive(ws_a) == {"type": "resumed", "seq": seen + 2, "count": 2}
+        assert nothing_arrives(ws_a, 0.5)
+    stack["server"].check_alive()
+    stack["worker"].check_alive()
+
+
+def test_logout_closes_the_open_socket(stack, people):
+    token = login(stack["base"], "b@redis.example")
+    with open_socket(stack, token) as (ws, _):
+        ws.send(json.dumps({"type": "ping"}))
+        assert receive(ws) == {"type": "pong"}
+        response = httpx.delete(
+            f"{stack['base']}{AUTH}/auth/session",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=15,
+        )
+        assert response.status_code == 401, response.text  # allauth: logged out
+        started = time.monotonic()
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=RECHECK_SECONDS * 5)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
+        assert time.monotonic() - started < RECHECK_SECONDS * 5
