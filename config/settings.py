@@ -426,6 +426,7 @@ REST_FRAMEWORK = {
         "calendar_feed_miss": "30/hour",
         "booking_export": "30/hour",
         "broadcasts": env.str("THROTTLE_BROADCASTS", default="10/hour"),
+        "sms_receipts": env.str("THROTTLE_SMS_RECEIPTS", default="1200/min"),
     },
     "EXCEPTION_HANDLER": "teranga.core.errors.exception_handler",
     "DEFAULT_METADATA_CLASS": "teranga.core.metadata.Metadata",

@@ -17,6 +17,7 @@ urlpatterns = [
         views.NotificationPreferencesView.as_view(),
         name="notification-preferences",
     ),
+    path("receipts/twilio/", views.TwilioReceiptView.as_view(), name="sms-receipt-twilio"),
     path("types/", views.NotificationTypeListView.as_view(), name="notification-type-list"),
     path(
         "types/<str:kind>/preview/",

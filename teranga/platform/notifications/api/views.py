@@ -9,12 +9,14 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.generics import GenericAPIView
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from teranga.core.errors import ValidationFailed
 from teranga.core.pagination import CursorPagination, PageNumberPagination
 from teranga.core.serializers import ErrorSerializer
-from teranga.platform.notifications import preferences, selectors, services
+from teranga.platform.notifications import preferences, receipts, selectors, services
 from teranga.platform.notifications.models import Notification
 from teranga.platform.notifications.types import notification_types_all
 
@@ -203,3 +205,36 @@ class NotificationTypePreviewView(GenericAPIView):
             channel=query.validated_data.get("channel"),
         )
         return Response(s.PreviewSerializer(preview).data)
+
+
+class TwilioReceiptView(APIView):
+    """Twilio's status callback. No token: the ``X-Twilio-Signature`` over our URL and
+    the form parameters is the authentication."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_scope = "sms_receipts"
+
+    @extend_schema(
+        tags=["notifications"],
+        summary="SMS delivery receipt (Twilio status callback)",
+        description="Called by Twilio with `MessageSid` and `MessageStatus` "
+        "(form-encoded). Verified with `X-Twilio-Signature` (400 `invalid_signature`, "
+        "nothing changed). `delivered` marks the notification's SMS delivery delivered; "
+        "`undelivered`/`failed` marks it failed; an unknown message changes nothing.",
+        request={"application/x-www-form-urlencoded": OpenApiTypes.OBJECT},
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def post(self, request):
+        params = {key: request.POST.get(key) for key in request.POST}
+        if not receipts.twilio_signature_valid(
+            url=request.build_absolute_uri(),
+            params=params,
+            signature=request.headers.get("X-Twilio-Signature", ""),
+        ):
+            raise ValidationFailed("The receipt could not be verified.", code="invalid_signature")
+        outcome = receipts.sms_receipt_apply(
+            provider_message_id=params.get("MessageSid", ""),
+            status=str(params.get("MessageStatus", "")).lower(),
+        )
+        return Response({"outcome": outcome})
