@@ -427,6 +427,9 @@ REST_FRAMEWORK = {
         "booking_export": "30/hour",
         "broadcasts": env.str("THROTTLE_BROADCASTS", default="10/hour"),
         "sms_receipts": env.str("THROTTLE_SMS_RECEIPTS", default="1200/min"),
+        # REST and WebSocket chat sends share one budget per user.
+        "chat_messages": env.str("THROTTLE_CHAT_MESSAGES", default="60/min"),
+        "support_widget": env.str("THROTTLE_SUPPORT_WIDGET", default="60/min"),
     },
     "EXCEPTION_HANDLER": "teranga.core.errors.exception_handler",
     "DEFAULT_METADATA_CLASS": "teranga.core.metadata.Metadata",
@@ -729,3 +732,12 @@ if EMAIL_PROVIDER:
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].setdefault(
     "devices", env.str("THROTTLE_DEVICES", default="30/min")
 )
+
+# --- Messaging ------------------------------------------------------------------------
+# Chat limits; the moderation word lists replace the built-in ones when set.
+CHAT_EDIT_WINDOW_SECONDS = env.int("CHAT_EDIT_WINDOW_SECONDS", default=15 * 60)
+CHAT_MESSAGE_MAX_LENGTH = env.int("CHAT_MESSAGE_MAX_LENGTH", default=4000)
+CHAT_GROUP_MAX_PARTICIPANTS = env.int("CHAT_GROUP_MAX_PARTICIPANTS", default=500)
+for _words in ("MODERATION_BLOCKED_WORDS", "MODERATION_FLAGGED_WORDS"):
+    if env.str(_words, default=""):
+        globals()[_words] = env.list(_words)

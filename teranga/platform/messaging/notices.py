@@ -1,0 +1,107 @@
+"""What messaging tells people through the notifications module: "chat.message", a new
+message in one of their conversations.
+
+Recorded in the sending transaction (one notification per recipient, idempotency key
+``chat:<message id>:<user id>``), delivered after commit on the type's channels —
+email, SMS, push, in-app live — as each recipient's preferences and quiet hours allow.
+
+Who is told: the active participants other than the sender who have not muted the
+conversation and are not connected to its socket right now (they see the message
+live). A support conversation that no agent has joined yet tells its organisation's
+agents instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from teranga.platform.notifications.models import Channel
+from teranga.platform.notifications.services import notification_send
+from teranga.platform.notifications.types import NotificationType, notification_type_register
+
+CHAT_MESSAGE = "chat.message"
+PREVIEW_LENGTH = 120
+
+
+def _title(ctx: dict[str, Any]) -> str:
+    values = {
+        "sender": ctx.get("sender") or _("Teranga user"),
+        "conversation": ctx.get("title", ""),
+    }
+    if ctx.get("kind") == "group" and values["conversation"]:
+        return _("%(sender)s in %(conversation)s") % values
+    if ctx.get("kind") == "support" and ctx.get("organization"):
+        return _("%(organization)s support: new message") % {"organization": ctx["organization"]}
+    return _("New message from %(sender)s") % values
+
+
+def _body(ctx: dict[str, Any]) -> str:
+    preview = ctx.get("preview") or ""
+    if preview:
+        return preview
+    if ctx.get("attachments"):
+        return _("Sent an attachment.")
+    return _("New message.")
+
+
+def _sms(ctx: dict[str, Any]) -> str:
+    # One GSM-7 segment where possible: the title and a short preview.
+    preview = _body(ctx)
+    if len(preview) > 80:
+        preview = preview[:79] + "…"
+    return f"{_title(ctx)}: {preview}"
+
+
+chat_message_type = notification_type_register(
+    NotificationType(
+        name=CHAT_MESSAGE,
+        channels=(Channel.EMAIL, Channel.SMS, Channel.PUSH, Channel.WEBSOCKET),
+        title=_title,
+        body=_body,
+        sms=_sms,
+        sample={
+            "conversation": "6f1c2b1e-0000-4000-8000-000000000001",
+            "kind": "private",
+            "title": "",
+            "organization": "",
+            "sender": "Awa Diop",
+            "preview": "Bonjour ! On se retrouve à 18 h pour réviser ?",
+            "attachments": 0,
+            "message": "6f1c2b1e-0000-4000-8000-000000000002",
+            "seq": 12,
+        },
+    )
+)
+
+
+def preview(text: str) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= PREVIEW_LENGTH else text[: PREVIEW_LENGTH - 1] + "…"
+
+
+def chat_message_notify(*, message, conversation, recipients) -> int:
+    """Record a "chat.message" notification for each of ``recipients`` (users)."""
+    sender = message.sender
+    context = {
+        "conversation": str(conversation.pk),
+        "kind": conversation.kind,
+        "title": conversation.title,
+        "organization": conversation.organization.name if conversation.organization_id else "",
+        "sender": (getattr(sender, "full_name", "") if sender else "") or "",
+        "preview": preview(message.body),
+        "attachments": len(getattr(message, "checked_attachments", ()) or ()),
+        "message": str(message.pk),
+        "seq": message.seq,
+    }
+    link = f"/api/v1/conversations/{conversation.pk}/messages/"
+    for user in recipients:
+        notification_send(
+            recipient=user,
+            kind=CHAT_MESSAGE,
+            context=context,
+            link=link,
+            idempotency_key=f"chat:{message.pk}:{user.pk}",
+        )
+    return len(recipients)
