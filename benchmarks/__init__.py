@@ -17,14 +17,20 @@ import math
 import os
 import secrets
 import shutil
+import signal
 import statistics
+import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
 DROP_DB = "DROP DATABASE IF EXISTS {} WITH (FORCE)"
+ROOT = Path(__file__).resolve().parent.parent
+WORKER_STOP_TIMEOUT = 30.0
 
 
 @dataclass
@@ -125,3 +131,49 @@ def summary(values_ms: Sequence[float]) -> dict[str, float]:
         "p99": percentile(values_ms, 0.99),
         "max": max(values_ms),
     }
+
+
+class TaskWorker:
+    """``manage.py run_huey`` in a subprocess with ``env`` (the throwaway environment),
+    its output in ``log_path``."""
+
+    def __init__(self, env: dict, log_path: Path):
+        self.log_path = log_path
+        self.log = open(log_path, "w")  # noqa: SIM115 — closed in stop()/kill()
+        self.started = time.perf_counter()
+        self.process = subprocess.Popen(  # noqa: S603 — our own fixed command
+            [sys.executable, "manage.py", "run_huey"],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+
+    def output(self, chars: int = 4000) -> str:
+        if not self.log.closed:
+            self.log.flush()
+        return self.log_path.read_text(errors="replace")[-chars:]
+
+    def check_alive(self) -> None:
+        if self.process.poll() is not None:
+            raise SystemExit(
+                f"The task worker exited ({self.process.returncode}):\n{self.output()}"
+            )
+
+    def kill(self) -> None:
+        """SIGKILL: a crash, the tasks it held lost with it."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+        self.log.close()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)  # huey: graceful, finishes running tasks
+            try:
+                self.process.wait(timeout=WORKER_STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        if not self.log.closed:
+            self.log.close()

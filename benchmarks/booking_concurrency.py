@@ -35,9 +35,8 @@ from datetime import time as clock
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from . import percentile, throwaway_environment
+from . import ROOT, percentile, throwaway_environment
 
-ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "Teranga-Bench-2026!"
 AUTH_LOGIN = "/_allauth/app/v1/auth/login"
 RESERVATIONS = "/api/v1/booking/reservations/"

@@ -42,8 +42,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import signal
-import subprocess
 import sys
 import time
 import uuid
@@ -51,8 +49,7 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
-from . import throwaway_environment
-from .booking_concurrency import ROOT
+from . import TaskWorker, throwaway_environment
 
 KIND = "payment.succeeded"
 CHANNELS = ("email", "sms")
@@ -61,7 +58,6 @@ LANGUAGES = ("fr", "en", "wo")
 BASELINE_COUNT = 1000
 POLL = 0.25  # seconds between progress reads
 DRAIN_TIMEOUT = 600.0  # seconds after the restart for everything to be delivered
-WORKER_STOP_TIMEOUT = 30.0
 HEADER = re.compile(rb"X-Teranga-Notification: ([0-9a-f-]{36})")
 SEPARATOR = b"\n" + b"-" * 79 + b"\n"  # after each message, in the file backend
 TOKEN = re.compile(r"NB(\d{6})")
@@ -91,48 +87,6 @@ def parse_args(argv):
             "1 <= task-workers <= 32, 0.05 <= kill-at <= 0.95"
         )
     return args
-
-
-class Worker:
-    """``manage.py run_huey`` in a subprocess, with this process's environment."""
-
-    def __init__(self, env: dict, log_path: Path):
-        self.log_path = log_path
-        self.log = open(log_path, "w")  # noqa: SIM115 — closed in stop()
-        self.started = time.perf_counter()
-        self.process = subprocess.Popen(  # noqa: S603 — our own fixed command
-            [sys.executable, "manage.py", "run_huey"],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-
-    def output(self, chars: int = 4000) -> str:
-        if not self.log.closed:
-            self.log.flush()
-        return self.log_path.read_text(errors="replace")[-chars:]
-
-    def check_alive(self) -> None:
-        if self.process.poll() is not None:
-            raise SystemExit(f"The worker exited ({self.process.returncode}):\n{self.output()}")
-
-    def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-        self.log.close()
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)  # huey: graceful
-            try:
-                self.process.wait(timeout=WORKER_STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        if not self.log.closed:
-            self.log.close()
 
 
 # --- setup and baselines, in this process -------------------------------------------------
@@ -486,7 +440,7 @@ def run(args, environment) -> int:
 
     env = dict(os.environ)
     log_dir = Path(environment.variables["DATA_DIR"])
-    first = Worker(env, log_dir / "worker-1.log")
+    first = TaskWorker(env, log_dir / "worker-1.log")
     second = None
     try:
         while delivered_count() < kill_at:
@@ -496,7 +450,7 @@ def run(args, environment) -> int:
         killed_after = time.perf_counter() - first.started
         done_at_kill = delivered_count()  # what the dead worker committed
         lost_notifications, lost_sms = stranded()
-        second = Worker(env, log_dir / "worker-2.log")
+        second = TaskWorker(env, log_dir / "worker-2.log")
         drained_after = recovered_after = None
         deadline = time.perf_counter() + DRAIN_TIMEOUT
         while True:

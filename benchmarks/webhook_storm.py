@@ -43,8 +43,6 @@ import itertools
 import json
 import os
 import random
-import signal
-import subprocess
 import sys
 import threading
 import time
@@ -56,8 +54,8 @@ from datetime import time as clock
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from . import percentile, throwaway_environment
-from .booking_concurrency import ROOT, Server
+from . import TaskWorker, percentile, throwaway_environment
+from .booking_concurrency import Server
 
 WEBHOOK = "/api/v1/payments/webhooks/sandbox/"
 SIGNATURE_HEADER = "Teranga-Sandbox-Signature"
@@ -69,7 +67,6 @@ REQUEST_TIMEOUT = 60.0
 BARRIER_TIMEOUT = 60.0
 FULFIL_TIMEOUT = 240.0  # how long the fulfilment queue may take to drain after the storm
 WARM_UP_PER_CLIENT = 10
-WORKER_STOP_TIMEOUT = 30.0
 
 
 def parse_args(argv):
@@ -97,42 +94,6 @@ def parse_args(argv):
             "1 <= workers <= 16, 1 <= task-workers <= 16"
         )
     return args
-
-
-class TaskWorker:
-    """``manage.py run_huey`` in a subprocess, against the same environment as the server."""
-
-    def __init__(self, env: dict, log_path: Path):
-        self.log_path = log_path
-        self.log = open(log_path, "w")  # noqa: SIM115 — closed in stop()
-        self.process = subprocess.Popen(  # noqa: S603 — our own fixed command
-            [sys.executable, "manage.py", "run_huey"],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-
-    def output(self, chars: int = 4000) -> str:
-        self.log.flush()
-        return self.log_path.read_text(errors="replace")[-chars:]
-
-    def check_alive(self) -> None:
-        if self.process.poll() is not None:
-            raise SystemExit(
-                f"The task worker exited ({self.process.returncode}):\n{self.output()}"
-            )
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)  # huey: graceful, finishes running tasks
-            try:
-                self.process.wait(timeout=WORKER_STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self.log.close()
 
 
 # --- Setup, in this process, through the services -----------------------------------------

@@ -23,24 +23,22 @@ import json
 import os
 import queue
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
+from urllib.parse import urlparse
 
 import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect as ws_connect
 
+from tests.live import PYTHON, ROOT, free_port, manage, own_database, process_env, with_path
+
 pytestmark = pytest.mark.live
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
 AUTH = "/_allauth/app/v1"
 PASSWORD = "Teranga-Redis-2026!"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
@@ -49,17 +47,6 @@ EVENT_TIMEOUT = 20.0
 QUIET = 1.0  # seconds during which "nothing arrives" is checked
 RECHECK_SECONDS = 1  # the servers' REALTIME_AUTH_RECHECK_SECONDS
 IDLE_SECONDS = 6.5  # longer than channels_redis' blocking read (5 s)
-DROP_DB = "DROP DATABASE IF EXISTS {} WITH (FORCE)"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _with_path(url: str, path: str) -> str:
-    return urlunparse(urlparse(url)._replace(path=path))
 
 
 def _redis_for_servers() -> str:
@@ -69,7 +56,7 @@ def _redis_for_servers() -> str:
 
     base = os.environ.get("REDIS_URL") or DEFAULT_REDIS
     current = urlparse(base).path.lstrip("/") or "0"
-    url = _with_path(base, "/13" if current != "13" else "/12")
+    url = with_path(base, "/13" if current != "13" else "/12")
     try:
         client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
         client.ping()
@@ -78,34 +65,6 @@ def _redis_for_servers() -> str:
         host = urlparse(url).hostname
         pytest.skip(f"Redis does not answer at {host}:{urlparse(url).port or 6379} ({error})")
     return url
-
-
-def _admin_connect(database_url: str):
-    import psycopg
-
-    parsed = urlparse(database_url)
-    return psycopg.connect(
-        host=parsed.hostname or "127.0.0.1",
-        port=parsed.port or 5432,
-        user=parsed.username or "postgres",
-        password=parsed.password or None,
-        dbname="postgres",
-        autocommit=True,
-    )
-
-
-def manage(*args: str, env: dict, timeout: float = 120) -> str:
-    result = subprocess.run(
-        [PYTHON, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-    )
-    assert result.returncode == 0, f"manage.py {args[0]} failed:\n{result.stdout}\n{result.stderr}"
-    return result.stdout
 
 
 class Process:
@@ -151,43 +110,19 @@ class Process:
 def live_env(tmp_path_factory):
     redis_url = _redis_for_servers()
     unique = f"liveredis{uuid.uuid4().hex[:8]}"
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "PYTEST_")) and key not in ("DATABASE_URL", "REDIS_URL")
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings",
+    env = process_env(
         DATA_DIR=str(tmp_path_factory.mktemp("liveredis-data")),
         REDIS_URL=redis_url,
         HUEY_NAME=unique,
         CHANNELS_PREFIX=unique,
         EMBEDDED_WORKER="0",
-        TASKS_IMMEDIATE="0",
         TASK_WORKERS="2",
         REALTIME_AUTH_RECHECK_SECONDS=str(RECHECK_SECONDS),
-        DEBUG="0",
-        PRODUCTION="0",
         LOG_LEVEL="WARNING",
-        PYTHONUNBUFFERED="1",
     )
-    live_db = None
-    database_url = os.environ.get("DATABASE_URL", "")
-    if database_url:
-        from psycopg import sql
-
-        live_db = urlparse(database_url).path.lstrip("/") + "_liveredis"
-        with _admin_connect(database_url) as conn:
-            conn.execute(sql.SQL(DROP_DB).format(sql.Identifier(live_db)))
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(live_db)))
-        env["DATABASE_URL"] = _with_path(database_url, f"/{live_db}")
-    manage("migrate", "--noinput", env=env, timeout=300)
-    yield env
-    if live_db:
-        from psycopg import sql
-
-        with _admin_connect(database_url) as conn:
-            conn.execute(sql.SQL(DROP_DB).format(sql.Identifier(live_db)))
+    with own_database(env, "liveredis"):
+        manage("migrate", "--noinput", env=env, timeout=300)
+        yield env
 
 
 #: Runs in ``manage.py shell`` (a process of its own, with the servers' settings and
@@ -297,7 +232,7 @@ class Helper:
 def stack(live_env, tmp_path_factory):
     """Two server processes, a task worker and the helper shell, on Redis; two users."""
     logs = tmp_path_factory.mktemp("liveredis-logs")
-    port = _free_port()
+    port = free_port()
     server = Process(
         ["serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
         live_env,

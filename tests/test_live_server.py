@@ -15,112 +15,46 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
+from urllib.parse import urlparse
 
 import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect as ws_connect
 
+from tests.live import PYTHON, ROOT, free_port, manage, own_database, process_env, with_path
+
 pytestmark = pytest.mark.live
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
 AUTH = "/_allauth/app/v1"
 PASSWORD = "Teranga-Live-2026!"
 READY_TIMEOUT = 60.0
 EVENT_TIMEOUT = 20.0
-DROP_DB = "DROP DATABASE IF EXISTS {} WITH (FORCE)"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _with_path(url: str, path: str) -> str:
-    return urlunparse(urlparse(url)._replace(path=path))
-
-
-def _admin_connect(database_url: str):
-    import psycopg
-
-    parsed = urlparse(database_url)
-    return psycopg.connect(
-        host=parsed.hostname or "127.0.0.1",
-        port=parsed.port or 5432,
-        user=parsed.username or "postgres",
-        password=parsed.password or None,
-        dbname="postgres",
-        autocommit=True,
-    )
 
 
 @pytest.fixture(scope="module")
 def live_env(tmp_path_factory):
     """The environment of the server and of its management commands."""
-    data_dir = tmp_path_factory.mktemp("live-data")
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "PYTEST_")) and key not in ("DATABASE_URL", "REDIS_URL")
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings",
-        DATA_DIR=str(data_dir),
-        TASKS_IMMEDIATE="0",
+    env = process_env(
+        DATA_DIR=str(tmp_path_factory.mktemp("live-data")),
         EMBEDDED_WORKER="1",
-        DEBUG="0",
-        PRODUCTION="0",
         LOG_LEVEL="INFO",
-        PYTHONUNBUFFERED="1",
     )
-    live_db = None
-    database_url = os.environ.get("DATABASE_URL", "")
-    if database_url:
-        from psycopg import sql
-
-        live_db = urlparse(database_url).path.lstrip("/") + "_live"
-        with _admin_connect(database_url) as conn:
-            conn.execute(sql.SQL(DROP_DB).format(sql.Identifier(live_db)))
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(live_db)))
-        env["DATABASE_URL"] = _with_path(database_url, f"/{live_db}")
     redis_url = os.environ.get("REDIS_URL", "")
     if redis_url:
         current = urlparse(redis_url).path.lstrip("/") or "0"
         number = "15" if current != "15" else "14"
         unique = f"live{uuid.uuid4().hex[:8]}"
-        env["REDIS_URL"] = _with_path(redis_url, f"/{number}")
+        env["REDIS_URL"] = with_path(redis_url, f"/{number}")
         env["HUEY_NAME"] = unique
         env["CHANNELS_PREFIX"] = unique
-    manage("migrate", "--noinput", env=env, timeout=300)
-    yield env
-    if live_db:
-        from psycopg import sql
-
-        with _admin_connect(database_url) as conn:
-            conn.execute(sql.SQL(DROP_DB).format(sql.Identifier(live_db)))
-
-
-def manage(*args: str, env: dict, timeout: float = 120) -> str:
-    result = subprocess.run(
-        [PYTHON, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-    )
-    assert result.returncode == 0, f"manage.py {args[0]} failed:\n{result.stdout}\n{result.stderr}"
-    return result.stdout
+    with own_database(env, "live"):
+        manage("migrate", "--noinput", env=env, timeout=300)
+        yield env
 
 
 def shell(code: str, env: dict) -> dict:
@@ -131,7 +65,7 @@ def shell(code: str, env: dict) -> dict:
 
 class Server:
     def __init__(self, env: dict, log_path: Path):
-        self.port = _free_port()
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.ws_base = f"ws://127.0.0.1:{self.port}"
         self.log_path = log_path

@@ -34,3 +34,18 @@ class ErrorSerializer(serializers.Serializer):
     """The one error shape, for the OpenAPI schema."""
 
     error = ErrorDetailSerializer()
+
+
+#: Query parameters the paginators read: never a filter.
+PAGINATION_PARAMS = ("page", "page_size", "cursor")
+
+
+def validated_query(serializer_class, request):
+    """The request's query string validated by ``serializer_class`` (a 400 in the
+    standard shape when invalid), the paginators' own parameters left out."""
+    data = request.query_params.copy()
+    for name in PAGINATION_PARAMS:
+        data.pop(name, None)
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -33,3 +35,12 @@ def validate_image_content(file) -> None:
         raise ValidationError(_("Unsupported image format."), code="invalid_image")
     if width * height > MAX_IMAGE_PIXELS:
         raise ValidationError(_("The image is too large."), code="invalid_image")
+
+
+def parse_uuid(value) -> uuid.UUID | None:
+    """``value`` as a UUID, or None when it is not one (an id from a URL, a body or a
+    provider's notification: never trusted to be well formed)."""
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        return None

@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.db.models import Q, QuerySet
 
 from teranga.core.errors import Forbidden, NotFound
+from teranga.core.validators import parse_uuid
 from teranga.platform.organizations.access import decide, membership_of
 from teranga.platform.organizations.models import Organization
 
@@ -68,10 +69,10 @@ def invoices_of_organization(*, organization: Organization, filters: InvoiceFilt
 
 
 def _parse_id(invoice_id) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(invoice_id))
-    except (TypeError, ValueError, AttributeError):
+    key = parse_uuid(invoice_id)
+    if key is None:
         raise NotFound(code="invoice_not_found")
+    return key
 
 
 def invoice_access(user, invoice: Invoice, action: str) -> str:

@@ -11,10 +11,10 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
 from teranga.core.errors import NotFound
+from teranga.core.validators import parse_uuid
 from teranga.platform.organizations.access import membership_of, role_at_least, rule_for
 
 from .models import Conversation, ConversationKind, Participant, ParticipantRole
@@ -55,13 +55,6 @@ class ConversationAccess:
     @property
     def is_requester(self) -> bool:
         return self.is_support and self.conversation.created_by_id == self.user.pk
-
-
-def parse_uuid(value) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except (TypeError, ValueError, AttributeError):
-        return None
 
 
 def is_support_agent(user, organization_id) -> bool:

@@ -20,8 +20,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from teranga.core.errors import NotFound
+from teranga.core.validators import parse_uuid
 
-from .access import ConversationAccess, conversation_access, parse_uuid
+from .access import ConversationAccess, conversation_access
 from .events import conversation_data, message_data, participant_data
 from .models import Conversation, ConversationKind, Message, Participant, ParticipantRole
 from .presence import online_user_ids

@@ -24,6 +24,7 @@ from rest_framework import exceptions as drf
 from rest_framework.permissions import BasePermission
 
 from teranga.core.errors import Forbidden, NotFound
+from teranga.core.validators import parse_uuid
 
 from .models import Membership, Organization, Role, VerificationStatus
 
@@ -145,9 +146,8 @@ def get_organization_for(user, organization_id, action: str, *, queryset=None) -
     Forbidden (403) when the user is a member whose role is too low. The returned
     object carries ``current_membership`` (the user's Membership, or None).
     """
-    try:
-        key = uuid.UUID(str(organization_id))
-    except (TypeError, ValueError, AttributeError):
+    key = parse_uuid(organization_id)
+    if key is None:
         raise NotFound(code="organization_not_found")
     organization = (
         (queryset if queryset is not None else Organization.objects).filter(pk=key).first()

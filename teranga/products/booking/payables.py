@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from teranga.core.errors import Conflict, Gone, NotFound
+from teranga.core.validators import parse_uuid
 from teranga.platform.payments.payables import (
     FulfilmentRefused,
     PayableBase,
@@ -32,7 +33,7 @@ class ReservationPayable(PayableBase):
     def quote(self, *, target_id: str, payer) -> Quote:
         reservation = (
             Reservation.objects.select_related("booking", "service", "organization")
-            .filter(pk=_uuid(target_id), booking__client=payer)
+            .filter(pk=parse_uuid(target_id), booking__client=payer)
             .first()
         )
         if reservation is None:
@@ -71,15 +72,6 @@ class ReservationPayable(PayableBase):
             raise FulfilmentRefused("hold_expired") from exc
         except Conflict as exc:
             raise FulfilmentRefused(exc.code) from exc
-
-
-def _uuid(value: str):
-    import uuid
-
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
 
 
 payables.register(TARGET_TYPE, ReservationPayable())

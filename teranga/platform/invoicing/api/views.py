@@ -23,7 +23,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from teranga.core.serializers import ErrorSerializer
+from teranga.core.serializers import ErrorSerializer, validated_query
 from teranga.platform.organizations.access import OrganizationAccess, get_organization_for
 
 from .. import selectors, services
@@ -37,21 +37,11 @@ INVOICE_ID = OpenApiParameter(
 ORG_ID = OpenApiParameter(
     "organization_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Organisation id"
 )
-PAGINATION_PARAMS = ("page", "page_size")
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="Invalid input"),
     403: OpenApiResponse(ErrorSerializer, description="Role too low"),
     404: OpenApiResponse(ErrorSerializer, description="Not found, or not yours to know of"),
 }
-
-
-def _query(serializer_class, request):
-    data = request.query_params.copy()
-    for name in PAGINATION_PARAMS:
-        data.pop(name, None)
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer
 
 
 class InvoiceView(GenericAPIView):
@@ -77,7 +67,7 @@ class InvoiceListCreateView(InvoiceView):
         responses={200: s.InvoiceSerializer(many=True), **ERRORS},
     )
     def get(self, request):
-        query = _query(s.InvoiceListQuerySerializer, request)
+        query = validated_query(s.InvoiceListQuerySerializer, request)
         organization_id = query.validated_data.get("organization")
         if organization_id is None:
             queryset = selectors.invoices_of_buyer(user=request.user, filters=query.filters())

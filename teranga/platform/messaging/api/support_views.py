@@ -14,6 +14,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from teranga.core.serializers import validated_query
 from teranga.platform.organizations.access import OrganizationAccess
 
 from .. import selectors, services
@@ -23,7 +24,7 @@ from ..services.support import support_organization
 from ..support import widget_config
 from ..throttling import CHAT_MESSAGES, SUPPORT_WIDGET
 from . import serializers as s
-from .views import CONVERSATION_ID, NOT_FOUND, MessagingView, query
+from .views import CONVERSATION_ID, NOT_FOUND, MessagingView
 
 TAG = ["messaging: support"]
 ORG_ID = OpenApiParameter(
@@ -45,7 +46,7 @@ class SupportConversationListOpenView(MessagingView):
         responses={200: s.ConversationSerializer(many=True)},
     )
     def get(self, request):
-        filters = query(s.SupportListQuerySerializer, request)
+        filters = validated_query(s.SupportListQuerySerializer, request).validated_data
         queryset = selectors.support_conversations_of(
             user=request.user, organization_id=filters.get("organization")
         )
@@ -126,7 +127,7 @@ class SupportInboxView(MessagingView):
         responses={200: s.InboxConversationSerializer(many=True)},
     )
     def get(self, request, organization_id):
-        filters = query(s.InboxQuerySerializer, request)
+        filters = validated_query(s.InboxQuerySerializer, request).validated_data
         queryset = selectors.support_inbox(
             organization=self.organization,
             user=request.user,
@@ -208,7 +209,7 @@ class WidgetConfigView(MessagingView):
         auth=[],
     )
     def get(self, request):
-        filters = query(s.WidgetQuerySerializer, request)
+        filters = validated_query(s.WidgetQuerySerializer, request).validated_data
         organization, support = support_organization(filters["org"])
         logo = request.build_absolute_uri(organization.logo.url) if organization.logo else None
         return Response(widget_config(organization, support, logo_url=logo))

@@ -17,6 +17,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from teranga.core.pagination import CursorPagination
+from teranga.core.serializers import validated_query
 
 from .. import selectors, services
 from ..access import conversation_access
@@ -36,17 +37,7 @@ ATTACHMENT_ID = OpenApiParameter(
 USER_ID = OpenApiParameter(
     "user_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="User id"
 )
-PAGINATION_PARAMS = ("page", "page_size", "cursor")
 NOT_FOUND = "404 `conversation_not_found` when the caller may not see the conversation."
-
-
-def query(serializer_class, request):
-    data = request.query_params.copy()
-    for name in PAGINATION_PARAMS:
-        data.pop(name, None)
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class MessageCursorPagination(CursorPagination):
@@ -94,7 +85,7 @@ class ConversationListCreateView(MessagingView):
         responses={200: s.ConversationSerializer(many=True)},
     )
     def get(self, request):
-        filters = query(s.ConversationListQuerySerializer, request)
+        filters = validated_query(s.ConversationListQuerySerializer, request).validated_data
         queryset = selectors.conversations_of(
             user=request.user, kind=filters.get("kind"), unread=filters.get("unread")
         )
@@ -176,7 +167,7 @@ class MessageListCreateView(MessagingView):
         responses={200: s.MessageSerializer(many=True)},
     )
     def get(self, request, conversation_id):
-        filters = query(s.MessageListQuerySerializer, request)
+        filters = validated_query(s.MessageListQuerySerializer, request).validated_data
         access = conversation_access(request.user, conversation_id)
         queryset = selectors.messages_of(access=access, since=filters.get("since"))
         page = self.paginate_queryset(queryset)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -11,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from teranga.core.errors import ValidationFailed
+from teranga.core.validators import parse_uuid
 from teranga.platform.realtime.broadcast import broadcast_on_commit
 
 from ..events import participant_data
@@ -37,10 +36,7 @@ def emit(conversation: Conversation, event: dict) -> None:
 
 def active_user(user_id, *, field: str):
     """The active user ``user_id``; ValidationFailed ``unknown_user`` on ``field``."""
-    try:
-        key = uuid.UUID(str(user_id))
-    except (TypeError, ValueError, AttributeError):
-        key = None
+    key = parse_uuid(user_id)
     user = get_user_model().objects.filter(pk=key, is_active=True).first() if key else None
     if user is None:
         raise ValidationFailed(

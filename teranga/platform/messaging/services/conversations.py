@@ -20,8 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from teranga.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from teranga.core.validators import parse_uuid
 
-from ..access import conversation_access, parse_uuid
+from ..access import conversation_access
 from ..events import participant_data
 from ..models import Conversation, ConversationKind, Participant, ParticipantRole
 from ._common import active_user, emit, group_max_participants
@@ -102,9 +103,8 @@ def _group(*, creator, title: str, participant_ids: Iterable) -> Conversation:
     wanted: dict[str, uuid.UUID] = {}
     invalid = []
     for value in participant_ids or ():
-        try:
-            key = uuid.UUID(str(value))
-        except (TypeError, ValueError, AttributeError):
+        key = parse_uuid(value)
+        if key is None:
             invalid.append(str(value))
             continue
         if key != uuid.UUID(str(creator.pk)):

@@ -21,10 +21,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from teranga.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from teranga.core.validators import parse_uuid
 from teranga.platform.organizations.access import ROLE_RANK, rule_for
 from teranga.platform.organizations.models import Membership
 
-from ..access import SUPPORT_ANSWER, ConversationAccess, conversation_access, parse_uuid
+from ..access import SUPPORT_ANSWER, ConversationAccess, conversation_access
 from ..attachments import attachments_check
 from ..events import message_data
 from ..models import (

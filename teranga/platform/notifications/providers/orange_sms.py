@@ -26,7 +26,6 @@ payments HTTP helper (httpx2, ``PAYMENTS_HTTP_TIMEOUT``, bounded retries).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from typing import Any
 from urllib.parse import quote
@@ -36,15 +35,13 @@ from django.conf import settings
 from django.core.cache import cache
 
 from teranga.platform.notifications.providers.base import SmsProviderError, SmsSendResult
-from teranga.platform.payments.providers import http
+from teranga.platform.payments.providers import http, orange_oauth
 from teranga.platform.payments.providers.base import ProviderError
 
 logger = logging.getLogger(__name__)
 
 API_URL = "https://api.orange.com"
-TOKEN_PATH = "/oauth/v3/token"
 TOKEN_CACHE_PREFIX = "notifications:orange_sms:token:"
-TOKEN_MARGIN_SECONDS = 60
 
 
 def _config() -> dict[str, str]:
@@ -96,41 +93,28 @@ class OrangeSmsProvider:
         return (config.get("api_url") or API_URL).rstrip("/")
 
     def token_cache_key(self, config: dict[str, str]) -> str:
-        digest = hashlib.sha256(f"{self._api_url(config)}|{config['client_id']}".encode())
-        return TOKEN_CACHE_PREFIX + digest.hexdigest()
+        return orange_oauth.token_cache_key(
+            TOKEN_CACHE_PREFIX, api_url=self._api_url(config), client_id=config["client_id"]
+        )
 
     def _token(self, client: httpx2.Client, config: dict[str, str]) -> str:
-        key = self.token_cache_key(config)
-        token = cache.get(key)
-        if token:
-            return token
-        response = http.send(
-            client,
-            "POST",
-            TOKEN_PATH,
-            provider=self.name,
-            retry=True,  # asking for a token changes nothing at Orange
-            auth=(config["client_id"], config["client_secret"]),
-            data={"grant_type": "client_credentials"},
-            headers={"Accept": "application/json"},
-        )
-        if not response.is_success:
+        try:
+            return orange_oauth.access_token(
+                client,
+                provider=self.name,
+                client_id=config["client_id"],
+                client_secret=config["client_secret"],
+                cache_key=self.token_cache_key(config),
+            )
+        except orange_oauth.OrangeTokenError as exc:
+            response = exc.response
+            if response is None:
+                raise SmsProviderError("orange gave no access token", code="malformed") from exc
             raise SmsProviderError(
                 f"orange refused the token request (HTTP {response.status_code})",
                 retryable=response.status_code in http.RETRYABLE_STATUS,
                 code=_error_code(response) or f"http_{response.status_code}",
-            )
-        data = _body(response)
-        token = str(data.get("access_token") or "")
-        if not token:
-            raise SmsProviderError("orange gave no access token", code="malformed")
-        try:
-            lifetime = int(data.get("expires_in") or 0)
-        except (TypeError, ValueError):
-            lifetime = 0
-        if lifetime > TOKEN_MARGIN_SECONDS:
-            cache.set(key, token, timeout=lifetime - TOKEN_MARGIN_SECONDS)
-        return token
+            ) from exc
 
     # -- the protocol --------------------------------------------------------------------
 

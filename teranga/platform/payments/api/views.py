@@ -25,10 +25,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from teranga.core.errors import ValidationFailed
+from teranga.core.serializers import validated_query
 from teranga.platform.organizations.access import get_organization_for
 
 from .. import selectors
-from ..models import MANUAL_METHODS, PaymentMethod
 from ..services import manual, payments, refunds, webhooks
 from ..services import providers as offers
 from . import serializers as s
@@ -47,7 +47,6 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     "the same key with another body is 409 `idempotency_key_reused`.",
 )
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_.:\-]{8,128}$")
-PAGINATION_PARAMS = ("page", "page_size")
 
 
 def _detail(request, payment_id, status_code=status.HTTP_200_OK) -> Response:
@@ -76,11 +75,7 @@ class PaymentListCreateView(GenericAPIView):
         responses={200: s.PaymentSerializer(many=True)},
     )
     def get(self, request):
-        data = request.query_params.copy()
-        for name in PAGINATION_PARAMS:
-            data.pop(name, None)
-        query = s.PaymentListQuerySerializer(data=data)
-        query.is_valid(raise_exception=True)
+        query = validated_query(s.PaymentListQuerySerializer, request)
         organization_id = query.validated_data.get("organization")
         if organization_id is None:
             queryset = selectors.payments_of_payer(user=request.user, filters=query.filters())
@@ -259,26 +254,7 @@ class ProvidersView(APIView):
         organization = get_organization_for(
             request.user, query.validated_data["organization"], "organization.view"
         )
-        currency = query.validated_data.get("currency")
-        rows = [
-            {
-                "name": offer.adapter.name,
-                "label": offer.adapter.label,
-                "currencies": sorted(offer.adapter.currencies),
-                "supports_refunds": offer.adapter.supports_refunds,
-                "methods": [PaymentMethod.ONLINE],
-            }
-            for offer in offers.offers_for(organization, currency)
-        ]
-        rows.append(
-            {
-                "name": offers.MANUAL,
-                "label": "Virement bancaire / espèces",
-                "currencies": ["EUR", "XOF"] if currency is None else [currency],
-                "supports_refunds": True,
-                "methods": sorted(MANUAL_METHODS),
-            }
-        )
+        rows = offers.payment_options(organization, query.validated_data.get("currency"))
         return Response(s.ProviderSerializer(rows, many=True).data)
 
 

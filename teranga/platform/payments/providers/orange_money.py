@@ -31,7 +31,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import httpx2
 from django.core.cache import cache
 
-from . import http
+from . import http, orange_oauth
 from .base import (
     Checkout,
     CheckoutRequest,
@@ -47,9 +47,7 @@ from .base import (
 
 API_URL = "https://api.orange.com"
 COUNTRY_PATH = "sn"
-TOKEN_PATH = "/oauth/v3/token"
 TOKEN_CACHE_PREFIX = "payments:orange_money:token:"
-TOKEN_MARGIN_SECONDS = 60
 ORDER_ID_LENGTH = 30
 STATUS_MAP = {
     "INITIATED": "pending",
@@ -109,38 +107,27 @@ class OrangeMoneyProvider:
         return f"/orange-money-webpay/{country}/v1/{operation}"
 
     def _token_cache_key(self, credentials: Credentials) -> str:
-        digest = hashlib.sha256(
-            f"{self._api_url(credentials)}|{credentials['client_id']}".encode()
-        ).hexdigest()
-        return TOKEN_CACHE_PREFIX + digest
+        return orange_oauth.token_cache_key(
+            TOKEN_CACHE_PREFIX,
+            api_url=self._api_url(credentials),
+            client_id=credentials["client_id"],
+        )
 
     def _token(self, client: httpx2.Client, credentials: Credentials) -> str:
-        key = self._token_cache_key(credentials)
-        token = cache.get(key)
-        if token:
-            return token
-        response = http.send(
-            client,
-            "POST",
-            TOKEN_PATH,
-            provider=self.name,
-            retry=True,  # asking for a token changes nothing at Orange
-            auth=(credentials["client_id"], credentials["client_secret"]),
-            data={"grant_type": "client_credentials"},
-            headers={"Accept": "application/json"},
-        )
-        http.raise_for_status(response, provider=self.name)
-        data = _json(response)
-        token = str(data.get("access_token") or "")
-        if not token:
-            raise ProviderError("orange_money gave no access token", code="malformed_response")
         try:
-            lifetime = int(data.get("expires_in") or 0)
-        except (TypeError, ValueError):
-            lifetime = 0
-        if lifetime > TOKEN_MARGIN_SECONDS:
-            cache.set(key, token, timeout=lifetime - TOKEN_MARGIN_SECONDS)
-        return token
+            return orange_oauth.access_token(
+                client,
+                provider=self.name,
+                client_id=credentials["client_id"],
+                client_secret=credentials["client_secret"],
+                cache_key=self._token_cache_key(credentials),
+            )
+        except orange_oauth.OrangeTokenError as exc:
+            if exc.response is not None:
+                http.raise_for_status(exc.response, provider=self.name)
+            raise ProviderError(
+                "orange_money gave no access token", code="malformed_response"
+            ) from exc
 
     def _call(
         self,

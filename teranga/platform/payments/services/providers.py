@@ -15,8 +15,10 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from teranga.core.errors import NotFound, ValidationFailed
+from teranga.core.money import CURRENCY_EXPONENTS
+from teranga.core.validators import parse_uuid
 
-from ..models import Payment, PaymentMethod, ProviderAccount
+from ..models import MANUAL_METHODS, Payment, PaymentMethod, ProviderAccount
 from ..providers.base import Credentials, PaymentRef, ProviderAdapter
 from ..providers.credentials import (
     account_credentials,
@@ -81,6 +83,31 @@ def offers_for(organization, currency: str | None = None) -> list[Offer]:
     return offers
 
 
+def payment_options(organization, currency: str | None = None) -> list[dict]:
+    """How one can pay ``organization``: its online providers (optionally for one
+    currency), then the manual methods, which are always offered."""
+    rows = [
+        {
+            "name": offer.adapter.name,
+            "label": offer.adapter.label,
+            "currencies": sorted(offer.adapter.currencies),
+            "supports_refunds": offer.adapter.supports_refunds,
+            "methods": [PaymentMethod.ONLINE],
+        }
+        for offer in offers_for(organization, currency)
+    ]
+    rows.append(
+        {
+            "name": MANUAL,
+            "label": _("Bank transfer or cash"),
+            "currencies": sorted(CURRENCY_EXPONENTS) if currency is None else [currency],
+            "supports_refunds": True,
+            "methods": sorted(MANUAL_METHODS),
+        }
+    )
+    return rows
+
+
 def payment_credentials(payment: Payment) -> Credentials:
     if payment.provider_account_id is not None:
         return account_credentials(payment.provider_account)
@@ -91,21 +118,12 @@ def webhook_credentials(provider: str, account_id: str | None) -> Credentials:
     """``?account=<id>`` on the webhook URL names an organisation's own account (the URL
     we gave the provider at checkout, or that the organisation registered with it)."""
     if account_id:
-        account = ProviderAccount.objects.filter(pk=_uuid_or_none(account_id), provider=provider)
+        account = ProviderAccount.objects.filter(pk=parse_uuid(account_id), provider=provider)
         account = account.first()
         if account is None:
             raise ValidationFailed(_("Unknown provider account."), code="invalid_signature")
         return account_credentials(account)
     return environment_credentials(provider)
-
-
-def _uuid_or_none(value: str):
-    import uuid
-
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
 
 
 def webhook_url(provider: str, account: ProviderAccount | None) -> str:

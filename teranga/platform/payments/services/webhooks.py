@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-import uuid
 from collections.abc import Mapping
 from datetime import timedelta
 
@@ -31,6 +30,7 @@ from django.utils.translation import gettext as _
 from rest_framework import status as http
 
 from teranga.core.errors import ApplicationError, ValidationFailed
+from teranga.core.validators import parse_uuid
 
 from ..models import (
     OPEN_STATUSES,
@@ -101,10 +101,8 @@ def webhook_receive(
 def _find_payment(provider: str, notice: WebhookNotice) -> Payment | None:
     queryset = Payment.objects.filter(provider=provider).select_related("provider_account")
     if notice.payment_id:
-        try:
-            payment = queryset.filter(pk=uuid.UUID(str(notice.payment_id))).first()
-        except ValueError:
-            payment = None
+        key = parse_uuid(notice.payment_id)
+        payment = queryset.filter(pk=key).first() if key else None
         if payment is not None:
             return payment
     if notice.reference:
@@ -199,10 +197,8 @@ def _refund_notice(payment: Payment, notice: WebhookNotice) -> str:
     refunds = Refund.objects.filter(payment=payment)
     refund = None
     if notice.refund_id:
-        try:
-            refund = refunds.filter(pk=uuid.UUID(str(notice.refund_id))).first()
-        except ValueError:
-            refund = None
+        key = parse_uuid(notice.refund_id)
+        refund = refunds.filter(pk=key).first() if key else None
     if refund is None and notice.refund_reference:
         refund = refunds.filter(provider_reference=notice.refund_reference).first()
     if refund is None or notice.refund_status not in REFUND_STATUSES:

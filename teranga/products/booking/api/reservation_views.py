@@ -23,6 +23,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from teranga.core.serializers import validated_query
 from teranga.platform.organizations.access import get_organization_for
 
 from .. import exports
@@ -35,17 +36,6 @@ STATS_TAG = ["booking: statistics"]
 RESERVATION_ID = OpenApiParameter(
     "reservation_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Reservation id"
 )
-#: Query parameters the paginator reads, not the filters.
-PAGINATION_PARAMS = ("page", "page_size")
-
-
-def _query(serializer_class, request):
-    data = request.query_params.copy()
-    for name in PAGINATION_PARAMS:
-        data.pop(name, None)
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer
 
 
 class ReservationView(GenericAPIView):
@@ -75,7 +65,7 @@ class ReservationListCreateView(ReservationView):
         responses={200: s.ReservationSerializer(many=True)},
     )
     def get(self, request):
-        query = _query(s.ReservationListQuerySerializer, request)
+        query = validated_query(s.ReservationListQuerySerializer, request)
         organization_id = query.validated_data.get("organization")
         if organization_id is None:
             queryset = selectors.reservations_of_client(user=request.user, filters=query.filters())
@@ -256,7 +246,7 @@ class ReservationExportView(GenericAPIView):
         },
     )
     def get(self, request):
-        query = _query(s.ReservationExportQuerySerializer, request)
+        query = validated_query(s.ReservationExportQuerySerializer, request)
         organization = get_organization_for(
             request.user, query.validated_data["organization"], selectors.RESERVATIONS_VIEW
         )
@@ -290,7 +280,7 @@ class StatsView(GenericAPIView):
         responses={200: s.StatsSerializer},
     )
     def get(self, request):
-        query = _query(s.StatsQuerySerializer, request)
+        query = validated_query(s.StatsQuerySerializer, request)
         data = query.validated_data
         organization = get_organization_for(
             request.user, data["organization"], selectors.STATS_VIEW

@@ -3,7 +3,6 @@ and the renewal job (reminders, period ends, grace periods, suspensions)."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -11,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from teranga.core.errors import NotFound
+from teranga.core.validators import parse_uuid
 from teranga.platform.organizations import access
 from teranga.platform.organizations.models import Role
 
@@ -77,10 +77,9 @@ class SubscriptionPayable(PayableBase):
 
 
 def _for_payer(target_id, payer) -> Subscription:
-    try:
-        key = uuid.UUID(str(target_id))
-    except (TypeError, ValueError, AttributeError):
-        raise NotFound(code="subscription_not_found") from None
+    key = parse_uuid(target_id)
+    if key is None:
+        raise NotFound(code="subscription_not_found")
     subscription = (
         Subscription.objects.select_related("organization", "plan", "next_plan")
         .filter(pk=key)
