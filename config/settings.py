@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "teranga.platform.invoicing",
     "teranga.platform.messaging",
     "teranga.products.booking",
+    "teranga.products.smartqueue",
 ]
 
 MIDDLEWARE = [

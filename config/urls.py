@@ -19,6 +19,7 @@ api_v1 = [
     path("", include("teranga.platform.payments.api.subscription_urls")),
     path("", include("teranga.platform.invoicing.api.urls")),
     path("booking/", include("teranga.products.booking.api.urls")),
+    path("smartqueue/", include("teranga.products.smartqueue.api.urls")),
     path("", include("teranga.platform.messaging.api.urls")),
 ]
 
@@ -38,6 +39,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("pay/sandbox/<uuid:payment_id>/", payment_pages.sandbox_checkout, name="pay-sandbox"),
     path("pay/return/<uuid:payment_id>/", payment_pages.payment_return, name="pay-return"),
+    path("smartqueue/", include("teranga.products.smartqueue.page_urls")),
     path("health/live/", health_live, name="health-live"),
     path("health/ready/", health_ready, name="health-ready"),
     path("", include("django_prometheus.urls")),

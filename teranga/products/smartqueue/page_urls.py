@@ -1,0 +1,3 @@
+"""Web pages: ``/smartqueue/console/`` (agents) and ``/smartqueue/display/<branch>/`` (TV)."""
+
+urlpatterns: list = []

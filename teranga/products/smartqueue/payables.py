@@ -1,0 +1,1 @@
+"""Paid tickets and paid appointments (filled in by the appointments work)."""

@@ -1,0 +1,3 @@
+"""SmartQueue's WebSocket routes (registered from ``hooks``)."""
+
+websocket_urlpatterns: list = []

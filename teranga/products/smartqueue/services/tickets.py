@@ -1,0 +1,301 @@
+"""Tickets: issue with a gapless day number, the state machine, cancel and rating.
+
+Every status change goes through :func:`transition`: it refuses what the state machine
+does not allow (409 ``illegal_transition``), stamps the status's time field, appends a
+:class:`TicketEvent`, and hands the change to :mod:`..effects` (live boards, queue
+positions, notifications), which act after commit.
+
+Numbering: the :class:`QueueDay` row of the queue and the local day is locked
+(``SELECT … FOR UPDATE`` on PostgreSQL; SQLite runs writers one at a time with
+``transaction_mode=IMMEDIATE``), incremented, and the ticket inserted in the same
+transaction, under a unique ``(queue, day, number)`` constraint. A rolled-back issue
+rolls its number back too, so numbers are gapless.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from teranga.core.errors import Conflict, NotFound, ValidationFailed
+
+from .. import effects
+from ..models import (
+    ACTIVE_STATUSES,
+    CLASS_RANK,
+    Channel,
+    Queue,
+    QueueDay,
+    QueueKind,
+    Ticket,
+    TicketClass,
+    TicketEvent,
+    TicketStatus,
+)
+from ..selectors.estimates import estimate_wait
+from ..selectors.positions import ticket_position
+
+S = TicketStatus
+
+#: What each status may become. ``called -> called`` is a recall; ``called|serving ->
+#: waiting`` parks the ticket (set aside at its counter, brought back later).
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.WAITING: frozenset({S.CALLED, S.CANCELLED, S.EXPIRED, S.TRANSFERRED}),
+    S.CALLED: frozenset({S.CALLED, S.SERVING, S.NO_SHOW, S.WAITING, S.CANCELLED, S.TRANSFERRED}),
+    S.SERVING: frozenset({S.SERVED, S.WAITING, S.TRANSFERRED}),
+    S.SERVED: frozenset(),
+    S.NO_SHOW: frozenset(),
+    S.CANCELLED: frozenset(),
+    S.TRANSFERRED: frozenset(),
+    S.EXPIRED: frozenset(),
+}
+#: The time field each status stamps.
+STAMPS: dict[str, str] = {
+    S.CALLED: "called_at",
+    S.SERVING: "serving_at",
+    S.SERVED: "served_at",
+    S.NO_SHOW: "no_show_at",
+    S.CANCELLED: "cancelled_at",
+    S.TRANSFERRED: "transferred_at",
+    S.EXPIRED: "expired_at",
+}
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud, typed by SMS
+CODE_LENGTH = 8
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def format_number(prefix: str, number: int) -> str:
+    return f"{prefix}{number:03d}"
+
+
+def local_day(organization, moment: datetime | None = None):
+    moment = moment or timezone.now()
+    return moment.astimezone(ZoneInfo(organization.time_zone)).date()
+
+
+def class_for(queue: Queue, requested: str | None) -> str:
+    """The ticket's class: the queue's type unless a priority was asked for (an elderly
+    or pregnant client flagged by an agent or a kiosk)."""
+    if requested:
+        return requested
+    return {
+        QueueKind.VIP: TicketClass.VIP,
+        QueueKind.PRIORITY: TicketClass.PRIORITY,
+        QueueKind.APPOINTMENT: TicketClass.APPOINTMENT,
+        QueueKind.EXPRESS: TicketClass.EXPRESS,
+    }.get(queue.kind, TicketClass.NORMAL)
+
+
+def transition(
+    ticket: Ticket,
+    to_status: str,
+    *,
+    action: str,
+    actor=None,
+    counter=None,
+    now: datetime | None = None,
+    fields: dict | None = None,
+) -> Ticket:
+    """Move a locked ``ticket`` to ``to_status``; refuses illegal moves."""
+    now = now or timezone.now()
+    previous = ticket.status
+    if to_status not in TRANSITIONS[previous]:
+        raise Conflict(
+            _("A %(from)s ticket cannot become %(to)s.")
+            % {"from": S(previous).label, "to": S(to_status).label},
+            code="illegal_transition",
+        )
+    ticket.status = to_status
+    update = {"status", "updated_at"}
+    stamp = STAMPS.get(to_status)
+    if stamp:
+        setattr(ticket, stamp, now)
+        update.add(stamp)
+    for name, value in (fields or {}).items():
+        setattr(ticket, name, value)
+        update.add(name)
+    ticket.save(update_fields=sorted(update))
+    TicketEvent.objects.create(
+        ticket=ticket,
+        action=action,
+        from_status=previous,
+        to_status=to_status,
+        counter=counter,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        at=now,
+    )
+    effects.ticket_changed(ticket, action=action, previous_status=previous)
+    return ticket
+
+
+def lock_ticket(ticket_id) -> Ticket:
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("queue", "queue__service", "organization")
+        .filter(pk=ticket_id)
+        .first()
+    )
+    if ticket is None:
+        raise NotFound(_("No such ticket."), code="ticket_not_found")
+    return ticket
+
+
+def _next_number(queue: Queue, day) -> int:
+    QueueDay.objects.get_or_create(queue=queue, day=day)
+    row = QueueDay.objects.select_for_update().get(queue=queue, day=day)
+    row.last_number += 1
+    row.save(update_fields=["last_number"])
+    return row.last_number
+
+
+@transaction.atomic
+def ticket_issue(
+    *,
+    queue: Queue,
+    channel: str,
+    user=None,
+    phone: str = "",
+    language: str = "fr",
+    ticket_class: str | None = None,
+    travel_mode: str = "",
+    sort_at: datetime | None = None,
+    actor=None,
+    check_open: bool = True,
+    now: datetime | None = None,
+) -> Ticket:
+    """Give the next ticket of ``queue`` today.
+
+    Refuses (409) a closed or inactive queue (unless ``check_open`` is off: a checked-in
+    appointment or a transfer), a full queue, and a second live ticket of the same
+    client (user or phone) in the queue. ``sort_at`` orders the ticket in its class
+    (arrival by default; an appointment's time; a transfer's original arrival).
+    """
+    if channel not in Channel.values:
+        raise ValidationFailed(code="invalid_channel", fields={"channel": [_("Unknown channel.")]})
+    if ticket_class is not None and ticket_class not in TicketClass.values:
+        raise ValidationFailed(code="invalid_class", fields={"ticket_class": [_("Unknown class.")]})
+    now = now or timezone.now()
+    organization = queue.organization
+    day = local_day(organization, now)
+    number = _next_number(queue, day)  # the lock: one issuer of this queue at a time
+    queue.refresh_from_db(fields=["is_open", "is_active", "max_size"])
+    if not queue.is_active:
+        raise NotFound(_("No such queue."), code="queue_not_found")
+    if check_open and not queue.is_open:
+        raise Conflict(_("This queue is closed."), code="queue_closed")
+    waiting = Ticket.objects.filter(queue=queue, status=S.WAITING)
+    if check_open and queue.max_size is not None and waiting.count() >= queue.max_size:
+        raise Conflict(_("This queue is full. Please try again later."), code="queue_full")
+    live = Ticket.objects.filter(queue=queue, status__in=ACTIVE_STATUSES)
+    if user is not None and live.filter(user=user).exists():
+        raise Conflict(_("You already have a ticket in this queue."), code="already_in_queue")
+    if phone and user is None and live.filter(phone=phone).exists():
+        raise Conflict(
+            _("This number already has a ticket in this queue."), code="already_in_queue"
+        )
+    cls = class_for(queue, ticket_class)
+    ticket = Ticket(
+        organization=organization,
+        branch_id=queue.branch_id,
+        queue=queue,
+        service_id=queue.service_id,
+        day=day,
+        number=number,
+        display_number=format_number(queue.prefix, number),
+        status=S.WAITING,
+        channel=channel,
+        ticket_class=cls,
+        class_rank=CLASS_RANK.get(cls, 2),
+        user=user,
+        phone=phone,
+        language=(getattr(user, "language", None) or language or "fr")[:5],
+        sort_at=sort_at or now,
+        travel_mode=travel_mode,
+    )
+    for _attempt in range(3):
+        ticket.code = new_code()
+        try:
+            with transaction.atomic():
+                ticket.save(force_insert=True)
+            break
+        except IntegrityError as exc:
+            if "sq_ticket_one_active_per_user" in str(exc):
+                raise Conflict(
+                    _("You already have a ticket in this queue."), code="already_in_queue"
+                ) from exc
+            if "code" not in str(exc).lower():
+                raise
+    else:  # pragma: no cover - 32^8 codes
+        raise Conflict(code="code_exhausted")
+    ticket.position_at_issue = ticket_position(ticket)
+    ticket.estimated_wait_at_issue = estimate_wait(queue, ticket.position_at_issue - 1, now=now)
+    ticket.save(update_fields=["position_at_issue", "estimated_wait_at_issue"])
+    TicketEvent.objects.create(
+        ticket=ticket,
+        action="issue",
+        from_status="",
+        to_status=S.WAITING,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        at=now,
+    )
+    effects.ticket_changed(ticket, action="issue", previous_status="")
+    return ticket
+
+
+@transaction.atomic
+def ticket_cancel(*, ticket_id, user=None, phone: str = "") -> Ticket:
+    """The client gives up their ticket (waiting or just called)."""
+    ticket = lock_ticket(ticket_id)
+    owner = (user is not None and ticket.user_id == user.pk) or (
+        phone and ticket.user_id is None and ticket.phone == phone
+    )
+    if not owner:
+        raise NotFound(_("No such ticket."), code="ticket_not_found")
+    if ticket.status not in (S.WAITING, S.CALLED):
+        raise Conflict(_("This ticket can no longer be cancelled."), code="illegal_transition")
+    return transition(ticket, S.CANCELLED, action="cancel", actor=user, fields={"parked_at": None})
+
+
+@transaction.atomic
+def ticket_rate(*, ticket_id, user, rating: int, comment: str = "") -> Ticket:
+    """A 1–5 rating (and a comment) after the ticket was served; once."""
+    ticket = lock_ticket(ticket_id)
+    if ticket.user_id != getattr(user, "pk", None):
+        raise NotFound(_("No such ticket."), code="ticket_not_found")
+    if ticket.status != S.SERVED:
+        raise Conflict(_("You can rate a visit once you have been served."), code="not_served")
+    if ticket.rated_at is not None:
+        raise Conflict(_("You have already rated this visit."), code="already_rated")
+    if not 1 <= int(rating) <= 5:
+        raise ValidationFailed(
+            code="invalid_rating", fields={"rating": [_("Give a rating from 1 to 5.")]}
+        )
+    ticket.rating = int(rating)
+    ticket.rating_comment = comment[:1000]
+    ticket.rated_at = timezone.now()
+    ticket.save(update_fields=["rating", "rating_comment", "rated_at", "updated_at"])
+    effects.ticket_rated(ticket)
+    return ticket
+
+
+@transaction.atomic
+def tickets_expire(*, queue_id, before_day=None, now: datetime | None = None) -> int:
+    """Expire the queue's waiting tickets (queue closed for the day, or tickets of a
+    past day still waiting). Returns how many."""
+    now = now or timezone.now()
+    queryset = Ticket.objects.select_for_update().filter(queue_id=queue_id, status=S.WAITING)
+    if before_day is not None:
+        queryset = queryset.filter(day__lt=before_day)
+    count = 0
+    for ticket in queryset.order_by("sort_at"):
+        transition(ticket, S.EXPIRED, action="expire", now=now, fields={"parked_at": None})
+        count += 1
+    return count
