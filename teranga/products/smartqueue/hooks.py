@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from teranga.platform.organizations.access import register_action
+from teranga.platform.organizations.hooks import demo_loaders
 from teranga.platform.organizations.models import Role
 
 from .access import (
@@ -23,9 +24,18 @@ register_action(STATS_VIEW, Role.MANAGER, staff=True)
 
 # Each module registers its own part: payables, notification types, SMS keywords,
 # sockets, demo data and broadcast segments.
-from . import notices, payables  # noqa: E402, F401
-from .routing import websocket_urlpatterns  # noqa: E402
-
 from teranga.platform.realtime.routing import register_websocket_routes  # noqa: E402
 
+from . import notices, payables, sms_intake  # noqa: E402, F401
+from .routing import websocket_urlpatterns  # noqa: E402
+
 register_websocket_routes(websocket_urlpatterns)
+
+
+def _load_demo(*, password: str) -> list[tuple[str, str, str]]:
+    from .demo import load
+
+    return load(password=password)
+
+
+demo_loaders.register("smartqueue", _load_demo)

@@ -1,0 +1,1 @@
+"""Taking a ticket by SMS (filled in by the SMS work)."""
