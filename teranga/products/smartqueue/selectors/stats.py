@@ -1,0 +1,1 @@
+"""Queue analytics (filled in by the analytics work)."""
