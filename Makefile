@@ -8,8 +8,9 @@ PORT   ?= 8000
 
 .PHONY: install run test lint migrate demo messages bench system-packages
 
-# WeasyPrint (PDF exports and invoices) needs Pango and a font from Debian.
-SYSTEM_LIBS := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+# WeasyPrint (PDF exports and invoices) needs Pango and a font from Debian; the browser
+# tests (display board, agent console) drive Debian's Chromium with Playwright.
+SYSTEM_LIBS := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core chromium
 
 system-packages:
 	@dpkg -s $(SYSTEM_LIBS) >/dev/null 2>&1 || { \

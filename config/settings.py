@@ -431,6 +431,10 @@ REST_FRAMEWORK = {
         # REST and WebSocket chat sends share one budget per user.
         "chat_messages": env.str("THROTTLE_CHAT_MESSAGES", default="60/min"),
         "support_widget": env.str("THROTTLE_SUPPORT_WIDGET", default="60/min"),
+        # SmartQueue: one budget per kiosk (its API key).
+        "smartqueue_kiosk": env.str("THROTTLE_SMARTQUEUE_KIOSK", default="120/min"),
+        "smartqueue_stats": env.str("THROTTLE_SMARTQUEUE_STATS", default="120/hour"),
+        "smartqueue_export": env.str("THROTTLE_SMARTQUEUE_EXPORT", default="30/hour"),
     },
     "EXCEPTION_HANDLER": "teranga.core.errors.exception_handler",
     "DEFAULT_METADATA_CLASS": "teranga.core.metadata.Metadata",
@@ -654,6 +658,11 @@ SMS_PROVIDERS = {
     },
 }
 SMS_HTTP_TIMEOUT = env.float("SMS_HTTP_TIMEOUT", default=10.0)
+# Inbound SMS (/api/v1/notifications/sms/inbound/{provider}/): Twilio's are verified with
+# TWILIO_AUTH_TOKEN; the sandbox provider's with an HMAC-SHA256 under this secret (empty:
+# refused). Messages beyond the per-sender hourly limit are recorded, not answered.
+SMS_INBOUND_SECRET = env.str("SMS_INBOUND_SECRET", default="")
+SMS_INBOUND_PER_SENDER_PER_HOUR = env.int("SMS_INBOUND_PER_SENDER_PER_HOUR", default=20)
 _SMS_REQUIRED = {  # provider -> the variables it needs (one of each tuple)
     "sandbox": [],
     "twilio": [

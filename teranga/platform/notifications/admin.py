@@ -98,3 +98,26 @@ class BroadcastAdmin(admin.ModelAdmin):
 
 
 from teranga.platform.notifications import device_admin  # noqa: E402, F401  (push devices)
+from teranga.platform.notifications.models import InboundSms  # noqa: E402
+
+
+@admin.register(InboundSms)
+class InboundSmsAdmin(admin.ModelAdmin):
+    """What clients texted to our number and what came of it, read-only."""
+
+    list_display = ("created_at", "from_number", "body", "status", "handler", "provider")
+    list_filter = ("status", "provider", "handler", "created_at")
+    search_fields = ("from_number", "body", "provider_message_id")
+    list_select_related = ("reply",)
+    date_hierarchy = "created_at"
+    ordering = ("-created_at",)
+    readonly_fields = [f.name for f in InboundSms._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -236,3 +236,52 @@ class Broadcast(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.organization_id}: {self.title}"
+
+
+class InboundSmsStatus(models.TextChoices):
+    ANSWERED = "answered", _("Answered")
+    UNANSWERED = "unanswered", _("No reply")
+    THROTTLED = "throttled", _("Too many from this number")
+    FAILED = "failed", _("Handler failed")
+
+
+class InboundSms(BaseModel):
+    """An SMS a client sent to our number, recorded once per provider message (a
+    provider's retry finds the row and is acknowledged without being handled again),
+    with what came of it and the reply, if any (see :mod:`.inbound`)."""
+
+    provider = models.CharField(_("provider"), max_length=30)
+    provider_message_id = models.CharField(_("provider message id"), max_length=100)
+    from_number = models.CharField(_("from (E.164)"), max_length=20)
+    body = models.TextField(_("body"))
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=InboundSmsStatus.choices,
+        default=InboundSmsStatus.UNANSWERED,
+    )
+    handler = models.CharField(_("answered by"), max_length=50, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    reply = models.OneToOneField(
+        SmsMessage,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inbound",
+        verbose_name=_("reply"),
+    )
+
+    class Meta(BaseModel.Meta):
+        verbose_name = _("inbound SMS")
+        verbose_name_plural = _("inbound SMS")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "provider_message_id"], name="notif_inbound_sms_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["from_number", "created_at"], name="notif_inbound_from_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_number}: {self.body[:40]}"

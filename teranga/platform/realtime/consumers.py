@@ -41,7 +41,10 @@ up on events older than one interval that never arrived (the last message of a b
 dropped by a full channel has no successor to reveal the gap).
 
 Connections without a valid token are accepted and closed at once with code 4401,
-so the client sees the code (a close before accepting would be an HTTP 403).
+so the client sees the code (a close before accepting would be an HTTP 403), unless the
+consumer sets ``allow_anonymous = True`` (a public board): then ``authorize()`` alone
+decides, and the periodic re-check skips the session check of a socket opened without a
+token (it still runs ``still_authorized()``).
 """
 
 from __future__ import annotations
@@ -84,6 +87,8 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
     """
 
     user = None
+    #: Let sockets without a (valid) token in; ``authorize()`` decides who may watch.
+    allow_anonymous: bool = False
     #: Seconds between re-checks; ``None`` reads ``settings.REALTIME_AUTH_RECHECK_SECONDS``.
     auth_recheck_seconds: float | None = None
 
@@ -116,7 +121,7 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         self._seen: dict[str, int] = {}
         self._lock = asyncio.Lock()  # one writer of events at a time: order and _seen
         await self.accept(subprotocol=subprotocol)
-        if self.user is None or not self.user.is_authenticated:
+        if not self.authenticated and not self.allow_anonymous:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         if not await self.authorize():
@@ -134,6 +139,10 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
             snapshot = await self.get_snapshot()
             await self.send_json(self._with_seqs({"type": "snapshot"}, seqs, snapshot))
         self._watcher = asyncio.get_running_loop().create_task(self._watch(dict(seqs)))
+
+    @property
+    def authenticated(self) -> bool:
+        return bool(self.user is not None and self.user.is_authenticated)
 
     @property
     def primary_group(self) -> str | None:
@@ -194,11 +203,12 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
 
     async def _recheck_access(self) -> int | None:
         """The close code when the connection must end now, else ``None``."""
-        claims = self.scope.get(TOKEN_CLAIMS_SCOPE_KEY)
-        user = await database_sync_to_async(token_session_user)(claims)
-        if user is None or user.pk != self.user.pk:
-            logger.info("realtime session ended", extra={"user_id": str(self.user.pk)})
-            return CLOSE_UNAUTHENTICATED
+        if self.authenticated:  # an anonymous socket (allow_anonymous) has no session
+            claims = self.scope.get(TOKEN_CLAIMS_SCOPE_KEY)
+            user = await database_sync_to_async(token_session_user)(claims)
+            if user is None or user.pk != self.user.pk:
+                logger.info("realtime session ended", extra={"user_id": str(self.user.pk)})
+                return CLOSE_UNAUTHENTICATED
         if not await self.still_authorized():
             return CLOSE_FORBIDDEN
         return None
@@ -287,9 +297,7 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
                 await self.resync()
             return
         if seq > seen + 1:
-            logger.info(
-                "realtime gap", extra={"group": group, "seen": seen, "received": seq}
-            )
+            logger.info("realtime gap", extra={"group": group, "seen": seen, "received": seq})
             if not await self._replay_range(group, seen, seq - 1, retry=True):
                 logger.warning(
                     "realtime gap older than the buffer; resync",

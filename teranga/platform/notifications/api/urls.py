@@ -30,3 +30,10 @@ urlpatterns = [
         name="notification-read",
     ),
 ]
+urlpatterns += [
+    path(
+        "sms/inbound/<str:provider>/",
+        views.InboundSmsView.as_view(),
+        name="sms-inbound",
+    ),
+]

@@ -238,3 +238,120 @@ class TwilioReceiptView(APIView):
             status=str(params.get("MessageStatus", "")).lower(),
         )
         return Response({"outcome": outcome})
+
+
+# --- Inbound SMS (the providers' webhook) ------------------------------------------------
+
+import json  # noqa: E402
+
+from django.http import HttpResponse  # noqa: E402
+from rest_framework import serializers  # noqa: E402
+
+from teranga.core.errors import NotFound  # noqa: E402
+from teranga.core.serializers import Serializer as StrictSerializer  # noqa: E402
+from teranga.platform.notifications import inbound  # noqa: E402
+
+
+class InboundSmsSandboxSerializer(StrictSerializer):
+    """An inbound SMS as the sandbox provider posts it (Twilio's fields map onto it)."""
+
+    # "from" is a Python keyword: declared in get_fields.
+    body = serializers.CharField(allow_blank=True, max_length=1600, trim_whitespace=False)
+    id = serializers.CharField(max_length=100, help_text="The provider's message id.")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = serializers.CharField(max_length=32, help_text="The sender's number.")
+        return fields
+
+
+class InboundSmsOutcomeSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    status = serializers.CharField(help_text="`answered`, `unanswered`, `throttled`, `failed`.")
+    duplicate = serializers.BooleanField(help_text="A retry of a message already received.")
+
+
+class InboundSmsView(APIView):
+    """An SMS a client sent to our number, from the provider's webhook. No token: the
+    provider's signature over the request is the authentication (see ``inbound``)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_scope = "sms_receipts"
+
+    @extend_schema(
+        tags=["notifications"],
+        summary="Inbound SMS (provider webhook)",
+        description="`provider`: `twilio` (form-encoded `From`, `Body`, `MessageSid`, "
+        "verified with `X-Twilio-Signature`) or `sandbox` (JSON `{from, body, id}`, "
+        "verified with `X-Teranga-Signature`: hex HMAC-SHA256 of the raw body under "
+        "`SMS_INBOUND_SECRET`). Each message is recorded once: a retry of the same message "
+        "id is acknowledged (`duplicate: true`) and not handled again. The products' "
+        "handlers answer it (SmartQueue: a ticket by keyword, `STATUT`, `ANNULER`); the "
+        "reply goes out as an SMS. More than `SMS_INBOUND_PER_SENDER_PER_HOUR` messages "
+        "from one number in an hour are recorded but not answered. Twilio gets an empty "
+        "TwiML `<Response/>`, the sandbox JSON.\n\n"
+        "Errors: 400 `invalid_signature` (nothing stored), `invalid` (missing fields), "
+        "`invalid_phone`; 404 `provider_not_found`.",
+        parameters=[
+            OpenApiParameter(
+                "provider", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(inbound.PROVIDERS)
+            )
+        ],
+        request={
+            "application/x-www-form-urlencoded": OpenApiTypes.OBJECT,
+            "application/json": InboundSmsSandboxSerializer,
+        },
+        responses={200: InboundSmsOutcomeSerializer, 400: ERROR_400, 404: ERROR_404},
+    )
+    def post(self, request, provider):
+        if provider not in inbound.PROVIDERS:
+            raise NotFound(code="provider_not_found")
+        raw = request.body  # before the parsers: the sandbox's signature covers it
+        if provider == "twilio":
+            params = {key: request.data.get(key) for key in request.data}
+            signature = request.headers.get("X-Twilio-Signature", "")
+        else:
+            params = {}
+            signature = request.headers.get(inbound.SIGNATURE_HEADER, "")
+        if not inbound.inbound_signature_valid(
+            provider=provider,
+            url=request.build_absolute_uri(),
+            params=params,
+            body=raw,
+            signature=signature,
+        ):
+            raise ValidationFailed("The message could not be verified.", code="invalid_signature")
+        if provider == "twilio":
+            data = {
+                "from": params.get("From"),
+                "body": params.get("Body"),
+                "id": params.get("MessageSid"),
+            }
+        else:
+            try:
+                data = json.loads(raw or b"null")
+            except ValueError as exc:
+                raise ValidationFailed(code="malformed_request") from exc
+        serializer = InboundSmsSandboxSerializer(data=data if isinstance(data, dict) else {})
+        serializer.is_valid(raise_exception=True)
+        fields = serializer.validated_data
+        outcome = inbound.sms_inbound_receive(
+            provider=provider,
+            provider_message_id=fields["id"],
+            from_number=fields["from"],
+            body=fields["body"],
+        )
+        if provider == "twilio":
+            return HttpResponse(
+                '<?xml version="1.0" encoding="UTF-8"?><Response/>', content_type="text/xml"
+            )
+        return Response(
+            InboundSmsOutcomeSerializer(
+                {
+                    "id": outcome.message.pk,
+                    "status": outcome.message.status,
+                    "duplicate": outcome.duplicate,
+                }
+            ).data
+        )

@@ -21,6 +21,19 @@ from teranga.products.smartqueue.tests.factories import (
 )
 
 
+class LoggedInClients(dict):
+    """``clients["alice"]``: an API client logged in as that user, on first use (a real
+    login costs a request; most tests use two or three of the roles)."""
+
+    def __init__(self, users):
+        super().__init__()
+        self.users = users
+
+    def __missing__(self, name):
+        client = self[name] = authed_client(self.users[name])
+        return client
+
+
 @pytest.fixture
 def bank(db):
     """``bank.org``, ``.branch``, ``.service``, queues ``.normal`` (A, FIFO) and
@@ -73,7 +86,7 @@ def bank(db):
     Membership.objects.filter(user=users["other_owner"]).update(role=Role.OWNER)
     staff_counter(counter1, users["agent1"])
     staff_counter(counter2, users["agent2"])
-    clients = {name: authed_client(user) for name, user in users.items()}
+    clients = LoggedInClients(users)
     return SimpleNamespace(
         org=org,
         branch=branch,
