@@ -53,6 +53,9 @@ bench: install
 	$(BIN)/python -m benchmarks.coupon_last_use
 	$(BIN)/python -m benchmarks.notification_throughput
 	$(BIN)/python -m benchmarks.chat_fanout
+	$(BIN)/python -m benchmarks.smartqueue_take_ticket
+	$(BIN)/python -m benchmarks.smartqueue_call_next
+	$(BIN)/python -m benchmarks.smartqueue_board_fanout
 
 # Recompile the message catalogues (fr, en, wo) after editing the .po files.
 messages: install

@@ -433,6 +433,8 @@ REST_FRAMEWORK = {
         "support_widget": env.str("THROTTLE_SUPPORT_WIDGET", default="60/min"),
         # SmartQueue: one budget per kiosk (its API key).
         "smartqueue_kiosk": env.str("THROTTLE_SMARTQUEUE_KIOSK", default="120/min"),
+        "smartqueue_tickets": env.str("THROTTLE_SMARTQUEUE_TICKETS", default="30/min"),
+        "smartqueue_ticket_lookup": env.str("THROTTLE_SMARTQUEUE_TICKET_LOOKUP", default="120/min"),
         "smartqueue_stats": env.str("THROTTLE_SMARTQUEUE_STATS", default="120/hour"),
         "smartqueue_export": env.str("THROTTLE_SMARTQUEUE_EXPORT", default="30/hour"),
     },

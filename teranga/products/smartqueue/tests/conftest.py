@@ -87,6 +87,8 @@ def bank(db):
     staff_counter(counter1, users["agent1"])
     staff_counter(counter2, users["agent2"])
     clients = LoggedInClients(users)
+    for name in ("manager", "agent1", "alice"):  # the usual ones: before any query count
+        clients[name]
     return SimpleNamespace(
         org=org,
         branch=branch,
