@@ -13,7 +13,13 @@ from teranga.core.serializers import Serializer
 
 from ..models import ServiceCategory, TravelMode, TravelModel
 from ..selectors.nearby import DEFAULT_RADIUS_KM, MAX_RADIUS_KM
-from ..services.travel import FACTOR_MAX, FACTOR_MIN, HHMM, peak_window_errors
+from ..services.travel import (
+    EDITABLE_FIELDS,
+    FACTOR_MAX,
+    FACTOR_MIN,
+    HHMM,
+    peak_window_errors,
+)
 
 # --- The travel-time model ----------------------------------------------------------------
 
@@ -41,22 +47,7 @@ class TravelModelSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TravelModel
-        fields = [
-            "slug",
-            "name",
-            "time_zone",
-            "detour_factor",
-            "car_kmh",
-            "taxi_kmh",
-            "public_kmh",
-            "walk_kmh",
-            "public_wait_minutes",
-            "taxi_pickup_minutes",
-            "peak_windows",
-            "weekend_factor",
-            "night_factor",
-            "updated_at",
-        ]
+        fields = ["slug", *EDITABLE_FIELDS, "updated_at"]
         read_only_fields = fields
 
 
