@@ -31,7 +31,7 @@ from teranga.platform.geo.distance import haversine_km
 
 from .models import Ticket, TicketStatus
 from .notices import LEAVE_NOW, _claim, notify
-from .selectors.estimates import open_counter_ids, service_pace, wait_seconds_for
+from .selectors.estimates import queue_paces, wait_seconds_for
 from .selectors.positions import queue_order, ticket_position
 from .services.travel import TravelParams, travel_minutes, travel_model
 
@@ -65,10 +65,8 @@ class Evaluation:
 def wait_estimator(queue, *, now=None):
     """``ahead -> seconds`` for ``queue`` (the method of ``estimates.estimate_wait``, its
     counters and paces read once for every ticket of the queue)."""
-    counters = open_counter_ids(queue)
-    paces = service_pace(queue.service, counters, now=now)
-    seconds = [paces[c].seconds for c in counters] or [paces[None].seconds]
-    return lambda ahead: wait_seconds_for(ahead, seconds)
+    paces = queue_paces(queue, now=now)
+    return lambda ahead: wait_seconds_for(ahead, paces)
 
 
 def evaluate(ticket, location, *, position, wait_for, now, params: TravelParams) -> Evaluation:

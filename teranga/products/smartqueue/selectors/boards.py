@@ -24,8 +24,9 @@ from ..models import (
     TicketStatus,
 )
 from ..services.tickets import local_day
-from .estimates import open_counter_ids, service_pace, wait_seconds_for
-from .positions import queue_order, ticket_position
+from .estimates import queue_paces, wait_seconds_for
+from .positions import queue_order
+from .tickets import ticket_live_estimate
 
 S = TicketStatus
 LAST_CALLS = 10  # the board's "last calls"
@@ -107,21 +108,13 @@ def last_called(queue_id, day) -> list[str]:
     )
 
 
-def _paces(queue: Queue) -> list[float]:
-    counters = open_counter_ids(queue)
-    paces = service_pace(queue.service, counters)
-    if counters:
-        return [paces[c].seconds for c in counters]
-    return [paces[None].seconds]
-
-
 def queue_positions(queue: Queue) -> dict[str, list[int]]:
     """``{ticket id: [position, estimated wait in seconds]}`` for every waiting ticket,
     computed once (one ordering query, the paces once) for all the queue's watchers."""
     order = queue_order(queue)
     if not order:
         return {}
-    paces = _paces(queue)
+    paces = queue_paces(queue)
     return {
         str(ticket_id): [index + 1, wait_seconds_for(index, paces)]
         for index, ticket_id in enumerate(order)
@@ -146,24 +139,21 @@ def queue_public_state(queue: Queue) -> dict:
 
 def my_tickets(queue_id, user) -> list[dict]:
     """``user``'s live tickets in the queue, each with its position and estimate."""
-    from .estimates import estimate_wait
 
     tickets = Ticket.objects.select_related("queue", "queue__service").filter(
         queue_id=queue_id, user=user, status__in=ACTIVE_STATUSES
     )
     mine = []
     for ticket in tickets.order_by("sort_at"):
-        position = ticket_position(ticket)
+        estimate = ticket_live_estimate(ticket)
         mine.append(
             {
                 "id": str(ticket.pk),
                 "number": ticket.display_number,
                 "status": ticket.status,
                 "parked": ticket.parked_at is not None,
-                "position": position,
-                "estimated_wait_seconds": (
-                    estimate_wait(ticket.queue, position - 1) if position else 0
-                ),
+                "position": estimate.position,
+                "estimated_wait_seconds": estimate.wait_seconds,
             }
         )
     return mine

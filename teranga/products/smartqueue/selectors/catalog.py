@@ -46,7 +46,7 @@ def catalog_organization(*, user, organization_id) -> tuple[Organization, bool]:
     return organization, audience(user=user, organization=organization)
 
 
-def _owned(queryset, *, user, object_id, action: str | None, code: str, public=None):
+def owned(queryset, *, user, object_id, action: str | None, code: str, public=None):
     """The object of ``queryset`` if ``user`` may do ``action`` on its organisation
     (``action=None``: the catalogue audience; returns ``(object, staff)``)."""
     key = parse_uuid(object_id)
@@ -54,7 +54,10 @@ def _owned(queryset, *, user, object_id, action: str | None, code: str, public=N
     if found is None:
         raise NotFound(code=code)
     if action is not None:
-        ensure(user, found.organization, action)
+        try:
+            ensure(user, found.organization, action)
+        except NotFound:  # another organisation's object: say so in its own words
+            raise NotFound(code=code) from None
         return found
     staff = audience(user=user, organization=found.organization)
     if not staff and not public(found):
@@ -82,7 +85,7 @@ def services_list(*, organization: Organization, staff: bool, category: str | No
 
 
 def service_for(*, user, service_id, action: str) -> QueueService:
-    return _owned(
+    return owned(
         QueueService.objects.all(),
         user=user,
         object_id=service_id,
@@ -92,7 +95,7 @@ def service_for(*, user, service_id, action: str) -> QueueService:
 
 
 def service_visible(*, user, service_id) -> tuple[QueueService, bool]:
-    service, staff = _owned(
+    service, staff = owned(
         QueueService.objects.all(),
         user=user,
         object_id=service_id,
@@ -132,7 +135,7 @@ def queues_list(
 
 
 def queue_for(*, user, queue_id, action: str) -> Queue:
-    return _owned(
+    return owned(
         Queue.objects.filter(is_active=True),
         user=user,
         object_id=queue_id,
@@ -142,7 +145,7 @@ def queue_for(*, user, queue_id, action: str) -> Queue:
 
 
 def queue_visible(*, user, queue_id) -> tuple[Queue, bool]:
-    queue, staff = _owned(
+    queue, staff = owned(
         _with_waiting(Queue.objects.filter(is_active=True)),
         user=user,
         object_id=queue_id,
@@ -183,7 +186,7 @@ def counters_list(*, organization: Organization, branch_id=None, include_inactiv
 
 
 def counter_for(*, user, counter_id, action: str) -> Counter:
-    counter = _owned(
+    counter = owned(
         Counter.objects.filter(is_active=True),
         user=user,
         object_id=counter_id,
@@ -226,7 +229,7 @@ def kiosks_list(*, organization: Organization, branch_id=None):
 
 
 def kiosk_for(*, user, kiosk_id, action: str) -> Kiosk:
-    return _owned(
+    return owned(
         Kiosk.objects.all(), user=user, object_id=kiosk_id, action=action, code="kiosk_not_found"
     )
 

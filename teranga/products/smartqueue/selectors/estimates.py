@@ -135,15 +135,21 @@ def wait_seconds_for(ahead: int, paces: list[float]) -> int:
     return int(round((ahead + IN_SERVICE_SHARE) / rate)) if rate > 0 else 0
 
 
+def queue_paces(queue: Queue, *, quantile_q: float = 0.5, now=None) -> list[float]:
+    """The paces (seconds per client) of the counters open on ``queue``, or the
+    service's pace alone when none is open."""
+    counters = open_counter_ids(queue)
+    paces = service_pace(queue.service, counters, quantile_q=quantile_q, now=now)
+    if counters:
+        return [paces[c].seconds for c in counters]
+    return [paces[None].seconds]
+
+
 def estimate_wait(queue: Queue, ahead: int, *, quantile_q: float = 0.5, now=None) -> int:
     """Estimated seconds before someone with ``ahead`` people before them is called."""
     if ahead <= 0:
         return 0
-    counters = open_counter_ids(queue)
-    paces = service_pace(queue.service, counters, quantile_q=quantile_q, now=now)
-    if counters:
-        return wait_seconds_for(ahead, [paces[c].seconds for c in counters])
-    return wait_seconds_for(ahead, [paces[None].seconds])
+    return wait_seconds_for(ahead, queue_paces(queue, quantile_q=quantile_q, now=now))
 
 
 # --- Many queues at once (lists, nearby) ---------------------------------------------

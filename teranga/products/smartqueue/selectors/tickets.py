@@ -32,6 +32,7 @@ from ..models import (
     TicketStatus,
 )
 from ..qr import QR_PREFIX
+from .catalog import owned
 from .estimates import estimate_wait
 from .positions import ticket_position
 
@@ -178,21 +179,13 @@ def tickets_of_organization(*, user, organization_id, filters: TicketFilters):
 def counter_for_agent(*, user, counter_id) -> Counter:
     """An active counter the user may operate: 404 for another organisation's (or none),
     403 for a member below agent."""
-    key = parse_uuid(counter_id)
-    counter = (
-        Counter.objects.select_related("organization", "branch")
-        .filter(pk=key, is_active=True)
-        .first()
-        if key
-        else None
+    return owned(
+        Counter.objects.filter(is_active=True).select_related("branch"),
+        user=user,
+        object_id=counter_id,
+        action=COUNTER_OPERATE,
+        code="counter_not_found",
     )
-    if counter is None:
-        raise NotFound(_("No such counter."), code="counter_not_found")
-    try:
-        ensure(user, counter.organization, COUNTER_OPERATE)
-    except NotFound:
-        raise NotFound(_("No such counter."), code="counter_not_found") from None
-    return counter
 
 
 @dataclass(frozen=True)
