@@ -45,6 +45,7 @@ lint: install
 
 # Benchmarks (figures printed against a baseline measured in the same run). They use
 # their own throwaway database: SQLite by default, PostgreSQL when DATABASE_URL is set.
+# The board fan-out runs on Redis: REDIS_URL, or the one on 127.0.0.1:6379 (database 13).
 bench: install
 	$(BIN)/python -m benchmarks.slots
 	$(BIN)/python -m benchmarks.booking_concurrency
@@ -55,7 +56,7 @@ bench: install
 	$(BIN)/python -m benchmarks.chat_fanout
 	$(BIN)/python -m benchmarks.smartqueue_take_ticket
 	$(BIN)/python -m benchmarks.smartqueue_call_next
-	$(BIN)/python -m benchmarks.smartqueue_board_fanout
+	$(BIN)/python -m benchmarks.smartqueue_board_fanout --redis-url $${REDIS_URL:-redis://127.0.0.1:6379}
 
 # Recompile the message catalogues (fr, en, wo) after editing the .po files.
 messages: install

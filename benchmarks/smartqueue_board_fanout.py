@@ -146,8 +146,9 @@ class Board:
                 if frame.get("type") != "event":
                     continue
                 event = frame["event"]
-                if event.get("type") == "call":
-                    self.arrivals.setdefault(f"call:{event['number']}", []).append(now)
+                if event.get("type") in ("call", "clear"):
+                    key = f"{event['type']}:{event['number']}"
+                    self.arrivals.setdefault(key, []).append(now)
                 elif event.get("type") == "bench.ping":
                     self.arrivals.setdefault(f"ping:{event['n']}", []).append(now)
         except ConnectionClosed:
@@ -223,6 +224,11 @@ async def measure(server: Server, branch_id, counter_id, token: str, args) -> di
                 finished = await api.post(f"/{action}/", json={})
                 if finished.status_code != 200:
                     raise SystemExit(f"{action} failed: {finished.text[:300]}")
+            # Each round starts from a quiet board: the "serving" and "clear" events of
+            # this round reach every client first (back to back, a call would queue
+            # behind them and the figure would be the backlog, not the call).
+            if await wait_all(arrivals, f"clear:{number}", args.clients) is None:
+                missed += 1
             await asyncio.sleep(0.1)
     for board in boards:
         await board.close()

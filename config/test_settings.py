@@ -24,3 +24,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": os.path.join(tempfile.gettempdir(), f"teranga-test-{os.getpid()}.sqlite3")
     }
+
+# Every test client builds its own middleware chain, and WhiteNoise would list every
+# static file through the finders each time (about 0.1 s per client, most of a login).
+# With autorefresh it looks a file up when one is asked for, as under `runserver`.
+WHITENOISE_AUTOREFRESH = True

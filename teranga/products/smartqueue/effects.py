@@ -27,3 +27,8 @@ def counter_changed(counter, *, action: str) -> None:
 
 def ticket_rated(ticket) -> None:
     live.ticket_rated(ticket)
+
+
+def queues_changed(queues, *, action: str) -> None:
+    """``queues`` were opened (``action="open"``) or closed (``"close"``)."""
+    live.queues_changed(queues, action=action)

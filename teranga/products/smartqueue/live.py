@@ -12,7 +12,7 @@ Groups (see :mod:`.consumers`):
 * ``sq.display.<branch>``: the waiting-room board. ``call`` (call, recall, bring
   back), ``serving`` (service started), ``clear`` (the ticket left its counter:
   finished, no-show, transferred, parked, cancelled, requeued) and ``waiting`` (counts
-  changed). Numbers, queue letters and counter names only.
+  changed, or a queue opened or closed). Numbers, queue letters and counter names only.
 * ``sq.queue.<queue>``: ``queue.changed`` with the waiting count, the last called
   numbers and ``positions`` (ticket id → [position, estimated wait]); the queue consumer
   strips the map and sends each client only its own tickets.
@@ -122,7 +122,20 @@ def ticket_rated(ticket) -> None:
     transaction.on_commit(lambda: kpis_changed(organization_id), robust=True)
 
 
+def queues_changed(queues, *, action: str) -> None:
+    """Called inside the transaction that opened or closed ``queues`` (by hand or from
+    their hours): the boards, the queues' watchers and the consoles see it at once."""
+    changed = [(q.pk, q.branch_id, q.organization_id) for q in queues]
+    if changed:
+        transaction.on_commit(lambda: publish_queues_change(changed, action=action), robust=True)
+
+
 # --- after commit ----------------------------------------------------------------------
+
+
+def _board_queues(queues: list[dict]) -> list[dict]:
+    """The board's view of ``branch_waiting``: letters, names, open or not, counts."""
+    return [{key: q[key] for key in ("prefix", "name", "is_open", "waiting")} for q in queues]
 
 
 def _board_event(change: TicketChange) -> dict:
@@ -133,13 +146,7 @@ def _board_event(change: TicketChange) -> dict:
     prefix = next((q["prefix"] for q in queues if q["queue_id"] == str(change.queue_id)), None)
     if prefix is None:  # an inactive queue is not listed
         prefix = Queue.objects.filter(pk=change.queue_id).values_list("prefix", flat=True).first()
-    event: dict = {
-        "number": change.number,
-        "prefix": prefix,
-        "queues": [
-            {key: q[key] for key in ("prefix", "name", "is_open", "waiting")} for q in queues
-        ],
-    }
+    event: dict = {"number": change.number, "prefix": prefix, "queues": _board_queues(queues)}
     at_counter = change.previous_status in ("called", "serving") or change.action in CALL_ACTIONS
     if change.action in CALL_ACTIONS:
         event["type"] = "call"
@@ -161,21 +168,21 @@ def _board_event(change: TicketChange) -> dict:
     return event
 
 
-def _queue_event(change: TicketChange) -> dict:
+def _queue_event(queue_id, *, action: str, user_id=None) -> dict:
     from .models import Queue
     from .selectors.boards import queue_positions, queue_public_state
 
-    queue = Queue.objects.select_related("organization", "service").get(pk=change.queue_id)
+    queue = Queue.objects.select_related("organization", "service").get(pk=queue_id)
     state = queue_public_state(queue)
     return {
         "type": "queue.changed",
-        "action": change.action,
+        "action": action,
         "waiting": state["waiting"],
         "last_called": state["last_called"],
         "is_open": queue.is_open,
         # Stripped by the queue consumer: each client gets only its own tickets.
         "positions": queue_positions(queue),
-        "user": str(change.user_id) if change.user_id is not None else None,
+        "user": str(user_id) if user_id is not None else None,
     }
 
 
@@ -207,19 +214,47 @@ def _publish_console(branch_id, counter_id, *, action: str) -> None:
     broadcast(counters_group(branch_id), event)
 
 
-def publish_ticket_change(change: TicketChange) -> None:
-    """Everything one ticket change sends, the board first (what people look at)."""
-    steps = (
-        lambda: broadcast(display_group(change.branch_id), _board_event(change)),
-        lambda: broadcast(queue_group(change.queue_id), _queue_event(change)),
-        lambda: _publish_console(change.branch_id, change.counter_id, action=change.action),
-        lambda: kpis_changed(change.organization_id),
-    )
+def _run_steps(steps, *, action: str) -> None:
     for step in steps:  # one failing channel does not silence the others
         try:
             step()
         except Exception:
-            logger.exception("smartqueue live publish failed", extra={"action": change.action})
+            logger.exception("smartqueue live publish failed", extra={"action": action})
+
+
+def publish_ticket_change(change: TicketChange) -> None:
+    """Everything one ticket change sends, the board first (what people look at)."""
+    queue_event = {"action": change.action, "user_id": change.user_id}
+    steps = (
+        lambda: broadcast(display_group(change.branch_id), _board_event(change)),
+        lambda: broadcast(
+            queue_group(change.queue_id), _queue_event(change.queue_id, **queue_event)
+        ),
+        lambda: _publish_console(change.branch_id, change.counter_id, action=change.action),
+        lambda: kpis_changed(change.organization_id),
+    )
+    _run_steps(steps, action=change.action)
+
+
+def publish_queues_change(changed, *, action: str) -> None:
+    """Queues opened or closed: each branch's board and consoles once (their lists say
+    which queues are open), each queue's watchers, then the KPIs."""
+    from .selectors.boards import branch_waiting
+
+    branches = {branch_id for _queue_id, branch_id, _org in changed}
+    steps = []
+    for branch_id in branches:
+        steps.append(
+            lambda b=branch_id: broadcast(
+                display_group(b), {"type": "waiting", "queues": _board_queues(branch_waiting(b))}
+            )
+        )
+        steps.append(lambda b=branch_id: _publish_console(b, None, action=action))
+    for queue_id, _branch_id, _org in changed:
+        steps.append(lambda q=queue_id: broadcast(queue_group(q), _queue_event(q, action=action)))
+    for organization_id in {org for _queue_id, _branch_id, org in changed}:
+        steps.append(lambda o=organization_id: kpis_changed(o))
+    _run_steps(steps, action=action)
 
 
 # --- coalesced KPIs --------------------------------------------------------------------

@@ -26,6 +26,7 @@ from teranga.platform.scheduling.availability import public_holidays
 from teranga.platform.scheduling.models import Resource, ResourceKind
 from teranga.platform.scheduling.services import resource_create, rules_create
 
+from .. import effects
 from ..models import (
     AgentSession,
     Appointment,
@@ -158,7 +159,9 @@ def service_delete(*, organization: Organization, service_id) -> bool:
         return True
     service.is_active = False
     service.save(update_fields=["is_active", "updated_at"])
+    closing = list(Queue.objects.filter(service=service, is_open=True))
     Queue.objects.filter(service=service).update(is_open=False, updated_at=timezone.now())
+    effects.queues_changed(closing, action="close")
     return False
 
 
@@ -359,6 +362,7 @@ def queue_delete(*, organization: Organization, queue_id) -> bool:
     tickets_expire(queue_id=queue.pk)
     queue.is_active = queue.is_open = False
     queue.save(update_fields=["is_active", "is_open", "updated_at"])
+    effects.queues_changed([queue], action="close")
     return False
 
 
@@ -370,6 +374,7 @@ def queue_open(*, organization: Organization, queue_id) -> Queue:
         raise Conflict(_("This queue's service is inactive."), code="service_inactive")
     queue.is_open, queue.follows_hours = True, False
     queue.save(update_fields=["is_open", "follows_hours", "updated_at"])
+    effects.queues_changed([queue], action="open")
     return queue
 
 
@@ -382,6 +387,7 @@ def queue_close(*, organization: Organization, queue_id, expire_waiting: bool = 
     queue.save(update_fields=["is_open", "follows_hours", "updated_at"])
     if expire_waiting:
         tickets_expire(queue_id=queue.pk)
+    effects.queues_changed([queue], action="close")
     return queue
 
 
@@ -448,7 +454,7 @@ def queues_follow_hours(now: datetime | None = None) -> int:
     ).values_list("organization_id", "branch_id", "starts_on", "ends_on")
     closures = list(closures)
 
-    to_open, to_close = [], []
+    to_open, to_close = set(), set()
     for queue in queues:
         organization = queue.organization
         local = now.astimezone(ZoneInfo(organization.time_zone))
@@ -462,16 +468,18 @@ def queues_follow_hours(now: datetime | None = None) -> int:
         else:
             continue  # nothing to follow
         if should_open and not queue.is_open:
-            to_open.append(queue.pk)
+            to_open.add(queue.pk)
         elif not should_open and queue.is_open:
-            to_close.append(queue.pk)
+            to_close.add(queue.pk)
     changes = len(to_open) + len(to_close)
     if to_open:
         Queue.objects.filter(pk__in=to_open).update(is_open=True, updated_at=now)
+        effects.queues_changed([q for q in queues if q.pk in to_open], action="open")
     if to_close:
         Queue.objects.filter(pk__in=to_close).update(is_open=False, updated_at=now)
         for queue_id in to_close:
             changes += tickets_expire(queue_id=queue_id, now=now)
+        effects.queues_changed([q for q in queues if q.pk in to_close], action="close")
     stale = (
         Ticket.objects.filter(status=TicketStatus.WAITING, day__lt=utc_day + timedelta(days=1))
         .values("queue_id", "organization__time_zone")

@@ -1,4 +1,4 @@
-"""Ten agents at ten counters call concurrently until 300 tickets are served: each
+"""Ten agents at ten counters call concurrently until 120 tickets are served: each
 ticket is called exactly once and none is skipped."""
 
 from __future__ import annotations
@@ -29,11 +29,11 @@ from teranga.products.smartqueue.tests.factories import (
 )
 
 AGENTS = 10
-TICKETS = 300
+TICKETS = 120
 
 
 @pytest.mark.django_db(transaction=True)
-def test_ten_agents_serve_three_hundred_tickets_once_each():
+def test_ten_agents_serve_a_hundred_and_twenty_tickets_once_each():
     branch = DakarBranchFactory()
     org = branch.organization
     service = QueueServiceFactory(organization=org)

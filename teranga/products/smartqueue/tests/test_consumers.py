@@ -246,6 +246,35 @@ def test_display_is_anonymous_and_shows_calls(bank):
     run(body)
 
 
+def test_opening_and_closing_a_queue_reaches_the_board_and_its_watchers(bank):
+    issue(bank.normal, bank.users["bob"])
+
+    async def body():
+        board, snapshot = await opened(display_path(bank.branch))
+        assert {q["prefix"]: q["is_open"] for q in snapshot["data"]["queues"]} == {
+            "A": True,
+            "P": True,
+        }
+        bob, _ = await opened(queue_path(bank.normal), tok=token(bank, "bob"))
+        response = await apost(bank, "manager", f"{BASE}/queues/{bank.normal.pk}/close/")
+        assert response.status_code == 200, response.content
+        shown = (await next_event(board, "waiting"))["event"]
+        assert {q["prefix"]: q["is_open"] for q in shown["queues"]} == {"A": False, "P": True}
+        closed = (await next_event(bob, "queue.changed"))["event"]
+        assert (closed["action"], closed["is_open"], closed["waiting"]) == ("close", False, 1)
+        assert closed["mine"][0]["position"] == 1  # still served: nothing expired
+        response = await apost(bank, "manager", f"{BASE}/queues/{bank.normal.pk}/open/")
+        assert response.status_code == 200, response.content
+        shown = (await next_event(board, "waiting"))["event"]
+        assert {q["prefix"]: q["is_open"] for q in shown["queues"]} == {"A": True, "P": True}
+        opened_event = (await next_event(bob, "queue.changed"))["event"]
+        assert (opened_event["action"], opened_event["is_open"]) == ("open", True)
+        await board.disconnect()
+        await bob.disconnect()
+
+    run(body)
+
+
 def test_display_refuses_unknown_inactive_or_unverified(bank):
     run(lambda: refused(f"/ws/smartqueue/branches/{bank.normal.pk}/display/", 4404))
     bank.branch.is_active = False

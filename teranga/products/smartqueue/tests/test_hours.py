@@ -11,6 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from teranga.platform.organizations.models import Closure, OpeningHours
+from teranga.platform.realtime import broadcast as rt
+from teranga.products.smartqueue import live
 from teranga.products.smartqueue.models import Queue, ServiceHours, TicketStatus
 from teranga.products.smartqueue.services.catalog import queues_follow_hours
 from teranga.products.smartqueue.services.tickets import ticket_issue
@@ -186,3 +188,20 @@ def test_queries_do_not_grow_with_the_queues(place):
             follows_hours=True,
         )
     assert count() == few
+
+
+def test_following_the_hours_tells_the_board(place, django_capture_on_commit_callbacks):
+    org, branch, service, queue = place
+    ServiceHours.objects.create(service=service, weekday=0, opens_at=time(8), closes_at=time(12))
+    group = live.display_group(branch.pk)
+    for moment, is_open in ((at(MONDAY, 8), True), (at(MONDAY, 12), False)):
+        before = rt.current_seq(group)
+        with django_capture_on_commit_callbacks(execute=True):
+            queues_follow_hours(now=moment)
+        seq = rt.current_seq(group)
+        assert seq == before + 1
+        event = rt.buffered_events(group, [seq])[seq]
+        assert event["type"] == "waiting"
+        assert [(q["prefix"], q["is_open"]) for q in event["queues"]] == [(queue.prefix, is_open)]
+    live.monitors.cancel_all()
+    live.admin_dashboard.cancel_all()

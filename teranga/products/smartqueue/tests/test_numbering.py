@@ -16,11 +16,11 @@ from teranga.products.smartqueue.services.tickets import ticket_issue
 from teranga.products.smartqueue.tests.factories import QueueFactory
 
 THREADS = 20
-PER_THREAD = 25
+PER_THREAD = 10
 
 
 @pytest.mark.django_db(transaction=True)
-def test_twenty_threads_get_numbers_one_to_five_hundred():
+def test_twenty_threads_get_numbers_one_to_two_hundred():
     queue = QueueFactory(prefix="A")
     barrier = threading.Barrier(THREADS, timeout=60)
     errors: list[BaseException] = []
