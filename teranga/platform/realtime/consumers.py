@@ -33,12 +33,14 @@ race. So the consumer checks every event's seq against the last one it sent:
 * ``seq <= last``: a duplicate (a replay overtook it), dropped — unless the group's
   counter went backwards (the cache lost it), which also gets a ``resync``.
 
-Every ``REALTIME_AUTH_RECHECK_SECONDS`` the consumer also: re-checks that the session
-of the token that opened the socket is still signed in, and that ``still_authorized()``
-holds (closing with 4401 or 4403 when not: logout ends live sockets too); renews its
-group memberships (layers forget members after ``CHANNELS_GROUP_EXPIRY``); and catches
-up on events older than one interval that never arrived (the last message of a burst
-dropped by a full channel has no successor to reveal the gap).
+At most every ``REALTIME_AUTH_RECHECK_SECONDS`` (each wait is drawn between half of it
+and all of it, so that sockets opened together do not re-check together) the consumer
+also: re-checks that the session of the token that opened the socket is still signed
+in, and that ``still_authorized()`` holds (closing with 4401 or 4403 when not: logout
+ends live sockets too); renews its group memberships (layers forget members after
+``CHANNELS_GROUP_EXPIRY``); and catches up on events older than the last wait that
+never arrived (the last message of a burst dropped by a full channel has no successor
+to reveal the gap).
 
 Connections without a valid token are accepted and closed at once with code 4401,
 so the client sees the code (a close before accepting would be an HTTP 403), unless the
@@ -53,6 +55,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import random
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -186,7 +189,10 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
     async def _watch(self, previous: dict[str, int]) -> None:
         interval = self._recheck_interval()
         while True:
-            await asyncio.sleep(interval)
+            # Each wait is drawn between half the interval and all of it: sockets that
+            # connected together (a server restart, a room of boards) would otherwise
+            # re-check in one burst every interval, and delay the events meanwhile.
+            await asyncio.sleep(interval * random.uniform(0.5, 1.0))  # noqa: S311 — not a secret
             try:
                 code = await self._recheck_access()
                 if code is not None:
