@@ -53,10 +53,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import random
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
@@ -69,6 +71,11 @@ from teranga.platform.realtime.auth import (
 )
 
 logger = logging.getLogger(__name__)
+
+#: Cache reads (event numbers, the replay buffer) off the one thread that runs the sync
+#: views and the consumers' database work: every socket's periodic catch-up and each
+#: event's gap check would otherwise queue in front of the requests.
+cache_to_async = functools.partial(sync_to_async, thread_sensitive=False)
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -153,7 +160,7 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
 
     async def _current_seqs(self) -> dict[str, int]:
         groups = list(self.groups)
-        return await database_sync_to_async(
+        return await cache_to_async(
             lambda: {group: broadcast.current_seq(group) for group in groups}
         )()
 
@@ -273,7 +280,7 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
             if g in self.groups and isinstance(n, int) and not isinstance(n, bool)
         }
         async with self._lock:
-            replay = await database_sync_to_async(
+            replay = await cache_to_async(
                 lambda: {group: broadcast.missed_events(group, n) for group, n in wanted.items()}
             )()
             if any(events is None for events in replay.values()):
@@ -298,7 +305,7 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         if seq <= seen:
             # A duplicate, normally (a replay or the snapshot overtook it). But when the
             # counter is behind what this socket saw, it was reset: numbers restarted.
-            if await database_sync_to_async(broadcast.current_seq)(group) < seen:
+            if await cache_to_async(broadcast.current_seq)(group) < seen:
                 logger.warning("realtime counter went backwards; resync", extra={"group": group})
                 await self.resync()
             return
@@ -324,7 +331,7 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
             return False
         attempts = GAP_RETRIES + 1 if retry else 1
         for attempt in range(attempts):
-            found = await database_sync_to_async(broadcast.buffered_events)(group, wanted)
+            found = await cache_to_async(broadcast.buffered_events)(group, wanted)
             if len(found) == len(wanted):
                 break
             if attempt + 1 < attempts:
