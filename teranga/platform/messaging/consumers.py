@@ -37,14 +37,13 @@ import contextlib
 import json
 import time
 
-from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import translation
 
 from teranga.core.errors import ApplicationError, NotFound
 from teranga.platform.realtime import broadcast
-from teranga.platform.realtime.consumers import CLOSE_FORBIDDEN, RealtimeConsumer
+from teranga.platform.realtime.consumers import CLOSE_FORBIDDEN, RealtimeConsumer, cache_to_async
 
 from . import presence, selectors
 from .access import access_still_valid, conversation_access
@@ -88,7 +87,7 @@ class ChatConsumer(RealtimeConsumer):
         if not await self._load_access():
             return False
         # Counted in before the snapshot, which then shows this user online.
-        first = await sync_to_async(presence.presence_join)(self.conversation_id, self.user.pk)
+        first = await cache_to_async(presence.presence_join)(self.conversation_id, self.user.pk)
         self._present = True
         if first:
             await self._broadcast({"type": "presence", "user": str(self.user.pk), "online": True})
@@ -109,7 +108,7 @@ class ChatConsumer(RealtimeConsumer):
             self._refresh_task = None
         if self._present:
             self._present = False
-            last = await sync_to_async(presence.presence_leave)(self.conversation_id, self.user.pk)
+            last = await cache_to_async(presence.presence_leave)(self.conversation_id, self.user.pk)
             if last:
                 await self._broadcast(
                     {"type": "presence", "user": str(self.user.pk), "online": False}
@@ -118,7 +117,7 @@ class ChatConsumer(RealtimeConsumer):
     async def _refresh_presence(self) -> None:
         while True:
             await asyncio.sleep(presence.REFRESH_INTERVAL)
-            await sync_to_async(presence.presence_refresh)(self.conversation_id, self.user.pk)
+            await cache_to_async(presence.presence_refresh)(self.conversation_id, self.user.pk)
 
     async def _broadcast(self, event: dict) -> None:
         group = self.access.conversation.group_name
@@ -152,7 +151,7 @@ class ChatConsumer(RealtimeConsumer):
         if not isinstance(body, str) or not isinstance(client_id, str):
             await self.error("invalid", "body and client_id must be strings.")
             return
-        if not await sync_to_async(socket_send_allowed)(self.user):
+        if not await cache_to_async(socket_send_allowed)(self.user):
             await self.error("throttled", "Too many messages.", client_id=client_id)
             return
         try:
