@@ -26,6 +26,7 @@ Groups (see :mod:`.consumers`):
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -224,11 +225,11 @@ def _run_steps(steps, *, action: str) -> None:
 
 def publish_ticket_change(change: TicketChange) -> None:
     """Everything one ticket change sends, the board first (what people look at)."""
-    queue_event = {"action": change.action, "user_id": change.user_id}
     steps = (
         lambda: broadcast(display_group(change.branch_id), _board_event(change)),
         lambda: broadcast(
-            queue_group(change.queue_id), _queue_event(change.queue_id, **queue_event)
+            queue_group(change.queue_id),
+            _queue_event(change.queue_id, action=change.action, user_id=change.user_id),
         ),
         lambda: _publish_console(change.branch_id, change.counter_id, action=change.action),
         lambda: kpis_changed(change.organization_id),
@@ -236,24 +237,25 @@ def publish_ticket_change(change: TicketChange) -> None:
     _run_steps(steps, action=change.action)
 
 
+def _publish_board_queues(branch_id) -> None:
+    from .selectors.boards import branch_waiting
+
+    queues = _board_queues(branch_waiting(branch_id))
+    broadcast(display_group(branch_id), {"type": "waiting", "queues": queues})
+
+
 def publish_queues_change(changed, *, action: str) -> None:
     """Queues opened or closed: each branch's board and consoles once (their lists say
     which queues are open), each queue's watchers, then the KPIs."""
-    from .selectors.boards import branch_waiting
-
-    branches = {branch_id for _queue_id, branch_id, _org in changed}
+    partial = functools.partial
     steps = []
-    for branch_id in branches:
-        steps.append(
-            lambda b=branch_id: broadcast(
-                display_group(b), {"type": "waiting", "queues": _board_queues(branch_waiting(b))}
-            )
-        )
-        steps.append(lambda b=branch_id: _publish_console(b, None, action=action))
-    for queue_id, _branch_id, _org in changed:
+    for branch_id in {branch_id for _queue, branch_id, _org in changed}:
+        steps.append(partial(_publish_board_queues, branch_id))
+        steps.append(partial(_publish_console, branch_id, None, action=action))
+    for queue_id, _branch, _org in changed:
         steps.append(lambda q=queue_id: broadcast(queue_group(q), _queue_event(q, action=action)))
-    for organization_id in {org for _queue_id, _branch_id, org in changed}:
-        steps.append(lambda o=organization_id: kpis_changed(o))
+    for organization_id in {org for _queue, _branch, org in changed}:
+        steps.append(partial(kpis_changed, organization_id))
     _run_steps(steps, action=action)
 
 
