@@ -3,16 +3,16 @@ module's SMS outbox."""
 
 from __future__ import annotations
 
-import secrets
-
 from allauth.account.adapter import DefaultAccountAdapter
 from django.utils.translation import gettext as _
 from phonenumber_field.phonenumber import to_python
 
+from teranga.core.codes import DIGITS, random_code
+
 
 def six_digit_code() -> str:
     """Codes people type on a phone: six digits, from a CSPRNG."""
-    return f"{secrets.randbelow(1_000_000):06d}"
+    return random_code(length=6, alphabet=DIGITS)
 
 
 class AccountAdapter(DefaultAccountAdapter):

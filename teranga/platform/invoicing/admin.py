@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from teranga.core.admin import ReadOnlyModelAdmin, ReadOnlyTabularInline
 from teranga.core.money import Money
 
 from . import services
@@ -24,26 +25,8 @@ class InvoicingProfileAdmin(admin.ModelAdmin):
     raw_id_fields = ("organization",)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
-
-
-class InvoiceLineInline(admin.TabularInline):
+class InvoiceLineInline(ReadOnlyTabularInline):
     model = InvoiceLine
-    extra = 0
-    can_delete = False
     fields = (
         "position",
         "description",
@@ -57,15 +40,9 @@ class InvoiceLineInline(admin.TabularInline):
     )
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(Invoice)
-class InvoiceAdmin(ReadOnlyAdmin):
+class InvoiceAdmin(ReadOnlyModelAdmin):
     list_display = (
         "number",
         "kind",
@@ -149,7 +126,7 @@ class InvoiceAdmin(ReadOnlyAdmin):
 
 
 @admin.register(InvoiceSequence)
-class InvoiceSequenceAdmin(ReadOnlyAdmin):
+class InvoiceSequenceAdmin(ReadOnlyModelAdmin):
     list_display = ("organization", "series", "last_number", "updated_at")
     list_select_related = ("organization",)
     search_fields = ("organization__name",)

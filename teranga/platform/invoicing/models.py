@@ -32,7 +32,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
-from teranga.core.models import BaseModel
+from teranga.core.models import AppendOnlyModel, BaseModel
 from teranga.core.money import CURRENCY_CHOICES, Money
 from teranga.platform.organizations.models import Country, OrganizationKind
 from teranga.platform.organizations.validators import (
@@ -232,7 +232,11 @@ class ImmutableQuerySet(models.QuerySet):
         raise ImmutableInvoice("issued invoices cannot be deleted; issue a credit note")
 
 
-class Invoice(BaseModel):
+class Invoice(AppendOnlyModel, BaseModel):
+    append_only_error = ImmutableInvoice
+    append_only_message = "issued invoices cannot be updated; issue a credit note"
+    append_only_delete_message = "issued invoices cannot be deleted; issue a credit note"
+
     organization = models.ForeignKey(
         "organizations.Organization",
         on_delete=models.PROTECT,
@@ -360,14 +364,6 @@ class Invoice(BaseModel):
     def total(self) -> Money:
         return Money(int(self.total_ttc), self.currency)
 
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ImmutableInvoice("issued invoices cannot be updated; issue a credit note")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ImmutableInvoice("issued invoices cannot be deleted; issue a credit note")
-
     @classmethod
     def attach_pdf_once(cls, *, invoice_id, name: str, sha256: str, rendered_at) -> bool:
         """Record the stored PDF of an invoice that has none yet — the only write an
@@ -380,7 +376,11 @@ class Invoice(BaseModel):
         return updated == 1
 
 
-class InvoiceLine(BaseModel):
+class InvoiceLine(AppendOnlyModel, BaseModel):
+    append_only_error = ImmutableInvoice
+    append_only_message = "lines of issued invoices cannot be updated"
+    append_only_delete_message = "lines of issued invoices cannot be deleted"
+
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveSmallIntegerField(_("position"))
     description = models.CharField(_("description"), max_length=500)
@@ -411,11 +411,3 @@ class InvoiceLine(BaseModel):
 
     def __str__(self) -> str:
         return self.description
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ImmutableInvoice("lines of issued invoices cannot be updated")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ImmutableInvoice("lines of issued invoices cannot be deleted")

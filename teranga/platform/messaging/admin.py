@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from teranga.core.admin import ReadOnlyModelAdmin, ReadOnlyTabularInline
 from teranga.core.errors import ValidationFailed
 
 from .models import Attachment, Conversation, Message, Participant, SupportSettings
@@ -24,29 +25,17 @@ from .support import (
 ADMIN_RECENT_MESSAGES = 50
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class ParticipantInline(ReadOnlyInline):
+class ParticipantInline(ReadOnlyTabularInline):
     model = Participant
     fields = ("user", "role", "last_read_seq", "last_read_at", "muted", "left_at")
     readonly_fields = fields
-    show_change_link = False
 
 
-class MessageInline(ReadOnlyInline):
+class MessageInline(ReadOnlyTabularInline):
     model = Message
     fields = ("seq", "created_at", "sender", "kind", "body", "moderation", "deleted_at")
     readonly_fields = fields
+    show_change_link = True
     verbose_name_plural = _("latest messages")
 
     def get_queryset(self, request):
@@ -64,7 +53,7 @@ class MessageInline(ReadOnlyInline):
 
 
 @admin.register(Conversation)
-class ConversationAdmin(admin.ModelAdmin):
+class ConversationAdmin(ReadOnlyModelAdmin):
     list_display = ("__str__", "kind", "organization", "last_seq", "last_message_at", "closed_at")
     list_filter = ("kind", "closed_at", "created_at")
     search_fields = ("title", "id", "organization__name", "created_by__email")
@@ -74,25 +63,15 @@ class ConversationAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in Conversation._meta.fields]
     inlines = [ParticipantInline, MessageInline]
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class AttachmentInline(ReadOnlyInline):
+class AttachmentInline(ReadOnlyTabularInline):
     model = Attachment
     fields = ("name", "content_type", "size", "file")
     readonly_fields = fields
-    show_change_link = False
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(ReadOnlyModelAdmin):
     """Every message, read-only; staff review the flagged ones (filter by moderation)."""
 
     list_display = (
@@ -118,15 +97,6 @@ class MessageAdmin(admin.ModelAdmin):
     @admin.display(description=_("body"))
     def short_body(self, obj):
         return obj.body if len(obj.body) <= 80 else obj.body[:79] + "…"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_review_permission(self, request) -> bool:
         return request.user.has_perm("messaging.change_message")

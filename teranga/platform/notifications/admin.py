@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from teranga.core.admin import ReadOnlyModelAdmin, ReadOnlyTabularInline
 from teranga.platform.notifications.models import (
     Broadcast,
     Notification,
@@ -9,7 +10,7 @@ from teranga.platform.notifications.models import (
 
 
 @admin.register(SmsMessage)
-class SmsMessageAdmin(admin.ModelAdmin):
+class SmsMessageAdmin(ReadOnlyModelAdmin):
     """The SMS outbox, read-only: in the sandbox this is where codes can be read."""
 
     list_display = ("created_at", "to", "purpose", "status", "provider", "sent_at", "body")
@@ -19,20 +20,9 @@ class SmsMessageAdmin(admin.ModelAdmin):
     ordering = ("-created_at",)
     readonly_fields = [f.name for f in SmsMessage._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class NotificationDeliveryInline(admin.TabularInline):
+class NotificationDeliveryInline(ReadOnlyTabularInline):
     model = NotificationDelivery
-    extra = 0
-    can_delete = False
     fields = (
         "channel",
         "status",
@@ -45,15 +35,9 @@ class NotificationDeliveryInline(admin.TabularInline):
     )
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyModelAdmin):
     """Notifications with their deliveries per channel, read-only."""
 
     list_display = ("created_at", "recipient", "kind", "title", "send_at", "read_at")
@@ -65,18 +49,9 @@ class NotificationAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in Notification._meta.fields]
     inlines = [NotificationDeliveryInline]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Broadcast)
-class BroadcastAdmin(admin.ModelAdmin):
+class BroadcastAdmin(ReadOnlyModelAdmin):
     """Organisations' broadcasts, read-only (sent through the API by their managers)."""
 
     list_display = ("created_at", "organization", "segment", "title", "recipients_count")
@@ -87,22 +62,13 @@ class BroadcastAdmin(admin.ModelAdmin):
     ordering = ("-created_at",)
     readonly_fields = [f.name for f in Broadcast._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 from teranga.platform.notifications import device_admin  # noqa: E402, F401  (push devices)
 from teranga.platform.notifications.models import InboundSms  # noqa: E402
 
 
 @admin.register(InboundSms)
-class InboundSmsAdmin(admin.ModelAdmin):
+class InboundSmsAdmin(ReadOnlyModelAdmin):
     """What clients texted to our number and what came of it, read-only."""
 
     list_display = ("created_at", "from_number", "body", "status", "handler", "provider")
@@ -112,12 +78,3 @@ class InboundSmsAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     ordering = ("-created_at",)
     readonly_fields = [f.name for f in InboundSms._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

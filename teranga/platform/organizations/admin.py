@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from teranga.core.admin import ReadOnlyModelAdmin, ReadOnlyTabularInline
 from teranga.core.errors import ApplicationError
 
 from . import services
@@ -46,15 +47,10 @@ class VerificationDocumentInline(admin.TabularInline):
     show_change_link = True
 
 
-class VerificationDecisionInline(admin.TabularInline):
+class VerificationDecisionInline(ReadOnlyTabularInline):
     model = VerificationDecision
-    extra = 0
     fields = ("status", "decided_by", "note", "created_at")
     readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 def _decide(modeladmin, request, queryset, status: str) -> None:
@@ -229,19 +225,10 @@ class VerificationDocumentAdmin(admin.ModelAdmin):
 
 
 @admin.register(VerificationDecision)
-class VerificationDecisionAdmin(admin.ModelAdmin):
+class VerificationDecisionAdmin(ReadOnlyModelAdmin):
     """Read-only: the log is append-only; decide with the organisation actions."""
 
     list_display = ("organization", "status", "decided_by", "created_at")
     list_filter = ("status",)
     search_fields = ("organization__name", "note")
     list_select_related = ("organization", "decided_by")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

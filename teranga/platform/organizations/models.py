@@ -13,7 +13,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
-from teranga.core.models import BaseModel
+from teranga.core.models import AppendOnlyModel, BaseModel
 from teranga.core.money import CURRENCY_CHOICES
 from teranga.core.validators import validate_image_content
 
@@ -411,8 +411,10 @@ class VerificationDocument(BaseModel):
         return f"{self.organization}: {self.get_kind_display()}"
 
 
-class VerificationDecision(BaseModel):
+class VerificationDecision(AppendOnlyModel, BaseModel):
     """Append-only log of every verification decision made by staff."""
+
+    append_only_message = "Verification decisions are append-only."
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="verification_decisions"
@@ -432,8 +434,3 @@ class VerificationDecision(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.organization}: {self.status}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ValueError("Verification decisions are append-only.")
-        super().save(*args, **kwargs)

@@ -15,6 +15,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from teranga.core.admin import ReadOnlyModelAdmin, ReadOnlyTabularInline
 from teranga.core.errors import ApplicationError
 
 from .models import (
@@ -34,32 +35,21 @@ from .models import (
 from .providers.credentials import account_credentials, credentials_encrypt
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyModelAdmin):
+    """Every field shown read-only; the change page opens (GET) but nothing saves."""
+
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
     def has_change_permission(self, request, obj=None):
         return request.method in ("GET", "HEAD")
 
-    def has_delete_permission(self, request, obj=None):
-        return False
 
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
+class ReadOnlyInline(ReadOnlyTabularInline):
+    """The inline's ``fields``, all read-only."""
 
     def get_readonly_fields(self, request, obj=None):
         return self.fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class PaymentEventInline(ReadOnlyInline):

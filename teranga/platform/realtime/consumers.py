@@ -1,4 +1,6 @@
-"""WebSocket consumers: a reusable base and the per-user notifications socket.
+"""WebSocket consumers: the reusable bases (:class:`RealtimeConsumer`, and
+:class:`OrganizationScopedConsumer` for a socket on one object of an organisation) and the
+per-user notifications socket.
 
 Protocol (JSON text frames):
 
@@ -47,6 +49,10 @@ so the client sees the code (a close before accepting would be an HTTP 403), unl
 consumer sets ``allow_anonymous = True`` (a public board): then ``authorize()`` alone
 decides, and the periodic re-check skips the session check of a socket opened without a
 token (it still runs ``still_authorized()``).
+
+Close codes: 4401 no valid token (where one is needed), 4403 not allowed, 4404 (sockets
+on an organisation's object) no such object, or one of an organisation the user may not
+see — the WebSocket form of the API's 404 for another organisation's objects.
 """
 
 from __future__ import annotations
@@ -63,6 +69,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
+from teranga.platform.organizations.access import decide, membership_of
 from teranga.platform.realtime import broadcast
 from teranga.platform.realtime.auth import (
     BEARER_SUBPROTOCOL,
@@ -79,6 +86,7 @@ cache_to_async = functools.partial(sync_to_async, thread_sensitive=False)
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
 DEFAULT_AUTH_RECHECK_SECONDS = 60.0
 #: A gap whose events are not in the buffer yet may be a race with a broadcaster that
 #: took its number but has not stored its event: look again this many times.
@@ -352,6 +360,78 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
             payload["group"] = group
         await self.send_json(payload)
         return True
+
+
+def organization_close_code(user, organization, action: str) -> int | None:
+    """The close code for ``user`` doing ``action`` on ``organization``, decided by the
+    organisation access rules (``organizations.access``): ``None`` when allowed,
+    ``CLOSE_NOT_FOUND`` when the organisation is hidden from the user (as a 404 would
+    be), ``CLOSE_FORBIDDEN`` when they see it but their role is too low. Queries the
+    database: call it from sync code (``database_sync_to_async``)."""
+    verdict = decide(user, organization, action, membership_of(user, organization))
+    return {"hide": CLOSE_NOT_FOUND, "forbid": CLOSE_FORBIDDEN}.get(verdict)
+
+
+class OrganizationScopedConsumer(RealtimeConsumer):
+    """A socket on one object of an organisation (a queue, a branch board, a counter,
+    the organisation itself), with access checked before anything is set up.
+
+    Subclasses implement ``access_code()``: load the object the URL names (keep it on
+    ``self`` for ``get_groups`` and ``get_snapshot``) and return ``None`` when the
+    connection may go on, else its close code — usually through ``close_code_for()``.
+
+    Guarantees:
+
+    * a socket that passes the token check (a valid token, or ``allow_anonymous``) runs
+      ``access_code()`` first; a refusal is accepted then closed with that code (so the
+      client sees it: 4404 no such object or another organisation's, 4403 not allowed)
+      before any group is joined and without a snapshot or any other message;
+    * a socket without a valid token (and not ``allow_anonymous``) is closed with 4401
+      by the base, without running ``access_code()``;
+    * ``access_code()`` runs again (reloading the object) at every periodic re-check of
+      the base; a refusal then closes the socket with 4403, as any re-check does.
+    """
+
+    async def access_code(self) -> int | None:
+        """``None`` when the connection may go on, else the close code."""
+        return None
+
+    def close_code_for(self, obj, action: str | None = None, *, organization=None) -> int | None:
+        """The close code for a socket on ``obj``: ``CLOSE_NOT_FOUND`` when it is
+        ``None`` (none, inactive, not public: whatever the subclass's query excluded);
+        else, when ``action`` is given, ``organization_close_code`` for it on
+        ``organization`` (by default ``obj.organization``), which queries the database;
+        else ``None``."""
+        if obj is None:
+            return CLOSE_NOT_FOUND
+        if action is None:
+            return None
+        if organization is None:
+            organization = obj.organization
+        return organization_close_code(self.user, organization, action)
+
+    async def connect(self):
+        self.user = self.scope.get("user")
+        if self.authenticated or self.allow_anonymous:
+            code = await self.access_code()
+            if code is not None:
+                subprotocols = self.scope.get("subprotocols", [])
+                await self.accept(
+                    subprotocol=BEARER_SUBPROTOCOL if BEARER_SUBPROTOCOL in subprotocols else None
+                )
+                await self.close(code=code)
+                return
+            self._access_checked = True
+        await super().connect()
+
+    async def authorize(self) -> bool:
+        if getattr(self, "_access_checked", False):  # checked a moment ago, in connect()
+            self._access_checked = False
+            return True
+        return await self.access_code() is None
+
+    async def still_authorized(self) -> bool:
+        return await self.access_code() is None
 
 
 class NotificationsConsumer(RealtimeConsumer):

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from teranga.core.admin import ReadOnlyModelAdmin, ReadOnlyTabularInline
+
 from .models import (
     AvailabilityOverride,
     AvailabilityRule,
@@ -17,22 +19,10 @@ from .models import (
 )
 
 
-class ReadOnlyAdminMixin:
-    """Lists and shows rows; never adds, changes or deletes them."""
+class AvailabilityRuleInline(ReadOnlyTabularInline):
+    """Read-only: overlap checks and booking rechecks live in the services: use the API."""
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class AvailabilityRuleInline(admin.TabularInline):
     model = AvailabilityRule
-    extra = 0
     fields = (
         "weekday",
         "starts_at",
@@ -44,13 +34,6 @@ class AvailabilityRuleInline(admin.TabularInline):
     )
     readonly_fields = fields
     ordering = ("weekday", "starts_at")
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False  # overlap checks and booking rechecks live in the services: use the API
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class AvailabilityOverrideInline(admin.TabularInline):
@@ -86,19 +69,11 @@ class AvailabilityOverrideAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
 
 
-class BookingEventInline(admin.TabularInline):
+class BookingEventInline(ReadOnlyTabularInline):
     model = BookingEvent
-    extra = 0
     fields = ("created_at", "action", "from_status", "to_status", "actor", "reason", "starts_at")
     readonly_fields = fields
     ordering = ("created_at",)
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Booking)
@@ -139,7 +114,7 @@ class BookingAdmin(admin.ModelAdmin):
 
 
 @admin.register(BookingReminder)
-class BookingReminderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class BookingReminderAdmin(ReadOnlyModelAdmin):
     list_display = ("booking", "offset_minutes", "starts_at", "created_at")
     list_filter = ("offset_minutes",)
     search_fields = ("booking__title", "booking__client__email")

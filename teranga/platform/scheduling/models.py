@@ -13,7 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from teranga.core.models import BaseModel
+from teranga.core.models import AppendOnlyModel, BaseModel
 
 
 class ResourceKind(models.TextChoices):
@@ -233,8 +233,10 @@ class Booking(BaseModel):
         return f"{self.title} @ {self.starts_at:%Y-%m-%d %H:%M} ({self.status})"
 
 
-class BookingEvent(BaseModel):
+class BookingEvent(AppendOnlyModel, BaseModel):
     """Append-only history of a booking: every transition, who made it and why."""
+
+    append_only_message = "Booking events are append-only."
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(_("action"), max_length=30)
@@ -255,11 +257,6 @@ class BookingEvent(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.booking_id}: {self.action}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ValueError("Booking events are append-only.")
-        super().save(*args, **kwargs)
 
 
 class BookingReminder(BaseModel):

@@ -9,6 +9,8 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from teranga.core.admin import ReadOnlyTabularInline
+
 from .models import (
     AgentSession,
     Appointment,
@@ -127,15 +129,10 @@ class KioskAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-class TicketEventInline(admin.TabularInline):
+class TicketEventInline(ReadOnlyTabularInline):
     model = TicketEvent
-    extra = 0
-    can_delete = False
     fields = ("at", "action", "from_status", "to_status", "counter", "actor")
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("counter", "actor")

@@ -14,63 +14,24 @@ a snapshot on connect, then seq-numbered events, ``resume`` and ``ping``).
   agents and above of the counter's organisation (``smartqueue.counter.operate``).
 
 Close codes: 4401 no valid token (where one is needed), 4403 not allowed (a member
-below the role, not staff), 4404 no such object, or one of another organisation.
+below the role, not staff), 4404 no such object, or one of another organisation (see
+``OrganizationScopedConsumer``: access is checked before anything is sent, and again at
+every periodic re-check).
 """
 
 from __future__ import annotations
 
 from channels.db import database_sync_to_async
 
-from teranga.platform.organizations.access import decide, membership_of
 from teranga.platform.organizations.models import Branch, Organization, VerificationStatus
-from teranga.platform.realtime.auth import BEARER_SUBPROTOCOL
-from teranga.platform.realtime.consumers import CLOSE_FORBIDDEN, RealtimeConsumer
+from teranga.platform.realtime.consumers import OrganizationScopedConsumer, RealtimeConsumer
 
 from . import live
 from .access import COUNTER_OPERATE, STATS_VIEW
 from .models import Counter, Queue
 
-CLOSE_NOT_FOUND = 4404
 
-
-def _verdict_code(user, organization, action: str) -> int | None:
-    verdict = decide(user, organization, action, membership_of(user, organization))
-    return {"hide": CLOSE_NOT_FOUND, "forbid": CLOSE_FORBIDDEN}.get(verdict)
-
-
-class SmartQueueConsumer(RealtimeConsumer):
-    """Checks access once before the base consumer sets up (404-like 4404 or 4403),
-    and again at every periodic re-check."""
-
-    async def access_code(self) -> int | None:
-        """``None`` when the connection may go on, else the close code."""
-        return None
-
-    async def connect(self):
-        self.user = self.scope.get("user")
-        if self.authenticated or self.allow_anonymous:
-            code = await self.access_code()
-            if code is not None:
-                subprotocols = self.scope.get("subprotocols", [])
-                await self.accept(
-                    subprotocol=BEARER_SUBPROTOCOL if BEARER_SUBPROTOCOL in subprotocols else None
-                )
-                await self.close(code=code)
-                return
-            self._checked = True
-        await super().connect()
-
-    async def authorize(self) -> bool:
-        if getattr(self, "_checked", False):  # checked a moment ago, in connect()
-            self._checked = False
-            return True
-        return await self.access_code() is None
-
-    async def still_authorized(self) -> bool:
-        return await self.access_code() is None
-
-
-class QueueConsumer(SmartQueueConsumer):
+class QueueConsumer(OrganizationScopedConsumer):
     queue = None
 
     @database_sync_to_async
@@ -87,7 +48,7 @@ class QueueConsumer(SmartQueueConsumer):
 
     async def access_code(self) -> int | None:
         self.queue = await self._load()
-        return CLOSE_NOT_FOUND if self.queue is None else None
+        return self.close_code_for(self.queue)
 
     async def get_groups(self) -> list[str]:
         return [live.queue_group(self.queue.pk)]
@@ -128,7 +89,7 @@ class QueueConsumer(SmartQueueConsumer):
         return await super()._forward(group, seq, personal, replay=replay)
 
 
-class DisplayConsumer(SmartQueueConsumer):
+class DisplayConsumer(OrganizationScopedConsumer):
     """The TV board: public information only (numbers, queue letters, counter names)."""
 
     allow_anonymous = True
@@ -148,7 +109,7 @@ class DisplayConsumer(SmartQueueConsumer):
 
     async def access_code(self) -> int | None:
         self.branch = await self._load()
-        return CLOSE_NOT_FOUND if self.branch is None else None
+        return self.close_code_for(self.branch)
 
     async def get_groups(self) -> list[str]:
         return [live.display_group(self.branch.pk)]
@@ -159,16 +120,14 @@ class DisplayConsumer(SmartQueueConsumer):
         return await database_sync_to_async(display_snapshot)(self.branch)
 
 
-class MonitorConsumer(SmartQueueConsumer):
+class MonitorConsumer(OrganizationScopedConsumer):
     organization = None
 
     @database_sync_to_async
     def _check(self) -> int | None:
         key = self.scope["url_route"]["kwargs"]["organization_id"]
         self.organization = Organization.objects.filter(pk=key).first()
-        if self.organization is None:
-            return CLOSE_NOT_FOUND
-        return _verdict_code(self.user, self.organization, STATS_VIEW)
+        return self.close_code_for(self.organization, STATS_VIEW, organization=self.organization)
 
     async def access_code(self) -> int | None:
         return await self._check()
@@ -181,9 +140,12 @@ class MonitorConsumer(SmartQueueConsumer):
         return {"organization": str(self.organization.pk), "kpis": kpis}
 
 
-class AdminDashboardConsumer(SmartQueueConsumer):
-    async def access_code(self) -> int | None:
-        return None if self.user.is_staff else CLOSE_FORBIDDEN
+class AdminDashboardConsumer(RealtimeConsumer):
+    """Platform staff only: anyone else is closed with 4403, at connect and at the
+    periodic re-check (the base's ``authorize``)."""
+
+    async def authorize(self) -> bool:
+        return self.user.is_staff
 
     async def get_groups(self) -> list[str]:
         return [live.ADMIN_GROUP]
@@ -194,7 +156,7 @@ class AdminDashboardConsumer(SmartQueueConsumer):
         return {"organizations": await database_sync_to_async(organizations_summary)()}
 
 
-class CounterConsumer(SmartQueueConsumer):
+class CounterConsumer(OrganizationScopedConsumer):
     counter = None
 
     @database_sync_to_async
@@ -203,9 +165,7 @@ class CounterConsumer(SmartQueueConsumer):
         self.counter = (
             Counter.objects.select_related("organization").filter(pk=key, is_active=True).first()
         )
-        if self.counter is None:
-            return CLOSE_NOT_FOUND
-        return _verdict_code(self.user, self.counter.organization, COUNTER_OPERATE)
+        return self.close_code_for(self.counter, COUNTER_OPERATE)
 
     async def access_code(self) -> int | None:
         return await self._check()

@@ -20,6 +20,8 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from teranga.core.pagination import PaginatedViewMixin
+
 from .. import selectors, services
 from ..access import OrganizationAccess
 from . import serializers as s
@@ -39,19 +41,13 @@ def _is_insider(request) -> bool:
     )
 
 
-class OrganizationScopedView(GenericAPIView):
+class OrganizationScopedView(PaginatedViewMixin, GenericAPIView):
     permission_classes = [OrganizationAccess]
     organization_actions: dict[str, str] = {}
     filter_backends: list = []
 
     #: Set by OrganizationAccess: the organisation in the URL, with ``current_membership``.
     organization = None
-
-    def paginated(self, queryset, serializer_class):
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(
-            serializer_class(page, many=True, context={"request": self.request}).data
-        )
 
 
 # --- Organisations ---------------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
-from teranga.core.models import BaseModel
+from teranga.core.models import AppendOnlyModel, BaseModel
 from teranga.core.money import CURRENCY_CHOICES, Money
 
 
@@ -181,8 +181,10 @@ class EventSource(models.TextChoices):
     SYSTEM = "system", _("System")
 
 
-class PaymentEvent(BaseModel):
+class PaymentEvent(AppendOnlyModel, BaseModel):
     """Append-only: one row per transition or notable action (refund, review …)."""
+
+    append_only_message = "payment events are append-only"
 
     payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(_("action"), max_length=40)
@@ -210,14 +212,6 @@ class PaymentEvent(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.action}: {self.from_status} → {self.to_status}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ValueError("payment events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("payment events are append-only")
 
 
 class ProviderEventOutcome(models.TextChoices):

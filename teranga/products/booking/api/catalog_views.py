@@ -28,6 +28,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from teranga.core.pagination import PaginatedViewMixin
 from teranga.platform.organizations.access import OrganizationAccess
 
 from ..models import Service
@@ -46,14 +47,8 @@ ORG_ID = OpenApiParameter("organization_id", OpenApiTypes.UUID, OpenApiParameter
 SERVICE_ORDERING = ["price_amount", "name", "duration_minutes", "created_at"]
 
 
-class CatalogView(GenericAPIView):
+class CatalogView(PaginatedViewMixin, GenericAPIView):
     filter_backends: list = []
-
-    def paginated(self, queryset, serializer_class):
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(
-            serializer_class(page, many=True, context={"request": self.request}).data
-        )
 
     def service_response(self, service_id, status_code=status.HTTP_200_OK) -> Response:
         service = selectors.service_get(user=self.request.user, service_id=service_id)

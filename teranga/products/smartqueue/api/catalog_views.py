@@ -25,6 +25,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from teranga.core.pagination import PaginatedViewMixin
 from teranga.core.serializers import ErrorSerializer, validated_query
 
 from ..access import COUNTER_OPERATE, QUEUE_MANAGE, QUEUE_VIEW
@@ -47,7 +48,7 @@ def path_id(name: str) -> OpenApiParameter:
     return OpenApiParameter(name, OpenApiTypes.UUID, OpenApiParameter.PATH)
 
 
-class CatalogView(GenericAPIView):
+class CatalogView(PaginatedViewMixin, GenericAPIView):
     """Shared plumbing: public reads with the ``directory`` throttle, pagination."""
 
     filter_backends: list = []
@@ -62,11 +63,6 @@ class CatalogView(GenericAPIView):
         if self.request.method in self.public_methods:
             self.throttle_scope = "directory"
         return super().get_throttles()
-
-    def paginated(self, queryset, serializer_class, **context):
-        page = self.paginate_queryset(queryset)
-        data = serializer_class(page, many=True, context={"request": self.request, **context}).data
-        return self.get_paginated_response(data)
 
     def manage(self, organization_id):
         return selectors.organization_for(

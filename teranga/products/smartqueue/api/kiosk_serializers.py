@@ -6,10 +6,11 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from teranga.core.qr import qr_data_uri
 from teranga.core.serializers import Serializer
 
 from ..models import Ticket, TicketClass
-from ..qr import ticket_qr_data_uri
+from ..qr import ticket_qr_content
 
 
 class SqKioskTicketCreateSerializer(Serializer):
@@ -75,7 +76,7 @@ class SqKioskTicketSerializer(serializers.ModelSerializer):
         }
 
     def get_qr(self, ticket) -> str:
-        return ticket_qr_data_uri(ticket)
+        return qr_data_uri(ticket_qr_content(ticket))
 
     def get_print_url(self, ticket) -> str:
         request = self.context.get("request")

@@ -15,10 +15,11 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from teranga.core.qr import qr_svg
 from teranga.core.serializers import ErrorSerializer
 
 from ..kiosk_auth import IsKiosk, KioskKeyAuthentication, KioskRateThrottle
-from ..qr import ticket_qr_svg
+from ..qr import ticket_qr_content
 from ..selectors import catalog as selectors
 from ..selectors.positions import ticket_position
 from ..services import kiosks as services
@@ -117,7 +118,7 @@ class KioskTicketPrintView(KioskView):
                     ),
                     "position": position,
                     "wait_minutes": max(round(ticket.estimated_wait_at_issue / 60), 0),
-                    "qr_svg": ticket_qr_svg(ticket, scale=5),
+                    "qr_svg": qr_svg(ticket_qr_content(ticket), scale=5),
                 },
                 content_type="text/html; charset=utf-8",
             )

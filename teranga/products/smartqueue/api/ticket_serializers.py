@@ -10,10 +10,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from teranga.core.money import CURRENCY_CHOICES
+from teranga.core.qr import qr_data_uri
 from teranga.core.serializers import Serializer
 
 from ..models import TicketClass, TicketStatus, TravelMode
-from ..qr import ticket_qr_content, ticket_qr_data_uri
+from ..qr import ticket_qr_content
 from ..selectors.tickets import TicketFilters
 
 #: Channels a signed-in client may take a ticket from (SMS, kiosk and agent have their own
@@ -170,7 +171,7 @@ class TicketDetailSerializer(TicketSerializer):
         return serializers.DateTimeField().to_representation(call_at) if call_at else None
 
     def get_qr(self, ticket) -> str:
-        return ticket_qr_data_uri(ticket)
+        return qr_data_uri(ticket_qr_content(ticket))
 
     def get_qr_content(self, ticket) -> str:
         return ticket_qr_content(ticket)

@@ -7,7 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from teranga.core.models import BaseModel
+from teranga.core.models import AppendOnlyModel, BaseModel
 from teranga.core.money import CURRENCY_CHOICES
 
 from .catalog import Counter, Queue, QueueService
@@ -181,8 +181,10 @@ class Ticket(BaseModel):
         return self.status in ACTIVE_STATUSES
 
 
-class TicketEvent(models.Model):
+class TicketEvent(AppendOnlyModel):
     """Append-only log of what happened to a ticket, with who did it and where."""
+
+    append_only_message = "Ticket events are append-only."
 
     id = models.BigAutoField(primary_key=True)
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
@@ -205,14 +207,6 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action}: {self.from_status} → {self.to_status}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ValueError("Ticket events are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("Ticket events are append-only.")
 
 
 class OrderStatus(models.TextChoices):

@@ -14,7 +14,6 @@ rolls its number back too, so numbers are gapless.
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -22,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from teranga.core.codes import random_code
 from teranga.core.errors import Conflict, NotFound, ValidationFailed
 
 from .. import effects
@@ -64,12 +64,11 @@ STAMPS: dict[str, str] = {
     S.TRANSFERRED: "transferred_at",
     S.EXPIRED: "expired_at",
 }
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud, typed by SMS
-CODE_LENGTH = 8
+CODE_LENGTH = 8  # unambiguous letters and digits (no 0/O, 1/I): read aloud, typed by SMS
 
 
 def new_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return random_code(length=CODE_LENGTH)
 
 
 def format_number(prefix: str, number: int) -> str:

@@ -1,0 +1,34 @@
+"""QR codes for anything a scanner reads: queue tickets, event tickets, reservations,
+check-in links.
+
+Drawn with segno's ``make_qr`` (never a Micro QR, which most phone and kiosk scanners
+cannot read) at error correction level M (segno may raise it when that costs no extra
+size) and a two-module quiet zone. The caller decides the content (usually a product
+prefix and an unguessable code, see :mod:`teranga.core.codes`).
+"""
+
+from __future__ import annotations
+
+import io
+
+import segno
+
+ERROR_LEVEL = "m"
+BORDER = 2  # modules of quiet zone around the symbol
+
+
+def _symbol(content: str) -> segno.QRCode:
+    return segno.make_qr(content, error=ERROR_LEVEL)
+
+
+def qr_svg(content: str, *, scale: int = 4) -> str:
+    """The QR code as inline SVG markup, without an XML declaration (printable
+    tickets, web pages). ``scale`` is the size of a module in pixels."""
+    buffer = io.BytesIO()
+    _symbol(content).save(buffer, kind="svg", scale=scale, xmldecl=False, svgns=True, border=BORDER)
+    return buffer.getvalue().decode()
+
+
+def qr_data_uri(content: str, *, scale: int = 4) -> str:
+    """The QR code as a ``data:image/svg+xml`` URI (API responses, mobile apps)."""
+    return _symbol(content).svg_data_uri(scale=scale, border=BORDER)
