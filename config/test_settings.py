@@ -29,3 +29,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 # static file through the finders each time (about 0.1 s per client, most of a login).
 # With autorefresh it looks a file up when one is asked for, as under `runserver`.
 WHITENOISE_AUTOREFRESH = True
+
+# The example product of docs/adding-a-product.md: one folder plus this one entry, and
+# nothing else in config/ or the platform (tests/test_product_contract.py).
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.example_product"]  # noqa: F405

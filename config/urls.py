@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from config.health import health_live, health_ready
 from teranga.core.views import not_found, server_error
+from teranga.platform.contract import product_urlpatterns
 from teranga.platform.payments.api import pages as payment_pages
 
 api_v1 = [
@@ -18,9 +19,9 @@ api_v1 = [
     path("", include("teranga.platform.payments.api.coupon_urls")),
     path("", include("teranga.platform.payments.api.subscription_urls")),
     path("", include("teranga.platform.invoicing.api.urls")),
-    path("booking/", include("teranga.products.booking.api.urls")),
-    path("smartqueue/", include("teranga.products.smartqueue.api.urls")),
     path("", include("teranga.platform.messaging.api.urls")),
+    # Every installed product's API, at /api/v1/<label>/ (the product contract).
+    *product_urlpatterns("api"),
 ]
 
 urlpatterns = [
@@ -39,7 +40,8 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("pay/sandbox/<uuid:payment_id>/", payment_pages.sandbox_checkout, name="pay-sandbox"),
     path("pay/return/<uuid:payment_id>/", payment_pages.payment_return, name="pay-return"),
-    path("smartqueue/", include("teranga.products.smartqueue.page_urls")),
+    # Every installed product's pages, at /<label>/.
+    *product_urlpatterns("pages"),
     path("health/live/", health_live, name="health-live"),
     path("health/ready/", health_ready, name="health-ready"),
     path("", include("django_prometheus.urls")),

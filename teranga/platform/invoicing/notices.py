@@ -5,6 +5,7 @@ live socket), with a link to the document. Rendered in the recipient's language.
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from teranga.platform.notifications.models import Channel
 from teranga.platform.notifications.types import NotificationType, notification_type_register
@@ -52,5 +53,6 @@ INVOICE_ISSUED_TYPE = notification_type_register(
         channels=(Channel.EMAIL, Channel.WEBSOCKET),
         title=_title,
         body=_body,
+        label=gettext_lazy("Invoices and credit notes"),
     )
 )

@@ -13,12 +13,9 @@ message (in name order); the most severe verdict wins (``block`` > ``flag`` >
 The first function is a keyword list (:func:`keyword_moderation`): settings
 ``MODERATION_BLOCKED_WORDS`` and ``MODERATION_FLAGGED_WORDS`` (words or phrases),
 matched as whole words, ignoring case and accents (``arnaque`` matches ``ARNAQUE`` and
-``arnaqué``, not ``arnaques``). Other apps (campus) register more functions from their
-hooks::
+``arnaqué``, not ``arnaques``). Products declare more in their contract::
 
-    from teranga.platform.messaging.moderation import Verdict, moderation_functions
-
-    moderation_functions.register("campus.links", lambda text, **kw: Verdict("allow"))
+    moderation_functions={"clinic.links": lambda text, **kw: Verdict("allow")}
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from teranga.platform.notifications.models import Channel
 from teranga.platform.notifications.services import notification_send
@@ -61,6 +62,7 @@ chat_message_type = notification_type_register(
         title=_title,
         body=_body,
         sms=_sms,
+        label=gettext_lazy("Chat messages"),
         sample={
             "conversation": "6f1c2b1e-0000-4000-8000-000000000001",
             "kind": "private",

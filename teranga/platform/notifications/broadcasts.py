@@ -2,13 +2,13 @@
 (everyone waiting in a queue, every attendee of an event, every enrolled student, the
 clients with an upcoming booking …).
 
-* Products register their segments when Django starts::
+* Products declare their segments in their contract (``Product.broadcast_segments``)::
 
-      broadcast_segments.register("booking.upcoming_clients", Segment(
-          label=_("Clients with an upcoming booking"),
-          params=UpcomingClientsParams,            # a DRF serializer class
-          recipients=upcoming_clients,             # (organization, params) -> QuerySet[User]
-      ))
+      broadcast_segments={"clinic.upcoming_patients": Segment(
+          label=_("Patients with an upcoming visit"),
+          params=UpcomingParams,                   # a DRF serializer class
+          recipients=upcoming_patients,            # (organization, params) -> QuerySet[User]
+      )}
 
   The params serializer gets ``context={"organization": organization}`` so it can check
   that ids it is given belong to the organisation.

@@ -1,12 +1,14 @@
 """Notification types: what a kind of notification says, and where it goes.
 
-An app registers its types when Django starts (from its ``hooks``)::
+A product declares its types in its contract (``Product.notification_types``); a platform
+app registers its own when Django starts::
 
     notification_type_register(NotificationType(
-        name="booking.confirmed",
+        name="invoice.issued",
         channels=(Channel.EMAIL, Channel.WEBSOCKET),
-        title=lambda ctx: _("Booking confirmed"),
-        body=lambda ctx: _("%(title)s on %(when)s.") % ctx,
+        title=lambda ctx: _("Invoice %(number)s") % ctx,
+        body=lambda ctx: _("%(organization)s issued it.") % ctx,
+        label=gettext_lazy("Invoices and credit notes"),  # the preferences screen
     ))
 
 Renderers take the notification's context (a dict of JSON values: strings, numbers,
@@ -38,7 +40,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import pgettext
 
 from teranga.core.i18n import normalize_language
 from teranga.core.registry import Registry
@@ -98,9 +100,8 @@ class NotificationType:
 
     def render_label(self) -> str:
         """Its name for people, in the active language."""
-        label = self.label if self.label is not None else DEFAULT_LABELS.get(self.name)
-        if label is not None:
-            return str(label)
+        if self.label is not None:
+            return str(self.label)
         return self.render_title(sample_context(self))
 
     def render_title(self, context: dict[str, Any]) -> str:
@@ -159,29 +160,6 @@ def absolute_url(link: str) -> str:
 
 notification_types: Registry[NotificationType] = Registry("notification type")
 
-#: What the preferences screen calls the platform's types that do not name themselves.
-DEFAULT_LABELS: dict[str, Any] = {
-    "booking.created": gettext_lazy("New bookings"),
-    "booking.confirmed": gettext_lazy("Booking confirmations"),
-    "booking.cancelled": gettext_lazy("Booking cancellations"),
-    "booking.rescheduled": gettext_lazy("Booking changes"),
-    "booking.reminder": gettext_lazy("Booking reminders"),
-    "booking.needs_attention": gettext_lazy("Bookings that need attention"),
-    "payment.succeeded": gettext_lazy("Payment receipts"),
-    "payment.failed": gettext_lazy("Failed payments"),
-    "payment.refunded": gettext_lazy("Refunds"),
-    "payment.manual_declared": gettext_lazy("Payments to review"),
-    "payment.refund_failed": gettext_lazy("Failed refunds"),
-    "payment.fulfilment_refused": gettext_lazy("Paid orders not delivered"),
-    "invoice.issued": gettext_lazy("Invoices and credit notes"),
-    "subscription.activated": gettext_lazy("Subscription activated"),
-    "subscription.renewed": gettext_lazy("Subscription renewed"),
-    "subscription.renewal_reminder": gettext_lazy("Subscription renewal reminders"),
-    "subscription.past_due": gettext_lazy("Subscription payment due"),
-    "subscription.suspended": gettext_lazy("Subscription suspended"),
-    "subscription.cancelled": gettext_lazy("Subscription ended"),
-    "chat.message": gettext_lazy("Chat messages"),
-}
 
 
 def notification_type_register(notification_type: NotificationType) -> NotificationType:
@@ -250,7 +228,7 @@ SAMPLE_VALUES: dict[str, Any] = {
     "status": "confirmed",
     "event": "confirmed",
     "audience": "client",
-    "source": "booking",
+    "source": "scheduling",
     "kind": "invoice",
     "period": "monthly",
 }

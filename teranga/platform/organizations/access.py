@@ -24,6 +24,7 @@ from rest_framework import exceptions as drf
 from rest_framework.permissions import BasePermission
 
 from teranga.core.errors import Forbidden, NotFound
+from teranga.core.registry import Registry
 from teranga.core.validators import parse_uuid
 
 from .models import Membership, Organization, Role, VerificationStatus
@@ -47,7 +48,11 @@ class Rule:
     public: bool = False
 
 
-ACTIONS: dict[str, Rule] = {
+#: Every action and its rule. The platform's own are below; products declare theirs in
+#: their contract (``Product.actions``), other platform apps from their ``ready()``.
+actions: Registry[Rule] = Registry("organisation action")
+
+_PLATFORM_ACTIONS: dict[str, Rule] = {
     "organization.view": Rule(Role.MEMBER, staff=True, public=True),
     "organization.view_private": Rule(Role.MEMBER, staff=True),
     "organization.update": Rule(Role.ADMIN),
@@ -66,22 +71,29 @@ ACTIONS: dict[str, Rule] = {
 }
 
 
+for _name, _rule in _PLATFORM_ACTIONS.items():
+    actions.register(_name, _rule, origin="organizations")
+
+
 def register_action(
-    name: str, min_role: str | None, *, staff: bool = False, public: bool = False
+    name: str,
+    min_role: str | None,
+    *,
+    staff: bool = False,
+    public: bool = False,
+    origin: str = "",
 ) -> Rule:
-    """Declare an action of another app. Re-registering the same rule is harmless."""
+    """Declare an action of another app. Re-registering the same rule is harmless; another
+    rule under the same name stops the start (``ImproperlyConfigured``)."""
     rule = Rule(min_role, staff=staff, public=public)
-    existing = ACTIONS.get(name)
-    if existing is not None and existing != rule:
-        raise ValueError(f"action {name!r} is already registered with {existing}")
-    ACTIONS[name] = rule
+    actions.register(name, rule, origin=origin)
     return rule
 
 
 def rule_for(action: str) -> Rule:
     try:
-        return ACTIONS[action]
-    except KeyError:
+        return actions.get(action)
+    except LookupError:
         raise LookupError(f"unknown organisation action {action!r}") from None
 
 

@@ -15,6 +15,7 @@ from django.db import transaction
 from teranga.platform.geo.models import Department, Region
 
 from . import services
+from .extensions import demo_loaders
 from .models import Branch, Membership, Organization, Role, VerificationStatus
 
 DEFAULT_DEMO_PASSWORD = "Teranga2026!"
@@ -324,8 +325,6 @@ def seed_demo(password: str | None = None) -> list[tuple[str, str, str]]:
         client.language = CLIENT_LANGUAGES.get(n, client.language)
         client.save(update_fields=["phone", "phone_verified", "language", "updated_at"])
         logins.append((client.email, "client", "—"))
-
-    from .hooks import demo_loaders
 
     for name in demo_loaders.names():
         logins.extend(demo_loaders.get(name)(password=password))

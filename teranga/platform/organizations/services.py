@@ -29,7 +29,7 @@ from teranga.core.errors import (
 )
 
 from . import access
-from .hooks import announce_availability_changed
+from .extensions import announce_availability_changed
 from .models import (
     Branch,
     Closure,

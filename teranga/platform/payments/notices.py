@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from teranga.core.money import Money
 from teranga.platform.notifications.models import Channel
@@ -109,6 +110,15 @@ TYPES = {
 #: payer needs it, so preferences and quiet hours do not hold it back. Staff notices are
 #: left out of clients' preferences.
 URGENT = frozenset({"payment.succeeded", "payment.failed", "payment.refunded"})
+#: What the preferences screen calls them.
+LABELS = {
+    "payment.succeeded": gettext_lazy("Payment receipts"),
+    "payment.failed": gettext_lazy("Failed payments"),
+    "payment.refunded": gettext_lazy("Refunds"),
+    "payment.manual_declared": gettext_lazy("Payments to review"),
+    "payment.refund_failed": gettext_lazy("Failed refunds"),
+    "payment.fulfilment_refused": gettext_lazy("Paid orders not delivered"),
+}
 
 for _name, (_channels, _title, _body) in TYPES.items():
     notification_type_register(
@@ -119,6 +129,7 @@ for _name, (_channels, _title, _body) in TYPES.items():
             body=_body,
             urgent=_name in URGENT,
             staff_only=_channels == STAFF_CHANNELS,
+            label=LABELS.get(_name),
         )
     )
 

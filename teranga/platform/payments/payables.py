@@ -1,5 +1,5 @@
 """What can be paid for: each product registers a *payable* under a type name
-(``"booking.reservation"``, ``"campus.ticket_order"`` …). The platform never resolves a
+(``"clinic.visit"``, ``"clinic.ticket_order"`` …). The platform never resolves a
 product's object itself; it asks the payable.
 
 * ``quote`` prices the object for the payer (the client never sends an amount) and
@@ -51,7 +51,7 @@ class Quote:
     currency: str
     description: str
     lines: tuple[QuoteLine, ...]
-    #: Coupon scopes this object belongs to, e.g. (("booking.service", "<id>"),).
+    #: Coupon scopes this object belongs to, e.g. (("clinic.service", "<id>"),).
     scopes: tuple[tuple[str, str], ...] = ()
     #: The payment cannot outlive this (a slot hold, a ticket reservation).
     expires_at: datetime | None = None

@@ -12,4 +12,6 @@ class RealtimeConfig(AppConfig):
         from teranga.platform.realtime.consumers import NotificationsConsumer
         from teranga.platform.realtime.routing import register_websocket_routes
 
-        register_websocket_routes([path("ws/notifications/", NotificationsConsumer.as_asgi())])
+        register_websocket_routes(
+            [path("ws/notifications/", NotificationsConsumer.as_asgi())], origin=self.label
+        )

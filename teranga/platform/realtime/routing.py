@@ -1,11 +1,9 @@
-"""WebSocket routes: a small registry, so that realtime never imports the products.
+"""WebSocket routes: a registry, so that realtime never imports the products.
 
-An app registers its routes in its ``AppConfig.ready``::
+Products declare their routes in their contract (``Product.websocket_routes``); platform
+apps register theirs from their ``AppConfig.ready``::
 
-    from django.urls import path
-    from teranga.platform.realtime.routing import register_websocket_routes
-
-    register_websocket_routes([path("ws/queues/<uuid:queue_id>/", QueueConsumer.as_asgi())])
+    register_websocket_routes([path("ws/chat/<uuid:id>/", ChatConsumer.as_asgi())])
 
 ``websocket_application()`` (called by ``config.asgi`` once the apps are ready) returns
 a ``URLRouter`` of every registered route. Routes live under ``/ws/``.
@@ -13,30 +11,24 @@ a ``URLRouter`` of every registered route. Routes live under ``/ws/``.
 
 from __future__ import annotations
 
-import threading
-
 from channels.routing import URLRouter
+from django.core.exceptions import ImproperlyConfigured
 
-_lock = threading.Lock()
-_routes: dict[str, object] = {}
+from teranga.core.registry import Registry
 
-
-def register_websocket_routes(patterns) -> None:
-    """Add WebSocket URL patterns (``django.urls.path``/``re_path``). Registering the same
-    route again replaces it (``ready()`` may run more than once in tests)."""
-    with _lock:
-        for pattern in patterns:
-            route = str(pattern.pattern)
-            if not route.lstrip("^/").startswith("ws/"):
-                raise ValueError(f"WebSocket routes live under /ws/: {route!r}")
-            _routes[route] = pattern
+websocket_routes: Registry = Registry("WebSocket route")
 
 
-def websocket_routes() -> list:
-    with _lock:
-        return list(_routes.values())
+def register_websocket_routes(patterns, *, origin: str = "") -> None:
+    """Add WebSocket URL patterns (``django.urls.path``/``re_path``) under their route;
+    the same route twice stops the start."""
+    for pattern in patterns:
+        route = str(pattern.pattern)
+        if not route.lstrip("^/").startswith("ws/"):
+            raise ImproperlyConfigured(f"WebSocket routes live under /ws/: {route!r}")
+        websocket_routes.register(route, pattern, origin=origin)
 
 
 def websocket_application() -> URLRouter:
     """A router over every registered WebSocket route."""
-    return URLRouter(websocket_routes())
+    return URLRouter(websocket_routes.values())

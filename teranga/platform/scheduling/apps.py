@@ -7,4 +7,25 @@ class SchedulingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import hooks  # noqa: F401  (registers access rules, notification types, hooks)
+        """What the engine registers: its access rules, its own notification types
+        (``scheduling.*``), and a re-check of the bookings whenever opening hours or
+        closures change. Its extension points are in ``extensions``."""
+        from teranga.platform.notifications.extensions import notification_type_register
+        from teranga.platform.organizations.extensions import (
+            Role,
+            availability_changed,
+            register_action,
+        )
+
+        from .notices import NAMESPACE, notice_types
+        from .tasks import bookings_recheck_after_change
+
+        # Agenda and bookings of an organisation: agents and above (and staff) read
+        # them; managers and above change resources, rules and overrides.
+        register_action("scheduling.view", Role.AGENT, staff=True, origin=self.label)
+        register_action("scheduling.manage", Role.MANAGER, origin=self.label)
+        for notification_type in notice_types(NAMESPACE):
+            notification_type_register(notification_type)
+        availability_changed.register(
+            "scheduling.recheck", bookings_recheck_after_change, origin=self.label
+        )

@@ -15,8 +15,9 @@ import icalendar
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from .links import booking_link
 from .models import CANCELLED_STATUSES, Booking, BookingStatus
-from .selectors import booking_link, client_display_name
+from .selectors import client_display_name
 
 PRODID = "-//Teranga//Scheduling//FR"
 UID_DOMAIN = "teranga"

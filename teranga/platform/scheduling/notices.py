@@ -22,16 +22,17 @@ from babel.dates import format_date, format_time, get_datetime_format
 from django.utils import translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from teranga.platform.notifications.models import Channel
 from teranga.platform.notifications.services import notification_send
-from teranga.platform.notifications.types import NotificationType, notification_type_register
+from teranga.platform.notifications.types import NotificationType
 from teranga.platform.organizations.models import Membership, Role
 
 from .availability import zone
+from .links import booking_link, notice_namespaces
 from .models import Booking
-from .selectors import booking_link, client_display_name
+from .selectors import client_display_name
 
 EVENTS = ("created", "confirmed", "cancelled", "rescheduled", "reminder", "needs_attention")
 #: Events only the business hears of.
@@ -215,26 +216,47 @@ def _needs_attention_body(ctx):
     )
 
 
-TYPES = {
-    event: notification_type_register(
+#: The engine's own namespace: the notices of a booking whose product chose none.
+NAMESPACE = "scheduling"
+_RENDERERS = (
+    ("created", _created_title, _created_body, None, gettext_lazy("New bookings")),
+    ("confirmed", _confirmed_title, _confirmed_body, None, gettext_lazy("Booking confirmations")),
+    ("cancelled", _cancelled_title, _cancelled_body, None, gettext_lazy("Booking cancellations")),
+    ("rescheduled", _rescheduled_title, _rescheduled_body, None, gettext_lazy("Booking changes")),
+    ("reminder", _reminder_title, _reminder_body, _reminder_sms, gettext_lazy("Booking reminders")),
+    (
+        "needs_attention",
+        _needs_attention_title,
+        _needs_attention_body,
+        None,
+        gettext_lazy("Bookings that need attention"),
+    ),
+)
+
+
+def notice_types(namespace: str) -> list[NotificationType]:
+    """The engine's six notification types (``<namespace>.created`` … ``.needs_attention``)
+    with its texts. The engine registers them under its own namespace; a product that
+    wants its bookings' notices under its own name declares ``notice_types("<its name>")``
+    among its notification types and that namespace for its booking source (or writes
+    its own types under those names)."""
+    return [
         NotificationType(
-            name=f"booking.{event}",
+            name=f"{namespace}.{event}",
             channels=CLIENT_CHANNELS if event not in BUSINESS_ONLY_EVENTS else BUSINESS_CHANNELS,
             title=title,
             body=body,
             sms=sms,
             staff_only=event in BUSINESS_ONLY_EVENTS,
+            label=label,
         )
-    )
-    for event, title, body, sms in (
-        ("created", _created_title, _created_body, None),
-        ("confirmed", _confirmed_title, _confirmed_body, None),
-        ("cancelled", _cancelled_title, _cancelled_body, None),
-        ("rescheduled", _rescheduled_title, _rescheduled_body, None),
-        ("reminder", _reminder_title, _reminder_body, _reminder_sms),
-        ("needs_attention", _needs_attention_title, _needs_attention_body, None),
-    )
-}
+        for event, title, body, sms, label in _RENDERERS
+    ]
+
+
+def notice_namespace(source: str) -> str:
+    """The namespace of the notices of bookings from ``source``."""
+    return notice_namespaces.get(source) if source in notice_namespaces else NAMESPACE
 
 
 # --- Recipients and announcement -----------------------------------------------------------
@@ -327,6 +349,7 @@ def announce(booking: Booking, event: str, **extra: Any) -> list:
     if event not in EVENTS:
         raise ValueError(f"unknown booking event {event!r}")
     link = booking_link(booking)
+    namespace = notice_namespace(booking.source)
     if event in REPEATABLE_EVENTS:
         extra = {**extra, "revision": booking.events.count()}
     notifications = []
@@ -334,7 +357,7 @@ def announce(booking: Booking, event: str, **extra: Any) -> list:
         notifications.append(
             notification_send(
                 recipient=recipient,
-                kind=f"booking.{event}",
+                kind=f"{namespace}.{event}",
                 context=_context(booking, event, audience, extra),
                 link=link,
                 idempotency_key=idempotency_key(booking, event, recipient, **extra),

@@ -1,30 +1,16 @@
-"""Reads of the scheduling engine: agendas, calendar feeds, one booking for its people.
-
-Products tell the engine where their side of a booking lives (the "product link" of the
-agenda, of notifications and of calendar events) by registering a function in
-:data:`booking_links` under their ``source`` name::
-
-    booking_links.register("booking", lambda booking: f"/api/v1/booking/reservations/{…}/")
-
-The function gets the booking (with its organisation and resource loaded) and must not
-query per booking: it is called for every row of an agenda.
-"""
+"""Reads of the scheduling engine: agendas, calendar feeds, one booking for its people."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from teranga.core.errors import NotFound
-from teranga.core.registry import Registry
 from teranga.platform.organizations.access import can
 
 from .models import Booking, BookingStatus, CalendarFeed
-
-booking_links: Registry[Callable[[Booking], str]] = Registry("booking link")
 
 #: What an iCal feed covers, around now.
 FEED_PAST = timedelta(days=30)
@@ -33,14 +19,6 @@ FEED_FUTURE = timedelta(days=365)
 AGENDA_DEFAULT_PAST = timedelta(days=1)
 AGENDA_DEFAULT_FUTURE = timedelta(days=60)
 AGENDA_MAX_RANGE = timedelta(days=366)
-
-
-def booking_link(booking: Booking) -> str:
-    """The API path of the product's object behind ``booking`` ("" if the product
-    registered none)."""
-    if booking.source not in booking_links:
-        return ""
-    return booking_links.get(booking.source)(booking) or ""
 
 
 def client_display_name(client) -> str:

@@ -6,15 +6,19 @@ from django_tasks import task
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-# Importing notices registers the booking notification types in task workers too.
-from . import notices  # noqa: F401
-
 
 @task()
 def bookings_recheck_task(*, organization_id: str, branch_id: str | None = None) -> int:
     from .services import bookings_recheck
 
     return len(bookings_recheck(organization_id=organization_id, branch_id=branch_id))
+
+
+def bookings_recheck_after_change(*, organization_id, branch_id=None) -> None:
+    """``availability_changed`` handler: re-check the bookings in the background."""
+    bookings_recheck_task.enqueue(
+        organization_id=str(organization_id), branch_id=str(branch_id) if branch_id else None
+    )
 
 
 @db_periodic_task(crontab(minute="*"), name="scheduling.holds_expire")

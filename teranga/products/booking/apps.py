@@ -1,10 +1,8 @@
-from django.apps import AppConfig
+from teranga.platform.contract import ProductConfig
 
 
-class BookingConfig(AppConfig):
+class BookingConfig(ProductConfig):
+    """Installs ``product.product()`` (the product contract)."""
+
     name = "teranga.products.booking"
     label = "booking"
-    default_auto_field = "django.db.models.BigAutoField"
-
-    def ready(self) -> None:
-        from . import hooks  # noqa: F401  (registers access rules)

@@ -13,12 +13,11 @@ from django.utils.translation import gettext as _
 
 from teranga.core.errors import Conflict, Gone, NotFound
 from teranga.core.validators import parse_uuid
-from teranga.platform.payments.payables import (
+from teranga.platform.payments.extensions import (
     FulfilmentRefused,
     PayableBase,
     Quote,
     QuoteLine,
-    payables,
 )
 from teranga.platform.payments.selectors import target_paid
 from teranga.platform.scheduling import services as scheduling
@@ -73,5 +72,3 @@ class ReservationPayable(PayableBase):
         except Conflict as exc:
             raise FulfilmentRefused(exc.code) from exc
 
-
-payables.register(TARGET_TYPE, ReservationPayable())

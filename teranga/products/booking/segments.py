@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from teranga.core.serializers import Serializer
-from teranga.platform.notifications.broadcasts import Segment, broadcast_segments
+from teranga.platform.notifications.extensions import Segment
 from teranga.platform.scheduling.models import BookingStatus
 
 from .models import Reservation, Service
@@ -50,9 +50,8 @@ def upcoming_clients(organization, params):
     return get_user_model().objects.filter(pk__in=reservations.values("booking__client_id"))
 
 
-broadcast_segments.register(
-    "booking.upcoming_clients",
-    Segment(
+SEGMENTS = {
+    "booking.upcoming_clients": Segment(
         label=gettext_lazy("Clients with an upcoming booking"),
         description=gettext_lazy(
             "Clients with a pending or confirmed booking in the next `days` days (7 by "
@@ -61,4 +60,4 @@ broadcast_segments.register(
         params=UpcomingClientsParams,
         recipients=upcoming_clients,
     ),
-)
+}

@@ -1,11 +1,9 @@
-from django.apps import AppConfig
+from teranga.platform.contract import ProductConfig
 
 
-class SmartQueueConfig(AppConfig):
+class SmartQueueConfig(ProductConfig):
+    """Installs ``product.product()`` (the product contract)."""
+
     name = "teranga.products.smartqueue"
     label = "smartqueue"
     verbose_name = "SmartQueue"
-    default_auto_field = "django.db.models.BigAutoField"
-
-    def ready(self) -> None:
-        from . import hooks  # noqa: F401  (registers access rules, payables, sockets …)

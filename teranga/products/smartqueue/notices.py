@@ -44,7 +44,6 @@ from teranga.platform.notifications.types import (
     NotificationType,
     json_context,
     notification_type,
-    notification_type_register,
     rendering,
     sms_text,
 )
@@ -175,18 +174,17 @@ SAMPLE = {
     "mode": "car",
 }
 
+#: SmartQueue's notification types (declared in ``product``).
 TYPES = {
-    name: notification_type_register(
-        NotificationType(
-            name=name,
-            channels=CHANNELS,
-            title=title,
-            body=body,
-            sms=sms,
-            urgent=urgent,
-            sample=SAMPLE,
-            label=label,
-        )
+    name: NotificationType(
+        name=name,
+        channels=CHANNELS,
+        title=title,
+        body=body,
+        sms=sms,
+        urgent=urgent,
+        sample=SAMPLE,
+        label=label,
     )
     for name, title, body, sms, urgent, label in (
         (

@@ -18,12 +18,11 @@ from django.utils.translation import gettext as _
 
 from teranga.core.errors import Conflict, Gone, NotFound
 from teranga.core.validators import parse_uuid
-from teranga.platform.payments.payables import (
+from teranga.platform.payments.extensions import (
     FulfilmentRefused,
     PayableBase,
     Quote,
     QuoteLine,
-    payables,
 )
 from teranga.platform.payments.selectors import target_paid
 
@@ -124,6 +123,3 @@ class AppointmentPayable(PayableBase):
     def released(self, *, payment) -> None:
         appointments.appointment_pay_release(appointment_id=payment.target_id)
 
-
-payables.register(TICKET_ORDER, TicketOrderPayable())
-payables.register(APPOINTMENT, AppointmentPayable())

@@ -36,7 +36,6 @@ from django.utils.translation import ngettext
 
 from teranga.core.errors import ApplicationError
 from teranga.core.i18n import normalize_language
-from teranga.platform.notifications.inbound import sms_inbound_handlers
 from teranga.platform.organizations.models import VerificationStatus
 
 from .models import ACTIVE_STATUSES, Channel, Queue, QueueKind, QueueService, Ticket, TicketStatus
@@ -226,5 +225,3 @@ def sms_intake_handle(from_e164: str, text: str, language_hint: str) -> str | No
             return _help()
         return _take(service, from_e164, user, rest, language)
 
-
-sms_inbound_handlers.register("smartqueue", sms_intake_handle)

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from teranga.core.errors import Conflict
-from teranga.platform.invoicing import hooks
+from teranga.platform.invoicing import payments_handlers as hooks
 from teranga.platform.invoicing.models import Invoice, InvoiceKind
 from teranga.platform.invoicing.services import (
     credit_note_for_refund,
@@ -15,7 +15,7 @@ from teranga.platform.invoicing.services import (
     invoice_for_payment,
 )
 from teranga.platform.notifications.models import Notification
-from teranga.platform.payments.hooks import payment_fulfilled_hooks, refund_succeeded_hooks
+from teranga.platform.payments.extensions import payment_fulfilled, refund_succeeded
 from teranga.platform.payments.models import PaymentMethod, PaymentStatus
 
 from .factories import (
@@ -32,8 +32,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_hooks_are_registered_once():
-    assert payment_fulfilled_hooks.count(hooks.on_payment_fulfilled) == 1
-    assert refund_succeeded_hooks.count(hooks.on_refund_succeeded) == 1
+    assert payment_fulfilled.values().count(hooks.on_payment_fulfilled) == 1
+    assert refund_succeeded.values().count(hooks.on_refund_succeeded) == 1
 
 
 def test_a_fulfilled_payment_gets_one_invoice_through_the_hook():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from teranga.core.errors import ValidationFailed
+from teranga.core.registry import thawed
 from teranga.platform.messaging.models import Message, ModerationStatus
 from teranga.platform.messaging.moderation import (
     BLOCK,
@@ -58,8 +59,8 @@ def test_registered_functions_run_and_the_most_severe_wins(people, private):
         seen.append((conversation.pk, sender.pk))
         return Verdict(BLOCK, "links") if "http" in text else Verdict(FLAG, "checked")
 
-    moderation_functions.register("test.links", no_links)
-    try:
+    with thawed(moderation_functions):
+        moderation_functions.register("test.links", no_links)
         assert moderate("hello", conversation=private, sender=people.alice).reason == "checked"
         with pytest.raises(ValidationFailed) as error:
             message_send(
@@ -70,6 +71,4 @@ def test_registered_functions_run_and_the_most_severe_wins(people, private):
         assert message.moderation == ModerationStatus.FLAGGED
         assert message.moderation_reason == "checked"
         assert seen[0] == (private.pk, people.alice.pk)
-    finally:
-        moderation_functions._items.pop("test.links")
     assert Message.objects.count() == 1

@@ -28,7 +28,7 @@ NOTIFICATION_ID = OpenApiParameter(
     "notification_id", str, OpenApiParameter.PATH, description="Notification UUID"
 )
 KIND = OpenApiParameter(
-    "kind", OpenApiTypes.STR, OpenApiParameter.PATH, description="e.g. booking.confirmed"
+    "kind", OpenApiTypes.STR, OpenApiParameter.PATH, description="e.g. scheduling.confirmed"
 )
 ERROR_400 = OpenApiResponse(ErrorSerializer, description="Invalid input")
 ERROR_403 = OpenApiResponse(ErrorSerializer, description="Platform staff only")
@@ -287,7 +287,7 @@ class InboundSmsView(APIView):
         "verified with `X-Teranga-Signature`: hex HMAC-SHA256 of the raw body under "
         "`SMS_INBOUND_SECRET`). Each message is recorded once: a retry of the same message "
         "id is acknowledged (`duplicate: true`) and not handled again. The products' "
-        "handlers answer it (SmartQueue: a ticket by keyword, `STATUT`, `ANNULER`); the "
+        "handlers answer it (a queue ticket by keyword, for example); the "
         "reply goes out as an SMS. More than `SMS_INBOUND_PER_SENDER_PER_HOUR` messages "
         "from one number in an hour are recorded but not answered. Twilio gets an empty "
         "TwiML `<Response/>`, the sandbox JSON.\n\n"

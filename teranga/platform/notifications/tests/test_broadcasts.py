@@ -14,6 +14,7 @@ from django.test import override_settings
 from django.urls import Resolver404, include, path, resolve
 from rest_framework import serializers
 
+from teranga.core.registry import thawed
 from teranga.core.serializers import Serializer
 from teranga.platform.notifications import broadcasts
 from teranga.platform.notifications.broadcasts import Segment, broadcast_segments
@@ -56,11 +57,14 @@ def members_with_role(organization, params):
     )
 
 
-if "test.members" not in broadcast_segments:
-    broadcast_segments.register(
-        "test.members",
-        Segment(label="Members with a role", params=MembersParams, recipients=members_with_role),
-    )
+with thawed():
+    if "test.members" not in broadcast_segments:
+        broadcast_segments.register(
+            "test.members",
+            Segment(
+                label="Members with a role", params=MembersParams, recipients=members_with_role
+            ),
+        )
 
 
 @pytest.fixture
@@ -160,8 +164,9 @@ def test_who_may_broadcast(org, client_for):
     for name in ("other_manager", "staff"):
         response = client_for(people[name]).post(url(organization), payload(), format="json")
         assert_error(response, 404, "organization_not_found")
-    assert_error(client_for(people["other_manager"]).get(url(organization)), 404,
-                 "organization_not_found")
+    assert_error(
+        client_for(people["other_manager"]).get(url(organization)), 404, "organization_not_found"
+    )
     # Staff may read the list.
     assert client_for(people["staff"]).get(url(organization)).status_code == 200
     # A manager probing another organisation, or one that does not exist: 404.
@@ -284,8 +289,9 @@ def test_segments_are_listed_for_managers(org, client_for):
     assert response.status_code == 200
     names = {row["name"] for row in response.json()}
     assert "test.members" in names
-    assert_error(client_for(people["agent"]).get(f"{url(organization)}segments/"), 403,
-                 "permission_denied")
+    assert_error(
+        client_for(people["agent"]).get(f"{url(organization)}segments/"), 403, "permission_denied"
+    )
 
 
 def test_broadcast_channels_default_to_the_types_and_push_is_offered():

@@ -22,6 +22,7 @@ from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.test import override_settings
 
+from teranga.core.registry import thawed
 from teranga.platform.notifications.models import Channel, DeliveryStatus, NotificationDelivery
 from teranga.platform.notifications.services import notification_send
 from teranga.platform.notifications.types import (
@@ -33,15 +34,16 @@ from teranga.platform.notifications.types import (
 pytestmark = pytest.mark.django_db
 
 KIND = "test.email_probe"
-if KIND not in notification_types:
-    notification_type_register(
-        NotificationType(
-            name=KIND,
-            channels=(Channel.EMAIL,),
-            title=lambda ctx: f"Rendez-vous confirmé : {ctx['service']}",
-            body=lambda ctx: f"Bonjour {ctx['name']},\nVotre rendez-vous est confirmé.",
+with thawed():
+    if KIND not in notification_types:
+        notification_type_register(
+            NotificationType(
+                name=KIND,
+                channels=(Channel.EMAIL,),
+                title=lambda ctx: f"Rendez-vous confirmé : {ctx['service']}",
+                body=lambda ctx: f"Bonjour {ctx['name']},\nVotre rendez-vous est confirmé.",
+            )
         )
-    )
 
 
 class Collector:

@@ -9,7 +9,7 @@ import pytest
 from django.test import override_settings
 from twilio.request_validator import RequestValidator
 
-from teranga.core.registry import Registry
+from teranga.core.registry import Registry, thawed
 from teranga.platform.notifications import inbound
 from teranga.platform.notifications.models import InboundSms, SmsMessage
 
@@ -38,8 +38,9 @@ def handlers(monkeypatch):
             raise RuntimeError("handler bug")
         return f"PONG {language}" if text == "PING" else None
 
-    registry.register("silent", silent)
-    registry.register("echo", echo)
+    with thawed():
+        registry.register("silent", silent)
+        registry.register("echo", echo)
     monkeypatch.setattr(inbound, "sms_inbound_handlers", registry)
     return calls
 

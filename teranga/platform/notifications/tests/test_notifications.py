@@ -13,6 +13,7 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.core import mail
+from django.core.exceptions import ImproperlyConfigured
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.test import override_settings
@@ -21,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from teranga.core.registry import thawed
 from teranga.platform.notifications import services
 from teranga.platform.notifications.models import (
     Channel,
@@ -57,14 +59,15 @@ handler500 = getattr(_root, "handler500", None)
 with_api = pytest.mark.urls(__name__)
 
 # "Not found." is translated in the catalogues: French "Introuvable.", Wolof "Gisuñu ko.".
-HELLO = notification_type_register(
-    NotificationType(
-        name="test.hello",
-        channels=(Channel.EMAIL, Channel.SMS, Channel.WEBSOCKET),
-        title=lambda ctx: _("Not found."),
-        body=lambda ctx: f"{ctx['who']} ({get_language()})",
+with thawed():
+    HELLO = notification_type_register(
+        NotificationType(
+            name="test.hello",
+            channels=(Channel.EMAIL, Channel.SMS, Channel.WEBSOCKET),
+            title=lambda ctx: _("Not found."),
+            body=lambda ctx: f"{ctx['who']} ({get_language()})",
+        )
     )
-)
 
 
 def send(user, key="k1", **extra):
@@ -166,21 +169,22 @@ def test_a_concurrent_twin_is_caught_by_the_unique_key(make_user):
             )
         return "mine"
 
-    notification_type_register(
-        NotificationType(
-            name="test.race",
-            channels=(Channel.EMAIL,),
-            title=title_that_races,
-            body=lambda ctx: "",
+    with thawed(notification_types):
+        notification_type_register(
+            NotificationType(
+                name="test.race",
+                channels=(Channel.EMAIL,),
+                title=title_that_races,
+                body=lambda ctx: "",
+            )
         )
-    )
-    with transaction.atomic():
-        result = notification_send(
-            recipient=user, kind="test.race", context={}, idempotency_key="raced"
-        )
-        assert result.pk == twins[0].pk and result.title == "twin"
-        # The caller's transaction is still usable.
-        assert Notification.objects.filter(idempotency_key="raced").count() == 1
+        with transaction.atomic():
+            result = notification_send(
+                recipient=user, kind="test.race", context={}, idempotency_key="raced"
+            )
+            assert result.pk == twins[0].pk and result.title == "twin"
+            # The caller's transaction is still usable.
+            assert Notification.objects.filter(idempotency_key="raced").count() == 1
     assert NotificationDelivery.objects.count() == 0
 
 
@@ -303,11 +307,14 @@ def test_a_delivery_left_queued_by_a_crash_is_sent_once_by_the_periodic_job(make
 
 def test_types_are_registered_once():
     assert "test.hello" in notification_types
-    assert notification_type_register(HELLO) is HELLO  # the same object again: harmless
-    with pytest.raises(ValueError):
-        notification_type_register(
-            NotificationType(name="test.hello", channels=(), title=str, body=str)
-        )
+    with pytest.raises(ImproperlyConfigured):  # frozen once the apps are ready
+        notification_type_register(HELLO)
+    with thawed(notification_types):
+        assert notification_type_register(HELLO) is HELLO  # the same object: harmless
+        with pytest.raises(ImproperlyConfigured):
+            notification_type_register(
+                NotificationType(name="test.hello", channels=(), title=str, body=str)
+            )
     with pytest.raises(ValueError):
         NotificationType(name="bad", channels=("fax",), title=str, body=str)
 

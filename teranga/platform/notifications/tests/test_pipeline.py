@@ -18,6 +18,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from conftest import authed_client
+from teranga.core.registry import thawed
 from teranga.platform.notifications import services, tasks
 from teranga.platform.notifications.models import (
     Channel,
@@ -43,14 +44,15 @@ API = "/api/v1/notifications"
 START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 ALL_CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.PUSH, Channel.WEBSOCKET)
 
-PIPELINE = notification_type_register(
-    NotificationType(
-        name="test.pipeline",
-        channels=ALL_CHANNELS,
-        title=lambda ctx: f"Hello {ctx.get('who', '')}",
-        body=lambda ctx: "Body",
+with thawed():
+    PIPELINE = notification_type_register(
+        NotificationType(
+            name="test.pipeline",
+            channels=ALL_CHANNELS,
+            title=lambda ctx: f"Hello {ctx.get('who', '')}",
+            body=lambda ctx: "Body",
+        )
     )
-)
 
 
 class LostTask:

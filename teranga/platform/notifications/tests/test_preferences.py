@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from django.core import mail
 
+from teranga.core.registry import thawed
 from teranga.platform.notifications.models import (
     Channel,
     DeliveryStatus,
@@ -37,32 +38,33 @@ pytestmark = pytest.mark.django_db
 API = "/api/v1/notifications/preferences/"
 ALL = (Channel.EMAIL, Channel.SMS, Channel.PUSH, Channel.WEBSOCKET)
 
-notification_type_register(
-    NotificationType(
-        name="test.pref",
-        channels=ALL,
-        title=lambda ctx: "Pref",
-        body=lambda ctx: "Body",
+with thawed():
+    notification_type_register(
+        NotificationType(
+            name="test.pref",
+            channels=ALL,
+            title=lambda ctx: "Pref",
+            body=lambda ctx: "Body",
+        )
     )
-)
-notification_type_register(
-    NotificationType(
-        name="test.pref_urgent",
-        channels=ALL,
-        title=lambda ctx: "Urgent",
-        body=lambda ctx: "Body",
-        urgent=True,
+    notification_type_register(
+        NotificationType(
+            name="test.pref_urgent",
+            channels=ALL,
+            title=lambda ctx: "Urgent",
+            body=lambda ctx: "Body",
+            urgent=True,
+        )
     )
-)
-notification_type_register(
-    NotificationType(
-        name="test.pref_staff",
-        channels=(Channel.EMAIL,),
-        title=lambda ctx: "Staff",
-        body=lambda ctx: "Body",
-        staff_only=True,
+    notification_type_register(
+        NotificationType(
+            name="test.pref_staff",
+            channels=(Channel.EMAIL,),
+            title=lambda ctx: "Staff",
+            body=lambda ctx: "Body",
+            staff_only=True,
+        )
     )
-)
 
 
 @pytest.fixture
@@ -113,7 +115,7 @@ def test_get_lists_every_type_with_its_channels_on_and_no_quiet_hours(person, cl
     }
     assert by_kind["test.pref_urgent"]["urgent"] is True
     # Every registered type a client may receive is there (the platform's, the products').
-    assert {"booking.confirmed", "payment.succeeded", "organization.broadcast"} <= set(by_kind)
+    assert {"scheduling.confirmed", "payment.succeeded", "organization.broadcast"} <= set(by_kind)
     assert "test.pref_staff" not in by_kind  # staff-only: this user belongs to no organisation
     assert data["quiet_hours"] == {
         "enabled": False,
@@ -134,7 +136,7 @@ def test_staff_only_types_are_listed_for_organisation_members_and_staff(make_use
 def test_put_replaces_preferences_and_quiet_hours(person, client_for):
     client = client_for(person)
     NotificationPreference.objects.create(
-        user=person, kind="booking.confirmed", channel=Channel.EMAIL, enabled=False
+        user=person, kind="scheduling.confirmed", channel=Channel.EMAIL, enabled=False
     )
     response = client.put(
         API,
@@ -157,7 +159,7 @@ def test_put_replaces_preferences_and_quiet_hours(person, client_for):
         "websocket": True,
     }
     # Replaced: the earlier switch is gone.
-    assert by_kind["booking.confirmed"]["channels"]["email"] is True
+    assert by_kind["scheduling.confirmed"]["channels"]["email"] is True
     assert data["quiet_hours"] == {
         "enabled": True,
         "starts_at": "22:00",
@@ -230,25 +232,22 @@ def test_query_count_does_not_grow_with_the_number_of_types(
     with django_assert_max_num_queries(20) as few:
         assert client.get(API).status_code == 200
     extra = [f"test.many_{index}" for index in range(30)]
-    for name in extra:
-        notification_type_register(
-            NotificationType(
-                name=name, channels=ALL, title=lambda ctx: "Many", body=lambda ctx: ""
+    with thawed(notification_types):  # the extra types are gone afterwards
+        for name in extra:
+            notification_type_register(
+                NotificationType(
+                    name=name, channels=ALL, title=lambda ctx: "Many", body=lambda ctx: ""
+                )
             )
-        )
-        NotificationPreference.objects.create(
-            user=person, kind=name, channel=Channel.SMS, enabled=False
-        )
-    try:
+            NotificationPreference.objects.create(
+                user=person, kind=name, channel=Channel.SMS, enabled=False
+            )
         with django_assert_max_num_queries(len(few.captured_queries)):
             response = client.get(API)
         assert len(response.json()["types"]) >= 30
         payload = body([{"kind": name, "channels": {"sms": False}} for name in extra])
         with django_assert_max_num_queries(len(few.captured_queries) + 8):
             assert client.put(API, payload, format="json").status_code == 200
-    finally:
-        for name in extra:
-            notification_types._items.pop(name, None)
 
 
 def test_payment_receipts_are_urgent_and_cannot_be_turned_off(person, client_for):
@@ -257,7 +256,7 @@ def test_payment_receipts_are_urgent_and_cannot_be_turned_off(person, client_for
     for kind in ("payment.succeeded", "payment.failed", "payment.refunded"):
         assert by_kind[kind]["urgent"] is True
         assert set(by_kind[kind]["channels"].values()) == {True}
-    assert by_kind["booking.reminder"]["urgent"] is False
+    assert by_kind["scheduling.reminder"]["urgent"] is False
     payload = body([{"kind": "payment.succeeded", "channels": {"sms": False}}])
     assert_error(client.put(API, payload, format="json"), 400, "urgent_notification_types")
     # Sending them on (all true) is fine.

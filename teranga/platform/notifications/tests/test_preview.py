@@ -34,8 +34,8 @@ def test_staff_list_types_with_channels_and_flags(staff, client_for):
     data = response.json()
     by_kind = {row["kind"]: row for row in data["results"]}
     assert data["count"] == len(by_kind)
-    assert by_kind["booking.confirmed"] == {
-        "kind": "booking.confirmed",
+    assert by_kind["scheduling.confirmed"] == {
+        "kind": "scheduling.confirmed",
         "label": "Confirmations de réservation",  # the request's language: French by default
         "channels": ["email", "sms", "push", "websocket"],
         "urgent": False,
@@ -44,7 +44,11 @@ def test_staff_list_types_with_channels_and_flags(staff, client_for):
     assert by_kind["organization.broadcast"]["channels"] == ["email", "sms", "push", "websocket"]
     urgent = {kind for kind, row in by_kind.items() if row["urgent"]}
     assert {"payment.succeeded", "payment.failed", "payment.refunded"} <= urgent
-    assert not urgent & {"organization.broadcast", "booking.confirmed", "payment.manual_declared"}
+    assert not urgent & {
+        "organization.broadcast",
+        "scheduling.confirmed",
+        "payment.manual_declared",
+    }
     assert list(by_kind) == sorted(by_kind)
     paged = client_for(staff).get(API, {"page_size": 2}).json()
     assert len(paged["results"]) == 2 and paged["next"]
@@ -55,13 +59,13 @@ def test_others_are_refused(make_user, client_for, api):
     for user in (make_user("plain@example.com"), member(organization, Role.OWNER)):
         client = client_for(user)
         assert_error(client.get(API), 403, "permission_denied")
-        assert_error(preview(client, "booking.confirmed"), 403, "permission_denied")
+        assert_error(preview(client, "scheduling.confirmed"), 403, "permission_denied")
     assert_error(api.get(API), 401, "not_authenticated")
-    assert_error(preview(api, "booking.confirmed"), 401, "not_authenticated")
+    assert_error(preview(api, "scheduling.confirmed"), 401, "not_authenticated")
 
 
 def test_email_preview_has_subject_text_and_html(staff, client_for):
-    response = preview(client_for(staff), "booking.confirmed", language="fr", channel="email")
+    response = preview(client_for(staff), "scheduling.confirmed", language="fr", channel="email")
     assert response.status_code == 200, response.content
     data = response.json()
     assert set(data) == {"kind", "language", "channel", "subject", "text", "html"}
@@ -75,7 +79,7 @@ def test_email_preview_has_subject_text_and_html(staff, client_for):
 
 
 def test_sms_preview_counts_segments_and_encoding(staff, client_for):
-    data = preview(client_for(staff), "booking.reminder", language="fr", channel="sms").json()
+    data = preview(client_for(staff), "scheduling.reminder", language="fr", channel="sms").json()
     assert set(data) == {"kind", "language", "channel", "text", "segments", "encoding"}
     assert data["text"].startswith("Rappel")
     assert data["encoding"] == "gsm7"
@@ -97,7 +101,7 @@ def test_push_and_websocket_previews_have_title_and_body(staff, client_for):
 def test_preview_speaks_each_language(staff, client_for):
     client = client_for(staff)
     titles = {
-        language: preview(client, "booking.cancelled", language=language, channel="websocket")
+        language: preview(client, "scheduling.cancelled", language=language, channel="websocket")
         .json()["title"]
         for language in ("fr", "en", "wo")
     }
@@ -111,11 +115,11 @@ def test_preview_speaks_each_language(staff, client_for):
 def test_preview_bad_input(staff, client_for):
     client = client_for(staff)
     assert_error(preview(client, "nope.never"), 404, "notification_type_not_found")
-    assert_error(preview(client, "booking.confirmed", language="de"), 400, "invalid")
-    assert_error(preview(client, "booking.confirmed", channel="fax"), 400, "invalid")
+    assert_error(preview(client, "scheduling.confirmed", language="de"), 400, "invalid")
+    assert_error(preview(client, "scheduling.confirmed", channel="fax"), 400, "invalid")
     error = assert_error(
         preview(client, "invoice.issued", channel="push"), 400, "channel_not_used"
     )
     assert "channel" in error["fields"]
-    assert_error(preview(client, "booking.confirmed", colour="red"), 400, "invalid")
-    assert client.post(f"{API}booking.confirmed/preview/").status_code == 405
+    assert_error(preview(client, "scheduling.confirmed", colour="red"), 400, "invalid")
+    assert client.post(f"{API}scheduling.confirmed/preview/").status_code == 405

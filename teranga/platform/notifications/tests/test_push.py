@@ -86,7 +86,7 @@ def test_fcm_sends_the_documented_message(fcm, service_account):
     fcm.add(responses.POST, SEND_URL, json={"name": MESSAGE_NAME})
     message_id = FcmPushProvider().send(
         token=FCM_TOKEN, title="Réservation confirmée", body="Demain à 10 h",
-        data={"notification_id": "n-1", "kind": "booking.confirmed", "link": "/b/1/"},
+        data={"notification_id": "n-1", "kind": "scheduling.confirmed", "link": "/b/1/"},
     )
     assert message_id == MESSAGE_NAME
 
@@ -97,7 +97,7 @@ def test_fcm_sends_the_documented_message(fcm, service_account):
         "message": {
             "token": FCM_TOKEN,
             "notification": {"title": "Réservation confirmée", "body": "Demain à 10 h"},
-            "data": {"notification_id": "n-1", "kind": "booking.confirmed", "link": "/b/1/"},
+            "data": {"notification_id": "n-1", "kind": "scheduling.confirmed", "link": "/b/1/"},
             "android": {"priority": "high", "notification": {"sound": "default"}},
             "apns": {"headers": {"apns-priority": "10"}, "payload": {"aps": {"sound": "default"}}},
         }
@@ -226,7 +226,7 @@ def sandbox():
 
 def notification_for(user, **extra) -> Notification:
     return Notification.objects.create(
-        recipient=user, kind="booking.confirmed", title="Réservation confirmée",
+        recipient=user, kind="scheduling.confirmed", title="Réservation confirmée",
         body="Demain à 10 h", link="/app/bookings/1/", idempotency_key=uuid.uuid4().hex,
         **extra,
     )
@@ -254,7 +254,7 @@ def test_push_reaches_every_active_device(make_user, sandbox):
     first = sandbox.sent[0]
     assert (first.title, first.body) == ("Réservation confirmée", "Demain à 10 h")
     assert first.data == {
-        "notification_id": str(notification.pk), "kind": "booking.confirmed",
+        "notification_id": str(notification.pk), "kind": "scheduling.confirmed",
         "link": "/app/bookings/1/",
     }
 
@@ -350,7 +350,7 @@ def test_push_deliver_through_fcm_cleans_up_unregistered_tokens(make_user, fcm):
     bodies = [json.loads(c.request.body)["message"] for c in send_calls(fcm)]
     assert {b["token"] for b in bodies} == {gone.token, alive.token}
     assert bodies[0]["data"] == {
-        "notification_id": str(notification.pk), "kind": "booking.confirmed",
+        "notification_id": str(notification.pk), "kind": "scheduling.confirmed",
         "link": "/app/bookings/1/",
     }
 

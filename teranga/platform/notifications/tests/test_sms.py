@@ -10,6 +10,7 @@ from django.test import override_settings
 
 from conftest import AUTH
 from teranga.core.errors import ValidationFailed
+from teranga.core.registry import thawed
 from teranga.platform.notifications.models import SmsMessage, SmsStatus
 from teranga.platform.notifications.providers.base import SmsProviderError, SmsSendResult
 from teranga.platform.notifications.providers.registry import sms_providers
@@ -55,8 +56,9 @@ class _FailingProvider:
 
 
 def test_provider_failure_marks_failed(django_capture_on_commit_callbacks):
-    if "failing-test" not in sms_providers:
-        sms_providers.register("failing-test", _FailingProvider())
+    with thawed():
+        if "failing-test" not in sms_providers:
+            sms_providers.register("failing-test", _FailingProvider())
     with (
         override_settings(SMS_PROVIDER="failing-test"),
         django_capture_on_commit_callbacks(execute=True),

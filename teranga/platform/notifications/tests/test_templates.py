@@ -29,8 +29,8 @@ def real_types() -> list[str]:
 def test_the_apps_register_their_types():
     names = set(real_types())
     assert {
-        "booking.confirmed",
-        "booking.reminder",
+        "scheduling.confirmed",
+        "scheduling.reminder",
         "payment.succeeded",
         "invoice.issued",
         "subscription.renewed",

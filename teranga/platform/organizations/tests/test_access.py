@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ImproperlyConfigured
 
 from teranga.core.errors import Forbidden, NotFound
+from teranga.core.registry import thawed
 from teranga.platform.organizations import access
 from teranga.platform.organizations.models import Membership, Role, VerificationStatus
 
@@ -61,13 +63,17 @@ def test_get_organization_for():
 
 
 def test_register_action():
-    access.register_action("tests.do_thing", Role.AGENT)
-    access.register_action("tests.do_thing", Role.AGENT)  # same rule again is fine
-    with pytest.raises(ValueError):
-        access.register_action("tests.do_thing", Role.OWNER)
-    org = OrganizationFactory()
-    assert access.can(member(org, Role.AGENT), org, "tests.do_thing")
-    assert not access.can(member(org, Role.MEMBER), org, "tests.do_thing")
+    with pytest.raises(ImproperlyConfigured):  # frozen once the apps are ready
+        access.register_action("tests.late_thing", Role.AGENT)
+    with thawed(access.actions):
+        access.register_action("tests.do_thing", Role.AGENT)
+        access.register_action("tests.do_thing", Role.AGENT)  # same rule again is fine
+        with pytest.raises(ImproperlyConfigured):
+            access.register_action("tests.do_thing", Role.OWNER)
+        org = OrganizationFactory()
+        assert access.can(member(org, Role.AGENT), org, "tests.do_thing")
+        assert not access.can(member(org, Role.MEMBER), org, "tests.do_thing")
+    assert "tests.do_thing" not in access.actions
     with pytest.raises(LookupError):
         access.can(user(), org, "tests.unknown")
 

@@ -47,7 +47,7 @@ class Coupon(BaseModel):
     # Held and used redemptions; kept in step by the coupon services under a row lock.
     uses_count = models.PositiveIntegerField(_("uses"), default=0)
     # Empty: any purchase from the organisation. Otherwise a scope a payable declares for
-    # its object (``("booking.service", "<id>")``, ``("campus.event", "<id>")`` …).
+    # its object (``("clinic.service", "<id>")``, ``("clinic.event", "<id>")`` …).
     scope_type = models.CharField(_("scope type"), max_length=64, blank=True)
     scope_id = models.CharField(_("scope id"), max_length=64, blank=True)
     stackable = models.BooleanField(_("combinable with other coupons"), default=False)

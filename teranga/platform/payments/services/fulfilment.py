@@ -21,7 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .. import notices
-from ..hooks import payment_fulfilled_hooks
+from ..extensions import payment_fulfilled
 from ..models import EventSource, Fulfilment, FulfilmentStatus, Payment
 from ..payables import FulfilmentRefused, payables
 from .payments import event_record, payment_lock
@@ -57,7 +57,7 @@ def fulfilment_run(*, payment_id) -> str:
     try:
         with transaction.atomic():  # a failing handler leaves nothing behind
             payables.get(payment.target_type).fulfil(payment=payment)
-            for hook in payment_fulfilled_hooks:
+            for hook in payment_fulfilled.values():
                 hook(payment)
     except FulfilmentRefused as exc:
         refusal = str(exc) or "refused"

@@ -27,7 +27,7 @@ from teranga.core.errors import Conflict, NotFound, ValidationFailed
 from teranga.platform.organizations.access import get_organization_for
 
 from .. import notices
-from ..hooks import refund_succeeded_hooks
+from ..extensions import refund_succeeded
 from ..models import (
     PAID_STATUSES,
     EventSource,
@@ -121,6 +121,41 @@ def refund_create(*, actor, payment_id, amount: int | None = None, reason: str =
     if amount <= 0:
         raise ValidationFailed(fields={"amount": [_("Must be positive.")]})
     return refund_open(payment=payment, amount=amount, reason=reason, actor=actor)
+
+
+#: Payments with money that may still be refunded.
+TARGET_REFUNDABLE_STATUSES = (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED)
+
+
+@transaction.atomic
+def refunds_open_for_target(
+    *, target_type: str, target_id: str, reason: str, actor=None
+) -> list[Refund]:
+    """Refund everything paid for one target (a payable's ``target_type`` and
+    ``target_id``: an appointment the organisation cancelled, a cancelled event …).
+
+    Every succeeded or partially refunded payment for the target gets one automatic
+    refund (:func:`refund_open`, executed after commit) of what is neither refunded nor
+    being refunded. The payments are locked in id order. Idempotent: pending and
+    succeeded refunds count as refunded, so calling again opens nothing new (a failed
+    refund does not count: calling again retries it). Returns the refunds opened, in
+    payment id order; an empty list when nothing is left to refund.
+    """
+    payments = list(
+        Payment.objects.select_for_update()
+        .filter(target_type=target_type, target_id=target_id, status__in=TARGET_REFUNDABLE_STATUSES)
+        .order_by("pk")
+    )
+    opened: list[Refund] = []
+    for payment in payments:
+        remaining = int(payment.amount) - _committed_refunds(payment)
+        if remaining > 0:
+            opened.append(
+                refund_open(
+                    payment=payment, amount=remaining, reason=reason, actor=actor, automatic=True
+                )
+            )
+    return opened
 
 
 def refund_execute(*, refund_id) -> Refund:
@@ -225,7 +260,7 @@ def refund_settle(
         },
     )
     if status == RefundStatus.SUCCEEDED:
-        for hook in refund_succeeded_hooks:
+        for hook in refund_succeeded.values():
             hook(refund)
         try:
             payable = payables.get(payment.target_type)

@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from teranga.core.errors import NotFound
+from teranga.core.registry import thawed
 from teranga.platform.payments.payables import (
     FulfilmentRefused,
     PayableBase,
@@ -74,5 +75,6 @@ class ItemPayable(PayableBase):
 
 
 ITEMS = ItemPayable()
-if TARGET_TYPE not in payables:
-    payables.register(TARGET_TYPE, ITEMS)
+with thawed():
+    if TARGET_TYPE not in payables:
+        payables.register(TARGET_TYPE, ITEMS)

@@ -18,6 +18,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from teranga.core.errors import ApplicationError, Conflict, NotFound, ValidationFailed
+from teranga.core.registry import thawed
 from teranga.platform.organizations.models import Role
 from teranga.platform.organizations.tests.factories import (
     OrganizationFactory,
@@ -56,8 +57,9 @@ class CouponItemPayable(PayableBase):
         return None
 
 
-if ITEM not in payables:
-    payables.register(ITEM, CouponItemPayable())
+with thawed():
+    if ITEM not in payables:
+        payables.register(ITEM, CouponItemPayable())
 
 
 def item(organization, amount=10000, currency="XOF", *, scopes=(), coupons_allowed=True) -> str:

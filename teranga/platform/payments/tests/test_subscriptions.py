@@ -28,9 +28,10 @@ from teranga.platform.payments.models import (
 )
 from teranga.platform.payments.payables import FulfilmentRefused, payables
 from teranga.platform.payments.services.subscriptions import (
-    FREE_TIER_LIMITS,
     PAYABLE,
     add_months,
+    free_tier_features,
+    free_tier_limits,
     platform_organization,
     subscription_features,
     subscription_has_feature,
@@ -159,7 +160,7 @@ def test_choose_creates_an_incomplete_subscription_to_pay(team, client_for):
         "display": data["payment"]["display"],
         "payable_now": True,
     }
-    assert data["limits"] == FREE_TIER_LIMITS and data["features"] == ["queues"]
+    assert data["limits"] == free_tier_limits() and data["features"] == free_tier_features()
     assert client.get(url(organization)).json()["id"] == str(subscription.pk)
     again = client.put(url(organization), {"plan": "starter", "period": "yearly"})
     assert (again.json()["plan"]["code"], again.json()["period"]) == ("starter", "yearly")
@@ -271,10 +272,10 @@ def test_cancelling_past_due_or_suspended_ends_at_once(db, client_for):
 
 def test_limits_and_features(team):
     organization, *_ = team
-    assert subscription_limits(organization=organization) == FREE_TIER_LIMITS
-    assert subscription_features(organization=organization) == ["queues"]
+    assert subscription_limits(organization=organization) == free_tier_limits()
+    assert subscription_features(organization=organization) == free_tier_features()
     subscription = subscribed(organization, "incomplete")
-    assert subscription_limits(organization=organization) == FREE_TIER_LIMITS
+    assert subscription_limits(organization=organization) == free_tier_limits()
     for status in ("active", "past_due"):
         Subscription.objects.filter(pk=subscription.pk).update(status=status)
         assert subscription_limits(organization=organization)["counters"] == 20
@@ -285,7 +286,7 @@ def test_limits_and_features(team):
     assert info.value.code == "plan_limit_reached" and info.value.status_code == 409
     for status in ("suspended", "cancelled"):
         Subscription.objects.filter(pk=subscription.pk).update(status=status)
-        assert subscription_limits(organization=organization.pk) == FREE_TIER_LIMITS
+        assert subscription_limits(organization=organization.pk) == free_tier_limits()
         assert not subscription_has_feature(organization=organization, feature="sms")
     with pytest.raises(Conflict):
         subscription_limit_check(organization=organization, key="branches", current=1)
@@ -481,7 +482,7 @@ def test_the_job_reminds_then_marks_past_due_then_suspends_once_each(team):
     assert renew_at(END + timedelta(days=8)) == NOTHING
     subscription.refresh_from_db()
     assert subscription.status == "suspended"
-    assert subscription_limits(organization=organization) == FREE_TIER_LIMITS
+    assert subscription_limits(organization=organization) == free_tier_limits()
     assert len(notices("subscription.suspended")) == 2
     assert actions(subscription) == ["past_due", "suspended"]
     assert Notification.objects.count() == 6

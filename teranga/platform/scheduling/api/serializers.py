@@ -7,13 +7,9 @@ from rest_framework import serializers
 
 from teranga.core.serializers import Serializer
 
+from ..links import booking_link
 from ..models import Booking, BookingStatus, CalendarFeed
-from ..selectors import (
-    AGENDA_DEFAULT_FUTURE,
-    AGENDA_DEFAULT_PAST,
-    AGENDA_MAX_RANGE,
-    booking_link,
-)
+from ..selectors import AGENDA_DEFAULT_FUTURE, AGENDA_DEFAULT_PAST, AGENDA_MAX_RANGE
 
 # --- Agenda -----------------------------------------------------------------------------
 

@@ -13,11 +13,12 @@ import time_machine
 from django.conf import settings
 from django.test import override_settings
 
+from teranga.core.registry import thawed
 from teranga.platform.organizations.models import Membership, Role
 from teranga.platform.organizations.tests.factories import BranchFactory, member, user
 from teranga.platform.scheduling import services
+from teranga.platform.scheduling.extensions import booking_links
 from teranga.platform.scheduling.models import Booking, BookingStatus, CalendarFeed, Resource
-from teranga.platform.scheduling.selectors import booking_links
 from teranga.platform.scheduling.tests.factories import BusinessFactory, offering
 
 from .factories import utc
@@ -158,11 +159,9 @@ def test_agenda_range_and_cancelled_bookings(world, client_for):
 
 def test_agenda_with_a_product_link(world, client_for):
     _service, people, bookings = world
-    booking_links.register("test.product", lambda b: f"/api/v1/test/things/{b.pk}/")
-    try:
+    with thawed(booking_links):
+        booking_links.register("test.product", lambda b: f"/api/v1/test/things/{b.pk}/")
         entry = client_for(people["ana"]).get(f"{API}/").json()["results"][0]
-    finally:
-        booking_links._items.pop("test.product")
     assert entry["link"] == f"/api/v1/test/things/{bookings['ana'].pk}/"
 
 

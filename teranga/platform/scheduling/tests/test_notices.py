@@ -45,7 +45,7 @@ def book(service, who, starts_at=MONDAY_10, **extra):
     return services.booking_create(
         resource=service.resource,
         client=who,
-        source="booking",
+        source="test",
         offering=service.offering_key,
         title=service.name,
         starts_at=starts_at,
@@ -67,7 +67,7 @@ def test_created_reaches_the_client_and_the_managers(business, django_capture_on
     client = user(first_name="Awa", last_name="Diop")
     with django_capture_on_commit_callbacks(execute=True):
         booking = book(service, client)
-    notified = told("booking.created")
+    notified = told("scheduling.created")
     expected = {client.email, *(people[r].email for r in (Role.OWNER, Role.ADMIN, Role.MANAGER))}
     assert set(notified) == expected  # agents and members are not told
     to_client = notified[client.email]
@@ -97,7 +97,7 @@ def test_the_staff_member_who_is_the_resource_is_told_instead(business):
     service.resource.save()
     client = user()
     book(service, client)
-    assert set(told("booking.created")) == {client.email, staff.email}
+    assert set(told("scheduling.created")) == {client.email, staff.email}
 
 
 def test_texts_in_the_recipients_language_and_the_bookings_time_zone():
@@ -119,11 +119,11 @@ def test_pending_then_confirmed(business):
     service, people = business
     client = user()
     booking = book(service, client, confirm=False)
-    created = told("booking.created")
+    created = told("scheduling.created")
     assert created[client.email].title == "Demande de réservation reçue"
     assert "attend votre confirmation" in created[people[Role.OWNER].email].body
     services.booking_confirm(booking_id=booking.pk, actor=people[Role.OWNER])
-    assert told("booking.confirmed")[client.email].title == "Réservation confirmée"
+    assert told("scheduling.confirmed")[client.email].title == "Réservation confirmée"
 
 
 def test_a_hold_is_announced_only_once_confirmed(business):
@@ -133,7 +133,7 @@ def test_a_hold_is_announced_only_once_confirmed(business):
     assert Notification.objects.count() == 0
     services.booking_confirm(booking_id=booking.pk)
     assert set(told()) >= {client.email}
-    assert set(Notification.objects.values_list("kind", flat=True)) == {"booking.confirmed"}
+    assert set(Notification.objects.values_list("kind", flat=True)) == {"scheduling.confirmed"}
 
 
 def test_cancelled_by_the_business_with_its_reason(business):
@@ -143,7 +143,7 @@ def test_cancelled_by_the_business_with_its_reason(business):
     services.booking_cancel(
         booking_id=booking.pk, by_client=False, actor=people[Role.OWNER], reason="Salon fermé"
     )
-    notified = told("booking.cancelled")
+    notified = told("scheduling.cancelled")
     assert set(notified) == {
         client.email,
         *(people[r].email for r in (Role.OWNER, Role.ADMIN, Role.MANAGER)),
@@ -161,7 +161,7 @@ def test_cancelled_by_the_client(business):
     client = user(first_name="Moussa")
     booking = book(service, client)
     services.booking_cancel(booking_id=booking.pk, by_client=True, actor=client)
-    to_owner = told("booking.cancelled")[people[Role.OWNER].email]
+    to_owner = told("scheduling.cancelled")[people[Role.OWNER].email]
     assert "a été annulée par Moussa" in to_owner.body
 
 
@@ -176,7 +176,7 @@ def test_rescheduled_names_both_times(business):
         by_client=True,
         actor=client,
     )
-    to_client = told("booking.rescheduled")[client.email]
+    to_client = told("scheduling.rescheduled")[client.email]
     assert "lundi 2 mars 2026" in to_client.body and "mardi 3 mars 2026" in to_client.body
     # Moving back and forth is told every time.
     services.booking_reschedule(
@@ -185,7 +185,7 @@ def test_rescheduled_names_both_times(business):
     services.booking_reschedule(
         booking_id=booking.pk, starts_at=TUESDAY_11, policy=service.slot_policy(), by_client=False
     )
-    assert Notification.objects.filter(kind="booking.rescheduled", recipient=client).count() == 3
+    assert Notification.objects.filter(kind="scheduling.rescheduled", recipient=client).count() == 3
 
 
 def test_needs_attention_goes_to_the_business_only(business):
@@ -196,7 +196,7 @@ def test_needs_attention_goes_to_the_business_only(business):
         organization=service.organization,
         rule_id=AvailabilityRule.objects.get(resource=service.resource, weekday=0).pk,
     )
-    notified = told("booking.needs_attention")
+    notified = told("scheduling.needs_attention")
     assert set(notified) == {people[r].email for r in (Role.OWNER, Role.ADMIN, Role.MANAGER)}
     assert "en dehors des disponibilités" in notified[people[Role.OWNER].email].body
 
@@ -228,7 +228,7 @@ def test_inactive_staff_are_not_told(business):
     Membership.objects.filter(user=people[Role.ADMIN]).delete()
     client = user()
     book(service, client)
-    assert set(told("booking.created")) == {client.email, people[Role.OWNER].email}
+    assert set(told("scheduling.created")) == {client.email, people[Role.OWNER].email}
 
 
 def test_unknown_event_is_a_bug(business):

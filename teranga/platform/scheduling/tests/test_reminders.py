@@ -39,7 +39,7 @@ def book(service, who, starts_at, *, at, **extra):
         return services.booking_create(
             resource=service.resource,
             client=who,
-            source="booking",
+            source="test",
             offering=service.offering_key,
             title=service.name,
             starts_at=starts_at,
@@ -56,7 +56,7 @@ def run_at(moment) -> int:
 def reminders_of(client) -> list[int]:
     return sorted(
         n.data["offset_minutes"]
-        for n in Notification.objects.filter(recipient=client, kind="booking.reminder")
+        for n in Notification.objects.filter(recipient=client, kind="scheduling.reminder")
     )
 
 
@@ -73,9 +73,11 @@ def test_24h_and_1h_reminders_are_sent_once_each(service):
     assert run_at(TUESDAY_10 + timedelta(minutes=5)) == 0  # started: nothing more
     assert reminders_of(client) == [60, 24 * 60]
     assert BookingReminder.objects.filter(booking=booking).count() == 2
-    owner_reminders = Notification.objects.filter(kind="booking.reminder").exclude(recipient=client)
+    owner_reminders = Notification.objects.filter(kind="scheduling.reminder").exclude(
+        recipient=client
+    )
     assert owner_reminders.count() == 2  # the business is reminded too
-    to_client = Notification.objects.filter(recipient=client, kind="booking.reminder")
+    to_client = Notification.objects.filter(recipient=client, kind="scheduling.reminder")
     texts = {n.data["offset_minutes"]: n.body for n in to_client}
     assert "24 heures" in texts[24 * 60] and "1 heure" in texts[60]  # French by default
     assert "Coupe" in texts[60] and "mardi 3 mars 2026" in texts[60]
@@ -141,7 +143,7 @@ def test_only_confirmed_bookings_are_reminded(service):
         services.booking_cancel(booking_id=cancelled.pk, by_client=False)
     assert run_at(TUESDAY_10 - timedelta(hours=23)) == 0
     assert not BookingReminder.objects.exists()
-    assert not Notification.objects.filter(kind="booking.reminder").exists()
+    assert not Notification.objects.filter(kind="scheduling.reminder").exists()
     assert pending.status == "pending"
 
 

@@ -19,7 +19,7 @@ at check-in.
   ``expired``.
 
 Locks: the appointment row first, then the booking (scheduling), then the queue's
-numbering row (tickets).
+numbering row (tickets) or the appointment's payments (refunds).
 
 The scheduling engine tells the client about their booking (created, confirmed,
 cancelled, reminders); the link in those notifications is the appointment's API path
@@ -36,12 +36,9 @@ from django.utils.translation import gettext as _
 
 from teranga.core.errors import Conflict, NotFound
 from teranga.platform.organizations.access import ensure, membership_of
-from teranga.platform.payments.models import PAID_STATUSES, Payment
-from teranga.platform.payments.services.payments import payment_lock
-from teranga.platform.payments.services.refunds import refund_open
+from teranga.platform.payments.services.refunds import refunds_open_for_target
 from teranga.platform.scheduling import services as scheduling
 from teranga.platform.scheduling.models import BookingStatus
-from teranga.platform.scheduling.selectors import booking_links
 
 from ..access import COUNTER_OPERATE
 from ..models import Appointment, AppointmentStatus, Channel, TicketClass
@@ -114,27 +111,6 @@ def appointment_create(
     )
 
 
-def _refund_paid(appointment: Appointment, *, actor, reason: str) -> None:
-    payment_id = (
-        Payment.objects.filter(
-            target_type=PAYABLE, target_id=str(appointment.pk), status__in=PAID_STATUSES
-        )
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if payment_id is None:
-        return
-    payment = payment_lock(payment_id)
-    if payment.refundable_amount > 0:
-        refund_open(
-            payment=payment,
-            amount=payment.refundable_amount,
-            reason=reason or "appointment cancelled by the organisation",
-            actor=actor,
-            automatic=True,
-        )
-
-
 @transaction.atomic
 def appointment_cancel(*, actor, appointment_id, reason: str = "") -> Appointment:
     appointment = _lock(appointment_id)
@@ -151,7 +127,12 @@ def appointment_cancel(*, actor, appointment_id, reason: str = "") -> Appointmen
     appointment.cancelled_at = timezone.now()
     appointment.save(update_fields=["status", "cancelled_at", "updated_at"])
     if as_business and was_paid:
-        _refund_paid(appointment, actor=actor, reason=reason)
+        refunds_open_for_target(
+            target_type=PAYABLE,
+            target_id=str(appointment.pk),
+            reason=reason or "appointment cancelled by the organisation",
+            actor=actor,
+        )
     return appointment
 
 
@@ -268,8 +249,3 @@ def appointments_mark_missed(now: datetime | None = None) -> int:
             changed += 1
     return changed
 
-
-# An appointment has its booking's id (appointment_create).
-booking_links.register(
-    "smartqueue", lambda booking: f"/api/v1/smartqueue/appointments/{booking.pk}/"
-)

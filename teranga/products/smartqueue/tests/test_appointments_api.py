@@ -166,7 +166,7 @@ def test_booking_a_free_service_is_booked_and_takes_the_slot(appt):
     # The scheduling engine told the client, with a link to the appointment.
     from teranga.platform.notifications.models import Notification
 
-    notice = Notification.objects.get(recipient=appt.users["alice"], kind="booking.created")
+    notice = Notification.objects.get(recipient=appt.users["alice"], kind="scheduling.created")
     assert notice.link == f"/api/v1/smartqueue/appointments/{appointment.pk}/"
 
 

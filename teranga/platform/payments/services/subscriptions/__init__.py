@@ -20,8 +20,8 @@ Life of a subscription::
   unpaid ones to past due with a grace period (``SUBSCRIPTION_GRACE_DAYS``, 7 by
   default) and suspends them when it is over.
 * While active or past due the plan's limits and features apply; otherwise (no
-  subscription, incomplete, suspended, cancelled) the free tier :data:`FREE_TIER_LIMITS`
-  and :data:`FREE_TIER_FEATURES`.
+  subscription, incomplete, suspended, cancelled) the free tier of every declared limit
+  and feature (``extensions.plan_limits`` / ``plan_features``).
 
 Every change writes an append-only ``SubscriptionEvent``; every notice has an idempotency
 key naming the subscription, the event and its period, so a job run twice tells nobody
@@ -31,10 +31,8 @@ twice.
 from .billing import SubscriptionPayable, subscription_fulfil, subscriptions_renew
 from .choice import plans_offered, subscription_cancel, subscription_choose, subscription_get
 from .terms import (
+    BRANCHES,
     EARLY_PAYMENT_DAYS,
-    FREE_TIER_FEATURES,
-    FREE_TIER_LIMITS,
-    LIMIT_KEYS,
     PAYABLE,
     PLAN_IN_FORCE,
     REMINDER_DAYS,
@@ -43,6 +41,8 @@ from .terms import (
     S,
     add_months,
     features_of,
+    free_tier_features,
+    free_tier_limits,
     grace_days,
     limits_of,
     next_amount,
@@ -58,9 +58,7 @@ from .terms import (
 
 __all__ = [
     "EARLY_PAYMENT_DAYS",
-    "FREE_TIER_FEATURES",
-    "FREE_TIER_LIMITS",
-    "LIMIT_KEYS",
+    "BRANCHES",
     "PAYABLE",
     "PLAN_IN_FORCE",
     "REMINDER_DAYS",
@@ -70,6 +68,8 @@ __all__ = [
     "SubscriptionPayable",
     "add_months",
     "features_of",
+    "free_tier_features",
+    "free_tier_limits",
     "grace_days",
     "limits_of",
     "next_amount",

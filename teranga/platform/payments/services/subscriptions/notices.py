@@ -12,6 +12,7 @@ from babel.dates import format_date
 from django.utils import translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from teranga.core.money import Money
 from teranga.platform.notifications.models import Channel
@@ -84,6 +85,15 @@ TYPES = {
         % _f(ctx),
     ),
 }
+#: What the preferences screen calls them.
+LABELS = {
+    "activated": gettext_lazy("Subscription activated"),
+    "renewed": gettext_lazy("Subscription renewed"),
+    "renewal_reminder": gettext_lazy("Subscription renewal reminders"),
+    "past_due": gettext_lazy("Subscription payment due"),
+    "suspended": gettext_lazy("Subscription suspended"),
+    "cancelled": gettext_lazy("Subscription ended"),
+}
 for _name, (_title, _body) in TYPES.items():
     notification_type_register(
         NotificationType(
@@ -92,6 +102,7 @@ for _name, (_title, _body) in TYPES.items():
             title=_title,
             body=_body,
             staff_only=True,
+            label=LABELS.get(_name),
         )
     )
 

@@ -18,6 +18,7 @@ from teranga.platform.organizations.models import (
     VerificationStatus,
 )
 
+from ...extensions import plan_features, plan_limits
 from ...models import BillingPeriod, Plan, Subscription, SubscriptionStatus
 
 S = SubscriptionStatus
@@ -26,11 +27,17 @@ SUBSCRIPTION_VIEW = "subscription.view"
 SUBSCRIPTION_MANAGE = "subscription.manage"
 REMINDER_DAYS = 7
 EARLY_PAYMENT_DAYS = 7
-#: Limits and features of an organisation without a subscription in force.
-FREE_TIER_LIMITS: dict[str, int | None] = {"branches": 1, "counters": 1, "sms_per_month": 50}
-FREE_TIER_FEATURES: tuple[str, ...] = ("queues",)
-#: The limits every plan speaks of (a plan without one of them: unlimited).
-LIMIT_KEYS = ("branches", "counters", "sms_per_month")
+#: The platform's own limit; products declare theirs in their contract (``plan_limits``).
+BRANCHES = "branches"
+
+
+def free_tier_limits() -> dict[str, int | None]:
+    """Limits of an organisation without a subscription in force (every declared limit)."""
+    return {key: limit.free_tier for key, limit in plan_limits.items()}
+
+
+def free_tier_features() -> list[str]:
+    return [key for key, feature in plan_features.items() if feature.free_tier]
 #: The statuses whose plan is in force (the others get the free tier).
 PLAN_IN_FORCE = (S.ACTIVE, S.PAST_DUE)
 
@@ -116,15 +123,16 @@ def _plan_in_force(organization) -> Plan | None:
 
 def limits_of(plan: Plan | None) -> dict[str, int | None]:
     if plan is None:
-        return dict(FREE_TIER_LIMITS)
-    limits: dict[str, int | None] = dict.fromkeys(LIMIT_KEYS)
+        return free_tier_limits()
+    # Every declared limit (a plan that does not name one: unlimited), and what it names.
+    limits: dict[str, int | None] = dict.fromkeys(plan_limits)
     for key, value in (plan.limits or {}).items():
         limits[key] = None if value is None else int(value)
     return limits
 
 
 def features_of(plan: Plan | None) -> list[str]:
-    return list(FREE_TIER_FEATURES) if plan is None else list(plan.features or [])
+    return free_tier_features() if plan is None else list(plan.features or [])
 
 
 def subscription_limits(*, organization) -> dict[str, int | None]:
@@ -145,8 +153,9 @@ def subscription_limit_check(*, organization, key: str, current: int) -> None:
     reached its plan's limit for ``key``."""
     limit = subscription_limits(organization=organization).get(key)
     if limit is not None and current >= limit:
-        message = _("Your plan allows at most %(limit)d (%(key)s). Upgrade to add more.") % {
+        label = str(plan_limits.get(key).label) if key in plan_limits else key
+        message = _("Your plan allows at most %(limit)d %(what)s. Upgrade to add more.") % {
             "limit": limit,
-            "key": key,
+            "what": label,
         }
         raise Conflict(message, code="plan_limit_reached", fields={key: [message]})

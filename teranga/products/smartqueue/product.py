@@ -1,0 +1,107 @@
+"""Everything SmartQueue contributes to the platform (the product contract:
+``teranga.platform.contract``)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy
+
+from teranga.platform.contract import Action, PeriodicJob, Product, ThrottleScope
+from teranga.platform.organizations.extensions import Role
+from teranga.platform.payments.extensions import PlanFeature, PlanLimit
+
+from .access import COUNTER_OPERATE, QUEUE_MANAGE, QUEUE_VIEW, STATS_VIEW, TICKETS_VIEW
+from .notices import TYPES, leave_now_sweep
+from .payables import APPOINTMENT, TICKET_ORDER, AppointmentPayable, TicketOrderPayable
+from .routing import websocket_urlpatterns
+from .services.appointments import appointments_mark_missed
+from .services.catalog import queues_follow_hours
+from .services.counters import no_shows_mark
+from .services.locations import locations_purge
+from .sms_intake import sms_intake_handle
+
+LABEL = "smartqueue"
+MODELS = "teranga.products.smartqueue.models"
+
+
+def appointment_link(booking) -> str:
+    """An appointment has its booking's id (``services.appointments.appointment_create``)."""
+    return f"/api/v1/smartqueue/appointments/{booking.pk}/"
+
+
+def load_demo(*, password: str) -> list[tuple[str, str, str]]:
+    from .demo import load
+
+    return load(password=password)
+
+
+def product() -> Product:
+    return Product(
+        label=LABEL,
+        name="SmartQueue",
+        api_urls="teranga.products.smartqueue.api.urls",
+        page_urls="teranga.products.smartqueue.page_urls",
+        actions=[
+            # Services, queues, counters, kiosks and hours: managers and above (staff may
+            # look). Agents call, serve and transfer tickets at counters; they see the
+            # branch's tickets.
+            Action(QUEUE_MANAGE, Role.MANAGER),
+            Action(QUEUE_VIEW, Role.AGENT, staff=True),
+            Action(COUNTER_OPERATE, Role.AGENT),
+            Action(TICKETS_VIEW, Role.AGENT, staff=True),
+            Action(STATS_VIEW, Role.MANAGER, staff=True),
+        ],
+        payables={TICKET_ORDER: TicketOrderPayable(), APPOINTMENT: AppointmentPayable()},
+        notification_types=list(TYPES.values()),
+        websocket_routes=websocket_urlpatterns,
+        # Appointments book through the scheduling engine, which tells people with its
+        # own notices (``scheduling.*``).
+        booking_links={LABEL: appointment_link},
+        plan_limits={
+            "counters": PlanLimit(label=gettext_lazy("counters"), free_tier=1),
+            "sms_per_month": PlanLimit(label=gettext_lazy("SMS per month"), free_tier=50),
+        },
+        plan_features={
+            "queues": PlanFeature(label=gettext_lazy("Virtual queues"), free_tier=True),
+            "appointments": PlanFeature(label=gettext_lazy("Appointments")),
+            "display_board": PlanFeature(label=gettext_lazy("Display boards")),
+            "sms": PlanFeature(label=gettext_lazy("Tickets by SMS")),
+            "analytics": PlanFeature(label=gettext_lazy("Queue analytics")),
+            "api": PlanFeature(label=gettext_lazy("API access")),
+            "kiosk": PlanFeature(label=gettext_lazy("Kiosks")),
+        },
+        sms_handlers={LABEL: sms_intake_handle},
+        # Each one idempotent and safe to run twice.
+        periodic_jobs=[
+            # Called tickets nobody started serving within the queue's timeout: no-show.
+            PeriodicJob("smartqueue.no_shows_mark", no_shows_mark),
+            # Open and close the queues that follow their hours; expire last night's.
+            PeriodicJob("smartqueue.queues_follow_hours", queues_follow_hours),
+            # "Leave now" to the clients whose travel time caught up with their wait.
+            PeriodicJob("smartqueue.leave_now_sweep", leave_now_sweep),
+            # Forget the positions nobody needs any more.
+            PeriodicJob("smartqueue.locations_purge", locations_purge, {"minute": "*/5"}),
+            # Appointments whose check-in window closed without a check-in: missed.
+            PeriodicJob(
+                "smartqueue.appointments_mark_missed", appointments_mark_missed, {"minute": "*/5"}
+            ),
+        ],
+        throttle_scopes=[
+            # One budget per kiosk (its API key).
+            ThrottleScope("smartqueue_kiosk", "120/min"),
+            ThrottleScope("smartqueue_tickets", "30/min"),
+            ThrottleScope("smartqueue_ticket_lookup", "120/min"),
+            ThrottleScope("smartqueue_stats", "120/hour"),
+            ThrottleScope("smartqueue_export", "30/hour"),
+        ],
+        enum_names={
+            "QueueKindEnum": f"{MODELS}.QueueKind",
+            "QueueStrategyEnum": f"{MODELS}.Strategy",
+            "QueueServiceCategoryEnum": f"{MODELS}.ServiceCategory",
+            "TicketStatusEnum": f"{MODELS}.TicketStatus",
+            "TicketChannelEnum": f"{MODELS}.Channel",
+            "TicketOrderStatusEnum": f"{MODELS}.OrderStatus",
+            "AppointmentStatusEnum": f"{MODELS}.AppointmentStatus",
+            "TravelModeEnum": f"{MODELS}.TravelMode",
+        },
+        demo_loader=load_demo,
+    )
