@@ -29,6 +29,13 @@ from teranga.platform.realtime.consumers import OrganizationScopedConsumer, Real
 from . import live
 from .access import COUNTER_OPERATE, STATS_VIEW
 from .models import Counter, Queue
+from .selectors.boards import (
+    branch_waiting,
+    display_snapshot,
+    my_tickets,
+    organizations_summary,
+    queue_public_state,
+)
 
 
 class QueueConsumer(OrganizationScopedConsumer):
@@ -55,8 +62,6 @@ class QueueConsumer(OrganizationScopedConsumer):
 
     @database_sync_to_async
     def _state(self) -> tuple[dict, list[dict]]:
-        from .selectors.boards import my_tickets, queue_public_state
-
         return queue_public_state(self.queue), my_tickets(self.queue.pk, self.user)
 
     async def get_snapshot(self) -> dict:
@@ -65,8 +70,6 @@ class QueueConsumer(OrganizationScopedConsumer):
 
     @database_sync_to_async
     def _my_tickets(self) -> list[dict]:
-        from .selectors.boards import my_tickets
-
         return my_tickets(self.queue.pk, self.user)
 
     async def _forward(self, group: str, seq: int, event: dict, replay: bool = False) -> bool:
@@ -115,8 +118,6 @@ class DisplayConsumer(OrganizationScopedConsumer):
         return [live.display_group(self.branch.pk)]
 
     async def get_snapshot(self) -> dict:
-        from .selectors.boards import display_snapshot
-
         return await database_sync_to_async(display_snapshot)(self.branch)
 
 
@@ -151,8 +152,6 @@ class AdminDashboardConsumer(RealtimeConsumer):
         return [live.ADMIN_GROUP]
 
     async def get_snapshot(self) -> dict:
-        from .selectors.boards import organizations_summary
-
         return {"organizations": await database_sync_to_async(organizations_summary)()}
 
 
@@ -175,8 +174,6 @@ class CounterConsumer(OrganizationScopedConsumer):
 
     @database_sync_to_async
     def _snapshot(self) -> dict:
-        from .selectors.boards import branch_waiting
-
         queues = [
             {"id": q["queue_id"], "prefix": q["prefix"], "name": q["name"], "waiting": q["waiting"]}
             for q in branch_waiting(self.counter.branch_id)

@@ -3,18 +3,19 @@
 For a waiting ticket whose client shares a live position (``UserLocation`` not expired),
 with ``position - 1`` people ahead::
 
-    travel  = services.travel.travel_minutes(distance(client, branch), client's mode, now)
+    travel  = selectors.travel.travel_minutes(distance(client, branch), client's mode, now)
     wait    = estimated wait for ``position - 1`` ahead (selectors.estimates), in minutes
     due     = travel + queue.leave_now_margin_minutes >= wait
 
 When ``due``, ``smartqueue.leave_now`` is sent **once**: the ticket's ``leave_now_at`` is
 set by a conditional UPDATE (``… WHERE leave_now_at IS NULL``, on a row taken with
-``SKIP LOCKED``) in the transaction that records the notification, so a location update,
-a queue change and the periodic sweep racing each other send exactly one. A client
-already at the branch (closer than :data:`ARRIVED_KM`) is not told to leave.
+``SKIP LOCKED``: ``services.notices.ticket_notice_claim``) in the transaction that
+records the notification, so a location update, a queue change and the periodic sweep
+racing each other send exactly one. A client already at the branch (closer than
+:data:`ARRIVED_KM`) is not told to leave.
 
 It is evaluated when the client sends a position (:func:`leave_now_for_user`), when the
-queue moves (:func:`leave_now_queue`, from ``notices.ticket_changed``) and every minute
+queue moves (:func:`leave_now_queue`, from ``effects.ticket_changed``) and every minute
 by :func:`leave_now_sweep` (one query for the candidates, then one order and one
 estimate per queue).
 """
@@ -30,10 +31,11 @@ from django.utils import timezone
 from teranga.platform.geo.distance import haversine_km
 
 from .models import Ticket, TicketStatus
-from .notices import LEAVE_NOW, _claim, notify
+from .notices import LEAVE_NOW
 from .selectors.estimates import queue_paces, wait_seconds_for
 from .selectors.positions import queue_order, ticket_position
-from .services.travel import TravelParams, travel_minutes, travel_model
+from .selectors.travel import TravelParams, travel_minutes, travel_model
+from .services.notices import notify, ticket_notice_claim
 
 ARRIVED_KM = 0.15
 S = TicketStatus
@@ -88,7 +90,7 @@ def _send(evaluation: Evaluation, location, now) -> Evaluation:
     if not evaluation.due or ticket.leave_now_at is not None:
         return evaluation
     with transaction.atomic():
-        if not _claim("leave_now_at", ticket.pk, now):
+        if not ticket_notice_claim(ticket_id=ticket.pk, field="leave_now_at", now=now):
             return evaluation
         ticket.leave_now_at = now
         notify(

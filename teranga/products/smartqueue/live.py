@@ -39,7 +39,19 @@ from django.core.cache import cache
 from django.db import close_old_connections, connections, transaction
 from django.utils import timezone
 
+from teranga.platform.organizations.models import Organization
 from teranga.platform.realtime.broadcast import broadcast
+
+from .models import Counter, Queue
+from .selectors.boards import (
+    branch_waiting,
+    organizations_summary,
+    queue_positions,
+    queue_public_state,
+)
+from .selectors.payloads import counter_state_payload
+from .selectors.stats import live_kpis
+from .selectors.tickets import counter_state
 
 logger = logging.getLogger(__name__)
 
@@ -140,9 +152,6 @@ def _board_queues(queues: list[dict]) -> list[dict]:
 
 
 def _board_event(change: TicketChange) -> dict:
-    from .models import Counter, Queue
-    from .selectors.boards import branch_waiting
-
     queues = branch_waiting(change.branch_id)
     prefix = next((q["prefix"] for q in queues if q["queue_id"] == str(change.queue_id)), None)
     if prefix is None:  # an inactive queue is not listed
@@ -170,9 +179,6 @@ def _board_event(change: TicketChange) -> dict:
 
 
 def _queue_event(queue_id, *, action: str, user_id=None) -> dict:
-    from .models import Queue
-    from .selectors.boards import queue_positions, queue_public_state
-
     queue = Queue.objects.select_related("organization", "service").get(pk=queue_id)
     state = queue_public_state(queue)
     return {
@@ -188,17 +194,12 @@ def _queue_event(queue_id, *, action: str, user_id=None) -> dict:
 
 
 def counter_payload(counter) -> dict:
-    """A counter's console state, exactly as ``GET /counters/{id}/state/`` answers it."""
-    from .api.counter_serializers import CounterStateSerializer
-    from .selectors.tickets import counter_state
-
-    return dict(CounterStateSerializer(counter_state(counter=counter)).data)
+    """A counter's console state, exactly as ``GET /counters/{id}/state/`` answers it
+    (both are ``selectors.payloads.counter_state_payload``)."""
+    return counter_state_payload(counter_state(counter=counter))
 
 
 def _publish_console(branch_id, counter_id, *, action: str) -> None:
-    from .models import Counter
-    from .selectors.boards import branch_waiting
-
     event: dict = {
         "type": "counters.changed",
         "action": action,
@@ -238,8 +239,6 @@ def publish_ticket_change(change: TicketChange) -> None:
 
 
 def _publish_board_queues(branch_id) -> None:
-    from .selectors.boards import branch_waiting
-
     queues = _board_queues(branch_waiting(branch_id))
     broadcast(display_group(branch_id), {"type": "waiting", "queues": queues})
 
@@ -263,20 +262,9 @@ def publish_queues_change(changed, *, action: str) -> None:
 
 
 def organization_kpis(organization_id) -> dict:
-    """The monitor's figures: the analytics' live KPIs when they exist, else the
-    organisation's live summary (waiting, at a counter, open counters, served today)."""
-    from .selectors import stats
-
-    live_kpis = getattr(stats, "live_kpis", None)
-    if live_kpis is not None:
-        from teranga.platform.organizations.models import Organization
-
-        organization = Organization.objects.get(pk=organization_id)
-        return live_kpis(organization=organization)
-    from .selectors.boards import organizations_summary
-
-    rows = organizations_summary(organization_id)
-    return rows[0] if rows else {}
+    """The monitor's figures: the analytics' live KPIs (``selectors.stats.live_kpis``)."""
+    organization = Organization.objects.get(pk=organization_id)
+    return live_kpis(organization=organization)
 
 
 def _publish_monitor(organization_id) -> None:
@@ -286,8 +274,6 @@ def _publish_monitor(organization_id) -> None:
 
 
 def _publish_admin() -> None:
-    from .selectors.boards import organizations_summary
-
     broadcast(ADMIN_GROUP, {"type": "summary", "organizations": organizations_summary()})
 
 

@@ -23,6 +23,10 @@ from teranga.core.errors import ApplicationError
 from teranga.platform.realtime.broadcast import user_group
 from teranga.platform.realtime.consumers import RealtimeConsumer
 
+from .api.travel_serializers import LocationUpdateSerializer
+from .api.travel_views import location_payload
+from .services.locations import current_location, location_forget, location_update
+
 MAX_UPDATES_PER_MINUTE = 30
 
 
@@ -38,8 +42,6 @@ class LocationConsumer(RealtimeConsumer):
         return await database_sync_to_async(self._snapshot)()
 
     def _snapshot(self) -> dict:
-        from .services.locations import current_location
-
         location = current_location(self.user)
         if location is None:
             return {"location": None}
@@ -63,8 +65,6 @@ class LocationConsumer(RealtimeConsumer):
             await super().receive_json(content, **kwargs)
 
     def _forget(self) -> None:
-        from .services.locations import location_forget
-
         location_forget(user=self.user)
 
     async def _location(self, content: dict) -> None:
@@ -72,10 +72,6 @@ class LocationConsumer(RealtimeConsumer):
         await self.send_json(result)
 
     def _update(self, content: dict) -> dict:
-        from .api.travel_serializers import LocationUpdateSerializer
-        from .api.travel_views import location_payload
-        from .services.locations import location_update
-
         if not self._allowed():
             return {"type": "error", "code": "throttled", "detail": "Too many updates."}
         data = {k: v for k, v in content.items() if k != "type"}

@@ -10,7 +10,9 @@ from teranga.platform.organizations.extensions import Role
 from teranga.platform.payments.extensions import PlanFeature, PlanLimit
 
 from .access import COUNTER_OPERATE, QUEUE_MANAGE, QUEUE_VIEW, STATS_VIEW, TICKETS_VIEW
-from .notices import TYPES, leave_now_sweep
+from .demo import load as load_demo
+from .leave_now import leave_now_sweep
+from .notices import TYPES
 from .payables import APPOINTMENT, TICKET_ORDER, AppointmentPayable, TicketOrderPayable
 from .routing import websocket_urlpatterns
 from .services.appointments import appointments_mark_missed
@@ -26,12 +28,6 @@ MODELS = "teranga.products.smartqueue.models"
 def appointment_link(booking) -> str:
     """An appointment has its booking's id (``services.appointments.appointment_create``)."""
     return f"/api/v1/smartqueue/appointments/{booking.pk}/"
-
-
-def load_demo(*, password: str) -> list[tuple[str, str, str]]:
-    from .demo import load
-
-    return load(password=password)
 
 
 def product() -> Product:

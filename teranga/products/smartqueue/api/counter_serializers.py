@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from teranga.core.serializers import Serializer
 
+from ..selectors.payloads import counter_state_payload, ticket_payload
 from .ticket_serializers import NamedRefSerializer, QueueRefSerializer, TicketSerializer
 
 # --- Input ---------------------------------------------------------------------------------
@@ -53,6 +54,9 @@ class QueueWaitingSerializer(serializers.Serializer):
 
 
 class CounterStateSerializer(serializers.Serializer):
+    """The fields document the shape; the body is ``selectors.payloads`` (the counters'
+    sockets send the same)."""
+
     counter = NamedRefSerializer(read_only=True)
     agent = serializers.UUIDField(
         source="agent_id", read_only=True, allow_null=True, help_text="The agent on duty."
@@ -60,6 +64,9 @@ class CounterStateSerializer(serializers.Serializer):
     current = TicketSerializer(read_only=True, allow_null=True, help_text="The ticket in hand.")
     parked = TicketSerializer(many=True, read_only=True)
     queues = QueueWaitingSerializer(many=True, read_only=True)
+
+    def to_representation(self, state) -> dict:
+        return counter_state_payload(state)
 
 
 class CounterActionSerializer(CounterStateSerializer):
@@ -71,7 +78,10 @@ class CounterActionSerializer(CounterStateSerializer):
     @extend_schema_field(TicketSerializer(allow_null=True))
     def get_ticket(self, state) -> dict | None:
         ticket = self.context.get("ticket")
-        return TicketSerializer(ticket).data if ticket is not None else None
+        return ticket_payload(ticket) if ticket is not None else None
+
+    def to_representation(self, state) -> dict:
+        return {**super().to_representation(state), "ticket": self.get_ticket(state)}
 
 
 class CallNextSerializer(CounterStateSerializer):
@@ -83,4 +93,7 @@ class CallNextSerializer(CounterStateSerializer):
     @extend_schema_field(TicketSerializer(allow_null=True))
     def get_called(self, state) -> dict | None:
         ticket = self.context.get("ticket")
-        return TicketSerializer(ticket).data if ticket is not None else None
+        return ticket_payload(ticket) if ticket is not None else None
+
+    def to_representation(self, state) -> dict:
+        return {**super().to_representation(state), "called": self.get_called(state)}

@@ -20,6 +20,7 @@ from teranga.core.errors import Forbidden
 from teranga.core.serializers import ErrorSerializer, validated_query
 
 from ..selectors.nearby import branches_nearby
+from ..selectors.travel import travel_model_row
 from ..services import locations, travel
 from . import travel_serializers as s
 
@@ -59,7 +60,7 @@ class TravelModelView(PublicReadView):
         auth=[],
     )
     def get(self, request):
-        return Response(s.TravelModelSerializer(travel.travel_model_row()).data)
+        return Response(s.TravelModelSerializer(travel_model_row()).data)
 
     @extend_schema(
         tags=TRAVEL_TAG,

@@ -64,7 +64,7 @@ def default_peak_windows() -> list[dict]:
 class TravelModel(BaseModel):
     """The parameters of the travel-time model (one row per city; ``dakar`` is the
     default). Staff change them in the admin or through the API; see
-    ``services.travel`` for the model itself."""
+    ``selectors.travel`` for the model itself."""
 
     slug = models.SlugField(_("slug"), unique=True, default="dakar")
     name = models.CharField(_("name"), max_length=100, default="Dakar")

@@ -23,7 +23,7 @@ from ..models import (
     Ticket,
     TicketStatus,
 )
-from ..services.tickets import local_day
+from .days import local_day
 from .estimates import queue_paces, wait_seconds_for
 from .positions import queue_order
 from .tickets import ticket_live_estimate
@@ -159,7 +159,7 @@ def my_tickets(queue_id, user) -> list[dict]:
     return mine
 
 
-# --- organisations at a glance (the admin dashboard; the monitor's fallback) ------------
+# --- organisations at a glance (the admin dashboard) ------------------------------------
 
 
 def organizations_summary(organization_id=None) -> list[dict]:

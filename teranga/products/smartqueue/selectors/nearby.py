@@ -25,8 +25,8 @@ from teranga.platform.geo.distance import haversine_km
 from teranga.platform.organizations.models import Branch, VerificationStatus
 
 from ..models import Queue, TicketStatus, TravelMode
-from ..services.travel import travel_minutes, travel_model
 from .estimates import queue_wait_details
+from .travel import travel_minutes, travel_model
 
 KM_PER_DEGREE = 111.32
 DEFAULT_RADIUS_KM = 5.0

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from teranga.core.errors import Conflict, NotFound, ValidationFailed
 
+from .. import effects
 from ..models import (
     AT_COUNTER_STATUSES,
     AgentSession,
@@ -99,8 +100,6 @@ def session_open(*, counter_id, agent, now: datetime | None = None) -> AgentSess
             )
     except IntegrityError as exc:
         raise Conflict(_("Another agent is at this counter."), code="counter_taken") from exc
-    from .. import effects
-
     effects.counter_changed(counter, action="session_open")
     return session
 
@@ -108,8 +107,6 @@ def session_open(*, counter_id, agent, now: datetime | None = None) -> AgentSess
 def _close_session(session: AgentSession, now: datetime) -> None:
     session.ended_at = now
     session.save(update_fields=["ended_at", "updated_at"])
-    from .. import effects
-
     effects.counter_changed(session.counter, action="session_close")
 
 

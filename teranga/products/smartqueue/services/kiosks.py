@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from teranga.core.errors import Conflict, NotFound, ValidationFailed
 from teranga.core.validators import parse_uuid
-from teranga.platform.notifications.sms_outbox import phone_to_e164
+from teranga.platform.notifications.services import phone_to_e164
 from teranga.platform.organizations.models import Branch, Organization
 
 from ..models import Channel, Kiosk, Queue, Ticket, TicketClass

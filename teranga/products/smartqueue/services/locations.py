@@ -25,6 +25,7 @@ from teranga.core.errors import Conflict
 from teranga.platform.accounts.models import ClientProfile
 
 from .. import origin
+from ..leave_now import leave_now_for_user
 from ..models import (
     ACTIVE_STATUSES,
     Appointment,
@@ -73,8 +74,6 @@ def location_update(
 ):
     """Record ``user``'s position (replacing the last one) and evaluate "leave now" for
     their waiting tickets. Returns ``(location, evaluations)``."""
-    from ..leave_now import leave_now_for_user
-
     now = now or timezone.now()
     if not user_has_live_need(user, now=now):
         raise Conflict(

@@ -13,7 +13,7 @@ from django.utils import timezone
 from teranga.platform.payments.services.subscriptions import subscription_limits
 
 from ..models import SmsUsage
-from .tickets import local_day
+from ..selectors.days import local_day
 
 
 def month_of(organization, now=None):

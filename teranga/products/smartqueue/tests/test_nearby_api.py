@@ -14,7 +14,7 @@ from django.utils import timezone
 from teranga.platform.organizations.models import VerificationStatus
 from teranga.products.smartqueue.models import ServiceCategory, Ticket, TicketStatus
 from teranga.products.smartqueue.selectors.estimates import wait_seconds_for
-from teranga.products.smartqueue.services.travel import travel_minutes, travel_model
+from teranga.products.smartqueue.selectors.travel import travel_minutes, travel_model
 from teranga.products.smartqueue.tests.factories import (
     BankFactory,
     DakarBranchFactory,

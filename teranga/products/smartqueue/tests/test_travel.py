@@ -12,7 +12,7 @@ from teranga.platform.geo.distance import haversine_km
 from teranga.platform.organizations.models import Role
 from teranga.platform.organizations.tests.factories import member
 from teranga.products.smartqueue.models import TravelModel
-from teranga.products.smartqueue.services.travel import (
+from teranga.products.smartqueue.selectors.travel import (
     traffic_factor,
     travel_minutes,
     travel_minutes_between,
