@@ -139,7 +139,7 @@ def test_plan_limit_declared_by_the_product(tutor):
 
 
 def test_paying_a_lesson_fulfils_it_and_tells_the_payer(tutor, django_capture_on_commit_callbacks):
-    from teranga.platform.payments.providers.sandbox import sandbox_decide
+    from teranga.platform.payments.services.sandbox import sandbox_decide
 
     lesson = Lesson.objects.create(organization=tutor["organization"], title="Wolof", price=5000)
     with django_capture_on_commit_callbacks(execute=True):

@@ -18,6 +18,7 @@ class InvoicingConfig(AppConfig):
           a credit note for every refund that succeeded, both in the payments' own
           transaction (``payments_handlers``).
         """
+        # Imported here: Django imports apps.py before any model; ready() runs once they are.
         from teranga.platform.organizations.access import register_action
         from teranga.platform.organizations.models import Role
         from teranga.platform.payments.extensions import payment_fulfilled, refund_succeeded

@@ -8,11 +8,10 @@ both appear: the date is decoration, ``seq`` is what makes a number unique. Sequ
 never reset — ``seq`` keeps increasing across days and years — so two documents never
 share a number, and the database backs that with a unique constraint.
 
-Each (organisation, series) has one :class:`~.models.InvoiceSequence` row. The next
-number is taken under that row's lock (``SELECT … FOR UPDATE`` on PostgreSQL; on SQLite
-the project's transactions are ``BEGIN IMMEDIATE``, which serialises writers), in the
-transaction that writes the invoice: a rollback gives the number back, a commit keeps
-it, so numbers are strictly sequential with no gap and no duplicate under concurrency.
+Each (organisation, series) has one :class:`~.models.InvoiceSequence` row, whose next
+``seq`` is taken under its lock in the transaction that writes the document: no gap and
+no duplicate under concurrency (``services.sequences.sequence_next``). This module only
+checks and formats; the models import it for their validators.
 """
 
 from __future__ import annotations
@@ -22,7 +21,6 @@ import string
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 DEFAULT_PATTERN = "{prefix}-{date:%Y%m%d}-{seq:04d}"
@@ -85,25 +83,3 @@ def validate_number_pattern(pattern: str) -> None:
             )
     if samples[0] == format_number(pattern, prefix="FAC", day=_SAMPLE_DATE, seq=2):
         raise invalid
-
-
-def sequence_next(*, organization_id, series: str) -> int:
-    """Take the next number of ``series`` for the organisation. Must run inside the
-    transaction that writes the document (the lock is held until it ends)."""
-    from .models import InvoiceSequence
-
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("sequence_next must run inside the document's transaction")
-    rows = InvoiceSequence.objects.select_for_update()
-    sequence = rows.filter(organization_id=organization_id, series=series).first()
-    if sequence is None:
-        try:
-            with transaction.atomic():  # a savepoint: a concurrent twin only undoes this
-                sequence = InvoiceSequence.objects.create(
-                    organization_id=organization_id, series=series, last_number=0
-                )
-        except IntegrityError:
-            sequence = rows.get(organization_id=organization_id, series=series)
-    sequence.last_number += 1
-    sequence.save(update_fields=["last_number", "updated_at"])
-    return sequence.last_number

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from teranga.platform.accounts.models import ClientProfile
 from teranga.platform.organizations.models import Country, Organization
 from teranga.platform.organizations.validators import validate_ninea, validate_siret
 
@@ -153,8 +154,6 @@ def clean_buyer(data: dict[str, Any], *, default_country: str) -> dict[str, Any]
 
 def buyer_from_user(user, *, email: str = "", default_country: str) -> dict[str, Any]:
     """A private buyer: the account's name and email, and its client profile's address."""
-    from teranga.platform.accounts.models import ClientProfile
-
     data: dict[str, Any] = {"email": email}
     if user is not None:
         data["name"] = user.get_full_name()

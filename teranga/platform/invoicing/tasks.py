@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from django_tasks import task
+# The task lives beside what it runs and the service that queues it
+# (``services.documents``), so that no service imports this module; it is importable from
+# here too, under the path that jobs queued before it moved name.
+from teranga.platform.invoicing.services.documents import invoice_pdf_render_task
 
-
-@task()
-def invoice_pdf_render_task(*, invoice_id: str) -> bool:
-    """Render and store the PDF of a document just issued (nothing if it has one)."""
-    from teranga.platform.invoicing.services.documents import invoice_pdf_render
-
-    return invoice_pdf_render(invoice_id=invoice_id)
+__all__ = ["invoice_pdf_render_task"]

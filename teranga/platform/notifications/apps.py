@@ -7,5 +7,6 @@ class NotificationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # Imported here: Django imports apps.py before any model; ready() runs once they are.
         # The broadcast notification type, its access rules and segment registry.
         from . import broadcasts  # noqa: F401

@@ -14,8 +14,11 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
 from teranga.core.errors import ValidationFailed
+from teranga.platform.realtime.broadcast import broadcast, user_group
 
 from .models import Channel, Notification
+from .providers.registry import push_provider_current
+from .push import PushError, PushSkipped, push_deliver
 from .sms_outbox import sms_send
 from .types import notification_type, rendering, sms_text
 
@@ -110,8 +113,6 @@ def deliver_sms(notification: Notification) -> Sent:
 
 
 def deliver_push(notification: Notification) -> Sent:
-    from .push import PushError, PushSkipped, push_deliver
-
     user = notification.recipient
     if getattr(user, "erased_at", None) or not user.is_active:
         raise Skip("inactive account")
@@ -123,8 +124,6 @@ def deliver_push(notification: Notification) -> Sent:
         if not getattr(exc, "retryable", True):
             raise Permanent(str(exc)) from None
         raise  # transient: tried again with backoff
-    from .providers.registry import push_provider_current
-
     return Sent(push_provider_current().name[:30], str(message_id or ""))
 
 
@@ -148,8 +147,6 @@ def shown_at(notification: Notification):
 
 
 def deliver_websocket(notification: Notification) -> Sent:
-    from teranga.platform.realtime.broadcast import broadcast, user_group
-
     seq = broadcast(
         user_group(notification.recipient_id),
         {"type": "notification", "notification": notification_payload(notification)},

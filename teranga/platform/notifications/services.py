@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django_tasks import task
 
 from teranga.core.errors import NotFound
 from teranga.core.i18n import normalize_language
@@ -83,22 +84,19 @@ def _scheduled(send_at: datetime | None) -> datetime | None:
 
 
 def _enqueue_delivery(notification_ids: list[str]) -> None:
-    """After commit, hand the notifications to the task engine. ``robust``: the
-    caller's data is committed; a failure to enqueue is recovered by the periodic job."""
-    from teranga.platform.notifications import tasks
-
+    """After commit, hand the notifications to the task engine (the tasks below, beside
+    what they run). ``robust``: the caller's data is committed; a failure to enqueue is
+    recovered by the periodic job."""
     for start in range(0, len(notification_ids), DELIVERY_BATCH_SIZE):
         batch = notification_ids[start : start + DELIVERY_BATCH_SIZE]
         if len(batch) == 1:
             transaction.on_commit(
-                lambda nid=batch[0]: tasks.notification_deliver_task.enqueue(notification_id=nid),
+                lambda nid=batch[0]: notification_deliver_task.enqueue(notification_id=nid),
                 robust=True,
             )
         else:
             transaction.on_commit(
-                lambda ids=batch: tasks.notification_deliver_batch_task.enqueue(
-                    notification_ids=ids
-                ),
+                lambda ids=batch: notification_deliver_batch_task.enqueue(notification_ids=ids),
                 robust=True,
             )
 
@@ -384,6 +382,23 @@ def notification_deliver(*, notification_id) -> list[NotificationDelivery]:
         for delivery_id in delivery_ids
         if (delivery := notification_delivery_deliver(delivery_id=delivery_id)) is not None
     ]
+
+
+@task()
+def notification_deliver_task(*, notification_id: str) -> int:
+    """Deliver the queued, due channels of one notification; returns how many were sent."""
+    deliveries = notification_deliver(notification_id=notification_id)
+    return sum(delivery.sent_now for delivery in deliveries)
+
+
+@task()
+def notification_deliver_batch_task(*, notification_ids: list[str]) -> int:
+    """The same for a batch of notifications (bulk sends, broadcasts)."""
+    return sum(
+        delivery.sent_now
+        for notification_id in notification_ids
+        for delivery in notification_deliver(notification_id=notification_id)
+    )
 
 
 #: The periodic job delivers at most this many rows per run (the rest: next minute).

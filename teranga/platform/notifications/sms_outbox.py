@@ -1,7 +1,8 @@
 """The SMS outbox: every SMS is a row first (:func:`sms_send`, in the caller's
 transaction), handed to the configured provider after commit (:func:`sms_deliver`,
-idempotent); staff read the outbox in the admin. Numbers are validated with
-phonenumbers (default region SN) and stored as E.164."""
+idempotent, by :func:`sms_deliver_task`, which lives here beside what it runs); staff
+read the outbox in the admin. Numbers are validated with phonenumbers (default region SN)
+and stored as E.164."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from teranga.core.errors import ValidationFailed
 from teranga.platform.notifications.models import SmsMessage, SmsStatus
@@ -50,8 +52,6 @@ def sms_send(*, to: str, body: str, purpose: str) -> SmsMessage:
     message = SmsMessage.objects.create(
         to=phone_to_e164(to), body=body, purpose=purpose[:50], provider=provider.name
     )
-    from teranga.platform.notifications.tasks import sms_deliver_task
-
     message_id = str(message.pk)
     transaction.on_commit(lambda: sms_deliver_task.enqueue(message_id=message_id))
     return message
@@ -79,6 +79,11 @@ def sms_deliver(*, message_id: str | uuid.UUID) -> SmsMessage | None:
     message.error = ""
     message.save(update_fields=["status", "provider_message_id", "sent_at", "error", "updated_at"])
     return message
+
+
+@task()
+def sms_deliver_task(*, message_id: str) -> None:
+    sms_deliver(message_id=message_id)
 
 
 def sms_deliver_stale(*, older_than_seconds: int) -> int:

@@ -1,38 +1,31 @@
-"""Background delivery of outbox rows: notifications and SMS."""
+"""Background delivery of outbox rows: notifications and SMS.
+
+The delivery tasks queued after commit live beside the services that queue and run them
+(``services.notification_deliver_task``, ``notification_deliver_batch_task``,
+``sms_outbox.sms_deliver_task``), so that no service imports this module; they are also
+importable from here, under the path that jobs queued before they moved name. The
+periodic recovery jobs are here.
+"""
 
 from __future__ import annotations
 
-from django_tasks import task
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from teranga.platform.notifications import services, sms_outbox
+from teranga.platform.notifications.services import (
+    notification_deliver_batch_task,
+    notification_deliver_task,
+)
+from teranga.platform.notifications.sms_outbox import sms_deliver_task
 
-@task()
-def sms_deliver_task(*, message_id: str) -> None:
-    from teranga.platform.notifications.sms_outbox import sms_deliver
-
-    sms_deliver(message_id=message_id)
-
-
-@task()
-def notification_deliver_task(*, notification_id: str) -> int:
-    """Deliver the queued, due channels of one notification; returns how many were sent."""
-    from teranga.platform.notifications.services import notification_deliver
-
-    deliveries = notification_deliver(notification_id=notification_id)
-    return sum(delivery.sent_now for delivery in deliveries)
-
-
-@task()
-def notification_deliver_batch_task(*, notification_ids: list[str]) -> int:
-    """The same for a batch of notifications (bulk sends, broadcasts)."""
-    from teranga.platform.notifications.services import notification_deliver
-
-    return sum(
-        delivery.sent_now
-        for notification_id in notification_ids
-        for delivery in notification_deliver(notification_id=notification_id)
-    )
+__all__ = [
+    "notification_deliver_batch_task",
+    "notification_deliver_task",
+    "notification_deliveries_redeliver_stale",
+    "sms_deliver_task",
+    "sms_redeliver_stale",
+]
 
 
 # Recovery: an SMS row is written before its delivery is queued (after commit). Were the
@@ -43,9 +36,7 @@ STALE_AFTER_SECONDS = 60
 
 @db_periodic_task(crontab(minute="*"), name="notifications.sms_redeliver_stale")
 def sms_redeliver_stale() -> int:
-    from teranga.platform.notifications.sms_outbox import sms_deliver_stale
-
-    return sms_deliver_stale(older_than_seconds=STALE_AFTER_SECONDS)
+    return sms_outbox.sms_deliver_stale(older_than_seconds=STALE_AFTER_SECONDS)
 
 
 # Every minute, deliver the notification deliveries that are due: scheduled
@@ -56,6 +47,6 @@ def sms_redeliver_stale() -> int:
 # are sent, so a run that overlaps a task, or a second run, sends nothing twice.
 @db_periodic_task(crontab(minute="*"), name="notifications.deliveries_redeliver_stale")
 def notification_deliveries_redeliver_stale() -> int:
-    from teranga.platform.notifications.services import notification_deliveries_redeliver_stale
-
-    return notification_deliveries_redeliver_stale(older_than_seconds=STALE_AFTER_SECONDS)
+    return services.notification_deliveries_redeliver_stale(
+        older_than_seconds=STALE_AFTER_SECONDS
+    )

@@ -33,6 +33,8 @@ from .models import (
     SubscriptionEvent,
 )
 from .providers.credentials import account_credentials, credentials_encrypt
+from .services.fulfilment import fulfilment_run
+from .services.manual import manual_payment_review
 
 
 class ReadOnlyAdmin(ReadOnlyModelAdmin):
@@ -103,8 +105,6 @@ class PaymentAdmin(ReadOnlyAdmin):
         return self.get_readonly_fields(request, obj)
 
     def _review(self, request, queryset, approve: bool):
-        from .services.manual import manual_payment_review
-
         done = 0
         for payment in queryset:
             try:
@@ -138,8 +138,6 @@ class FulfilmentAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("Run the selected pending fulfilments now"))
     def run_now(self, request, queryset):
-        from .services.fulfilment import fulfilment_run
-
         for fulfilment in queryset:
             fulfilment_run(payment_id=fulfilment.payment_id)
         self.message_user(request, _("Done."))

@@ -10,6 +10,7 @@ class PaymentsConfig(AppConfig):
         """What payments registers: its access rules, its providers, the platform's own
         plan limit, and (by importing them) its notification types and the subscriptions'
         payable. Its extension points are in ``extensions``."""
+        # Imported here: Django imports apps.py before any model; ready() runs once they are.
         from django.utils.translation import gettext_lazy
 
         from teranga.platform.organizations.access import register_action

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from teranga.core.errors import NotFound
 from teranga.platform.organizations.access import can, get_organization_for
 
-from .models import Payment, PaymentEvent, Refund
+from .models import PAID_STATUSES, Payment, PaymentEvent, Refund
 
 PAYMENTS_VIEW = "payments.view"
 
@@ -75,8 +75,6 @@ def organization_for_listing(*, user, organization_id):
 
 def target_paid(*, target_type: str, target_id) -> bool:
     """Whether something was already paid for (a product refusing a second payment)."""
-    from .models import PAID_STATUSES
-
     return Payment.objects.filter(
         target_type=target_type, target_id=str(target_id), status__in=PAID_STATUSES
     ).exists()

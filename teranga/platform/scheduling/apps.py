@@ -10,6 +10,7 @@ class SchedulingConfig(AppConfig):
         """What the engine registers: its access rules, its own notification types
         (``scheduling.*``), and a re-check of the bookings whenever opening hours or
         closures change. Its extension points are in ``extensions``."""
+        # Imported here: Django imports apps.py before any model; ready() runs once they are.
         from teranga.platform.notifications.extensions import notification_type_register
         from teranga.platform.organizations.extensions import (
             Role,

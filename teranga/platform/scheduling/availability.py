@@ -35,6 +35,8 @@ import holidays as holidays_lib
 from django.db.models import Q
 from django.utils import timezone
 
+from teranga.platform.organizations.models import Closure, OpeningHours
+
 from .models import (
     AvailabilityOverride,
     AvailabilityRule,
@@ -210,8 +212,6 @@ class AvailabilityData:
 def load_availability(resource: Resource, start: date, end: date) -> AvailabilityData:
     """Everything that decides ``resource``'s windows from ``start`` to ``end``
     (inclusive): rules, overrides, closures, holidays and opening hours."""
-    from teranga.platform.organizations.models import Closure, OpeningHours
-
     organization = resource.organization
     data = AvailabilityData(resource=resource, tz=zone(organization.time_zone))
     rules: dict[int, list[AvailabilityRule]] = defaultdict(list)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 
 from django.db.models import Count, Q, QuerySet
@@ -87,12 +88,15 @@ def calendar_feeds_of(*, owner) -> QuerySet[CalendarFeed]:
     )
 
 
+def feed_token_digest(token: str) -> str:
+    """What is stored of a feed's secret token (and looked up): its SHA-256."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 def calendar_feed_for_token(*, token: str) -> CalendarFeed:
     """The live feed whose secret is ``token``. NotFound if the token is unknown, the feed
     revoked, its owner gone, or (an organisation's feed) its owner no longer allowed to
     see the organisation's bookings."""
-    from .services import feed_token_digest
-
     if not token or len(token) > 200:
         raise NotFound(code="feed_not_found")
     feed = (

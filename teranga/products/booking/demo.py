@@ -11,9 +11,9 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from teranga.platform.organizations.models import Membership, Organization, Role
-from teranga.platform.payments.providers.sandbox import sandbox_decide
 from teranga.platform.payments.services.fulfilment import fulfilment_run
 from teranga.platform.payments.services.payments import payment_initiate
+from teranga.platform.payments.services.sandbox import sandbox_decide
 from teranga.platform.scheduling import services as scheduling
 from teranga.platform.scheduling.availability import free_slots
 from teranga.platform.scheduling.models import AvailabilityRule, Booking, Resource, ResourceKind

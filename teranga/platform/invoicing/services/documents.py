@@ -1,7 +1,7 @@
 """The PDF of an issued document, rendered once and stored.
 
 Rendering runs outside any transaction — after the issuing transaction has committed
-(``tasks.invoice_pdf_render_task``) or on the first download — and the result is stored
+(:func:`invoice_pdf_render_task`) or on the first download — and the result is stored
 under ``MEDIA_ROOT/invoices/<organisation>/`` and recorded with
 ``Invoice.attach_pdf_once``: of two concurrent renderings, the first recorded is kept and
 the other file is removed. From then on the stored file is served as it is, never
@@ -17,6 +17,7 @@ import logging
 
 from django.core.files.base import ContentFile
 from django.utils import timezone
+from django_tasks import task
 
 from ..documents.pdf import render_pdf
 from ..models import Invoice, pdf_path
@@ -72,3 +73,9 @@ def invoice_pdf_render(*, invoice_id) -> bool:
         return False
     invoice_pdf(invoice=invoice)
     return True
+
+
+@task()
+def invoice_pdf_render_task(*, invoice_id: str) -> bool:
+    """Render and store the PDF of a document just issued (nothing if it has one)."""
+    return invoice_pdf_render(invoice_id=invoice_id)

@@ -41,6 +41,7 @@ from teranga.core.errors import Conflict, ValidationFailed
 from teranga.core.money import CURRENCY_EXPONENTS
 from teranga.platform.organizations.access import ensure
 from teranga.platform.organizations.models import Organization
+from teranga.platform.payments.models import PAID_STATUSES, Payment
 
 from ..models import Invoice, InvoiceKind
 from ..selectors import INVOICING_MANAGE
@@ -139,8 +140,6 @@ def invoice_for_payment(*, payment) -> Invoice | None:
     """The invoice of ``payment`` (issued now if it has none), in the caller's
     transaction. None for a payment of nothing (a 100 % discount). 409
     ``payment_not_paid`` for a payment that has not succeeded."""
-    from teranga.platform.payments.models import PAID_STATUSES, Payment
-
     with transaction.atomic():
         # Two fulfilment workers for one payment queue here; the second finds the invoice.
         payment = Payment.objects.select_for_update(of=("self",)).get(pk=payment.pk)

@@ -2,7 +2,7 @@
 
 Every path (an invoice for a payment, a manual invoice, a credit note) builds a
 :class:`Draft` and calls :func:`document_issue`. The PDF is not rendered here: it is
-rendered after commit by a task (``tasks.invoice_pdf_render_task``, unless
+rendered after commit by a task (``documents.invoice_pdf_render_task``, unless
 ``settings.INVOICING_RENDER_ON_ISSUE`` is False) or, at the latest, on the first download
 (``services.documents.invoice_pdf``), so a slow rendering never holds the transaction
 (and the sequence lock) of a payment webhook.
@@ -22,12 +22,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from teranga.core.money import Money
+from teranga.platform.notifications.services import notification_send
 from teranga.platform.organizations.models import Organization
 
 from ..models import Invoice, InvoiceKind, InvoiceLine, InvoicingProfile
-from ..numbering import format_number, sequence_next
+from ..numbering import format_number
 from ..snapshots import mentions_for, payment_terms_text, seller_snapshot
 from ..totals import LineInput, compute_totals
+from . import documents
+from .sequences import sequence_next
 
 logger = logging.getLogger(__name__)
 
@@ -153,12 +156,11 @@ def document_issue(draft: Draft) -> Invoice:
             ]
         )
         if getattr(settings, "INVOICING_RENDER_ON_ISSUE", True):
-            from ..tasks import invoice_pdf_render_task
-
             invoice_id = str(invoice.pk)
             # robust: the document is committed; the first download renders it anyway.
             transaction.on_commit(
-                lambda: invoice_pdf_render_task.enqueue(invoice_id=invoice_id), robust=True
+                lambda: documents.invoice_pdf_render_task.enqueue(invoice_id=invoice_id),
+                robust=True,
             )
     logger.info(
         "invoice issued",
@@ -169,8 +171,6 @@ def document_issue(draft: Draft) -> Invoice:
 
 def invoice_announce(invoice: Invoice) -> None:
     """Tell the buyer's account (if any, and active) that the document is available."""
-    from teranga.platform.notifications.services import notification_send
-
     user = invoice.buyer_user
     if user is None or not user.is_active:
         return

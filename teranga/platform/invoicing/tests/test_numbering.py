@@ -15,10 +15,10 @@ from teranga.platform.invoicing.models import Invoice, InvoiceKind, InvoiceSeque
 from teranga.platform.invoicing.numbering import (
     DEFAULT_PATTERN,
     format_number,
-    sequence_next,
     validate_number_pattern,
 )
 from teranga.platform.invoicing.services import credit_note_issue, invoice_issue
+from teranga.platform.invoicing.services.sequences import sequence_next
 
 from .factories import fr_seller, manager_of, manual_lines, sn_seller
 

@@ -21,7 +21,8 @@
 Settings (``settings.SMS_PROVIDERS["orange"]``): ``client_id``, ``client_secret``,
 ``sender`` (the number of the SMS contract, e.g. ``+221770000000`` or ``tel:+221…``),
 ``sender_name`` (an approved sender name, optional), ``api_url``. Calls go through the
-payments HTTP helper (httpx2, ``PAYMENTS_HTTP_TIMEOUT``, bounded retries).
+shared HTTP client, ``teranga.core.http`` (httpx2, ``PAYMENTS_HTTP_TIMEOUT``, bounded
+retries), and the token through ``teranga.core.orange_oauth``, as Orange Money's do.
 """
 
 from __future__ import annotations
@@ -34,9 +35,9 @@ import httpx2
 from django.conf import settings
 from django.core.cache import cache
 
+from teranga.core import http, orange_oauth
+from teranga.core.http import ProviderError
 from teranga.platform.notifications.providers.base import SmsProviderError, SmsSendResult
-from teranga.platform.payments.providers import http, orange_oauth
-from teranga.platform.payments.providers.base import ProviderError
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from conftest import authed_client
 from teranga.core.registry import thawed
-from teranga.platform.notifications import services, tasks
+from teranga.platform.notifications import services, sms_outbox, tasks
 from teranga.platform.notifications.models import (
     Channel,
     DeliveryStatus,
@@ -243,7 +243,7 @@ def test_a_lost_task_after_commit_is_delivered_exactly_once_by_the_periodic_job(
     person, clock, sandbox_push, monkeypatch, django_capture_on_commit_callbacks
 ):
     lost = LostTask()
-    monkeypatch.setattr(tasks, "notification_deliver_task", lost)
+    monkeypatch.setattr(services, "notification_deliver_task", lost)
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         notification = send(person)
     assert lost.calls == 1  # enqueued after commit … and lost with the process
@@ -286,8 +286,8 @@ def test_two_workers_running_the_periodic_job_at_once_send_once(make_user, monke
         "file:memorydb"
     ):
         pytest.skip("an in-memory SQLite database is not shared between threads")
-    monkeypatch.setattr(tasks, "notification_deliver_task", LostTask())
-    monkeypatch.setattr(tasks, "sms_deliver_task", LostTask())
+    monkeypatch.setattr(services, "notification_deliver_task", LostTask())
+    monkeypatch.setattr(sms_outbox, "sms_deliver_task", LostTask())
     users = [make_user(f"race{i}@example.com") for i in range(5)]
     for index, user in enumerate(users):
         send(user, key=f"race-{index}", channels=[Channel.EMAIL])

@@ -15,6 +15,7 @@ import responses
 from django.core.cache import cache
 from django.test import override_settings
 
+from teranga.core.http import use_transport
 from teranga.platform.notifications.models import SmsStatus
 from teranga.platform.notifications.providers.base import SmsProviderError
 from teranga.platform.notifications.providers.orange_sms import (
@@ -25,7 +26,6 @@ from teranga.platform.notifications.providers.orange_sms import (
 from teranga.platform.notifications.providers.registry import sms_providers
 from teranga.platform.notifications.providers.twilio import TwilioSmsProvider
 from teranga.platform.notifications.services import sms_send
-from teranga.platform.payments.providers.http import use_transport
 
 TO = "+221771234567"
 

@@ -13,6 +13,7 @@ from teranga.core.money import Money
 
 from ..models import Payment, SandboxCharge
 from ..providers import sandbox
+from ..services.sandbox import sandbox_decide
 
 
 @require_http_methods(["GET", "POST"])
@@ -25,7 +26,7 @@ def sandbox_checkout(request, payment_id):
     if request.method == "POST" and charge.outcome == SandboxCharge.Outcome.OPEN:
         outcome = request.POST.get("outcome", "")
         if outcome in sandbox.OUTCOMES:
-            sandbox.sandbox_decide(payment_id=payment_id, outcome=outcome)
+            sandbox_decide(payment_id=payment_id, outcome=outcome)
             charge.refresh_from_db()
     payment = Payment.objects.filter(pk=payment_id).only("return_url").first()
     return render(

@@ -21,7 +21,7 @@ class PlanPriceSerializer(serializers.Serializer):
 
 class PlanSerializer(serializers.ModelSerializer):
     limits = serializers.SerializerMethodField(
-        help_text="`branches`, `counters`, `sms_per_month`…; null: unlimited."
+        help_text="Every limit that the platform and the products declare; null: unlimited."
     )
     prices = serializers.SerializerMethodField()
 

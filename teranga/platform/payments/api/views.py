@@ -29,6 +29,7 @@ from teranga.core.serializers import validated_query
 from teranga.platform.organizations.access import get_organization_for
 
 from .. import selectors
+from ..providers.credentials import account_credentials
 from ..services import manual, payments, refunds, webhooks
 from ..services import providers as offers
 from . import serializers as s
@@ -296,8 +297,6 @@ class WebhookView(APIView):
 class ProviderAccountView(APIView):
 
     def _read(self, account) -> dict:
-        from ..providers.credentials import account_credentials
-
         return {
             "provider": account.provider,
             "is_active": account.is_active,

@@ -13,17 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-
-class ProviderError(Exception):
-    """The provider refused the call or could not be reached (after the bounded retries).
-
-    ``retryable``: worth trying again later (timeout, 5xx, 429) rather than a refusal.
-    """
-
-    def __init__(self, message: str, *, retryable: bool = False, code: str = "") -> None:
-        super().__init__(message)
-        self.retryable = retryable
-        self.code = code
+# The provider refused the call or could not be reached: one class for every provider we
+# call over HTTP, defined with the shared HTTP client (which raises it) and named here too.
+from teranga.core.http import ProviderError as ProviderError
 
 
 class WebhookRejected(Exception):

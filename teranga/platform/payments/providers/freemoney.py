@@ -31,7 +31,8 @@ from urllib.parse import parse_qsl
 
 import httpx2
 
-from . import http
+from teranga.core import http
+
 from .base import (
     Checkout,
     CheckoutRequest,

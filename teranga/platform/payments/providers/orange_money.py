@@ -31,7 +31,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import httpx2
 from django.core.cache import cache
 
-from . import http, orange_oauth
+from teranga.core import http, orange_oauth
+
 from .base import (
     Checkout,
     CheckoutRequest,

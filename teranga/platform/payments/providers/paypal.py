@@ -8,7 +8,7 @@ PayPal-Request-Id, so a repeat is harmless) and the services call it when PayPal
 reconcile. ``PAYMENT.CAPTURE.*`` webhooks then confirm the capture.
 
 Webhooks are verified by PayPal's own ``verify-webhook-signature`` API (not in the SDK:
-called with httpx2 through ``providers/http.py``). The raw body is embedded verbatim as
+called with httpx2 through ``teranga/core/http.py``). The raw body is embedded verbatim as
 ``webhook_event`` so PayPal checks exactly what it sent, and a transmission older than
 five minutes is refused before asking PayPal.
 
@@ -42,9 +42,9 @@ from paypalserversdk.http.auth.o_auth_2 import ClientCredentialsAuthCredentials
 from paypalserversdk.models.o_auth_token import OAuthToken
 from paypalserversdk.paypal_serversdk_client import PaypalServersdkClient
 
+from teranga.core import http
 from teranga.core.money import Money
 
-from . import http
 from .base import (
     Checkout,
     CheckoutRequest,

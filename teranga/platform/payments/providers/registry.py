@@ -10,6 +10,9 @@ payment_providers: Registry[ProviderAdapter] = Registry("payment provider")
 
 
 def register_builtin_providers() -> None:
+    # Imported here, when the app is ready (``PaymentsConfig.ready`` calls this), not at
+    # the top: the sandbox's state is a model, and this module is reached from
+    # ``extensions``, which must stay importable while the apps load (no models there).
     from .freemoney import FreeMoneyProvider
     from .orange_money import OrangeMoneyProvider
     from .paypal import PayPalProvider

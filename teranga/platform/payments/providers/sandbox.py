@@ -7,6 +7,9 @@ real provider's (``/api/v1/payments/webhooks/sandbox/``, verified on the raw bod
 ``fetch_status`` answers reconciliation from that state. The signature is an HMAC-SHA256
 over ``"<timestamp>.<raw body>"`` with a key derived from ``SECRET_KEY`` (or
 ``SANDBOX_WEBHOOK_SECRET``); anything older than five minutes is rejected.
+
+The payer's choice on that page, and the webhook it sends, are a service:
+``services.sandbox.sandbox_decide``.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from collections.abc import Mapping
 from django.conf import settings
 from django.db import transaction
 
+from ..models import SandboxCharge
 from .base import (
     Checkout,
     CheckoutRequest,
@@ -99,8 +103,6 @@ class SandboxProvider:
     webhook_credential_fields: tuple[str, ...] = ()
 
     def create_checkout(self, *, request: CheckoutRequest, credentials: Credentials) -> Checkout:
-        from ..models import SandboxCharge
-
         charge, _created = SandboxCharge.objects.get_or_create(
             payment_id=request.payment_id,
             defaults={
@@ -115,8 +117,6 @@ class SandboxProvider:
         )
 
     def fetch_status(self, *, payment: PaymentRef, credentials: Credentials) -> ProviderStatus:
-        from ..models import SandboxCharge
-
         charge = SandboxCharge.objects.filter(pk=payment.reference).first()
         if charge is None:
             raise ProviderError("unknown sandbox charge", code="not_found")
@@ -154,8 +154,6 @@ class SandboxProvider:
             raise WebhookRejected("malformed", "unexpected sandbox event") from None
 
     def refund(self, *, request: RefundRequest, credentials: Credentials) -> RefundOutcome:
-        from ..models import SandboxCharge
-
         with transaction.atomic():
             charge = (
                 SandboxCharge.objects.select_for_update()
@@ -181,31 +179,3 @@ OUTCOMES = {
     "failed": "payment.failed",
     "cancelled": "payment.cancelled",
 }
-
-
-def sandbox_decide(*, payment_id, outcome: str, deliver_now: bool = False) -> bool:
-    """The payer's choice on the hosted page, recorded on the provider's side; the signed
-    webhook is then sent after commit through the task engine, as a provider calls back
-    asynchronously (``deliver_now``: through the same webhook path at once, in this
-    thread — the demo loader, which runs before any worker). Returns False when the
-    charge was already decided (nothing sent)."""
-    from ..models import SandboxCharge
-    from ..tasks import sandbox_webhook_deliver_task
-
-    if outcome not in OUTCOMES:
-        raise ValueError(f"unknown sandbox outcome {outcome!r}")
-    with transaction.atomic():
-        charge = SandboxCharge.objects.select_for_update().filter(payment_id=payment_id).first()
-        if charge is None or charge.outcome != SandboxCharge.Outcome.OPEN:
-            return False
-        charge.outcome = outcome
-        charge.save(update_fields=["outcome", "updated_at"])
-        body = event_body(charge, event_type=OUTCOMES[outcome]).decode()
-        signature = sign(body.encode())
-    if deliver_now:
-        sandbox_webhook_deliver_task.call(body=body, signature=signature)
-    else:
-        transaction.on_commit(
-            lambda: sandbox_webhook_deliver_task.enqueue(body=body, signature=signature)
-        )
-    return True

@@ -31,7 +31,8 @@ from urllib.parse import quote
 
 import httpx2
 
-from . import http
+from teranga.core import http
+
 from .base import (
     Checkout,
     CheckoutRequest,

@@ -9,6 +9,10 @@ task leaves a pending row that :func:`fulfilments_resume` (periodic, and at star
 
 The handler refusing (``FulfilmentRefused``: sold out, hold expired) or failing
 ``MAX_ATTEMPTS`` times refunds the payment automatically.
+
+The task lives here, beside what it runs: ``effects`` records the row and schedules it,
+and nothing here imports ``effects`` or ``payments`` back (the lock and the event record
+come from ``state``).
 """
 
 from __future__ import annotations
@@ -19,12 +23,14 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django_tasks import task
 
 from .. import notices
 from ..extensions import payment_fulfilled
 from ..models import EventSource, Fulfilment, FulfilmentStatus, Payment
 from ..payables import FulfilmentRefused, payables
-from .payments import event_record, payment_lock
+from .refunds import refund_open
+from .state import event_record, payment_lock
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +40,7 @@ RESUME_AFTER = timedelta(seconds=30)
 
 
 def fulfilment_schedule(fulfilment: Fulfilment) -> None:
-    from ..tasks import fulfilment_run_task
-
+    """Run the fulfilment in the background once the caller's transaction commits."""
     payment_id = str(fulfilment.payment_id)
     transaction.on_commit(lambda: fulfilment_run_task.enqueue(payment_id=payment_id))
 
@@ -80,9 +85,12 @@ def fulfilment_run(*, payment_id) -> str:
     return fulfilment.status
 
 
-def _refuse(payment: Payment, fulfilment: Fulfilment, reason: str) -> None:
-    from .refunds import refund_open
+@task()
+def fulfilment_run_task(*, payment_id: str) -> str:
+    return fulfilment_run(payment_id=payment_id)
 
+
+def _refuse(payment: Payment, fulfilment: Fulfilment, reason: str) -> None:
     fulfilment.status = FulfilmentStatus.REFUSED
     fulfilment.last_error = (fulfilment.last_error or reason)[:2000]
     event_record(

@@ -12,7 +12,8 @@ from teranga.core.errors import Conflict
 from teranga.platform.organizations.access import get_organization_for
 
 from ..models import MANUAL_METHODS, EventSource, Payment, PaymentStatus
-from .payments import event_record, payment_lock, transition
+from .payments import transition
+from .state import event_record, payment_lock
 
 
 @transaction.atomic

@@ -1,10 +1,10 @@
 """Payments: initiation (idempotent), the one state machine, payer cancellation, expiry.
 
 Every change of a payment's status goes through :func:`transition`, under a row lock on
-the payment, and writes an append-only ``PaymentEvent``. Success records a
-``Fulfilment`` row in the same transaction (executed after commit, see ``fulfilment``);
-an unpaid end (failed, cancelled, expired) gives held coupon uses back and tells the
-product (``Payable.released``).
+the payment: the move and its append-only ``PaymentEvent`` (``state``), then what the
+move sets off, in the same transaction (``effects``): success records a ``Fulfilment``
+row (executed after commit, see ``fulfilment``); an unpaid end (failed, cancelled,
+expired) gives held coupon uses back and tells the product (``Payable.released``).
 
 Provider calls never run inside a database transaction: initiation records the payment
 first (so a crash leaves a row that expires), calls the provider, then records the
@@ -31,12 +31,8 @@ from .. import notices
 from ..models import (
     MANUAL_METHODS,
     OPEN_STATUSES,
-    TRANSITIONS,
-    UNPAID_FINAL_STATUSES,
     EventSource,
-    Fulfilment,
     Payment,
-    PaymentEvent,
     PaymentMethod,
     PaymentStatus,
 )
@@ -44,10 +40,18 @@ from ..payables import Payable, Quote, payables
 from ..providers.base import CheckoutRequest, ProviderError
 from . import coupons
 from . import providers as offers
+from .effects import payment_status_changed
+from .state import (  # noqa: F401  (STALE, UNCHANGED: re-exported with the state machine)
+    APPLIED,
+    STALE,
+    UNCHANGED,
+    event_record,
+    payment_lock,
+    status_move,
+)
 
 logger = logging.getLogger(__name__)
 
-APPLIED, UNCHANGED, STALE = "applied", "unchanged", "stale"
 MANUAL_TTL = timedelta(days=14)
 
 
@@ -62,41 +66,6 @@ class ProviderFailed(ApplicationError):
 # --- The state machine --------------------------------------------------------------------
 
 
-def event_record(
-    payment: Payment,
-    action: str,
-    *,
-    source: str,
-    from_status: str = "",
-    to_status: str = "",
-    actor=None,
-    refund=None,
-    detail: dict | None = None,
-) -> PaymentEvent:
-    return PaymentEvent.objects.create(
-        payment=payment,
-        action=action,
-        from_status=from_status,
-        to_status=to_status,
-        source=source,
-        actor=actor,
-        refund=refund,
-        detail=detail or {},
-    )
-
-
-def payment_lock(payment_id) -> Payment:
-    payment = (
-        Payment.objects.select_for_update(of=("self",))
-        .select_related("organization", "payer")
-        .filter(pk=payment_id)
-        .first()
-    )
-    if payment is None:
-        raise NotFound(_("No such payment."), code="payment_not_found")
-    return payment
-
-
 def transition(
     payment: Payment,
     to_status: str,
@@ -109,61 +78,23 @@ def transition(
 ) -> str:
     """Move the (locked) ``payment`` to ``to_status``: ``applied``, ``unchanged`` when it is
     there already, or ``stale`` when the move is not allowed (a late or out-of-order
-    event: nothing changes). ``strict`` raises 409 ``invalid_transition`` instead."""
-    current = payment.status
-    if to_status == current and to_status != PaymentStatus.PARTIALLY_REFUNDED and not strict:
-        return UNCHANGED
-    if to_status not in TRANSITIONS[current]:
-        if strict:
-            raise Conflict(
-                _("This payment cannot go from %(from)s to %(to)s.")
-                % {"from": current, "to": to_status},
-                code="invalid_transition",
-            )
-        return STALE
-    now = timezone.now()
-    payment.status = to_status
-    payment.status_changed_at = now
-    fields = ["status", "status_changed_at", "updated_at"]
-    if failure_reason:
-        payment.failure_reason = failure_reason[:300]
-        fields.append("failure_reason")
-    if to_status == PaymentStatus.SUCCEEDED:
-        payment.succeeded_at = now
-        fields.append("succeeded_at")
-    payment.save(update_fields=fields)
-    event_record(
+    event: nothing changes). ``strict`` raises 409 ``invalid_transition`` instead.
+
+    An applied move is recorded (``state.status_move``) and then fanned out
+    (``effects.payment_status_changed``: coupons, fulfilment, notices, the product), in
+    the caller's transaction."""
+    outcome = status_move(
         payment,
-        "status",
+        to_status,
         source=source,
-        from_status=current,
-        to_status=to_status,
         actor=actor,
         detail=detail,
+        failure_reason=failure_reason,
+        strict=strict,
     )
-    if to_status == PaymentStatus.SUCCEEDED:
-        _on_success(payment)
-    elif to_status in UNPAID_FINAL_STATUSES:
-        _on_unpaid(payment, to_status)
-    return APPLIED
-
-
-def _on_success(payment: Payment) -> None:
-    from .fulfilment import fulfilment_schedule  # fulfilment builds on this module
-
-    coupons.coupons_consume(payment=payment)
-    fulfilment, _created = Fulfilment.objects.get_or_create(payment=payment)
-    fulfilment_schedule(fulfilment)
-    notices.tell_payer(payment, "succeeded")
-
-
-def _on_unpaid(payment: Payment, to_status: str) -> None:
-    coupons.coupons_release(payment=payment)
-    payable = _payable_or_none(payment.target_type)
-    if payable is not None:
-        payable.released(payment=payment)
-    if to_status == PaymentStatus.FAILED:
-        notices.tell_payer(payment, "failed")
+    if outcome == APPLIED:
+        payment_status_changed(payment, to_status)
+    return outcome
 
 
 @transaction.atomic

@@ -11,6 +11,10 @@ runs the refund hooks (invoicing issues the credit note) and tells the payer.
 Manual payments (bank transfer, cash) are refunded by the organisation by hand: the
 refund succeeds when staff record it. A provider without a refund API (Orange Money's
 web payment) fails the refund and tells staff to refund by other means.
+
+This module sits below ``effects`` and ``payments`` (fulfilment refunds what it cannot
+deliver, and ``effects`` schedules fulfilment): it moves the payment's status with
+``state.status_move`` and runs a refund's consequences itself (see ``state``).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from teranga.core.errors import Conflict, NotFound, ValidationFailed
 from teranga.platform.organizations.access import get_organization_for
@@ -39,7 +44,7 @@ from ..models import (
 from ..payables import payables
 from ..providers.base import ProviderError, RefundRequest
 from . import providers as offers
-from .payments import event_record, payment_lock, transition
+from .state import event_record, payment_lock, status_move
 
 logger = logging.getLogger(__name__)
 
@@ -106,8 +111,6 @@ def refund_open(
 
 
 def _enqueue(refund_id: str) -> None:
-    from ..tasks import refund_execute_task
-
     refund_execute_task.enqueue(refund_id=refund_id)
 
 
@@ -193,6 +196,11 @@ def refund_execute(*, refund_id) -> Refund:
     )
 
 
+@task()
+def refund_execute_task(*, refund_id: str) -> str:
+    return refund_execute(refund_id=refund_id).status
+
+
 @transaction.atomic
 def _refund_attempt_failed(refund_id, exc: ProviderError) -> Refund:
     refund = Refund.objects.select_for_update().get(pk=refund_id)
@@ -243,7 +251,9 @@ def refund_settle(
             if payment.refunded_amount >= payment.amount
             else PaymentStatus.PARTIALLY_REFUNDED
         )
-        transition(payment, target, source=source, detail={"refund": str(refund.pk)})
+        # Partially refunded and refunded set nothing off in ``effects``: the refund's
+        # consequences follow below, once the refund itself is saved.
+        status_move(payment, target, source=source, detail={"refund": str(refund.pk)})
     else:
         refund.failure_reason = failure_reason[:300]
     refund.save()

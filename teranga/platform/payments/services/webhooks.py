@@ -44,8 +44,9 @@ from ..models import (
 )
 from ..providers.base import ProviderError, WebhookNotice, WebhookRejected
 from . import providers as offers
-from .payments import APPLIED, STALE, UNCHANGED, event_record, payment_lock, transition
+from .payments import transition
 from .refunds import refund_settle
+from .state import APPLIED, STALE, UNCHANGED, event_record, payment_lock
 
 logger = logging.getLogger(__name__)
 

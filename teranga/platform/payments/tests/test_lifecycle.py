@@ -15,7 +15,6 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from teranga.core.errors import Conflict
-from teranga.platform.payments import tasks
 from teranga.platform.payments.models import (
     TRANSITIONS,
     Fulfilment,
@@ -26,6 +25,8 @@ from teranga.platform.payments.models import (
     Refund,
     SandboxCharge,
 )
+from teranga.platform.payments.services import fulfilment as fulfilment_service
+from teranga.platform.payments.services import sandbox as sandbox_service
 from teranga.platform.payments.services.fulfilment import fulfilments_resume
 from teranga.platform.payments.services.payments import (
     APPLIED,
@@ -91,7 +92,7 @@ class TestStateMachine:
 class TestFulfilment:
     def test_crash_after_commit_is_recovered_once(self, shop, monkeypatch):
         # The process dies after the success is committed, before the handler's task runs.
-        monkeypatch.setattr(tasks, "fulfilment_run_task", LOST)
+        monkeypatch.setattr(fulfilment_service, "fulfilment_run_task", LOST)
         payment_id = paid(shop)
         assert Payment.objects.get(pk=payment_id).status == "succeeded"
         assert Fulfilment.objects.get(payment_id=payment_id).status == "pending"
@@ -290,7 +291,7 @@ class TestManualPayments:
 
 class TestReconciliationAndExpiry:
     def test_a_lost_webhook_is_settled_by_reconciliation(self, shop, monkeypatch):
-        monkeypatch.setattr(tasks, "sandbox_webhook_deliver_task", LOST)
+        monkeypatch.setattr(sandbox_service, "sandbox_webhook_deliver_task", LOST)
         payment_id = shop.pay().json()["id"]
         choose(shop, payment_id)  # the provider knows; we never heard
         assert Payment.objects.get(pk=payment_id).status == "pending"

@@ -13,6 +13,7 @@ import httpx2
 import pytest
 from django.db import IntegrityError, transaction
 
+from teranga.core.http import use_transport
 from teranga.platform.payments.models import ProviderEvent
 from teranga.platform.payments.providers.base import (
     CheckoutRequest,
@@ -23,7 +24,6 @@ from teranga.platform.payments.providers.base import (
     WebhookRejected,
 )
 from teranga.platform.payments.providers.freemoney import FreeMoneyProvider
-from teranga.platform.payments.providers.http import use_transport
 
 API_KEY = "0528cf38789d400cc03f9ba591fc5c05"
 API_SECRET = "566126b0d75afe81e81bf9b78231c798"

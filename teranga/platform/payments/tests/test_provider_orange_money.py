@@ -14,6 +14,7 @@ import pytest
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 
+from teranga.core.http import use_transport
 from teranga.platform.payments.models import ProviderEvent
 from teranga.platform.payments.providers.base import (
     CheckoutRequest,
@@ -23,7 +24,6 @@ from teranga.platform.payments.providers.base import (
     RefundRequest,
     WebhookRejected,
 )
-from teranga.platform.payments.providers.http import use_transport
 from teranga.platform.payments.providers.orange_money import OrangeMoneyProvider
 
 CLIENT_ID = "om-client-id-123"

@@ -13,6 +13,7 @@ import pytest
 import requests
 import responses
 
+from teranga.core.http import use_transport
 from teranga.platform.payments.providers import paypal as paypal_module
 from teranga.platform.payments.providers.base import (
     CheckoutRequest,
@@ -22,7 +23,6 @@ from teranga.platform.payments.providers.base import (
     RefundRequest,
     WebhookRejected,
 )
-from teranga.platform.payments.providers.http import use_transport
 from teranga.platform.payments.providers.paypal import PayPalProvider
 
 BASE = "https://api-m.sandbox.paypal.com"

@@ -12,6 +12,7 @@ import httpx2
 import pytest
 from django.db import IntegrityError, transaction
 
+from teranga.core.http import use_transport
 from teranga.platform.payments.models import ProviderEvent
 from teranga.platform.payments.providers.base import (
     CheckoutRequest,
@@ -21,7 +22,6 @@ from teranga.platform.payments.providers.base import (
     RefundRequest,
     WebhookRejected,
 )
-from teranga.platform.payments.providers.http import use_transport
 from teranga.platform.payments.providers.wave import WaveProvider
 
 API_KEY = "wave_sn_prod_test-key-abcdef"

@@ -43,6 +43,8 @@ from teranga.platform.payments.services.subscriptions import (
 PLANS = "/api/v1/plans/"
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 END = datetime(2026, 4, 10, 9, 0, tzinfo=UTC)
+#: The business plan's limits (migration 0002); the other declared limits are unlimited.
+BUSINESS_LIMITS = {"branches": 5, "counters": 20, "sms_per_month": 5000}
 
 
 def url(organization) -> str:
@@ -131,9 +133,10 @@ def test_plans_are_public(api, db):
     assert {"period": "yearly", "currency": "EUR", "amount": 69000} in [
         {k: v for k, v in price.items() if k != "display"} for price in business["prices"]
     ]
-    assert business["limits"] == {"branches": 5, "counters": 20, "sms_per_month": 5000}
+    # Every limit the installed apps declare; a plan that does not name one: unlimited.
+    assert business["limits"] == {**dict.fromkeys(free_tier_limits()), **BUSINESS_LIMITS}
     assert "sms" in business["features"]
-    assert data[2]["limits"] == {"branches": None, "counters": None, "sms_per_month": None}
+    assert data[2]["limits"] == dict.fromkeys(free_tier_limits())
     Plan.objects.filter(code="starter").update(is_active=False)
     assert [p["code"] for p in api.get(PLANS).json()] == ["business", "enterprise"]
 
@@ -226,7 +229,7 @@ def test_choosing_while_active_schedules_the_change(team, client_for):
     with time_machine.travel(NOW + timedelta(days=1), tick=False):
         client = client_for(owner)  # a token of that time
         data = client.get(url(organization)).json()
-        assert data["limits"] == {"branches": 5, "counters": 20, "sms_per_month": 5000}
+        assert data["limits"] == {**dict.fromkeys(free_tier_limits()), **BUSINESS_LIMITS}
         assert data["payment"]["payable_now"] is False  # paid until END
         data = client.put(url(organization), {"plan": "enterprise", "period": "yearly"}).json()
         assert (data["status"], data["plan"]["code"], data["period"]) == (
@@ -593,7 +596,7 @@ def test_paying_a_subscription_through_the_payments_api(
     sandbox_choose(str(payment.pk), "succeeded", django_capture_on_commit_callbacks)
     data = client.get(url(organization)).json()
     assert data["status"] == "active"
-    assert data["limits"] == {"branches": 5, "counters": 20, "sms_per_month": 5000}
+    assert data["limits"] == {**dict.fromkeys(free_tier_limits()), **BUSINESS_LIMITS}
     assert data["payment"]["payable_now"] is False
     event = SubscriptionEvent.objects.get(action="activated")
     assert event.payment_id == payment.pk

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from teranga.core.errors import Conflict, Gone, NotFound, ValidationFailed
+from teranga.core.state_machine import StateMachine
 from teranga.platform.organizations.models import Organization
 
 from .. import notices
@@ -87,6 +88,41 @@ def _event(
     )
 
 
+def _transition_event(
+    booking: Booking,
+    from_status: str,
+    to_status: str,
+    *,
+    now: datetime,
+    action: str,
+    actor=None,
+    reason: str = "",
+) -> BookingEvent:
+    return _event(booking, action, from_status=from_status, actor=actor, reason=reason)
+
+
+def _illegal_message(current: str, target: str) -> str:
+    return _("A booking that is %(status)s cannot become %(target)s.") % {
+        "status": BookingStatus(current).label,
+        "target": BookingStatus(target).label,
+    }
+
+
+#: Every status change of a booking: 409 ``invalid_transition`` outside the table; a
+#: confirmation stamps ``confirmed_at``, a cancellation ``cancelled_at``; one event each.
+BOOKINGS = StateMachine(
+    transitions=TRANSITIONS,
+    stamps={
+        BookingStatus.CONFIRMED: "confirmed_at",
+        BookingStatus.CANCELLED_BY_CLIENT: "cancelled_at",
+        BookingStatus.CANCELLED_BY_BUSINESS: "cancelled_at",
+    },
+    code="invalid_transition",
+    message=_illegal_message,
+    record=_transition_event,
+)
+
+
 def _lock(resource_id, client_id) -> Resource:
     """The lock order of every booking write: the resource, then the client."""
     resource = (
@@ -113,9 +149,7 @@ def holds_expire(*, now: datetime | None = None, resource_id=None, client_id=Non
     expired = 0
     with transaction.atomic():
         for booking in queryset.select_for_update()[:500]:
-            booking.status = BookingStatus.EXPIRED
-            booking.save(update_fields=["status", "updated_at"])
-            _event(booking, "expired", from_status=BookingStatus.PENDING)
+            BOOKINGS.move(booking, BookingStatus.EXPIRED, now=now, action="expired")
             expired += 1
     return expired
 
@@ -271,19 +305,6 @@ def _get_booking(booking_id, *, lock: bool = True) -> Booking:
     return booking
 
 
-def _transition(booking: Booking, to_status: str) -> str:
-    allowed = TRANSITIONS.get(booking.status, set())
-    if to_status not in allowed:
-        raise Conflict(
-            _("A booking that is %(status)s cannot become %(target)s.")
-            % {"status": booking.get_status_display(), "target": BookingStatus(to_status).label},
-            code="invalid_transition",
-        )
-    previous = booking.status
-    booking.status = to_status
-    return previous
-
-
 @transaction.atomic
 def booking_confirm(*, booking_id, actor=None) -> Booking:
     """Confirm a pending booking (the business accepts it, or its payment succeeded)."""
@@ -295,11 +316,14 @@ def booking_confirm(*, booking_id, actor=None) -> Booking:
         and booking.hold_expires_at <= now
     ):
         raise Gone(_("The hold on this slot has expired."), code="hold_expired")
-    previous = _transition(booking, BookingStatus.CONFIRMED)
-    booking.confirmed_at = now
-    booking.hold_expires_at = None
-    booking.save(update_fields=["status", "confirmed_at", "hold_expires_at", "updated_at"])
-    _event(booking, "confirmed", from_status=previous, actor=actor)
+    BOOKINGS.move(
+        booking,
+        BookingStatus.CONFIRMED,
+        now=now,
+        fields={"hold_expires_at": None},
+        action="confirmed",
+        actor=actor,
+    )
     notices.announce(booking, "confirmed")
     return booking
 
@@ -323,20 +347,15 @@ def booking_cancel(
             code="cancellation_too_late",
         )
     target = BookingStatus.CANCELLED_BY_CLIENT if by_client else BookingStatus.CANCELLED_BY_BUSINESS
-    previous = _transition(booking, target)
-    booking.cancelled_at = now
-    booking.cancellation_reason = reason
-    booking.needs_attention = False
-    booking.save(
-        update_fields=[
-            "status",
-            "cancelled_at",
-            "cancellation_reason",
-            "needs_attention",
-            "updated_at",
-        ]
+    previous = BOOKINGS.move(
+        booking,
+        target,
+        now=now,
+        fields={"cancellation_reason": reason, "needs_attention": False},
+        action="cancelled",
+        actor=actor,
+        reason=reason,
     )
-    _event(booking, "cancelled", from_status=previous, actor=actor, reason=reason)
     if not (previous == BookingStatus.PENDING and booking.hold_expires_at is not None):
         notices.announce(booking, "cancelled")  # a hold that lapses was never announced
     return booking
@@ -415,15 +434,15 @@ def booking_no_show(*, booking_id, actor=None) -> Booking:
 
 def _close(booking_id, status: str, action: str, actor) -> Booking:
     booking = _get_booking(booking_id)
-    if booking.starts_at > timezone.now():
+    now = timezone.now()
+    if booking.starts_at > now:
         raise Conflict(
             _("A booking can only be marked like this once it has started."),
             code="booking_not_started",
         )
-    previous = _transition(booking, status)
-    booking.needs_attention = False
-    booking.save(update_fields=["status", "needs_attention", "updated_at"])
-    _event(booking, action, from_status=previous, actor=actor)
+    BOOKINGS.move(
+        booking, status, now=now, fields={"needs_attention": False}, action=action, actor=actor
+    )
     return booking
 
 

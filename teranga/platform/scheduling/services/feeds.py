@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -15,12 +14,9 @@ from teranga.platform.organizations.models import Organization
 from ..models import (
     CalendarFeed,
 )
+from ..selectors import feed_token_digest
 
 # --- Calendar feeds --------------------------------------------------------------------------
-
-
-def feed_token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @transaction.atomic

@@ -1,7 +1,8 @@
 """Tickets: issue with a gapless day number, the state machine, cancel and rating.
 
 Every status change goes through :func:`transition`: it refuses what the state machine
-does not allow (409 ``illegal_transition``), stamps the status's time field, appends a
+(:data:`TICKETS`, a core :class:`~teranga.core.state_machine.StateMachine`) does not
+allow (409 ``illegal_transition``), stamps the status's time field, appends a
 :class:`TicketEvent`, and hands the change to :mod:`..effects` (live boards, queue
 positions, notifications), which act after commit.
 
@@ -23,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from teranga.core.codes import random_code
 from teranga.core.errors import Conflict, NotFound, ValidationFailed
+from teranga.core.state_machine import StateMachine
 
 from .. import effects
 from ..models import (
@@ -64,6 +66,37 @@ STAMPS: dict[str, str] = {
     S.TRANSFERRED: "transferred_at",
     S.EXPIRED: "expired_at",
 }
+
+
+def _illegal_message(current: str, target: str) -> str:
+    return _("A %(from)s ticket cannot become %(to)s.") % {
+        "from": S(current).label,
+        "to": S(target).label,
+    }
+
+
+def _event_record(
+    ticket: Ticket, from_status: str, to_status: str, *, now: datetime, action: str, actor, counter
+) -> TicketEvent:
+    return TicketEvent.objects.create(
+        ticket=ticket,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        counter=counter,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        at=now,
+    )
+
+
+#: The machine every status change goes through (409 ``illegal_transition``).
+TICKETS = StateMachine(
+    transitions=TRANSITIONS,
+    stamps=STAMPS,
+    code="illegal_transition",
+    message=_illegal_message,
+    record=_event_record,
+)
 CODE_LENGTH = 8  # unambiguous letters and digits (no 0/O, 1/I): read aloud, typed by SMS
 
 
@@ -105,31 +138,8 @@ def transition(
 ) -> Ticket:
     """Move a locked ``ticket`` to ``to_status``; refuses illegal moves."""
     now = now or timezone.now()
-    previous = ticket.status
-    if to_status not in TRANSITIONS[previous]:
-        raise Conflict(
-            _("A %(from)s ticket cannot become %(to)s.")
-            % {"from": S(previous).label, "to": S(to_status).label},
-            code="illegal_transition",
-        )
-    ticket.status = to_status
-    update = {"status", "updated_at"}
-    stamp = STAMPS.get(to_status)
-    if stamp:
-        setattr(ticket, stamp, now)
-        update.add(stamp)
-    for name, value in (fields or {}).items():
-        setattr(ticket, name, value)
-        update.add(name)
-    ticket.save(update_fields=sorted(update))
-    TicketEvent.objects.create(
-        ticket=ticket,
-        action=action,
-        from_status=previous,
-        to_status=to_status,
-        counter=counter,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        at=now,
+    previous = TICKETS.move(
+        ticket, to_status, now=now, fields=fields, action=action, actor=actor, counter=counter
     )
     effects.ticket_changed(ticket, action=action, previous_status=previous)
     return ticket

@@ -15,7 +15,7 @@ import hashlib
 import httpx2
 from django.core.cache import cache
 
-from . import http
+from teranga.core import http
 
 TOKEN_PATH = "/oauth/v3/token"
 TOKEN_MARGIN_SECONDS = 60

@@ -1,5 +1,11 @@
-"""One way for our own adapters (Wave, Orange Money, Free Money, PayPal's webhook check)
-to call a provider: httpx2 with a timeout on every call and bounded retries.
+"""One way for our own adapters to call a provider over HTTP (Wave, Orange Money, Free
+Money, PayPal's webhook check, the Orange SMS API): httpx2 with a timeout on every call
+and bounded retries. It knows no domain: a provider's failure is a :class:`ProviderError`
+(the payments' adapters raise the same class, re-exported by their ``base``).
+
+Settings (their historical names, shared by every caller): ``PAYMENTS_HTTP_TIMEOUT``
+(seconds per call), ``PAYMENTS_HTTP_RETRIES`` (retries of a safe call),
+``PAYMENTS_HTTP_BACKOFF`` (seconds before the first retry, doubled each time).
 
 Retries only happen where repeating is safe: reads, and writes that carry an
 idempotency key (the adapter says so with ``retry=True``). They cover connection errors,
@@ -18,12 +24,22 @@ from collections.abc import Iterator
 import httpx2
 from django.conf import settings
 
-from .base import ProviderError
-
 logger = logging.getLogger(__name__)
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 _transport: httpx2.BaseTransport | None = None
+
+
+class ProviderError(Exception):
+    """The provider refused the call or could not be reached (after the bounded retries).
+
+    ``retryable``: worth trying again later (timeout, 5xx, 429) rather than a refusal.
+    """
+
+    def __init__(self, message: str, *, retryable: bool = False, code: str = "") -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.code = code
 
 
 @contextlib.contextmanager

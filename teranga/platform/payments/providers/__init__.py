@@ -1,0 +1,1 @@
+"""The payment gateways' adapters (one module each) and their registry."""

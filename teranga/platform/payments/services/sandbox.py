@@ -1,0 +1,54 @@
+"""The sandbox provider's side of a payment, as the payer and the provider act on it:
+the payer's choice on the hosted page (:func:`sandbox_decide`), then the signed webhook
+the sandbox sends us through the task engine, down the same path as a real provider's
+delivery (:func:`sandbox_webhook_deliver_task`).
+
+The adapter itself (checkout, status, webhook verification, refunds) is
+``providers.sandbox``; this module builds on it and on ``webhooks``.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django_tasks import task
+
+from ..models import SandboxCharge
+from ..providers.sandbox import OUTCOMES, SIGNATURE_HEADER, event_body, sign
+from .webhooks import webhook_receive
+
+
+@task()
+def sandbox_webhook_deliver_task(*, body: str, signature: str) -> list[str]:
+    """The sandbox provider "calling" our webhook: the same verification and the same
+    path as a real provider's delivery."""
+    return webhook_receive(
+        provider="sandbox",
+        body=body.encode(),
+        headers={SIGNATURE_HEADER: signature},
+        query={},
+    )
+
+
+def sandbox_decide(*, payment_id, outcome: str, deliver_now: bool = False) -> bool:
+    """The payer's choice on the hosted page, recorded on the provider's side; the signed
+    webhook is then sent after commit through the task engine, as a provider calls back
+    asynchronously (``deliver_now``: through the same webhook path at once, in this
+    thread — the demo loader, which runs before any worker). Returns False when the
+    charge was already decided (nothing sent)."""
+    if outcome not in OUTCOMES:
+        raise ValueError(f"unknown sandbox outcome {outcome!r}")
+    with transaction.atomic():
+        charge = SandboxCharge.objects.select_for_update().filter(payment_id=payment_id).first()
+        if charge is None or charge.outcome != SandboxCharge.Outcome.OPEN:
+            return False
+        charge.outcome = outcome
+        charge.save(update_fields=["outcome", "updated_at"])
+        body = event_body(charge, event_type=OUTCOMES[outcome]).decode()
+        signature = sign(body.encode())
+    if deliver_now:
+        sandbox_webhook_deliver_task.call(body=body, signature=signature)
+    else:
+        transaction.on_commit(
+            lambda: sandbox_webhook_deliver_task.enqueue(body=body, signature=signature)
+        )
+    return True
