@@ -5,11 +5,18 @@ Every error body has the same shape::
     {"error": {"code": "not_found", "message": "…", "fields": {…}}}
 
 ``code`` is stable and machine-readable; ``message`` is in the request's language.
+
+Every code comes from a catalogue: each app lists its codes in one ``StrEnum`` in its
+``errors.py`` (core's generic ones are :class:`CoreError`, below), and
+:data:`error_catalogues` holds them all (platform apps register theirs from their
+``errors`` module, found by ``CoreConfig.ready``; products through the product contract's
+``error_codes``). The OpenAPI lists the catalogue (``teranga.core.schema``).
 """
 
 from __future__ import annotations
 
 import logging
+from enum import StrEnum
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -22,21 +29,55 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
+from teranga.core.registry import Registry
+
 logger = logging.getLogger(__name__)
+
+
+class CoreError(StrEnum):
+    """The generic codes: the hierarchy's defaults and what the exception handler, the
+    middleware and the error views answer."""
+
+    AUTHENTICATION_FAILED = "authentication_failed"
+    CONFLICT = "conflict"
+    GONE = "gone"
+    ILLEGAL_TRANSITION = "illegal_transition"
+    INVALID = "invalid"
+    INVALID_REQUEST = "invalid_request"
+    MALFORMED_REQUEST = "malformed_request"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    NOT_ACCEPTABLE = "not_acceptable"
+    NOT_AUTHENTICATED = "not_authenticated"
+    NOT_FOUND = "not_found"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
+    PERMISSION_DENIED = "permission_denied"
+    SERVER_ERROR = "server_error"
+    THROTTLED = "throttled"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+
+
+#: Every app's catalogue of error codes, by app label (``"core"``, ``"payments"``, …).
+error_catalogues: Registry[type[StrEnum]] = Registry("error catalogue")
+error_catalogues.register("core", CoreError, origin="core")
+
+
+def catalogue_codes() -> list[str]:
+    """Every code of every catalogue, sorted, each once."""
+    return sorted({str(code) for catalogue in error_catalogues.values() for code in catalogue})
 
 
 class ApplicationError(Exception):
     """Base of every error a service raises on purpose. Subclass it with a stable code."""
 
     status_code = status.HTTP_400_BAD_REQUEST
-    code = "invalid_request"
+    code: str = CoreError.INVALID_REQUEST
     default_message = "The request could not be processed."
 
     def __init__(
         self,
         message: str | None = None,
         *,
-        code: str | None = None,
+        code: StrEnum | None = None,
         fields: dict[str, Any] | None = None,
     ) -> None:
         self.message = str(message or _(self.default_message))
@@ -47,31 +88,31 @@ class ApplicationError(Exception):
 
 
 class ValidationFailed(ApplicationError):
-    code = "invalid"
+    code: str = CoreError.INVALID
     default_message = "Some fields are invalid."
 
 
 class NotFound(ApplicationError):
     status_code = status.HTTP_404_NOT_FOUND
-    code = "not_found"
+    code: str = CoreError.NOT_FOUND
     default_message = "Not found."
 
 
 class Forbidden(ApplicationError):
     status_code = status.HTTP_403_FORBIDDEN
-    code = "permission_denied"
+    code: str = CoreError.PERMISSION_DENIED
     default_message = "You do not have permission to perform this action."
 
 
 class Conflict(ApplicationError):
     status_code = status.HTTP_409_CONFLICT
-    code = "conflict"
+    code: str = CoreError.CONFLICT
     default_message = "The request conflicts with the current state."
 
 
 class Gone(ApplicationError):
     status_code = status.HTTP_410_GONE
-    code = "gone"
+    code: str = CoreError.GONE
     default_message = "This resource is no longer available."
 
 
@@ -84,7 +125,8 @@ def refuse_unknown_fields(fields, allowed) -> None:
 
 
 def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict:
-    return {"error": {"code": code, "message": str(message), "fields": fields or {}}}
+    # str(): a catalogue member is a StrEnum; the body carries its plain value.
+    return {"error": {"code": str(code), "message": str(message), "fields": fields or {}}}
 
 
 def error_json_response(status_code: int, code: str, message: str) -> JsonResponse:
@@ -103,15 +145,15 @@ def _flatten(detail: Any) -> Any:
 
 # DRF exception class -> (stable code, status) where DRF's own code is too vague.
 _DRF_CODES: dict[type, str] = {
-    drf.ParseError: "malformed_request",
-    drf.NotAuthenticated: "not_authenticated",
-    drf.AuthenticationFailed: "authentication_failed",
-    drf.PermissionDenied: "permission_denied",
-    drf.NotFound: "not_found",
-    drf.MethodNotAllowed: "method_not_allowed",
-    drf.NotAcceptable: "not_acceptable",
-    drf.UnsupportedMediaType: "unsupported_media_type",
-    drf.Throttled: "throttled",
+    drf.ParseError: CoreError.MALFORMED_REQUEST,
+    drf.NotAuthenticated: CoreError.NOT_AUTHENTICATED,
+    drf.AuthenticationFailed: CoreError.AUTHENTICATION_FAILED,
+    drf.PermissionDenied: CoreError.PERMISSION_DENIED,
+    drf.NotFound: CoreError.NOT_FOUND,
+    drf.MethodNotAllowed: CoreError.METHOD_NOT_ALLOWED,
+    drf.NotAcceptable: CoreError.NOT_ACCEPTABLE,
+    drf.UnsupportedMediaType: CoreError.UNSUPPORTED_MEDIA_TYPE,
+    drf.Throttled: CoreError.THROTTLED,
 }
 
 
@@ -122,7 +164,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status_code)
     if isinstance(exc, RequestDataTooBig):
         return Response(
-            error_body("payload_too_large", _("The request body is too large.")),
+            error_body(CoreError.PAYLOAD_TOO_LARGE, _("The request body is too large.")),
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
     if isinstance(exc, Http404):
@@ -157,7 +199,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
             flat = _flatten(detail)
             fields = {"non_field_errors": flat if isinstance(flat, list) else [flat]}
             message = fields["non_field_errors"][0] if fields["non_field_errors"] else ""
-        body = error_body("invalid", message or _("Some fields are invalid."), fields)
+        body = error_body(CoreError.INVALID, message or _("Some fields are invalid."), fields)
     else:
         code = _DRF_CODES.get(type(exc)) or next(
             (c for klass, c in _DRF_CODES.items() if isinstance(exc, klass)),

@@ -8,7 +8,7 @@ import uuid
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from teranga.core.errors import error_json_response
+from teranga.core.errors import CoreError, error_json_response
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -42,12 +42,16 @@ class BodySanityMiddleware:
     def __call__(self, request):
         raw_query = request.META.get("QUERY_STRING", "")
         if "\x00" in request.path or "%00" in raw_query or "\x00" in raw_query:
-            return error_json_response(400, "malformed_request", _("NUL bytes are not allowed."))
+            return error_json_response(
+                400, CoreError.MALFORMED_REQUEST, _("NUL bytes are not allowed.")
+            )
         length = request.META.get("CONTENT_LENGTH") or "0"
         try:
             length_value = int(length)
         except ValueError:
-            return error_json_response(400, "malformed_request", _("Invalid Content-Length."))
+            return error_json_response(
+                400, CoreError.MALFORMED_REQUEST, _("Invalid Content-Length.")
+            )
         content_type = request.META.get("CONTENT_TYPE", "")
         limit = (
             settings.MAX_UPLOAD_BYTES
@@ -56,6 +60,6 @@ class BodySanityMiddleware:
         )
         if length_value > limit:
             return error_json_response(
-                413, "payload_too_large", _("The request body is too large.")
+                413, CoreError.PAYLOAD_TOO_LARGE, _("The request body is too large.")
             )
         return self.get_response(request)

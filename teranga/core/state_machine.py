@@ -5,7 +5,7 @@ An app declares its machine once, next to its services::
     BOOKINGS = StateMachine(
         transitions={PENDING: {CONFIRMED, CANCELLED}, CONFIRMED: {CANCELLED}},
         stamps={CONFIRMED: "confirmed_at", CANCELLED: "cancelled_at"},
-        code="invalid_transition",
+        code=SchedulingError.INVALID_TRANSITION,  # the app's catalogue (its errors.py)
         message=lambda current, target: _("… %(from)s … %(to)s") % {...},
         record=booking_event_record,
     )
@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from teranga.core.errors import ApplicationError, Conflict
+from teranga.core.errors import ApplicationError, Conflict, CoreError
 
 
 class EventRecorder(Protocol):
@@ -66,7 +66,7 @@ class StateMachine:
     #: status -> the time field a move into it stamps with ``now``.
     stamps: Mapping[str, str] = field(default_factory=dict)
     #: the stable code of the refusal (each app keeps its own).
-    code: str = "illegal_transition"
+    code: str = CoreError.ILLEGAL_TRANSITION
     #: the refusal's message, given ``(current, target)``; the error's default otherwise.
     message: Callable[[str, str], str] | None = None
     #: the error raised on a refused move.

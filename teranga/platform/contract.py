@@ -31,6 +31,7 @@ import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from django.apps import AppConfig
@@ -40,6 +41,7 @@ from django.core.exceptions import ImproperlyConfigured
 from teranga.core.registry import Registry
 
 if TYPE_CHECKING:
+    from teranga.core.holds import HeldOrderKind
     from teranga.platform.notifications.extensions import NotificationType, Segment
     from teranga.platform.payments.extensions import Payable, PlanFeature, PlanLimit
 
@@ -116,8 +118,14 @@ class Product:
     throttle_scopes: Sequence[ThrottleScope] = ()
     #: OpenAPI enum names: ``"QueueKindEnum" -> "dotted.path.to.Choices"``.
     enum_names: Mapping[str, str] = field(default_factory=dict)
+    #: The catalogue of the error codes it answers: a ``StrEnum`` of its ``errors.py``
+    #: (listed in the OpenAPI; generic codes are ``teranga.core.errors.CoreError``).
+    error_codes: type[StrEnum] | None = None
     #: ``loader(password=…) -> [(email, role, organisation)]``, run by ``seed_demo``.
     demo_loader: Callable[..., list[tuple[str, str, str]]] | None = None
+    #: Orders with a hold that expires (``teranga.core.holds``), by name (``"<label>.…"``):
+    #: the one periodic job ``core.holds_expire`` expires them once their hold ran out.
+    held_orders: Mapping[str, HeldOrderKind] = field(default_factory=dict)
 
 
 #: Every installed product, by label (in ``INSTALLED_APPS`` order).
@@ -167,6 +175,8 @@ def install(product: Product) -> None:
     """Register everything ``product`` contributes (called from ``ProductConfig.ready``)."""
     # Imported here, not at the top: a product's apps.py imports this module while the
     # app registry is still loading, before any model may be imported.
+    from teranga.core.errors import error_catalogues
+    from teranga.core.holds import held_order_register
     from teranga.platform.messaging.extensions import moderation_functions
     from teranga.platform.notifications.extensions import (
         broadcast_segments,
@@ -221,8 +231,14 @@ def install(product: Product) -> None:
         if overrides.get(enum_name, choices) != choices:
             raise ImproperlyConfigured(f"OpenAPI enum name {enum_name!r} is declared twice")
         overrides[enum_name] = choices
+    if product.error_codes is not None:
+        if not (isinstance(product.error_codes, type) and issubclass(product.error_codes, StrEnum)):
+            raise ImproperlyConfigured(f"product {label!r}: error_codes must be a StrEnum")
+        error_catalogues.register(label, product.error_codes, origin=label)
     if product.demo_loader is not None:
         demo_loaders.register(label, product.demo_loader, origin=label)
+    for name, kind in product.held_orders.items():
+        held_order_register(_own(product, "held order kind", name), kind, origin=label)
 
 
 class ProductConfig(AppConfig):

@@ -13,13 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from teranga.core.errors import ApplicationError, refuse_unknown_fields
+from teranga.platform.accounts.errors import AccountError
 from teranga.platform.accounts.models import ClientProfile
 from teranga.platform.notifications.devices import devices_erase
 from teranga.platform.notifications.services import notifications_erase, sms_recipient_erase
 
 
 class InvalidPassword(ApplicationError):
-    code = "invalid_password"
+    code = AccountError.INVALID_PASSWORD
     default_message = "The password is incorrect."
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 
 from teranga.core.errors import NotFound
+from teranga.platform.geo.errors import GeoError
 
 from .models import Department, Region
 
@@ -19,5 +20,5 @@ def region_list() -> QuerySet[Region]:
 def region_get(*, code: str) -> Region:
     region = region_list().filter(code__iexact=code).first()
     if region is None:
-        raise NotFound(code="region_not_found")
+        raise NotFound(code=GeoError.REGION_NOT_FOUND)
     return region

@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet
 
 from teranga.core.errors import Forbidden, NotFound
 from teranga.core.validators import parse_uuid
+from teranga.platform.invoicing.errors import InvoicingError
 from teranga.platform.organizations.access import decide, membership_of
 from teranga.platform.organizations.models import Organization
 
@@ -71,7 +72,7 @@ def invoices_of_organization(*, organization: Organization, filters: InvoiceFilt
 def _parse_id(invoice_id) -> uuid.UUID:
     key = parse_uuid(invoice_id)
     if key is None:
-        raise NotFound(code="invoice_not_found")
+        raise NotFound(code=InvoicingError.INVOICE_NOT_FOUND)
     return key
 
 
@@ -100,10 +101,10 @@ def invoice_get(*, user, invoice_id, action: str = INVOICING_VIEW, queryset=None
     rows = queryset if queryset is not None else Invoice.objects.select_related("organization")
     invoice = rows.filter(pk=key).first()
     if invoice is None:
-        raise NotFound(code="invoice_not_found")
+        raise NotFound(code=InvoicingError.INVOICE_NOT_FOUND)
     verdict = invoice_access(user, invoice, action)
     if verdict == "hide":
-        raise NotFound(code="invoice_not_found")
+        raise NotFound(code=InvoicingError.INVOICE_NOT_FOUND)
     if verdict == "forbid":
         raise Forbidden()
     return invoice

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from teranga.core.errors import NotFound
 from teranga.core.validators import parse_uuid
+from teranga.platform.messaging.errors import MessagingError
 from teranga.platform.organizations.access import membership_of, role_at_least, rule_for
 
 from .models import Conversation, ConversationKind, Participant, ParticipantRole
@@ -73,14 +74,14 @@ def conversation_access(user, conversation_id, *, lock: bool = False) -> Convers
     are taken under it.
     """
     if user is None or not getattr(user, "is_authenticated", False):
-        raise NotFound(code="conversation_not_found")
+        raise NotFound(code=MessagingError.CONVERSATION_NOT_FOUND)
     key = parse_uuid(conversation_id)
     if key is None:
-        raise NotFound(code="conversation_not_found")
+        raise NotFound(code=MessagingError.CONVERSATION_NOT_FOUND)
     queryset = Conversation.objects.select_for_update() if lock else Conversation.objects
     conversation = queryset.filter(pk=key).first()
     if conversation is None:
-        raise NotFound(code="conversation_not_found")
+        raise NotFound(code=MessagingError.CONVERSATION_NOT_FOUND)
     participant = Participant.objects.filter(
         conversation=conversation, user=user, left_at__isnull=True
     ).first()
@@ -90,7 +91,7 @@ def conversation_access(user, conversation_id, *, lock: bool = False) -> Convers
         if participant is not None and participant.role == ParticipantRole.AGENT and not is_agent:
             participant = None  # no longer an agent of the organisation
     if participant is None and not is_agent:
-        raise NotFound(code="conversation_not_found")
+        raise NotFound(code=MessagingError.CONVERSATION_NOT_FOUND)
     return ConversationAccess(
         conversation=conversation, user=user, participant=participant, is_agent=is_agent
     )

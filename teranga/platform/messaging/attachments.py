@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from teranga.core.errors import ValidationFailed
 from teranga.core.validators import validate_image_content
+from teranga.platform.messaging.errors import MessagingError
 
 MAX_ATTACHMENTS = 5
 NAME_MAX_LENGTH = 200
@@ -81,16 +82,16 @@ def attachment_check(file) -> CheckedUpload:
     (``attachment_too_large``, ``invalid_attachment``) otherwise."""
     size = getattr(file, "size", None)
     if size is None:
-        raise _invalid(_("The file could not be read."), "invalid_attachment")
+        raise _invalid(_("The file could not be read."), MessagingError.INVALID_ATTACHMENT)
     if size > settings.MAX_UPLOAD_BYTES:
-        raise _invalid(_("The file is too large."), "attachment_too_large")
+        raise _invalid(_("The file is too large."), MessagingError.ATTACHMENT_TOO_LARGE)
     if size == 0:
-        raise _invalid(_("The file is empty."), "invalid_attachment")
+        raise _invalid(_("The file is empty."), MessagingError.INVALID_ATTACHMENT)
     try:
         head = _read(file, 0, 16)
         if head.startswith(b"%PDF-"):
             if not _is_pdf(file, head, size):
-                raise _invalid(_("Upload a valid PDF document."), "invalid_attachment")
+                raise _invalid(_("Upload a valid PDF document."), MessagingError.INVALID_ATTACHMENT)
             content_type = PDF_TYPE
         else:
             try:
@@ -98,11 +99,11 @@ def attachment_check(file) -> CheckedUpload:
             except ValidationError:
                 raise _invalid(
                     _("Only images (JPEG, PNG, WebP, GIF) and PDF documents can be attached."),
-                    "invalid_attachment",
+                    MessagingError.INVALID_ATTACHMENT,
                 ) from None
             content_type = _image_type(head)
             if content_type is None:  # an image Pillow reads but we do not serve
-                raise _invalid(_("Unsupported image format."), "invalid_attachment")
+                raise _invalid(_("Unsupported image format."), MessagingError.INVALID_ATTACHMENT)
     finally:
         file.seek(0)
     return CheckedUpload(
@@ -115,7 +116,7 @@ def attachments_check(files) -> list[CheckedUpload]:
     if len(files) > MAX_ATTACHMENTS:
         raise ValidationFailed(
             _("At most %(count)d files per message.") % {"count": MAX_ATTACHMENTS},
-            code="too_many_attachments",
+            code=MessagingError.TOO_MANY_ATTACHMENTS,
             fields={"attachments": [_("Too many files.")]},
         )
     return [attachment_check(file) for file in files]

@@ -21,6 +21,7 @@ from django.db.models.functions import Coalesce
 
 from teranga.core.errors import NotFound
 from teranga.core.validators import parse_uuid
+from teranga.platform.messaging.errors import MessagingError
 
 from .access import ConversationAccess, conversation_access
 from .events import conversation_data, message_data, participant_data
@@ -146,7 +147,7 @@ def message_of(*, access: ConversationAccess, message_id) -> Message:
     key = parse_uuid(message_id)
     message = messages_of(access=access).filter(pk=key).first() if key else None
     if message is None:
-        raise NotFound(code="message_not_found")
+        raise NotFound(code=MessagingError.MESSAGE_NOT_FOUND)
     return message
 
 
@@ -160,7 +161,7 @@ def attachment_of(*, access: ConversationAccess, message_id, attachment_id):
         else next((a for a in message.attachments.all() if str(a.pk) == str(attachment_id)), None)
     )
     if attachment is None:
-        raise NotFound(code="attachment_not_found")
+        raise NotFound(code=MessagingError.ATTACHMENT_NOT_FOUND)
     return attachment
 
 

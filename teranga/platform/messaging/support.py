@@ -19,7 +19,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from teranga.core.errors import ValidationFailed
+from teranga.core.errors import CoreError, ValidationFailed
+from teranga.platform.messaging.errors import MessagingError
 
 DEFAULT_PRIMARY_COLOR = "#D4AF37"  # gold (seed 004 palette)
 DEFAULT_PRIMARY_HOVER = "#C5A028"
@@ -62,7 +63,9 @@ def hours_validate(value: Any) -> list[dict[str, Any]]:
 
     def fail(message: str) -> ValidationFailed:
         return ValidationFailed(
-            message, code="invalid_business_hours", fields={"business_hours": [message]}
+            message,
+            code=MessagingError.INVALID_BUSINESS_HOURS,
+            fields={"business_hours": [message]},
         )
 
     if not isinstance(value, list):
@@ -163,7 +166,7 @@ def _strip_prefix(value: str, prefixes) -> str:
 
 
 def _channel_error(field: str, message: str) -> ValidationFailed:
-    return ValidationFailed(message, code="invalid_channel", fields={field: [message]})
+    return ValidationFailed(message, code=MessagingError.INVALID_CHANNEL, fields={field: [message]})
 
 
 def whatsapp_normalize(value: str) -> str:
@@ -210,7 +213,7 @@ def color_normalize(value: str) -> str:
     value = (value or "").strip() or DEFAULT_PRIMARY_COLOR
     if not _COLOR.match(value):
         message = _("Enter a colour as #RRGGBB.")
-        raise ValidationFailed(message, code="invalid", fields={"primary_color": [message]})
+        raise ValidationFailed(message, code=CoreError.INVALID, fields={"primary_color": [message]})
     return value.upper()
 
 

@@ -38,6 +38,7 @@ from rest_framework import status
 
 from teranga.core.errors import ApplicationError, Conflict, ValidationFailed
 from teranga.core.registry import Registry
+from teranga.platform.notifications.errors import NotificationError
 from teranga.platform.organizations.access import get_organization_for, register_action
 from teranga.platform.organizations.models import Organization, Role
 
@@ -117,14 +118,14 @@ def segment_params_validate(
     if not isinstance(params, dict):
         raise ValidationFailed(
             _("The segment parameters must be an object."),
-            code="invalid_segment_params",
+            code=NotificationError.INVALID_SEGMENT_PARAMS,
             fields={"params": [_("The segment parameters must be an object.")]},
         )
     if segment.params is None:
         if params:
             raise ValidationFailed(
                 _("This segment takes no parameters."),
-                code="invalid_segment_params",
+                code=NotificationError.INVALID_SEGMENT_PARAMS,
                 fields={"params": [_("This segment takes no parameters.")]},
             )
         return {}
@@ -132,7 +133,7 @@ def segment_params_validate(
     if not serializer.is_valid():
         raise ValidationFailed(
             _("The segment parameters are not valid."),
-            code="invalid_segment_params",
+            code=NotificationError.INVALID_SEGMENT_PARAMS,
             fields={"params": serializer.errors},
         )
     return dict(serializer.validated_data)
@@ -140,7 +141,7 @@ def segment_params_validate(
 
 class TooManyBroadcasts(ApplicationError):
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
-    code = "broadcast_limit_reached"
+    code = NotificationError.BROADCAST_LIMIT_REACHED
     default_message = "This organisation has sent too many broadcasts in the last hour."
 
 
@@ -153,7 +154,9 @@ def _channels(channels: Iterable[str] | None) -> list[str]:
             if unknown
             else _("Choose at least one channel.")
         )
-        raise ValidationFailed(message, code="invalid_channels", fields={"channels": [message]})
+        raise ValidationFailed(
+            message, code=NotificationError.INVALID_CHANNELS, fields={"channels": [message]}
+        )
     return [channel for channel in CHANNELS if channel in chosen]
 
 
@@ -161,11 +164,14 @@ def _per_hour() -> int:
     return int(getattr(settings, "NOTIFICATIONS_BROADCASTS_PER_HOUR", BROADCASTS_PER_HOUR))
 
 
+_TEXT_CODES = {"title": NotificationError.INVALID_TITLE, "body": NotificationError.INVALID_BODY}
+
+
 def _text(value: str, name: str, limit: int) -> str:
     value = (value or "").strip()
     if not value or len(value) > limit:
         message = _("Between 1 and %(limit)d characters.") % {"limit": limit}
-        raise ValidationFailed(message, code=f"invalid_{name}", fields={name: [message]})
+        raise ValidationFailed(message, code=_TEXT_CODES[name], fields={name: [message]})
     return value
 
 
@@ -191,7 +197,9 @@ def broadcast_send(
         chosen = broadcast_segments.get(segment)
     except LookupError:
         message = _("Unknown segment: %(segment)s.") % {"segment": segment}
-        raise ValidationFailed(message, code="unknown_segment", fields={"segment": [message]})
+        raise ValidationFailed(
+            message, code=NotificationError.UNKNOWN_SEGMENT, fields={"segment": [message]}
+        )
     clean_params = segment_params_validate(chosen, organization, params)
     title = _text(title, "title", TITLE_MAX_LENGTH)
     body = _text(body, "body", BODY_MAX_LENGTH)
@@ -213,12 +221,12 @@ def broadcast_send(
         .order_by("pk")[: MAX_RECIPIENTS + 1]
     )
     if not recipients:
-        raise Conflict(_("Nobody is in this segment."), code="no_recipients")
+        raise Conflict(_("Nobody is in this segment."), code=NotificationError.NO_RECIPIENTS)
     if len(recipients) > MAX_RECIPIENTS:
         raise Conflict(
             _("A broadcast reaches at most %(count)d people; narrow the segment.")
             % {"count": MAX_RECIPIENTS},
-            code="too_many_recipients",
+            code=NotificationError.TOO_MANY_RECIPIENTS,
         )
     broadcast = Broadcast.objects.create(
         organization=organization,

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from teranga.core.errors import NotFound, ValidationFailed
+from teranga.platform.notifications.errors import NotificationError
 from teranga.platform.notifications.models import Device, DevicePlatform
 
 TOKEN_MIN_LENGTH = 20
@@ -56,7 +57,7 @@ def _validate(*, token: str, platform: str, name: str | None) -> None:
     if name is not None and len(name) > NAME_MAX_LENGTH:
         fields["name"] = [_("At most %(max)d characters.") % {"max": NAME_MAX_LENGTH}]
     if fields:
-        raise ValidationFailed(code="invalid_device", fields=fields)
+        raise ValidationFailed(code=NotificationError.INVALID_DEVICE, fields=fields)
 
 
 def devices_of(*, user) -> QuerySet[Device]:
@@ -135,7 +136,7 @@ def device_remove(
     device = (devices.filter(token=token) if token is not None else devices.filter(pk=device_id))
     device = device.first()
     if device is None:
-        raise NotFound(_("No such device."), code="device_not_found")
+        raise NotFound(_("No such device."), code=NotificationError.DEVICE_NOT_FOUND)
     device.delete()
 
 

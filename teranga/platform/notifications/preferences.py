@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from teranga.core.errors import ValidationFailed
+from teranga.platform.notifications.errors import NotificationError
 from teranga.platform.organizations.models import Membership
 
 from .models import Channel, NotificationPreference, QuietHours
@@ -181,13 +182,13 @@ def _quiet_hours_check(quiet_hours: dict[str, Any]) -> None:
     if starts_at is None or ends_at is None:
         raise ValidationFailed(
             _("Quiet hours need a start and an end."),
-            code="invalid_quiet_hours",
+            code=NotificationError.INVALID_QUIET_HOURS,
             fields={"quiet_hours": [_("Quiet hours need a start and an end.")]},
         )
     if starts_at == ends_at:
         raise ValidationFailed(
             _("Quiet hours cannot start and end at the same time."),
-            code="invalid_quiet_hours",
+            code=NotificationError.INVALID_QUIET_HOURS,
             fields={"quiet_hours": [_("Quiet hours cannot start and end at the same time.")]},
         )
 

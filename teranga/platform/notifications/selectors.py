@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from teranga.core.errors import NotFound, ValidationFailed
+from teranga.platform.notifications.errors import NotificationError
 from teranga.platform.notifications.models import (
     Channel,
     DeliveryStatus,
@@ -74,12 +75,16 @@ def notification_type_preview(*, kind: str, language: str, channel: str | None) 
     try:
         kind_type = notification_type(kind)
     except LookupError:
-        raise NotFound(_("No such notification type."), code="notification_type_not_found")
+        raise NotFound(
+            _("No such notification type."), code=NotificationError.NOTIFICATION_TYPE_NOT_FOUND
+        )
     if not channel and kind_type.channels:
         channel = kind_type.channels[0]
     if channel not in kind_type.channels:
         message = _("This notification type is not sent by %(channel)s.") % {"channel": channel}
-        raise ValidationFailed(message, code="channel_not_used", fields={"channel": [message]})
+        raise ValidationFailed(
+            message, code=NotificationError.CHANNEL_NOT_USED, fields={"channel": [message]}
+        )
     context = sample_context(kind_type)
     with rendering(language) as active:
         title = kind_type.render_title(context)

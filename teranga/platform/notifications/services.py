@@ -33,6 +33,7 @@ from teranga.platform.notifications.channels import (
     notification_payload,  # noqa: F401  (re-exported: the live socket's shape)
     sender_for,
 )
+from teranga.platform.notifications.errors import NotificationError
 from teranga.platform.notifications.models import (
     DeliveryStatus,
     Notification,
@@ -445,7 +446,7 @@ def notification_mark_read(*, user, notification_id) -> Notification:
         .first()
     )
     if notification is None:
-        raise NotFound(code="notification_not_found")
+        raise NotFound(code=NotificationError.NOTIFICATION_NOT_FOUND)
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at", "updated_at"])

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from teranga.core.errors import ValidationFailed
+from teranga.platform.notifications.errors import NotificationError
 from teranga.platform.notifications.models import SmsMessage, SmsStatus
 from teranga.platform.notifications.providers.base import SmsProviderError
 from teranga.platform.notifications.providers.registry import sms_provider_current, sms_providers
@@ -36,7 +37,7 @@ def phone_to_e164(value: str) -> str:
     if number is None or not phonenumbers.is_valid_number(number):
         raise ValidationFailed(
             _("Enter a valid phone number."),
-            code="invalid_phone",
+            code=NotificationError.INVALID_PHONE,
             fields={"to": [_("Enter a valid phone number.")]},
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
@@ -47,7 +48,7 @@ def sms_send(*, to: str, body: str, purpose: str) -> SmsMessage:
     """Record an SMS in the outbox and deliver it through the configured provider once
     the surrounding transaction commits."""
     if not body:
-        raise ValidationFailed(_("The message is empty."), code="empty_message")
+        raise ValidationFailed(_("The message is empty."), code=NotificationError.EMPTY_MESSAGE)
     provider = sms_provider_current()
     message = SmsMessage.objects.create(
         to=phone_to_e164(to), body=body, purpose=purpose[:50], provider=provider.name

@@ -26,6 +26,7 @@ from rest_framework.permissions import BasePermission
 from teranga.core.errors import Forbidden, NotFound
 from teranga.core.registry import Registry
 from teranga.core.validators import parse_uuid
+from teranga.platform.organizations.errors import OrganizationError
 
 from .models import Membership, Organization, Role, VerificationStatus
 
@@ -146,7 +147,7 @@ def ensure(
         membership = membership_of(user, organization)
     verdict = decide(user, organization, action, membership)
     if verdict == "hide":
-        raise NotFound(code="organization_not_found")
+        raise NotFound(code=OrganizationError.ORGANIZATION_NOT_FOUND)
     if verdict == "forbid":
         raise Forbidden()
 
@@ -160,12 +161,12 @@ def get_organization_for(user, organization_id, action: str, *, queryset=None) -
     """
     key = parse_uuid(organization_id)
     if key is None:
-        raise NotFound(code="organization_not_found")
+        raise NotFound(code=OrganizationError.ORGANIZATION_NOT_FOUND)
     organization = (
         (queryset if queryset is not None else Organization.objects).filter(pk=key).first()
     )
     if organization is None:
-        raise NotFound(code="organization_not_found")
+        raise NotFound(code=OrganizationError.ORGANIZATION_NOT_FOUND)
     membership = membership_of(user, organization)
     ensure(user, organization, action, membership)
     organization.current_membership = membership
@@ -180,9 +181,13 @@ def ensure_can_assign_role(actor: Membership | None, role: str, *, user=None) ->
     if actor is None:
         raise Forbidden()
     if role == Role.OWNER and actor.role != Role.OWNER:
-        raise Forbidden(_("Only an owner can make someone an owner."), code="owner_required")
+        raise Forbidden(
+            _("Only an owner can make someone an owner."), code=OrganizationError.OWNER_REQUIRED
+        )
     if role_rank(role) > role_rank(actor.role):
-        raise Forbidden(_("You cannot grant a role above your own."), code="role_too_high")
+        raise Forbidden(
+            _("You cannot grant a role above your own."), code=OrganizationError.ROLE_TOO_HIGH
+        )
 
 
 def ensure_can_manage_member(actor: Membership | None, target: Membership) -> None:
@@ -190,7 +195,10 @@ def ensure_can_manage_member(actor: Membership | None, target: Membership) -> No
     if actor is None or not role_at_least(actor.role, Role.ADMIN):
         raise Forbidden()
     if role_rank(target.role) > role_rank(actor.role):
-        raise Forbidden(_("You cannot change a member above your own role."), code="role_too_high")
+        raise Forbidden(
+            _("You cannot change a member above your own role."),
+            code=OrganizationError.ROLE_TOO_HIGH,
+        )
 
 
 # --- DRF -------------------------------------------------------------------------------

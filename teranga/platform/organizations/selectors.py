@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 
+from teranga.platform.organizations.errors import OrganizationError
+
 from .models import (
     Branch,
     Closure,
@@ -68,7 +70,7 @@ def branch_get(*, organization: Organization, branch_id, active_only: bool = Fal
         .first()
     )
     if branch is None:
-        raise NotFound(code="branch_not_found")
+        raise NotFound(code=OrganizationError.BRANCH_NOT_FOUND)
     return branch
 
 

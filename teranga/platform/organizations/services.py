@@ -27,6 +27,7 @@ from teranga.core.errors import (
     ValidationFailed,
     refuse_unknown_fields,
 )
+from teranga.platform.organizations.errors import OrganizationError
 
 from . import access
 from .extensions import announce_availability_changed
@@ -162,7 +163,7 @@ def _get_membership(organization: Organization, membership_id) -> Membership:
         .first()
     )
     if membership is None:
-        raise NotFound(code="membership_not_found")
+        raise NotFound(code=OrganizationError.MEMBERSHIP_NOT_FOUND)
     return membership
 
 
@@ -178,7 +179,9 @@ def membership_update_role(
     access.ensure_can_manage_member(actor_membership, target)
     access.ensure_can_assign_role(actor_membership, role)
     if target.role == Role.OWNER and role != Role.OWNER and _owner_count(organization.pk) <= 1:
-        raise Conflict(_("An organisation keeps at least one owner."), code="last_owner")
+        raise Conflict(
+            _("An organisation keeps at least one owner."), code=OrganizationError.LAST_OWNER
+        )
     if target.role != role:
         target.role = role
         target.save(update_fields=["role", "updated_at"])
@@ -193,7 +196,9 @@ def membership_remove(*, actor, organization: Organization, membership_id) -> No
     if target.user_id != actor.pk:
         access.ensure_can_manage_member(access.membership_of(actor, organization), target)
     if target.role == Role.OWNER and _owner_count(organization.pk) <= 1:
-        raise Conflict(_("An organisation keeps at least one owner."), code="last_owner")
+        raise Conflict(
+            _("An organisation keeps at least one owner."), code=OrganizationError.LAST_OWNER
+        )
     target.delete()
 
 
@@ -256,7 +261,7 @@ def invitation_create(
         raise ValidationFailed(fields={"role": [_("Unknown role.")]})
     access.ensure_can_assign_role(access.membership_of(actor, organization), role)
     if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
-        raise Conflict(_("This person is already a member."), code="already_member")
+        raise Conflict(_("This person is already a member."), code=OrganizationError.ALREADY_MEMBER)
     now = timezone.now()
     Invitation.objects.filter(
         organization=organization,
@@ -287,20 +292,29 @@ def invitation_accept(*, user, token: str) -> Membership:
         .first()
     )
     if invitation is None:
-        raise NotFound(_("This invitation does not exist."), code="invitation_not_found")
+        raise NotFound(
+            _("This invitation does not exist."), code=OrganizationError.INVITATION_NOT_FOUND
+        )
     if invitation.accepted_at:
-        raise Gone(_("This invitation has already been used."), code="invitation_used")
+        raise Gone(
+            _("This invitation has already been used."), code=OrganizationError.INVITATION_USED
+        )
     if invitation.revoked_at:
-        raise Gone(_("This invitation has been revoked."), code="invitation_revoked")
+        raise Gone(
+            _("This invitation has been revoked."), code=OrganizationError.INVITATION_REVOKED
+        )
     if invitation.expires_at <= timezone.now():
-        raise Gone(_("This invitation has expired."), code="invitation_expired")
+        raise Gone(_("This invitation has expired."), code=OrganizationError.INVITATION_EXPIRED)
     if invitation.email.lower() != (user.email or "").lower():
         raise Forbidden(
             _("This invitation was sent to another email address."),
-            code="invitation_email_mismatch",
+            code=OrganizationError.INVITATION_EMAIL_MISMATCH,
         )
     if Membership.objects.filter(organization=invitation.organization, user=user).exists():
-        raise Conflict(_("You are already a member of this organisation."), code="already_member")
+        raise Conflict(
+            _("You are already a member of this organisation."),
+            code=OrganizationError.ALREADY_MEMBER,
+        )
     membership = Membership.objects.create(
         organization=invitation.organization, user=user, role=invitation.role
     )
@@ -318,9 +332,11 @@ def invitation_revoke(*, organization: Organization, invitation_id) -> Invitatio
         .first()
     )
     if invitation is None:
-        raise NotFound(code="invitation_not_found")
+        raise NotFound(code=OrganizationError.INVITATION_NOT_FOUND)
     if invitation.accepted_at:
-        raise Conflict(_("This invitation has already been accepted."), code="invitation_used")
+        raise Conflict(
+            _("This invitation has already been accepted."), code=OrganizationError.INVITATION_USED
+        )
     if invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at", "updated_at"])
@@ -351,7 +367,7 @@ def _get_branch(organization: Organization, branch_id, *, lock: bool = False) ->
     queryset = Branch.objects.select_for_update() if lock else Branch.objects
     branch = queryset.filter(organization=organization, pk=branch_id).first()
     if branch is None:
-        raise NotFound(code="branch_not_found")
+        raise NotFound(code=OrganizationError.BRANCH_NOT_FOUND)
     return branch
 
 
@@ -457,7 +473,7 @@ def closure_create(
 def closure_delete(*, organization: Organization, closure_id) -> None:
     closure = Closure.objects.filter(organization=organization, pk=closure_id).first()
     if closure is None:
-        raise NotFound(code="closure_not_found")
+        raise NotFound(code=OrganizationError.CLOSURE_NOT_FOUND)
     branch_id = closure.branch_id
     closure.delete()
     announce_availability_changed(organization_id=organization.pk, branch_id=branch_id)

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from teranga.core.errors import NotFound
 from teranga.platform.organizations.access import can, get_organization_for
+from teranga.platform.payments.errors import PaymentError
 
 from .models import PAID_STATUSES, Payment, PaymentEvent, Refund
 
@@ -59,12 +60,12 @@ def payment_detail(*, user, payment_id) -> Payment:
         .first()
     )
     if payment is None:
-        raise NotFound(_("No such payment."), code="payment_not_found")
+        raise NotFound(_("No such payment."), code=PaymentError.PAYMENT_NOT_FOUND)
     if payment.payer_id == user.pk:
         payment.viewer_is_payer = True
         return payment
     if not can(user, payment.organization, PAYMENTS_VIEW):
-        raise NotFound(_("No such payment."), code="payment_not_found")
+        raise NotFound(_("No such payment."), code=PaymentError.PAYMENT_NOT_FOUND)
     payment.viewer_is_payer = False
     return payment
 

@@ -9,8 +9,10 @@ class SchedulingConfig(AppConfig):
     def ready(self) -> None:
         """What the engine registers: its access rules, its own notification types
         (``scheduling.*``), and a re-check of the bookings whenever opening hours or
-        closures change. Its extension points are in ``extensions``."""
+        closures change; its booking holds as a kind of held order. Its extension points are
+        in ``extensions``."""
         # Imported here: Django imports apps.py before any model; ready() runs once they are.
+        from teranga.core.holds import held_order_register
         from teranga.platform.notifications.extensions import notification_type_register
         from teranga.platform.organizations.extensions import (
             Role,
@@ -19,6 +21,7 @@ class SchedulingConfig(AppConfig):
         )
 
         from .notices import NAMESPACE, notice_types
+        from .services.bookings import BOOKING_HOLDS
         from .tasks import bookings_recheck_after_change
 
         # Agenda and bookings of an organisation: agents and above (and staff) read
@@ -30,3 +33,6 @@ class SchedulingConfig(AppConfig):
         availability_changed.register(
             "scheduling.recheck", bookings_recheck_after_change, origin=self.label
         )
+        # Booking holds are held orders: the one periodic job (core.holds_expire) expires
+        # them once their hold has run out.
+        held_order_register("scheduling.booking", BOOKING_HOLDS, origin=self.label)

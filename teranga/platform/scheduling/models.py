@@ -13,6 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from teranga.core.holds import HeldOrder
 from teranga.core.models import AppendOnlyModel, BaseModel
 
 
@@ -169,7 +170,10 @@ OCCUPYING_STATUSES = (
 CANCELLED_STATUSES = (BookingStatus.CANCELLED_BY_CLIENT, BookingStatus.CANCELLED_BY_BUSINESS)
 
 
-class Booking(BaseModel):
+class Booking(BaseModel, HeldOrder):
+    """A time taken on a resource. A pending booking with ``hold_expires_at`` is a held
+    order (``teranga.core.holds``): it keeps the slot until then, and expires after."""
+
     organization = models.ForeignKey(
         "organizations.Organization", on_delete=models.CASCADE, related_name="bookings"
     )
@@ -194,7 +198,6 @@ class Booking(BaseModel):
     status = models.CharField(
         _("status"), max_length=24, choices=BookingStatus.choices, default=BookingStatus.PENDING
     )
-    hold_expires_at = models.DateTimeField(_("hold expires at"), null=True, blank=True)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     cancellation_reason = models.TextField(_("cancellation reason"), blank=True)

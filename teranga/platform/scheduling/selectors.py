@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from teranga.core.errors import NotFound
 from teranga.platform.organizations.access import can
+from teranga.platform.scheduling.errors import SchedulingError
 
 from .models import Booking, BookingStatus, CalendarFeed
 
@@ -98,16 +99,16 @@ def calendar_feed_for_token(*, token: str) -> CalendarFeed:
     revoked, its owner gone, or (an organisation's feed) its owner no longer allowed to
     see the organisation's bookings."""
     if not token or len(token) > 200:
-        raise NotFound(code="feed_not_found")
+        raise NotFound(code=SchedulingError.FEED_NOT_FOUND)
     feed = (
         CalendarFeed.objects.filter(token_hash=feed_token_digest(token), revoked_at__isnull=True)
         .select_related("owner", "organization")
         .first()
     )
     if feed is None or not feed.owner.is_active:
-        raise NotFound(code="feed_not_found")
+        raise NotFound(code=SchedulingError.FEED_NOT_FOUND)
     if feed.organization is not None and not can(feed.owner, feed.organization, "scheduling.view"):
-        raise NotFound(code="feed_not_found")
+        raise NotFound(code=SchedulingError.FEED_NOT_FOUND)
     return feed
 
 
@@ -135,9 +136,9 @@ def booking_for_viewer(*, user, booking_id) -> Booking:
         Booking.objects.filter(visible_q(timezone.now()), pk=booking_id)
     ).first()
     if booking is None:
-        raise NotFound(code="booking_not_found")
+        raise NotFound(code=SchedulingError.BOOKING_NOT_FOUND)
     if user.pk in (booking.client_id, booking.resource.user_id):
         return booking
     if can(user, booking.organization, "scheduling.view"):
         return booking
-    raise NotFound(code="booking_not_found")
+    raise NotFound(code=SchedulingError.BOOKING_NOT_FOUND)

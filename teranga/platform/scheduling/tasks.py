@@ -1,4 +1,5 @@
-"""Background jobs of the scheduling engine."""
+"""Background jobs of the scheduling engine. Lapsed holds are expired by the one
+held-orders job, ``core.holds_expire`` (``services.bookings.BOOKING_HOLDS``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from .reminders import reminders_send
-from .services import bookings_recheck, holds_expire
+from .services import bookings_recheck
 
 
 @task()
@@ -20,11 +21,6 @@ def bookings_recheck_after_change(*, organization_id, branch_id=None) -> None:
     bookings_recheck_task.enqueue(
         organization_id=str(organization_id), branch_id=str(branch_id) if branch_id else None
     )
-
-
-@db_periodic_task(crontab(minute="*"), name="scheduling.holds_expire")
-def holds_expire_periodic() -> int:
-    return holds_expire()
 
 
 @db_periodic_task(crontab(minute="*"), name="scheduling.reminders_send")

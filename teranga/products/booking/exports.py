@@ -53,6 +53,7 @@ from teranga.core.money import Money
 from teranga.platform.organizations.models import Organization
 from teranga.platform.scheduling.availability import zone
 from teranga.platform.scheduling.models import BookingStatus
+from teranga.products.booking.errors import BookingError
 
 from .models import Reservation
 from .selectors.reservations import ReservationFilters, export_rows
@@ -196,7 +197,7 @@ def reservations_export(
         raise ValidationFailed(
             _("Too many reservations to export (at most %(limit)s): narrow the dates.")
             % {"limit": limit},
-            code="export_too_large",
+            code=BookingError.EXPORT_TOO_LARGE,
         )
     now = timezone.now()
     stamp = now.astimezone(zone(organization.time_zone)).strftime("%Y%m%d-%H%M")

@@ -22,6 +22,7 @@ from teranga.platform.payments.extensions import (
 from teranga.platform.payments.selectors import target_paid
 from teranga.platform.scheduling import services as scheduling
 from teranga.platform.scheduling.models import BookingStatus
+from teranga.products.booking.errors import BookingError
 
 from .models import Reservation
 
@@ -36,18 +37,19 @@ class ReservationPayable(PayableBase):
             .first()
         )
         if reservation is None:
-            raise NotFound(_("No such reservation."), code="reservation_not_found")
+            raise NotFound(_("No such reservation."), code=BookingError.RESERVATION_NOT_FOUND)
         booking = reservation.booking
         if booking.status == BookingStatus.EXPIRED:
-            raise Gone(_("The hold on this slot has expired."), code="hold_expired")
+            raise Gone(_("The hold on this slot has expired."), code=BookingError.HOLD_EXPIRED)
         if booking.status != BookingStatus.PENDING or booking.hold_expires_at is None:
             raise Conflict(
-                _("This reservation is not awaiting payment."), code="not_awaiting_payment"
+                _("This reservation is not awaiting payment."),
+                code=BookingError.NOT_AWAITING_PAYMENT
             )
         if reservation.price_amount == 0:
-            raise Conflict(_("There is nothing to pay for."), code="nothing_to_pay")
+            raise Conflict(_("There is nothing to pay for."), code=BookingError.NOTHING_TO_PAY)
         if target_paid(target_type=TARGET_TYPE, target_id=reservation.pk):
-            raise Conflict(_("This reservation is already paid."), code="already_paid")
+            raise Conflict(_("This reservation is already paid."), code=BookingError.ALREADY_PAID)
         return Quote(
             organization=reservation.organization,
             currency=reservation.currency,

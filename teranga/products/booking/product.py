@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy
 from teranga.platform.contract import Action, Product, ThrottleScope
 from teranga.platform.organizations.extensions import Role
 from teranga.platform.scheduling.extensions import notice_types
+from teranga.products.booking.errors import BookingError
 
 from .payables import TARGET_TYPE, ReservationPayable
 from .segments import SEGMENTS
@@ -47,5 +48,6 @@ def product() -> Product:
         booking_links={LABEL: reservation_link},
         broadcast_segments=SEGMENTS,
         throttle_scopes=[ThrottleScope("booking_export", "30/hour")],
+        error_codes=BookingError,
         demo_loader=load_demo,
     )

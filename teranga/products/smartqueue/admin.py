@@ -201,7 +201,7 @@ class TicketAdmin(admin.ModelAdmin):
 
 @admin.register(TicketOrder)
 class TicketOrderAdmin(admin.ModelAdmin):
-    list_display = ("queue", "user", "status", "price_amount", "currency", "expires_at")
+    list_display = ("queue", "user", "status", "price_amount", "currency", "hold_expires_at")
     list_filter = ("status", "channel")
     search_fields = ("user__email", "queue__name")
     list_select_related = ("queue", "user")

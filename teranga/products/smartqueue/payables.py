@@ -2,8 +2,9 @@
 
 * ``smartqueue.ticket_order``: a pending :class:`TicketOrder` of the payer (see
   ``services.orders``). Quote: the service's price, paid to the organisation, valid
-  until the order expires. Fulfil: the ticket is issued; a closed or full queue refuses
-  the fulfilment (refunded automatically). Released: the order is released.
+  until the order's hold (``hold_expires_at``) runs out; an expired order is 410. Fulfil:
+  the ticket is issued; a closed or full queue, or an order past its hold, refuses the
+  fulfilment (refunded automatically). Released: the order is released.
 * ``smartqueue.appointment``: an appointment of the payer awaiting payment (the slot
   on hold). Quote: the service's price, until the hold runs out. Fulfil: the booking is
   confirmed and the appointment ``booked``; a hold that ran out or a cancelled
@@ -25,6 +26,7 @@ from teranga.platform.payments.extensions import (
     QuoteLine,
 )
 from teranga.platform.payments.selectors import target_paid
+from teranga.products.smartqueue.errors import SmartQueueError
 
 from .models import Appointment, AppointmentStatus, OrderStatus, TicketOrder
 from .services import appointments, orders
@@ -55,19 +57,25 @@ class TicketOrderPayable(PayableBase):
             else None
         )
         if order is None:
-            raise NotFound(_("No such order."), code="order_not_found")
+            raise NotFound(_("No such order."), code=SmartQueueError.ORDER_NOT_FOUND)
+        # Expired by the platform's job, or past its hold before the job ran: 410.
+        if order.status == OrderStatus.EXPIRED or order.hold_lapsed(timezone.now()):
+            raise Gone(
+                _("This order has expired: take a ticket again."),
+                code=SmartQueueError.ORDER_EXPIRED
+            )
         if order.status != OrderStatus.PENDING:
-            raise Conflict(_("This order is not awaiting payment."), code="not_awaiting_payment")
-        if order.expires_at <= timezone.now():
-            raise Gone(_("This order has expired: take a ticket again."), code="order_expired")
+            raise Conflict(
+                _("This order is not awaiting payment."), code=SmartQueueError.NOT_AWAITING_PAYMENT
+            )
         if target_paid(target_type=TICKET_ORDER, target_id=order.pk):
-            raise Conflict(_("This order is already paid."), code="already_paid")
+            raise Conflict(_("This order is already paid."), code=SmartQueueError.ALREADY_PAID)
         return _quote(
             organization=order.organization,
             service=order.queue.service,
             amount=order.price_amount,
             currency=order.currency,
-            expires_at=order.expires_at,
+            expires_at=order.hold_expires_at,
         )
 
     def fulfil(self, *, payment) -> None:
@@ -94,16 +102,19 @@ class AppointmentPayable(PayableBase):
             else None
         )
         if appointment is None:
-            raise NotFound(_("No such appointment."), code="appointment_not_found")
+            raise NotFound(_("No such appointment."), code=SmartQueueError.APPOINTMENT_NOT_FOUND)
         if appointment.status != AppointmentStatus.PENDING_PAYMENT:
             raise Conflict(
-                _("This appointment is not awaiting payment."), code="not_awaiting_payment"
+                _("This appointment is not awaiting payment."),
+                code=SmartQueueError.NOT_AWAITING_PAYMENT
             )
         hold = appointment.booking.hold_expires_at
         if hold is None or hold <= timezone.now():
-            raise Gone(_("The hold on this slot has expired."), code="hold_expired")
+            raise Gone(_("The hold on this slot has expired."), code=SmartQueueError.HOLD_EXPIRED)
         if target_paid(target_type=APPOINTMENT, target_id=appointment.pk):
-            raise Conflict(_("This appointment is already paid."), code="already_paid")
+            raise Conflict(
+                _("This appointment is already paid."), code=SmartQueueError.ALREADY_PAID
+            )
         return _quote(
             organization=appointment.organization,
             service=appointment.service,

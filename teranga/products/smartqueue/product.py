@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy
 from teranga.platform.contract import Action, PeriodicJob, Product, ThrottleScope
 from teranga.platform.organizations.extensions import Role
 from teranga.platform.payments.extensions import PlanFeature, PlanLimit
+from teranga.products.smartqueue.errors import SmartQueueError
 
 from .access import COUNTER_OPERATE, QUEUE_MANAGE, QUEUE_VIEW, STATS_VIEW, TICKETS_VIEW
 from .demo import load as load_demo
@@ -19,6 +20,7 @@ from .services.appointments import appointments_mark_missed
 from .services.catalog import queues_follow_hours
 from .services.counters import no_shows_mark
 from .services.locations import locations_purge
+from .services.orders import TICKET_ORDER_HOLDS
 from .sms_intake import sms_intake_handle
 
 LABEL = "smartqueue"
@@ -99,5 +101,8 @@ def product() -> Product:
             "AppointmentStatusEnum": f"{MODELS}.AppointmentStatus",
             "TravelModeEnum": f"{MODELS}.TravelMode",
         },
+        error_codes=SmartQueueError,
         demo_loader=load_demo,
+        # Unpaid ticket orders expire when their hold runs out (core.holds_expire).
+        held_orders={TICKET_ORDER: TICKET_ORDER_HOLDS},
     )

@@ -28,7 +28,8 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from teranga.core.errors import Conflict, ValidationFailed
+from teranga.core.errors import Conflict, CoreError, ValidationFailed
+from teranga.platform.invoicing.errors import InvoicingError
 
 from .. import selectors
 from ..models import Invoice, InvoiceKind
@@ -42,7 +43,7 @@ logger = logging.getLogger(__name__)
 def _over_credit() -> Conflict:
     return Conflict(
         _("A credit note cannot exceed what remains to be credited on the invoice."),
-        code="credit_exceeds_invoice",
+        code=InvoicingError.CREDIT_EXCEEDS_INVOICE,
     )
 
 
@@ -76,7 +77,7 @@ def _lines_from_input(
         if rate not in remaining:
             raise ValidationFailed(
                 _("Each line must use one of the invoice's VAT rates."),
-                code="unknown_vat_rate",
+                code=InvoicingError.UNKNOWN_VAT_RATE,
                 fields={f"lines[{index}].vat_rate": [_("The invoice has no such rate.")]},
             )
         result.append(
@@ -101,11 +102,13 @@ def _credit(
 ) -> Invoice:
     """Issue a credit note against ``original``, which the caller has locked."""
     if original.kind != InvoiceKind.INVOICE:
-        raise Conflict(_("Only an invoice can be credited."), code="not_an_invoice")
+        raise Conflict(_("Only an invoice can be credited."), code=InvoicingError.NOT_AN_INVOICE)
     remaining = selectors.remaining_by_rate(original)
     remaining_ttc = sum(values["ttc"] for values in remaining.values())
     if remaining_ttc <= 0:
-        raise Conflict(_("This invoice has already been fully credited."), code="fully_credited")
+        raise Conflict(
+            _("This invoice has already been fully credited."), code=InvoicingError.FULLY_CREDITED
+        )
     vat_exempt = bool(original.seller.get("vat_exempt"))
     prices_include_tax, fixed_ht = True, {}
     if lines:
@@ -115,7 +118,9 @@ def _credit(
             inputs, currency=original.currency, prices_include_tax=False, vat_exempt=vat_exempt
         )
         if totals.ttc <= 0:
-            raise ValidationFailed(_("A credit note must credit something."), code="empty_credit")
+            raise ValidationFailed(
+                _("A credit note must credit something."), code=InvoicingError.EMPTY_CREDIT
+            )
         for rate_totals in totals.rates:
             if rate_totals.ttc > remaining[rate_totals.vat_rate]["ttc"]:
                 raise _over_credit()
@@ -128,7 +133,9 @@ def _credit(
     else:
         amount = remaining_ttc if amount is None else int(amount)
         if amount <= 0:
-            raise ValidationFailed(_("The amount must be positive."), code="invalid_amount")
+            raise ValidationFailed(
+                _("The amount must be positive."), code=InvoicingError.INVALID_AMOUNT
+            )
         if amount > remaining_ttc:
             raise _over_credit()
         inputs, fixed_ht = _remaining_lines(original, amount, remaining)
@@ -168,11 +175,13 @@ def credit_note_issue(
     ``not_an_invoice``, ``fully_credited``, ``credit_exceeds_invoice``; 400
     ``invalid_amount``, ``unknown_vat_rate``, ``empty_credit``, ``amount_or_lines``."""
     if amount is not None and lines:
-        raise ValidationFailed(_("Give an amount or lines, not both."), code="amount_or_lines")
+        raise ValidationFailed(
+            _("Give an amount or lines, not both."), code=InvoicingError.AMOUNT_OR_LINES
+        )
     if not (reason or "").strip():
         raise ValidationFailed(
             _("Give the reason for the credit note."),
-            code="invalid",
+            code=CoreError.INVALID,
             fields={"reason": [_("This field is required.")]},
         )
     selectors.invoice_get(user=actor, invoice_id=invoice_id, action=selectors.INVOICING_MANAGE)

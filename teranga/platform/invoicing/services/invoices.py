@@ -37,8 +37,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from teranga.core.errors import Conflict, ValidationFailed
+from teranga.core.errors import Conflict, CoreError, ValidationFailed
 from teranga.core.money import CURRENCY_EXPONENTS
+from teranga.platform.invoicing.errors import InvoicingError
 from teranga.platform.organizations.access import ensure
 from teranga.platform.organizations.models import Organization
 from teranga.platform.payments.models import PAID_STATUSES, Payment
@@ -147,7 +148,9 @@ def invoice_for_payment(*, payment) -> Invoice | None:
         if existing is not None:
             return existing
         if payment.status not in PAID_STATUSES:
-            raise Conflict(_("This payment has not succeeded."), code="payment_not_paid")
+            raise Conflict(
+                _("This payment has not succeeded."), code=InvoicingError.PAYMENT_NOT_PAID
+            )
         if int(payment.amount) <= 0:
             return None
         organization = payment.organization
@@ -187,7 +190,7 @@ def _manual_lines(
             if rate not in (None, "") and Decimal(str(rate)) != 0:
                 raise ValidationFailed(
                     _("This seller is not liable for VAT: lines carry no VAT."),
-                    code="vat_exempt_seller",
+                    code=InvoicingError.VAT_EXEMPT_SELLER,
                     fields={f"lines[{index}].vat_rate": [_("Must be 0 or left out.")]},
                 )
             rate = Decimal(0)
@@ -222,10 +225,12 @@ def invoice_issue(
     ensure(actor, organization, INVOICING_MANAGE)
     currency = currency or organization.currency
     if currency not in CURRENCY_EXPONENTS:
-        raise ValidationFailed(_("Unsupported currency."), code="unsupported_currency")
+        raise ValidationFailed(_("Unsupported currency."), code=InvoicingError.UNSUPPORTED_CURRENCY)
     if not lines or len(lines) > MAX_LINES:
         raise ValidationFailed(
-            _("An invoice has 1 to 200 lines."), code="invalid", fields={"lines": [_("1 to 200.")]}
+            _("An invoice has 1 to 200 lines."),
+            code=CoreError.INVALID,
+            fields={"lines": [_("1 to 200.")]},
         )
     profile = profile_for(organization)
     inputs = _manual_lines(
@@ -237,15 +242,17 @@ def invoice_issue(
     if totals.ttc <= 0 or any(rate.ht < 0 for rate in totals.rates):
         raise ValidationFailed(
             _("The total of an invoice, and of each VAT rate, must be positive."),
-            code="invalid_total",
+            code=InvoicingError.INVALID_TOTAL,
         )
     if any(abs(line.ttc) > MAX_AMOUNT for line in totals.lines) or totals.ttc > MAX_AMOUNT:
-        raise ValidationFailed(_("These amounts are too large."), code="amount_too_large")
+        raise ValidationFailed(
+            _("These amounts are too large."), code=InvoicingError.AMOUNT_TOO_LARGE
+        )
     today = local_today(organization)
     if due_date is not None and due_date < today:
         raise ValidationFailed(
             _("The due date cannot be in the past."),
-            code="due_date_in_past",
+            code=InvoicingError.DUE_DATE_IN_PAST,
             fields={"due_date": [_("The due date cannot be in the past.")]},
         )
     country = profile.country or organization.country

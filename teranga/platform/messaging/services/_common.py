@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from teranga.core.errors import ValidationFailed
 from teranga.core.validators import parse_uuid
+from teranga.platform.messaging.errors import MessagingError
 from teranga.platform.realtime.broadcast import broadcast_on_commit
 
 from ..events import participant_data
@@ -40,7 +41,9 @@ def active_user(user_id, *, field: str):
     user = get_user_model().objects.filter(pk=key, is_active=True).first() if key else None
     if user is None:
         raise ValidationFailed(
-            _("Unknown user."), code="unknown_user", fields={field: [_("Unknown user.")]}
+            _("Unknown user."),
+            code=MessagingError.UNKNOWN_USER,
+            fields={field: [_("Unknown user.")]},
         )
     return user
 

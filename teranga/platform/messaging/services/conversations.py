@@ -19,8 +19,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from teranga.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from teranga.core.errors import Conflict, CoreError, Forbidden, NotFound, ValidationFailed
 from teranga.core.validators import parse_uuid
+from teranga.platform.messaging.errors import MessagingError
 
 from ..access import conversation_access
 from ..events import participant_data
@@ -31,18 +32,20 @@ TITLE_MAX_LENGTH = 200
 
 
 def _not_a_group() -> ValidationFailed:
-    return ValidationFailed(_("Only the participants of a group can change."), code="not_a_group")
+    return ValidationFailed(
+        _("Only the participants of a group can change."), code=MessagingError.NOT_A_GROUP
+    )
 
 
 def _title(title: str) -> str:
     title = " ".join((title or "").split())
     if not title:
         raise ValidationFailed(
-            _("A group needs a title."), code="invalid", fields={"title": [_("Required.")]}
+            _("A group needs a title."), code=CoreError.INVALID, fields={"title": [_("Required.")]}
         )
     if len(title) > TITLE_MAX_LENGTH:
         message = _("At most %(count)d characters.") % {"count": TITLE_MAX_LENGTH}
-        raise ValidationFailed(message, code="invalid", fields={"title": [message]})
+        raise ValidationFailed(message, code=CoreError.INVALID, fields={"title": [message]})
     return title
 
 
@@ -66,7 +69,9 @@ def conversation_create(
     if kind == ConversationKind.GROUP:
         return _group(creator=creator, title=title, participant_ids=participant_ids), True
     raise ValidationFailed(
-        _("Choose private or group."), code="invalid", fields={"kind": [_("Invalid choice.")]}
+        _("Choose private or group."),
+        code=CoreError.INVALID,
+        fields={"kind": [_("Invalid choice.")]},
     )
 
 
@@ -74,7 +79,7 @@ def _private(*, creator, user_id) -> tuple[Conversation, bool]:
     if user_id is not None and str(user_id) == str(creator.pk):
         raise ValidationFailed(
             _("You cannot start a conversation with yourself."),
-            code="cannot_message_self",
+            code=MessagingError.CANNOT_MESSAGE_SELF,
             fields={"user": [_("Choose another user.")]},
         )
     other = active_user(user_id, field="user")
@@ -113,13 +118,15 @@ def _group(*, creator, title: str, participant_ids: Iterable) -> Conversation:
         message = _("A group has at most %(count)d participants.") % {
             "count": group_max_participants()
         }
-        raise ValidationFailed(message, code="group_full", fields={"participants": [message]})
+        raise ValidationFailed(
+            message, code=MessagingError.GROUP_FULL, fields={"participants": [message]}
+        )
     users = list(get_user_model().objects.filter(pk__in=list(wanted.values()), is_active=True))
     unknown = sorted(set(wanted) - {str(user.pk) for user in users}) + invalid
     if unknown:
         raise ValidationFailed(
             _("Unknown users: %(ids)s.") % {"ids": ", ".join(unknown[:10])},
-            code="unknown_user",
+            code=MessagingError.UNKNOWN_USER,
             fields={"participants": [_("Unknown user: %(id)s.") % {"id": u} for u in unknown]},
         )
     conversation = Conversation.objects.create(
@@ -144,7 +151,8 @@ def conversation_update(
             raise _not_a_group()
         if not access.manages_participants:
             raise Forbidden(
-                _("Only the group's owners and admins rename it."), code="not_group_admin"
+                _("Only the group's owners and admins rename it."),
+                code=MessagingError.NOT_GROUP_ADMIN,
             )
         conversation.title = _title(title)
         conversation.save(update_fields=["title", "updated_at"])
@@ -152,7 +160,9 @@ def conversation_update(
     if muted is not None:
         participant = access.participant
         if participant is None:
-            raise ValidationFailed(_("Join the conversation first."), code="not_a_participant")
+            raise ValidationFailed(
+                _("Join the conversation first."), code=MessagingError.NOT_A_PARTICIPANT
+            )
         participant.muted = bool(muted)
         participant.save(update_fields=["muted", "updated_at"])
     return conversation
@@ -168,13 +178,17 @@ def participant_add(
     if not access.is_group:
         raise _not_a_group()
     if not access.manages_participants:
-        raise Forbidden(_("Only the group's owners and admins add people."), code="not_group_admin")
+        raise Forbidden(
+            _("Only the group's owners and admins add people."), code=MessagingError.NOT_GROUP_ADMIN
+        )
     if role not in (ParticipantRole.MEMBER, ParticipantRole.ADMIN):
         raise ValidationFailed(
-            _("Choose member or admin."), code="invalid", fields={"role": [_("Invalid choice.")]}
+            _("Choose member or admin."),
+            code=CoreError.INVALID,
+            fields={"role": [_("Invalid choice.")]},
         )
     if role == ParticipantRole.ADMIN and access.role != ParticipantRole.OWNER:
-        raise Forbidden(_("Only an owner adds an admin."), code="role_too_high")
+        raise Forbidden(_("Only an owner adds an admin."), code=MessagingError.ROLE_TOO_HIGH)
     user = active_user(user_id, field="user")
     existing = Participant.objects.filter(conversation=conversation, user=user).first()
     if existing is not None and existing.left_at is None:
@@ -183,7 +197,7 @@ def participant_add(
     if active >= group_max_participants():
         raise Conflict(
             _("A group has at most %(count)d participants.") % {"count": group_max_participants()},
-            code="group_full",
+            code=MessagingError.GROUP_FULL,
         )
     now = timezone.now()
     if existing is not None:
@@ -216,7 +230,8 @@ def participant_remove(*, actor, conversation_id, user_id) -> Participant:
         raise _not_a_group()
     if not access.manages_participants:
         raise Forbidden(
-            _("Only the group's owners and admins remove people."), code="not_group_admin"
+            _("Only the group's owners and admins remove people."),
+            code=MessagingError.NOT_GROUP_ADMIN,
         )
     target = (
         Participant.objects.select_related("user")
@@ -225,11 +240,15 @@ def participant_remove(*, actor, conversation_id, user_id) -> Participant:
         .first()
     )
     if target is None:
-        raise NotFound(_("This person is not in the conversation."), code="participant_not_found")
+        raise NotFound(
+            _("This person is not in the conversation."), code=MessagingError.PARTICIPANT_NOT_FOUND
+        )
     if target.role in (ParticipantRole.OWNER, ParticipantRole.ADMIN) and (
         access.role != ParticipantRole.OWNER
     ):
-        raise Forbidden(_("Only an owner removes an owner or an admin."), code="role_too_high")
+        raise Forbidden(
+            _("Only an owner removes an owner or an admin."), code=MessagingError.ROLE_TOO_HIGH
+        )
     return _leave(access.conversation, target, removed=True)
 
 
@@ -239,10 +258,14 @@ def participant_leave(*, user, conversation_id) -> Participant:
     access = conversation_access(user, conversation_id, lock=True)
     conversation = access.conversation
     if conversation.kind == ConversationKind.PRIVATE or (access.is_support and not access.is_agent):
-        raise ValidationFailed(_("This conversation cannot be left."), code="not_a_group")
+        raise ValidationFailed(
+            _("This conversation cannot be left."), code=MessagingError.NOT_A_GROUP
+        )
     participant = access.participant
     if participant is None:  # an agent who never joined
-        raise NotFound(_("You are not in the conversation."), code="participant_not_found")
+        raise NotFound(
+            _("You are not in the conversation."), code=MessagingError.PARTICIPANT_NOT_FOUND
+        )
     if participant.role == ParticipantRole.OWNER:
         _hand_over(conversation, leaving=participant)
     return _leave(conversation, participant, removed=False)

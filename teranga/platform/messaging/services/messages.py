@@ -20,8 +20,9 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from teranga.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from teranga.core.errors import Conflict, CoreError, Forbidden, NotFound, ValidationFailed
 from teranga.core.validators import parse_uuid
+from teranga.platform.messaging.errors import MessagingError
 from teranga.platform.organizations.access import ROLE_RANK, rule_for
 from teranga.platform.organizations.models import Membership
 
@@ -52,11 +53,13 @@ def _body(body: str, *, has_attachments: bool) -> str:
     body = (body or "").strip()
     if len(body) > max_length():
         message = _("At most %(count)d characters.") % {"count": max_length()}
-        raise ValidationFailed(message, code="message_too_long", fields={"body": [message]})
+        raise ValidationFailed(
+            message, code=MessagingError.MESSAGE_TOO_LONG, fields={"body": [message]}
+        )
     if not body and not has_attachments:
         raise ValidationFailed(
             _("Write a message or attach a file."),
-            code="empty_message",
+            code=MessagingError.EMPTY_MESSAGE,
             fields={"body": [_("This field may not be blank.")]},
         )
     return body
@@ -65,7 +68,7 @@ def _body(body: str, *, has_attachments: bool) -> str:
 def _blocked() -> ValidationFailed:
     return ValidationFailed(
         _("This message was blocked by moderation."),
-        code="message_blocked",
+        code=MessagingError.MESSAGE_BLOCKED,
         fields={"body": [_("This message was blocked by moderation.")]},
     )
 
@@ -80,7 +83,8 @@ def _by_client_id(conversation_id, sender, client_id: str, body: str) -> Message
     )
     if existing is not None and existing.body != body and existing.deleted_at is None:
         raise Conflict(
-            _("This client_id was already used for another message."), code="client_id_reused"
+            _("This client_id was already used for another message."),
+            code=MessagingError.CLIENT_ID_REUSED,
         )
     return existing
 
@@ -92,7 +96,7 @@ def message_send(
     client_id = (client_id or "").strip()
     if len(client_id) > CLIENT_ID_MAX_LENGTH:
         message = _("At most %(count)d characters.") % {"count": CLIENT_ID_MAX_LENGTH}
-        raise ValidationFailed(message, code="invalid", fields={"client_id": [message]})
+        raise ValidationFailed(message, code=CoreError.INVALID, fields={"client_id": [message]})
     checked = attachments_check(attachments)
     body = _body(body, has_attachments=bool(checked))
     access = conversation_access(sender, conversation_id)
@@ -234,7 +238,7 @@ def _message_for_update(access: ConversationAccess, message_id) -> Message:
         .first()
     )
     if message is None:
-        raise NotFound(_("No such message."), code="message_not_found")
+        raise NotFound(_("No such message."), code=MessagingError.MESSAGE_NOT_FOUND)
     return message
 
 
@@ -243,14 +247,16 @@ def message_edit(*, actor, conversation_id, message_id, body: str) -> Message:
     access = conversation_access(actor, conversation_id, lock=True)
     message = _message_for_update(access, message_id)
     if message.sender_id != actor.pk or message.kind != MessageKind.TEXT:
-        raise Forbidden(_("Only its sender edits a message."), code="not_message_sender")
+        raise Forbidden(
+            _("Only its sender edits a message."), code=MessagingError.NOT_MESSAGE_SENDER
+        )
     if message.deleted_at is not None:
-        raise Conflict(_("This message was deleted."), code="message_deleted")
+        raise Conflict(_("This message was deleted."), code=MessagingError.MESSAGE_DELETED)
     if timezone.now() - message.created_at > timedelta(seconds=edit_window_seconds()):
         raise Conflict(
             _("A message can be edited for %(minutes)d minutes after sending.")
             % {"minutes": edit_window_seconds() // 60},
-            code="edit_window_closed",
+            code=MessagingError.EDIT_WINDOW_CLOSED,
         )
     body = _body(body, has_attachments=message.attachments.exists())
     verdict = moderate(body, conversation=access.conversation, sender=actor)
@@ -277,7 +283,9 @@ def message_delete(*, actor, conversation_id, message_id) -> Message:
         or (access.is_support and access.is_agent)
     )
     if not allowed:
-        raise Forbidden(_("You cannot delete this message."), code="cannot_delete_message")
+        raise Forbidden(
+            _("You cannot delete this message."), code=MessagingError.CANNOT_DELETE_MESSAGE
+        )
     if message.deleted_at is None:
         message.deleted_at = timezone.now()
         message.save(update_fields=["deleted_at", "updated_at"])
@@ -298,7 +306,7 @@ def conversation_read(*, user, conversation_id, up_to_seq: int | None = None) ->
         raise ValidationFailed(fields={"seq": [_("A message number is required.")]})
     if up_to_seq > last:
         message = _("There is no message %(seq)d yet.") % {"seq": up_to_seq}
-        raise ValidationFailed(message, code="invalid_seq", fields={"seq": [message]})
+        raise ValidationFailed(message, code=MessagingError.INVALID_SEQ, fields={"seq": [message]})
     participant = access.participant
     if participant is None:
         participant = agent_join(conversation, user, read_seq=0)

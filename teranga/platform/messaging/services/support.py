@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from teranga.core.errors import Forbidden, NotFound, ValidationFailed, refuse_unknown_fields
+from teranga.platform.messaging.errors import MessagingError
 from teranga.platform.organizations.models import Organization, VerificationStatus
 
 from ..access import conversation_access
@@ -63,7 +64,9 @@ def support_organization(reference) -> tuple[Organization, SupportSettings]:
         else None
     )
     if support is None:
-        raise NotFound(_("This organisation has no support chat."), code="support_unavailable")
+        raise NotFound(
+            _("This organisation has no support chat."), code=MessagingError.SUPPORT_UNAVAILABLE
+        )
     return organization, support
 
 
@@ -107,7 +110,9 @@ def support_conversation_close(*, actor, conversation_id) -> Conversation:
     """Close a support conversation (its agents, or its requester). Idempotent."""
     access = conversation_access(actor, conversation_id, lock=True)
     if not access.is_support:
-        raise ValidationFailed(_("Only support conversations are closed."), code="not_support")
+        raise ValidationFailed(
+            _("Only support conversations are closed."), code=MessagingError.NOT_SUPPORT
+        )
     if not (access.is_agent or access.is_requester):
         raise Forbidden()
     conversation = access.conversation

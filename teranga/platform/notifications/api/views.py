@@ -13,10 +13,11 @@ from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from teranga.core.errors import ValidationFailed
+from teranga.core.errors import CoreError, ValidationFailed
 from teranga.core.pagination import CursorPagination, PageNumberPagination
 from teranga.core.serializers import ErrorSerializer
 from teranga.platform.notifications import preferences, receipts, selectors, services
+from teranga.platform.notifications.errors import NotificationError
 from teranga.platform.notifications.models import Notification
 from teranga.platform.notifications.types import notification_types_all
 
@@ -232,7 +233,9 @@ class TwilioReceiptView(APIView):
             params=params,
             signature=request.headers.get("X-Twilio-Signature", ""),
         ):
-            raise ValidationFailed("The receipt could not be verified.", code="invalid_signature")
+            raise ValidationFailed(
+                "The receipt could not be verified.", code=NotificationError.INVALID_SIGNATURE
+            )
         outcome = receipts.sms_receipt_apply(
             provider_message_id=params.get("MessageSid", ""),
             status=str(params.get("MessageStatus", "")).lower(),
@@ -306,7 +309,7 @@ class InboundSmsView(APIView):
     )
     def post(self, request, provider):
         if provider not in inbound.PROVIDERS:
-            raise NotFound(code="provider_not_found")
+            raise NotFound(code=NotificationError.PROVIDER_NOT_FOUND)
         raw = request.body  # before the parsers: the sandbox's signature covers it
         if provider == "twilio":
             params = {key: request.data.get(key) for key in request.data}
@@ -321,7 +324,9 @@ class InboundSmsView(APIView):
             body=raw,
             signature=signature,
         ):
-            raise ValidationFailed("The message could not be verified.", code="invalid_signature")
+            raise ValidationFailed(
+                "The message could not be verified.", code=NotificationError.INVALID_SIGNATURE
+            )
         if provider == "twilio":
             data = {
                 "from": params.get("From"),
@@ -332,7 +337,7 @@ class InboundSmsView(APIView):
             try:
                 data = json.loads(raw or b"null")
             except ValueError as exc:
-                raise ValidationFailed(code="malformed_request") from exc
+                raise ValidationFailed(code=CoreError.MALFORMED_REQUEST) from exc
         serializer = InboundSmsSandboxSerializer(data=data if isinstance(data, dict) else {})
         serializer.is_valid(raise_exception=True)
         fields = serializer.validated_data

@@ -24,6 +24,7 @@ from rest_framework.throttling import UserRateThrottle
 
 from teranga.core.errors import ValidationFailed
 from teranga.platform.organizations.access import get_organization_for
+from teranga.platform.payments.errors import PaymentError
 
 from ..models import Coupon
 from ..payables import payables
@@ -201,7 +202,7 @@ class CouponValidateView(GenericAPIView):
         except LookupError:
             message = _("Nothing of this type can be paid for.")
             raise ValidationFailed(
-                message, code="unknown_target_type", fields={"target_type": [message]}
+                message, code=PaymentError.UNKNOWN_TARGET_TYPE, fields={"target_type": [message]}
             ) from None
         quote = payable.quote(target_id=data["target_id"], payer=request.user)
         pricing = services.coupons_price(quote=quote, codes=data["codes"], payer=request.user)

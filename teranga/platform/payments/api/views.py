@@ -25,8 +25,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from teranga.core.errors import ValidationFailed
+from teranga.core.schema import error_codes
 from teranga.core.serializers import validated_query
 from teranga.platform.organizations.access import get_organization_for
+from teranga.platform.organizations.errors import OrganizationError
+from teranga.platform.payments.errors import PaymentError
 
 from .. import selectors
 from ..providers.credentials import account_credentials
@@ -91,6 +94,37 @@ class PaymentListCreateView(GenericAPIView):
         return self.get_paginated_response(s.PaymentSerializer(page, many=True).data)
 
     @extend_schema(
+        extensions=error_codes(
+            {
+                400: [
+                    PaymentError.IDEMPOTENCY_KEY_REQUIRED,
+                    PaymentError.UNKNOWN_TARGET_TYPE,
+                    PaymentError.PROVIDER_UNAVAILABLE,
+                    PaymentError.CURRENCY_NOT_SUPPORTED,
+                    PaymentError.TRANSACTION_NUMBER_REQUIRED,
+                    PaymentError.TOO_MANY_COUPONS,
+                    PaymentError.COUPON_NOT_FOUND,
+                    PaymentError.COUPON_INACTIVE,
+                    PaymentError.COUPON_NOT_STARTED,
+                    PaymentError.COUPON_EXPIRED,
+                    PaymentError.COUPON_LOGIN_REQUIRED,
+                    PaymentError.COUPON_NOT_APPLICABLE,
+                    PaymentError.COUPON_CURRENCY_MISMATCH,
+                    PaymentError.COUPON_MIN_AMOUNT,
+                    PaymentError.COUPON_NOT_STACKABLE,
+                    PaymentError.COUPONS_NOT_ALLOWED,
+                ],
+                409: [
+                    PaymentError.IDEMPOTENCY_KEY_REUSED,
+                    PaymentError.ORGANIZATION_NOT_VERIFIED,
+                    PaymentError.TRANSACTION_NUMBER_USED,
+                    PaymentError.NOTHING_TO_PAY,
+                    PaymentError.COUPON_EXHAUSTED,
+                    PaymentError.COUPON_USER_LIMIT,
+                ],
+                502: [PaymentError.PROVIDER_ERROR],
+            }
+        ),
         tags=TAG,
         summary="Pay for something",
         description="Starts paying for `target_type`/`target_id` (e.g. "
@@ -123,7 +157,7 @@ class PaymentListCreateView(GenericAPIView):
         if not KEY_PATTERN.match(key):
             raise ValidationFailed(
                 "Send an Idempotency-Key header (8 to 128 letters, digits, - _ . :).",
-                code="idempotency_key_required",
+                code=PaymentError.IDEMPOTENCY_KEY_REQUIRED,
             )
         serializer = s.PaymentInitiateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -153,6 +187,7 @@ class PaymentDetailView(GenericAPIView):
     serializer_class = s.PaymentDetailSerializer
 
     @extend_schema(
+        extensions=error_codes({404: [PaymentError.PAYMENT_NOT_FOUND]}),
         tags=TAG,
         summary="One payment, with its history and refunds",
         description="For its payer, or the payee's agents and above (and staff); anyone "
@@ -168,6 +203,9 @@ class PaymentCancelView(GenericAPIView):
     serializer_class = s.PaymentDetailSerializer
 
     @extend_schema(
+        extensions=error_codes(
+            {404: [PaymentError.PAYMENT_NOT_FOUND], 409: [PaymentError.INVALID_TRANSITION]}
+        ),
         tags=TAG,
         summary="Give up a payment still open",
         description="The payer cancels a `created` or `pending` payment (held coupon uses "
@@ -186,6 +224,16 @@ class PaymentRefundView(GenericAPIView):
     serializer_class = s.RefundCreateSerializer
 
     @extend_schema(
+        extensions=error_codes(
+            {
+                404: [PaymentError.PAYMENT_NOT_FOUND],
+                409: [
+                    PaymentError.NOT_REFUNDABLE,
+                    PaymentError.REFUND_EXCEEDS_AMOUNT,
+                    PaymentError.REFUND_UNSUPPORTED,
+                ],
+            }
+        ),
         tags=TAG,
         summary="Refund a payment, fully or partly",
         description="Managers and above of the payee. Without `amount`, what remains. The "
@@ -216,6 +264,16 @@ class PaymentReviewView(GenericAPIView):
     serializer_class = s.ReviewSerializer
 
     @extend_schema(
+        extensions=error_codes(
+            {
+                404: [PaymentError.PAYMENT_NOT_FOUND],
+                409: [
+                    PaymentError.NOT_MANUAL,
+                    PaymentError.ALREADY_REVIEWED,
+                    PaymentError.INVALID_TRANSITION,
+                ],
+            }
+        ),
         tags=TAG,
         summary="Validate or reject a manual payment",
         description="Managers and above of the payee, and staff: `approve` (the payment "
@@ -268,6 +326,13 @@ class WebhookView(APIView):
     throttle_scope = "payment_webhooks"
 
     @extend_schema(
+        extensions=error_codes(
+            {
+                400: [PaymentError.INVALID_SIGNATURE],
+                404: [PaymentError.UNKNOWN_PROVIDER],
+                503: [PaymentError.PROVIDER_UNAVAILABLE],
+            }
+        ),
         tags=TAG,
         summary="Provider webhook",
         description="Called by the providers (`sandbox`, `stripe`, `paypal`, `wave`, "
@@ -306,6 +371,12 @@ class ProviderAccountView(APIView):
         }
 
     @extend_schema(
+        extensions=error_codes(
+            {
+                400: [PaymentError.UNKNOWN_PROVIDER],
+                404: [PaymentError.UNKNOWN_PROVIDER, OrganizationError.ORGANIZATION_NOT_FOUND],
+            }
+        ),
         tags=TAG,
         summary="Store the organisation's own credentials for a provider",
         description="Admins and above. The credentials are encrypted at rest and never "
@@ -325,7 +396,8 @@ class ProviderAccountView(APIView):
         )
         if provider in (offers.SANDBOX,):
             raise ValidationFailed(
-                code="unknown_provider", fields={"provider": ["The sandbox needs no credentials."]}
+                code=PaymentError.UNKNOWN_PROVIDER,
+                fields={"provider": ["The sandbox needs no credentials."]}
             )
         offers.adapter_for(provider)
         serializer = s.ProviderAccountSerializer(data=request.data)
@@ -339,6 +411,15 @@ class ProviderAccountView(APIView):
         return Response(s.ProviderAccountReadSerializer(self._read(account)).data)
 
     @extend_schema(
+        extensions=error_codes(
+            {
+                404: [
+                    PaymentError.UNKNOWN_PROVIDER,
+                    PaymentError.PROVIDER_ACCOUNT_NOT_FOUND,
+                    OrganizationError.ORGANIZATION_NOT_FOUND,
+                ]
+            }
+        ),
         tags=TAG,
         summary="Forget the organisation's own credentials for a provider",
         description="Admins and above; the platform's credentials apply again. 404 when "

@@ -60,6 +60,7 @@ from teranga.core.errors import (
 from teranga.core.money import CURRENCY_EXPONENTS, Money
 from teranga.platform.organizations import access
 from teranga.platform.organizations.models import Organization
+from teranga.platform.payments.errors import PaymentError
 
 from ..models import Coupon, CouponKind, CouponRedemption, Payment, RedemptionStatus
 from ..payables import Quote
@@ -128,7 +129,7 @@ def normalize_codes(codes: Iterable[Any], *, field: str = "codes") -> list[str]:
     normalized = [code for code in dict.fromkeys(normalize_code(c) for c in codes) if code]
     if len(normalized) > MAX_CODES:
         message = _("At most %(count)d coupon codes.") % {"count": MAX_CODES}
-        raise _refuse(ValidationFailed, "too_many_coupons", message, field)
+        raise _refuse(ValidationFailed, PaymentError.TOO_MANY_COUPONS, message, field)
     return normalized
 
 
@@ -143,7 +144,7 @@ def _find(quote: Quote, codes: list[str], *, lock: bool, field: str) -> list[Cou
     missing = [code for code in codes if code not in found]
     if missing:
         message = _("The coupon code “%(code)s” is not valid.") % {"code": missing[0][:40]}
-        raise _refuse(ValidationFailed, "coupon_not_found", message, field)
+        raise _refuse(ValidationFailed, PaymentError.COUPON_NOT_FOUND, message, field)
     return coupons
 
 
@@ -160,41 +161,41 @@ def _check(coupon: Coupon, quote: Quote, payer, now, field: str) -> None:
     name = {"code": coupon.code}
     if not coupon.is_active:
         message = _("The coupon “%(code)s” is no longer active.") % name
-        raise _refuse(ValidationFailed, "coupon_inactive", message, field)
+        raise _refuse(ValidationFailed, PaymentError.COUPON_INACTIVE, message, field)
     if coupon.valid_from is not None and now < coupon.valid_from:
         message = _("The coupon “%(code)s” is not valid yet.") % name
-        raise _refuse(ValidationFailed, "coupon_not_started", message, field)
+        raise _refuse(ValidationFailed, PaymentError.COUPON_NOT_STARTED, message, field)
     if coupon.valid_until is not None and now >= coupon.valid_until:
         message = _("The coupon “%(code)s” has expired.") % name
-        raise _refuse(ValidationFailed, "coupon_expired", message, field)
+        raise _refuse(ValidationFailed, PaymentError.COUPON_EXPIRED, message, field)
     if coupon.max_uses is not None and coupon.uses_count >= coupon.max_uses:
         message = _("The coupon “%(code)s” has been used up.") % name
-        raise _refuse(Conflict, "coupon_exhausted", message, field)
+        raise _refuse(Conflict, PaymentError.COUPON_EXHAUSTED, message, field)
     if coupon.max_uses_per_user is not None:
         if payer is None or not getattr(payer, "is_authenticated", False):
             message = _("Sign in to use the coupon “%(code)s”.") % name
-            raise _refuse(ValidationFailed, "coupon_login_required", message, field)
+            raise _refuse(ValidationFailed, PaymentError.COUPON_LOGIN_REQUIRED, message, field)
         used = CouponRedemption.objects.filter(
             coupon=coupon, user=payer, status__in=COUNTED
         ).count()
         if used >= coupon.max_uses_per_user:
             message = _("You have already used the coupon “%(code)s”.") % name
-            raise _refuse(Conflict, "coupon_user_limit", message, field)
+            raise _refuse(Conflict, PaymentError.COUPON_USER_LIMIT, message, field)
     if coupon.scope_type and not _in_scope(coupon, quote.scopes):
         message = _("The coupon “%(code)s” does not apply to this purchase.") % name
-        raise _refuse(ValidationFailed, "coupon_not_applicable", message, field)
+        raise _refuse(ValidationFailed, PaymentError.COUPON_NOT_APPLICABLE, message, field)
     if coupon.currency and coupon.currency != quote.currency:
         message = _("The coupon “%(code)s” is in %(currency)s.") % {
             **name,
             "currency": coupon.currency,
         }
-        raise _refuse(ValidationFailed, "coupon_currency_mismatch", message, field)
+        raise _refuse(ValidationFailed, PaymentError.COUPON_CURRENCY_MISMATCH, message, field)
     if quote.amount < coupon.min_amount:
         message = _("The coupon “%(code)s” needs a purchase of at least %(amount)s.") % {
             **name,
             "amount": Money(int(coupon.min_amount), quote.currency).format(),
         }
-        raise _refuse(ValidationFailed, "coupon_min_amount", message, field)
+        raise _refuse(ValidationFailed, PaymentError.COUPON_MIN_AMOUNT, message, field)
 
 
 def percent_of(amount: int, percent: int) -> int:
@@ -227,7 +228,7 @@ def _price(quote: Quote, coupons: list[Coupon], payer, field: str) -> Pricing:
             message = _("The coupon “%(code)s” cannot be combined with another.") % {
                 "code": single.code
             }
-            raise _refuse(ValidationFailed, "coupon_not_stackable", message, field)
+            raise _refuse(ValidationFailed, PaymentError.COUPON_NOT_STACKABLE, message, field)
     applied = discounts(coupons, quote.amount)
     discount = sum(a.discount for a in applied)
     return Pricing(quote.amount, discount, quote.amount - discount, quote.currency, applied)
@@ -236,7 +237,7 @@ def _price(quote: Quote, coupons: list[Coupon], payer, field: str) -> Pricing:
 def _ensure_allowed(quote: Quote, field: str) -> None:
     if not quote.coupons_allowed:
         message = _("Coupons do not apply to this purchase.")
-        raise _refuse(ValidationFailed, "coupons_not_allowed", message, field)
+        raise _refuse(ValidationFailed, PaymentError.COUPONS_NOT_ALLOWED, message, field)
 
 
 def coupons_price(*, quote: Quote, codes: Iterable[str], payer, field: str = "codes") -> Pricing:
@@ -284,7 +285,7 @@ def coupons_record(*, payment: Payment, pricing: Pricing) -> list[CouponRedempti
         coupon = applied.coupon
         if not _take_use(coupon.pk):
             message = _("The coupon “%(code)s” has been used up.") % {"code": coupon.code}
-            raise _refuse(Conflict, "coupon_exhausted", message, "codes")
+            raise _refuse(Conflict, PaymentError.COUPON_EXHAUSTED, message, "codes")
         redemptions.append(
             CouponRedemption(
                 coupon=coupon,
@@ -353,7 +354,7 @@ def organization_coupons(*, user, organization_id) -> tuple[Organization, QueryS
     organisation must be given (400 ``organization_required``)."""
     if not organization_id:
         message = _("Give the organisation.")
-        raise _refuse(ValidationFailed, "organization_required", message, "organization")
+        raise _refuse(ValidationFailed, PaymentError.ORGANIZATION_REQUIRED, message, "organization")
     organization = access.get_organization_for(user, organization_id, COUPONS_VIEW)
     return organization, Coupon.objects.filter(organization=organization)
 
@@ -364,11 +365,11 @@ def coupon_for(*, user, coupon_id, action: str = COUPONS_VIEW) -> Coupon:
     when the member's role is too low."""
     coupon = Coupon.objects.filter(pk=coupon_id).select_related("organization").first()
     if coupon is None:
-        raise NotFound(code="coupon_not_found")
+        raise NotFound(code=PaymentError.COUPON_NOT_FOUND)
     try:
         access.ensure(user, coupon.organization, action)
     except NotFound:
-        raise NotFound(code="coupon_not_found") from None
+        raise NotFound(code=PaymentError.COUPON_NOT_FOUND) from None
     return coupon
 
 
@@ -384,45 +385,55 @@ def _validate(coupon: Coupon, organization: Organization) -> None:
     coupon.code = normalize_code(coupon.code or "")
     if not CODE_PATTERN.match(coupon.code):
         raise _invalid(
-            "invalid_coupon_code",
+            PaymentError.INVALID_COUPON_CODE,
             "code",
             _("3 to 40 letters, digits, “-” or “_”, starting with a letter or a digit."),
         )
     if coupon.kind not in CouponKind.values:
-        raise _invalid("invalid_coupon_kind", "kind", _("Choose “percent” or “fixed”."))
+        raise _invalid(PaymentError.INVALID_COUPON_KIND, "kind", _("Choose “percent” or “fixed”."))
     if coupon.currency and coupon.currency not in CURRENCY_EXPONENTS:
-        raise _invalid("invalid_currency", "currency", _("Unsupported currency."))
+        raise _invalid(PaymentError.INVALID_CURRENCY, "currency", _("Unsupported currency."))
     if coupon.kind == CouponKind.PERCENT:
         if coupon.amount_off is not None:
-            raise _invalid("invalid_coupon_value", "amount_off", _("Only for fixed amounts."))
+            raise _invalid(
+                PaymentError.INVALID_COUPON_VALUE, "amount_off", _("Only for fixed amounts.")
+            )
         if coupon.percent_off is None or not 1 <= coupon.percent_off <= 100:
-            raise _invalid("invalid_coupon_value", "percent_off", _("Between 1 and 100."))
+            raise _invalid(
+                PaymentError.INVALID_COUPON_VALUE, "percent_off", _("Between 1 and 100.")
+            )
     else:
         if coupon.percent_off is not None:
-            raise _invalid("invalid_coupon_value", "percent_off", _("Only for percentages."))
+            raise _invalid(
+                PaymentError.INVALID_COUPON_VALUE, "percent_off", _("Only for percentages.")
+            )
         if coupon.amount_off is None or coupon.amount_off < 1:
-            raise _invalid("invalid_coupon_value", "amount_off", _("A positive amount."))
+            raise _invalid(PaymentError.INVALID_COUPON_VALUE, "amount_off", _("A positive amount."))
     # A fixed amount and a minimum purchase are amounts: they need a currency.
     if not coupon.currency and (coupon.kind == CouponKind.FIXED or coupon.min_amount):
         coupon.currency = organization.currency
     if coupon.valid_from and coupon.valid_until and coupon.valid_until <= coupon.valid_from:
         raise _invalid(
-            "invalid_validity", "valid_until", _("The end must come after the start.")
+            PaymentError.INVALID_VALIDITY, "valid_until", _("The end must come after the start.")
         )
     for name in ("max_uses", "max_uses_per_user"):
         value = getattr(coupon, name)
         if value is not None and value < 1:
-            raise _invalid("invalid_max_uses", name, _("At least 1 (or empty: unlimited)."))
+            raise _invalid(
+                PaymentError.INVALID_MAX_USES, name, _("At least 1 (or empty: unlimited).")
+            )
     if coupon.max_uses is not None and coupon.max_uses < coupon.uses_count:
         raise _invalid(
-            "max_uses_below_uses",
+            PaymentError.MAX_USES_BELOW_USES,
             "max_uses",
             _("This coupon was already used %(count)d times.") % {"count": coupon.uses_count},
         )
     if coupon.min_amount is None or coupon.min_amount < 0:
-        raise _invalid("invalid_min_amount", "min_amount", _("0 or more."))
+        raise _invalid(PaymentError.INVALID_MIN_AMOUNT, "min_amount", _("0 or more."))
     if coupon.scope_id and not coupon.scope_type:
-        raise _invalid("invalid_scope", "scope_type", _("A scope id needs a scope type."))
+        raise _invalid(
+            PaymentError.INVALID_SCOPE, "scope_type", _("A scope id needs a scope type.")
+        )
     try:
         coupon.full_clean(exclude=["organization", "created_by"], validate_unique=False,
                           validate_constraints=False)
@@ -442,7 +453,7 @@ def _code_taken(coupon: Coupon) -> bool:
 def _save(coupon: Coupon) -> Coupon:
     taken = Conflict(
         _("A coupon with this code exists already."),
-        code="coupon_code_taken",
+        code=PaymentError.COUPON_CODE_TAKEN,
         fields={"code": [_("Already used by another coupon.")]},
     )
     if _code_taken(coupon):
@@ -472,7 +483,7 @@ def _lock(organization: Organization, coupon_id) -> Coupon:
         Coupon.objects.select_for_update().filter(organization=organization, pk=coupon_id).first()
     )
     if coupon is None:
-        raise NotFound(code="coupon_not_found")
+        raise NotFound(code=PaymentError.COUPON_NOT_FOUND)
     return coupon
 
 
@@ -499,6 +510,6 @@ def coupon_delete(*, organization: Organization, coupon_id) -> None:
     if CouponRedemption.objects.filter(coupon=coupon).exists():
         raise Conflict(
             _("This coupon has been used: deactivate it instead of deleting it."),
-            code="coupon_in_use",
+            code=PaymentError.COUPON_IN_USE,
         )
     coupon.delete()

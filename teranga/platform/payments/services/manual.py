@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from teranga.core.errors import Conflict
 from teranga.platform.organizations.access import get_organization_for
+from teranga.platform.payments.errors import PaymentError
 
 from ..models import MANUAL_METHODS, EventSource, Payment, PaymentStatus
 from .payments import transition
@@ -23,9 +24,11 @@ def manual_payment_review(*, actor, payment_id, approve: bool, note: str = "") -
     payment = payment_lock(payment_id)
     get_organization_for(actor, payment.organization_id, "payments.review")
     if payment.method not in MANUAL_METHODS:
-        raise Conflict(_("Only manual payments are reviewed."), code="not_manual")
+        raise Conflict(_("Only manual payments are reviewed."), code=PaymentError.NOT_MANUAL)
     if payment.status != PaymentStatus.PENDING:
-        raise Conflict(_("This payment has already been reviewed."), code="already_reviewed")
+        raise Conflict(
+            _("This payment has already been reviewed."), code=PaymentError.ALREADY_REVIEWED
+        )
     payment.reviewed_by = actor
     payment.reviewed_at = timezone.now()
     payment.review_note = note[:500]

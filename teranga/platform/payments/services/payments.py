@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from rest_framework import status as http
 
 from teranga.core.errors import ApplicationError, Conflict, NotFound, ValidationFailed
+from teranga.platform.payments.errors import PaymentError
 
 from .. import notices
 from ..models import (
@@ -59,7 +60,7 @@ class ProviderFailed(ApplicationError):
     """The provider refused or could not be reached; the payment is recorded as failed."""
 
     status_code = http.HTTP_502_BAD_GATEWAY
-    code = "provider_error"
+    code = PaymentError.PROVIDER_ERROR
     default_message = "The payment provider could not start this payment. Try again."
 
 
@@ -134,7 +135,7 @@ def payable_for(target_type: str) -> Payable:
     if payable is None:
         raise ValidationFailed(
             _("Nothing of this type can be paid for."),
-            code="unknown_target_type",
+            code=PaymentError.UNKNOWN_TARGET_TYPE,
             fields={"target_type": [_("Unknown type.")]},
         )
     return payable
@@ -145,7 +146,7 @@ def quote_for(*, target_type: str, target_id: str, payer) -> Quote:
     paid for by ``payer``)."""
     quote = payable_for(target_type).quote(target_id=str(target_id), payer=payer)
     if not quote.lines or any(line.quantity < 1 or line.unit_amount < 0 for line in quote.lines):
-        raise Conflict(_("There is nothing to pay for."), code="nothing_to_pay")
+        raise Conflict(_("There is nothing to pay for."), code=PaymentError.NOTHING_TO_PAY)
     return quote
 
 
@@ -159,7 +160,7 @@ def _replay(payment: Payment, request_hash: str) -> tuple[Payment, bool]:
     if payment.request_hash != request_hash:
         raise Conflict(
             _("This Idempotency-Key was already used with a different request."),
-            code="idempotency_key_reused",
+            code=PaymentError.IDEMPOTENCY_KEY_REUSED,
         )
     return payment, False
 
@@ -195,7 +196,7 @@ def payment_initiate(
         provider = offers.MANUAL
         if not transaction_number.strip():
             raise ValidationFailed(
-                code="transaction_number_required",
+                code=PaymentError.TRANSACTION_NUMBER_REQUIRED,
                 fields={"transaction_number": [_("A transaction number is required.")]},
             )
     try:
@@ -218,7 +219,8 @@ def payment_initiate(
         if existing is not None:
             return _replay(existing, request_hash)
         raise Conflict(
-            _("This transaction number was already declared."), code="transaction_number_used"
+            _("This transaction number was already declared."),
+            code=PaymentError.TRANSACTION_NUMBER_USED,
         ) from None
     if payment.amount == 0:
         _settle_free(payment)
@@ -248,7 +250,8 @@ def _record(
     organization = quote.organization
     if not organization.is_verified:
         raise Conflict(
-            _("This organisation cannot take payments yet."), code="organization_not_verified"
+            _("This organisation cannot take payments yet."),
+            code=PaymentError.ORGANIZATION_NOT_VERIFIED,
         )
     offer = None
     if method == PaymentMethod.ONLINE:
@@ -256,14 +259,14 @@ def _record(
         if offer is None:
             raise ValidationFailed(
                 _("This payment method is not available here."),
-                code="provider_unavailable",
+                code=PaymentError.PROVIDER_UNAVAILABLE,
                 fields={"provider": [_("Not available for this organisation.")]},
             )
         if quote.currency not in offer.adapter.currencies:
             raise ValidationFailed(
                 _("This payment method does not accept %(currency)s.")
                 % {"currency": quote.currency},
-                code="currency_not_supported",
+                code=PaymentError.CURRENCY_NOT_SUPPORTED,
                 fields={"provider": [_("Currency not supported.")]},
             )
     if (
@@ -273,13 +276,14 @@ def _record(
         ).exists()
     ):
         raise Conflict(
-            _("This transaction number was already declared."), code="transaction_number_used"
+            _("This transaction number was already declared."),
+            code=PaymentError.TRANSACTION_NUMBER_USED,
         )
     codes = [code for code in dict.fromkeys(c.strip() for c in coupon_codes) if code]
     if codes and not quote.coupons_allowed:
         raise ValidationFailed(
             _("Coupons do not apply to this purchase."),
-            code="coupons_not_allowed",
+            code=PaymentError.COUPONS_NOT_ALLOWED,
             fields={"coupon_codes": [_("Coupons do not apply here.")]},
         )
     pricing = (
@@ -428,7 +432,7 @@ def payment_cancel(*, payer, payment_id) -> Payment:
     """The payer gives up an open payment (409 ``invalid_transition`` once it is settled)."""
     payment = payment_lock(payment_id)
     if payment.payer_id != getattr(payer, "pk", None):
-        raise NotFound(_("No such payment."), code="payment_not_found")
+        raise NotFound(_("No such payment."), code=PaymentError.PAYMENT_NOT_FOUND)
     transition(
         payment,
         PaymentStatus.CANCELLED,

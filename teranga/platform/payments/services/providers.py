@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from teranga.core.errors import NotFound, ValidationFailed
 from teranga.core.money import CURRENCY_EXPONENTS
 from teranga.core.validators import parse_uuid
+from teranga.platform.payments.errors import PaymentError
 
 from ..models import MANUAL_METHODS, Payment, PaymentMethod, ProviderAccount
 from ..providers.base import Credentials, PaymentRef, ProviderAdapter
@@ -43,7 +44,7 @@ def adapter_for(name: str) -> ProviderAdapter:
     try:
         return payment_providers.get(name)
     except LookupError:
-        raise NotFound(_("No such payment provider."), code="unknown_provider") from None
+        raise NotFound(_("No such payment provider."), code=PaymentError.UNKNOWN_PROVIDER) from None
 
 
 def _complete(adapter: ProviderAdapter, credentials: Credentials) -> bool:
@@ -121,7 +122,9 @@ def webhook_credentials(provider: str, account_id: str | None) -> Credentials:
         account = ProviderAccount.objects.filter(pk=parse_uuid(account_id), provider=provider)
         account = account.first()
         if account is None:
-            raise ValidationFailed(_("Unknown provider account."), code="invalid_signature")
+            raise ValidationFailed(
+                _("Unknown provider account."), code=PaymentError.INVALID_SIGNATURE
+            )
         return account_credentials(account)
     return environment_credentials(provider)
 
@@ -175,5 +178,6 @@ def provider_account_delete(*, organization, provider: str) -> None:
     ).delete()
     if not deleted:
         raise NotFound(
-            _("No credentials are stored for this provider."), code="provider_account_not_found"
+            _("No credentials are stored for this provider."),
+            code=PaymentError.PROVIDER_ACCOUNT_NOT_FOUND,
         )

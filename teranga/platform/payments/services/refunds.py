@@ -30,6 +30,7 @@ from django_tasks import task
 
 from teranga.core.errors import Conflict, NotFound, ValidationFailed
 from teranga.platform.organizations.access import get_organization_for
+from teranga.platform.payments.errors import PaymentError
 
 from .. import notices
 from ..extensions import refund_succeeded
@@ -63,7 +64,7 @@ def _committed_refunds(payment: Payment) -> int:
 
 def _ensure_refundable(payment: Payment) -> None:
     if payment.status not in PAID_STATUSES or payment.status == PaymentStatus.REFUNDED:
-        raise Conflict(_("Only a paid payment can be refunded."), code="not_refundable")
+        raise Conflict(_("Only a paid payment can be refunded."), code=PaymentError.NOT_REFUNDABLE)
 
 
 def refund_open(
@@ -75,7 +76,7 @@ def refund_open(
     if amount > available:
         raise Conflict(
             _("At most %(available)s can still be refunded.") % {"available": available},
-            code="refund_exceeds_amount",
+            code=PaymentError.REFUND_EXCEEDS_AMOUNT,
             fields={"amount": [_("Too large.")]},
         )
     if not offers.is_manual(payment) and payment.provider not in (offers.FREE,):
@@ -87,7 +88,7 @@ def refund_open(
                     "the client by other means."
                 )
                 % {"provider": adapter.label},
-                code="refund_unsupported",
+                code=PaymentError.REFUND_UNSUPPORTED,
             )
     refund = Refund.objects.create(
         payment=payment,
@@ -165,7 +166,7 @@ def refund_execute(*, refund_id) -> Refund:
     """Ask the provider to refund (outside any transaction), then settle."""
     refund = Refund.objects.select_related("payment").filter(pk=refund_id).first()
     if refund is None:
-        raise NotFound(_("No such refund."), code="refund_not_found")
+        raise NotFound(_("No such refund."), code=PaymentError.REFUND_NOT_FOUND)
     if refund.status != RefundStatus.PENDING or refund.provider_reference:
         return refund
     payment = refund.payment
@@ -233,7 +234,7 @@ def refund_settle(
     not change again."""
     refund = Refund.objects.filter(pk=refund_id).only("payment_id").first()
     if refund is None:
-        raise NotFound(_("No such refund."), code="refund_not_found")
+        raise NotFound(_("No such refund."), code=PaymentError.REFUND_NOT_FOUND)
     payment = payment_lock(refund.payment_id)  # the payment, then its refund: one order
     refund = Refund.objects.select_for_update().get(pk=refund_id)
     if reference and not refund.provider_reference:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from teranga.core.errors import NotFound
 from teranga.core.state_machine import StateMachine
+from teranga.platform.payments.errors import PaymentError
 
 from ..models import TRANSITIONS, Payment, PaymentEvent, PaymentStatus
 
@@ -33,7 +34,7 @@ def _record_status(payment: Payment, from_status: str, to_status: str, /, *, now
 PAYMENTS = StateMachine(
     transitions=TRANSITIONS,
     stamps={PaymentStatus.SUCCEEDED: "succeeded_at"},
-    code="invalid_transition",
+    code=PaymentError.INVALID_TRANSITION,
     message=lambda current, target: (
         _("This payment cannot go from %(from)s to %(to)s.") % {"from": current, "to": target}
     ),
@@ -72,7 +73,7 @@ def payment_lock(payment_id) -> Payment:
         .first()
     )
     if payment is None:
-        raise NotFound(_("No such payment."), code="payment_not_found")
+        raise NotFound(_("No such payment."), code=PaymentError.PAYMENT_NOT_FOUND)
     return payment
 
 

@@ -31,6 +31,7 @@ from rest_framework import status as http
 
 from teranga.core.errors import ApplicationError, ValidationFailed
 from teranga.core.validators import parse_uuid
+from teranga.platform.payments.errors import PaymentError
 
 from ..models import (
     OPEN_STATUSES,
@@ -74,7 +75,7 @@ class ProviderUnavailable(ApplicationError):
     """A verification call to the provider failed: answer 503 so that it retries."""
 
     status_code = http.HTTP_503_SERVICE_UNAVAILABLE
-    code = "provider_unavailable"
+    code = PaymentError.PROVIDER_UNAVAILABLE
     default_message = "The payment provider could not be reached; try again later."
 
 
@@ -118,7 +119,7 @@ def _claimed_status(provider: str, notice: WebhookNotice, payment: Payment) -> s
         expected = str((payment.provider_data or {}).get(notice.token_key, ""))
         if not expected or not hmac.compare_digest(expected, str(notice.shared_token)):
             raise ValidationFailed(
-                _("The webhook could not be verified."), code="invalid_signature"
+                _("The webhook could not be verified."), code=PaymentError.INVALID_SIGNATURE
             )
     if notice.refund_status or notice.refund_id or notice.refund_reference:
         return None

@@ -22,9 +22,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from teranga.core.db import integrity_constraint
 from teranga.core.errors import Conflict, Gone, NotFound, ValidationFailed
+from teranga.core.holds import HeldOrderKind, hold_until, holds_expire_kind
 from teranga.core.state_machine import StateMachine
 from teranga.platform.organizations.models import Organization
+from teranga.platform.scheduling.errors import SchedulingError
 
 from .. import notices
 from ..availability import (
@@ -117,7 +120,7 @@ BOOKINGS = StateMachine(
         BookingStatus.CANCELLED_BY_CLIENT: "cancelled_at",
         BookingStatus.CANCELLED_BY_BUSINESS: "cancelled_at",
     },
-    code="invalid_transition",
+    code=SchedulingError.INVALID_TRANSITION,
     message=_illegal_message,
     record=_transition_event,
 )
@@ -135,33 +138,42 @@ def _lock(resource_id, client_id) -> Resource:
     return resource
 
 
+def _hold_expire(booking: Booking, *, now: datetime) -> None:
+    """The held-order callback (``teranga.core.holds``): a lapsed hold becomes
+    ``expired``, with its history row; no notice (a hold was never announced), and the
+    slot is free again by its status alone."""
+    BOOKINGS.move(booking, BookingStatus.EXPIRED, now=now, action="expired")
+
+
+#: Booking holds as a kind of held order: the one periodic job ``core.holds_expire``
+#: expires them every minute (the app registers them as ``scheduling.booking``).
+BOOKING_HOLDS = HeldOrderKind(model=Booking, pending=BookingStatus.PENDING, expire=_hold_expire)
+
+
 def holds_expire(*, now: datetime | None = None, resource_id=None, client_id=None) -> int:
-    """Turn pending bookings whose hold has run out into ``expired`` (with history)."""
-    now = now or timezone.now()
-    queryset = Booking.objects.filter(status=BookingStatus.PENDING, hold_expires_at__lte=now)
+    """Turn pending bookings whose hold has run out into ``expired`` (with history), up
+    to one batch; only those of ``resource_id`` or ``client_id`` when given (a write
+    frees its own scope first, under its locks)."""
+    scope = None
     if resource_id is not None or client_id is not None:
         scope = Q()
         if resource_id is not None:
             scope |= Q(resource_id=resource_id)
         if client_id is not None:
             scope |= Q(client_id=client_id)
-        queryset = queryset.filter(scope)
-    expired = 0
-    with transaction.atomic():
-        for booking in queryset.select_for_update()[:500]:
-            BOOKINGS.move(booking, BookingStatus.EXPIRED, now=now, action="expired")
-            expired += 1
-    return expired
+    return holds_expire_kind(BOOKING_HOLDS, now=now or timezone.now(), scope=scope)
 
 
 def _ensure_bookable(organization: Organization, resource: Resource) -> None:
     if not organization.is_verified:
         raise Conflict(
             _("This organisation is not verified yet and cannot take bookings."),
-            code="organization_not_verified",
+            code=SchedulingError.ORGANIZATION_NOT_VERIFIED,
         )
     if not resource.is_active:
-        raise Conflict(_("This resource is not available for booking."), code="resource_inactive")
+        raise Conflict(
+            _("This resource is not available for booking."), code=SchedulingError.RESOURCE_INACTIVE
+        )
 
 
 def _check_slot(
@@ -179,19 +191,19 @@ def _check_slot(
     if starts_at <= now:
         raise ValidationFailed(
             _("This time is in the past."),
-            code="booking_in_past",
+            code=SchedulingError.BOOKING_IN_PAST,
             fields={"starts_at": [_("This time is in the past.")]},
         )
     if not ignore_notice and starts_at < now + policy.min_notice:
         raise ValidationFailed(
             _("This time is too soon: book further ahead."),
-            code="notice_too_short",
+            code=SchedulingError.NOTICE_TOO_SHORT,
             fields={"starts_at": [_("This time is too soon: book further ahead.")]},
         )
     if policy.max_advance is not None and starts_at >= now + policy.max_advance:
         raise ValidationFailed(
             _("This time is too far ahead."),
-            code="too_far_ahead",
+            code=SchedulingError.TOO_FAR_AHEAD,
             fields={"starts_at": [_("This time is too far ahead.")]},
         )
     local_day = starts_at.astimezone(zone(resource.organization.time_zone)).date()
@@ -200,7 +212,7 @@ def _check_slot(
     if not candidates:
         raise ValidationFailed(
             _("This time is outside the opening hours or availability."),
-            code="outside_availability",
+            code=SchedulingError.OUTSIDE_AVAILABILITY,
             fields={"starts_at": [_("This time is outside the opening hours or availability.")]},
         )
     ends_at = candidates[0][1]
@@ -214,7 +226,7 @@ def _check_slot(
         )
     )
     if remaining_capacity(index, policy, offering, starts_at, ends_at) <= 0:
-        raise Conflict(_("This slot has just been taken."), code="slot_full")
+        raise Conflict(_("This slot has just been taken."), code=SchedulingError.SLOT_FULL)
     return ends_at
 
 
@@ -227,7 +239,9 @@ def _check_client_free(
     if exclude_booking is not None:
         clash = clash.exclude(pk=exclude_booking)
     if clash.exists():
-        raise Conflict(_("You already have a booking at that time."), code="client_overlap")
+        raise Conflict(
+            _("You already have a booking at that time."), code=SchedulingError.CLIENT_OVERLAP
+        )
 
 
 def _save_checked(booking: Booking, **save_options) -> None:
@@ -237,8 +251,10 @@ def _save_checked(booking: Booking, **save_options) -> None:
         with transaction.atomic():
             booking.save(**save_options)
     except IntegrityError as exc:
-        if "sched_booking_client_no_overlap" in str(exc):
-            raise Conflict(_("You already have a booking at that time."), code="client_overlap")
+        if integrity_constraint(exc, Booking) == "sched_booking_client_no_overlap":
+            raise Conflict(
+                _("You already have a booking at that time."), code=SchedulingError.CLIENT_OVERLAP
+            )
         raise
 
 
@@ -285,7 +301,7 @@ def booking_create(
         capacity=policy.capacity,
         time_zone=organization.time_zone,
         status=status,
-        hold_expires_at=now + HOLD_DURATION if hold else None,
+        hold_expires_at=hold_until(now, HOLD_DURATION) if hold else None,
         confirmed_at=now if status == BookingStatus.CONFIRMED else None,
     )
     _save_checked(booking, force_insert=True)
@@ -301,7 +317,7 @@ def _get_booking(booking_id, *, lock: bool = True) -> Booking:
         queryset = queryset.select_for_update(of=("self",))
     booking = queryset.first()
     if booking is None:
-        raise NotFound(code="booking_not_found")
+        raise NotFound(code=SchedulingError.BOOKING_NOT_FOUND)
     return booking
 
 
@@ -315,7 +331,7 @@ def booking_confirm(*, booking_id, actor=None) -> Booking:
         and booking.hold_expires_at is not None
         and booking.hold_expires_at <= now
     ):
-        raise Gone(_("The hold on this slot has expired."), code="hold_expired")
+        raise Gone(_("The hold on this slot has expired."), code=SchedulingError.HOLD_EXPIRED)
     BOOKINGS.move(
         booking,
         BookingStatus.CONFIRMED,
@@ -344,7 +360,7 @@ def booking_cancel(
     if by_client and booking.status == BookingStatus.CONFIRMED and booking.starts_at - now < notice:
         raise Conflict(
             _("This booking can no longer be cancelled: the cancellation deadline has passed."),
-            code="cancellation_too_late",
+            code=SchedulingError.CANCELLATION_TOO_LATE,
         )
     target = BookingStatus.CANCELLED_BY_CLIENT if by_client else BookingStatus.CANCELLED_BY_BUSINESS
     previous = BOOKINGS.move(
@@ -379,16 +395,19 @@ def booking_reschedule(
     booking = _get_booking(booking_id)
     now = timezone.now()
     if booking.status not in (BookingStatus.PENDING, BookingStatus.CONFIRMED):
-        raise Conflict(_("Only an upcoming booking can be rescheduled."), code="invalid_transition")
+        raise Conflict(
+            _("Only an upcoming booking can be rescheduled."),
+            code=SchedulingError.INVALID_TRANSITION,
+        )
     if by_client and booking.starts_at - now < notice:
         raise Conflict(
             _("This booking can no longer be rescheduled: the deadline has passed."),
-            code="reschedule_too_late",
+            code=SchedulingError.RESCHEDULE_TOO_LATE,
         )
     if starts_at == booking.starts_at:
         raise ValidationFailed(
             _("The booking is already at that time."),
-            code="same_time",
+            code=SchedulingError.SAME_TIME,
             fields={"starts_at": [_("The booking is already at that time.")]},
         )
     ends_at = _check_slot(
@@ -438,7 +457,7 @@ def _close(booking_id, status: str, action: str, actor) -> Booking:
     if booking.starts_at > now:
         raise Conflict(
             _("A booking can only be marked like this once it has started."),
-            code="booking_not_started",
+            code=SchedulingError.BOOKING_NOT_STARTED,
         )
     BOOKINGS.move(
         booking, status, now=now, fields={"needs_attention": False}, action=action, actor=actor

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from teranga.core.errors import NotFound
 from teranga.platform.organizations.models import Organization
+from teranga.platform.scheduling.errors import SchedulingError
 
 from ..models import (
     CalendarFeed,
@@ -35,7 +36,7 @@ def calendar_feed_create(
 def calendar_feed_revoke(*, owner, feed_id) -> CalendarFeed:
     feed = CalendarFeed.objects.select_for_update().filter(owner=owner, pk=feed_id).first()
     if feed is None:
-        raise NotFound(code="feed_not_found")
+        raise NotFound(code=SchedulingError.FEED_NOT_FOUND)
     if feed.revoked_at is None:
         feed.revoked_at = timezone.now()
         feed.save(update_fields=["revoked_at", "updated_at"])

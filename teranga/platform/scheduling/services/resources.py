@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from teranga.core.errors import Conflict, NotFound, ValidationFailed, refuse_unknown_fields
 from teranga.platform.organizations.models import Organization, period_errors
+from teranga.platform.scheduling.errors import SchedulingError
 
 from ..models import (
     AvailabilityOverride,
@@ -50,7 +51,7 @@ def _get_resource(organization: Organization, resource_id, *, lock: bool = False
         queryset = queryset.select_for_update(of=("self",))
     resource = queryset.select_related("organization").first()
     if resource is None:
-        raise NotFound(code="resource_not_found")
+        raise NotFound(code=SchedulingError.RESOURCE_NOT_FOUND)
     return resource
 
 
@@ -73,7 +74,8 @@ def resource_delete(*, organization: Organization, resource_id) -> None:
     resource = _get_resource(organization, resource_id, lock=True)
     if Booking.objects.filter(resource=resource).exists():
         raise Conflict(
-            _("This resource has bookings: deactivate it instead."), code="resource_has_bookings"
+            _("This resource has bookings: deactivate it instead."),
+            code=SchedulingError.RESOURCE_HAS_BOOKINGS,
         )
     resource.delete()
 
@@ -154,7 +156,7 @@ def _validate_rules(resource: Resource, rules: list[dict[str, Any]], *, replacin
             field_errors = {"starts_at": [message]}
             raise ValidationFailed(
                 message,
-                code="rule_overlap",
+                code=SchedulingError.RULE_OVERLAP,
                 fields={"rules": {str(index): field_errors}} if len(rules) > 1 else field_errors,
             )
 
@@ -231,7 +233,7 @@ def _get_rule(organization: Organization, rule_id) -> AvailabilityRule:
         .first()
     )
     if rule is None:
-        raise NotFound(code="rule_not_found")
+        raise NotFound(code=SchedulingError.RULE_NOT_FOUND)
     return rule
 
 
@@ -299,7 +301,7 @@ def override_delete(*, organization: Organization, override_id) -> None:
         organization=organization, pk=override_id
     ).first()
     if override is None:
-        raise NotFound(code="override_not_found")
+        raise NotFound(code=SchedulingError.OVERRIDE_NOT_FOUND)
     resource_id = override.resource_id
     override.delete()
     bookings_recheck(organization_id=organization.pk, resource_ids=[resource_id])

@@ -24,6 +24,7 @@ from teranga.platform.organizations import access
 from teranga.platform.organizations.models import Organization, VerificationStatus
 from teranga.platform.scheduling.availability import Slot, free_slots, zone
 from teranga.platform.scheduling.models import AvailabilityOverride, AvailabilityRule, Resource
+from teranga.products.booking.errors import BookingError
 
 from ..models import Service, ServiceCategory, ServiceImage
 
@@ -75,9 +76,9 @@ def is_public(service: Service) -> bool:
 def _visible(queryset: QuerySet[Service], user, service_id) -> Service:
     service = queryset.filter(pk=service_id).first()
     if service is None:
-        raise NotFound(code="service_not_found")
+        raise NotFound(code=BookingError.SERVICE_NOT_FOUND)
     if not is_public(service) and not access.can(user, service.organization, CATALOG_VIEW):
-        raise NotFound(code="service_not_found")
+        raise NotFound(code=BookingError.SERVICE_NOT_FOUND)
     return service
 
 
@@ -91,7 +92,7 @@ def service_for(*, user, service_id, action: str = CATALOG_MANAGE) -> Service:
     """The service if ``user`` may do ``action`` on its organisation: 404 when it does not
     exist or the user is not a member, 403 when the role is too low."""
     service = Service.objects.filter(pk=service_id).select_related("organization").first()
-    return _ensure(user, service, action, "service_not_found")
+    return _ensure(user, service, action, BookingError.SERVICE_NOT_FOUND)
 
 
 # --- Slots ----------------------------------------------------------------------------------
@@ -136,10 +137,10 @@ def service_slots(
     end = _as_utc(range_to, tz) or start + SLOTS_DEFAULT_RANGE
     if end <= start:
         message = _("The end of the range must be after its start.")
-        raise ValidationFailed(message, code="invalid_range", fields={"to": [message]})
+        raise ValidationFailed(message, code=BookingError.INVALID_RANGE, fields={"to": [message]})
     if end - start > SLOTS_MAX_RANGE:
         message = _("Ask for at most %(days)d days at a time.") % {"days": SLOTS_MAX_RANGE.days}
-        raise ValidationFailed(message, code="range_too_long", fields={"to": [message]})
+        raise ValidationFailed(message, code=BookingError.RANGE_TOO_LONG, fields={"to": [message]})
     resource = service.resource
     slots = (
         free_slots(
@@ -179,7 +180,7 @@ def resource_for(*, user, resource_id, action: str = CATALOG_VIEW) -> Resource:
         .select_related("organization", "branch", "user")
         .first()
     )
-    return _ensure(user, resource, action, "resource_not_found")
+    return _ensure(user, resource, action, BookingError.RESOURCE_NOT_FOUND)
 
 
 def organization_resources(*, user, organization_id) -> QuerySet[Resource]:
@@ -188,7 +189,7 @@ def organization_resources(*, user, organization_id) -> QuerySet[Resource]:
     if organization_id is None:
         message = _("Give the organisation.")
         raise ValidationFailed(
-            message, code="organization_required", fields={"organization": [message]}
+            message, code=BookingError.ORGANIZATION_REQUIRED, fields={"organization": [message]}
         )
     organization = organization_for(user=user, organization_id=organization_id)
     return Resource.objects.filter(organization=organization).select_related("branch", "user")
@@ -205,12 +206,14 @@ def availability_scope(
     if organization_id is not None:
         return organization_for(user=user, organization_id=organization_id, action=action), None
     message = _("Give a resource or an organisation.")
-    raise ValidationFailed(message, code="scope_required", fields={"resource": [message]})
+    raise ValidationFailed(
+        message, code=BookingError.SCOPE_REQUIRED, fields={"resource": [message]}
+    )
 
 
 def rule_for(*, user, rule_id, action: str = CATALOG_VIEW) -> AvailabilityRule:
     rule = AvailabilityRule.objects.filter(pk=rule_id).select_related("organization").first()
-    return _ensure(user, rule, action, "rule_not_found")
+    return _ensure(user, rule, action, BookingError.RULE_NOT_FOUND)
 
 
 def availability_rules(
@@ -230,7 +233,7 @@ def override_for(*, user, override_id, action: str = CATALOG_VIEW) -> Availabili
     override = (
         AvailabilityOverride.objects.filter(pk=override_id).select_related("organization").first()
     )
-    return _ensure(user, override, action, "override_not_found")
+    return _ensure(user, override, action, BookingError.OVERRIDE_NOT_FOUND)
 
 
 def availability_overrides(

@@ -31,6 +31,7 @@ from teranga.platform.scheduling.models import (
     BookingEvent,
     BookingStatus,
 )
+from teranga.products.booking.errors import BookingError
 
 from ..models import Reservation
 
@@ -141,7 +142,7 @@ def reservation_detail(*, user, reservation_id) -> Reservation:
     member below agent. Sets ``viewer_side`` ("client" or "business")."""
     reservation = reservation_with_history(reservation_id=reservation_id)
     if reservation is None:
-        raise NotFound(_("No such reservation."), code="reservation_not_found")
+        raise NotFound(_("No such reservation."), code=BookingError.RESERVATION_NOT_FOUND)
     if user.is_authenticated and reservation.booking.client_id == user.pk:
         reservation.viewer_side = Side.CLIENT
         return reservation
@@ -152,7 +153,7 @@ def reservation_detail(*, user, reservation_id) -> Reservation:
         access.membership_of(user, reservation.organization_id),
     )
     if verdict == "hide":
-        raise NotFound(_("No such reservation."), code="reservation_not_found")
+        raise NotFound(_("No such reservation."), code=BookingError.RESERVATION_NOT_FOUND)
     if verdict == "forbid":
         raise Forbidden()
     reservation.viewer_side = Side.BUSINESS

@@ -20,6 +20,7 @@ from teranga.core.money import Money
 from teranga.platform.organizations.models import Organization, OrganizationKind
 from teranga.platform.scheduling import services as scheduling
 from teranga.platform.scheduling.models import Booking, Resource, ResourceKind
+from teranga.products.booking.errors import BookingError
 
 from ..models import (
     DURATION_MAX,
@@ -73,7 +74,7 @@ def _check_price(amount: int, currency: str) -> None:
             "max": Money(high, currency).format(),
         }
         raise ValidationFailed(
-            message, code="price_out_of_range", fields={"price_amount": [message]}
+            message, code=BookingError.PRICE_OUT_OF_RANGE, fields={"price_amount": [message]}
         )
 
 
@@ -83,7 +84,7 @@ def _check_duration(minutes: int) -> None:
             "The duration must be between %(min)d and %(max)d minutes, in steps of %(step)d."
         ) % {"min": DURATION_MIN, "max": DURATION_MAX, "step": DURATION_STEP}
         raise ValidationFailed(
-            message, code="invalid_duration", fields={"duration_minutes": [message]}
+            message, code=BookingError.INVALID_DURATION, fields={"duration_minutes": [message]}
         )
 
 
@@ -139,7 +140,7 @@ def _lock_service(organization: Organization, service_id) -> Service:
         .first()
     )
     if service is None:
-        raise NotFound(code="service_not_found")
+        raise NotFound(code=BookingError.SERVICE_NOT_FOUND)
     return service
 
 
@@ -168,7 +169,7 @@ def service_create(
     if organization.kind not in SERVICE_ORGANIZATION_KINDS:
         raise ValidationFailed(
             _("Only businesses can publish bookable services."),
-            code="organization_kind_not_supported",
+            code=BookingError.ORGANIZATION_KIND_NOT_SUPPORTED,
             fields={"organization": [_("Only businesses can publish bookable services.")]},
         )
     service = Service(
@@ -209,7 +210,7 @@ def service_update(*, organization: Organization, service_id, **fields: Any) -> 
             if _has_bookings(service):
                 raise Conflict(
                     _("This service has reservations: its resource cannot change."),
-                    code="service_has_reservations",
+                    code=BookingError.SERVICE_HAS_RESERVATIONS,
                 )
             service.resource = _resolve_resource(organization, resource_id)
     for name, value in fields.items():
@@ -275,14 +276,16 @@ def service_image_add(*, organization: Organization, service_id, image) -> Servi
     existing = service.images.aggregate(count=Count("pk"), last=Max("position"))
     if existing["count"] >= MAX_IMAGES:
         message = _("A service has at most %(count)d images.") % {"count": MAX_IMAGES}
-        raise ValidationFailed(message, code="too_many_images", fields={"image": [message]})
+        raise ValidationFailed(
+            message, code=BookingError.TOO_MANY_IMAGES, fields={"image": [message]}
+        )
     position = 0 if existing["last"] is None else existing["last"] + 1
     service_image = ServiceImage(service=service, image=image, position=position)
     try:
         service_image.full_clean(exclude=["service"], validate_unique=False)
     except DjangoValidationError as exc:
         raise ValidationFailed(
-            _("Upload a valid image."), code="invalid_image", fields=exc.message_dict
+            _("Upload a valid image."), code=BookingError.INVALID_IMAGE, fields=exc.message_dict
         )
     service_image.save()
     return service_image
@@ -293,7 +296,7 @@ def service_image_delete(*, organization: Organization, service_id, image_id) ->
     service = _lock_service(organization, service_id)
     service_image = ServiceImage.objects.filter(service=service, pk=image_id).first()
     if service_image is None:
-        raise NotFound(code="image_not_found")
+        raise NotFound(code=BookingError.IMAGE_NOT_FOUND)
     name = service_image.image.name
     service_image.delete()
     _delete_files_on_commit([name] if name else [])
@@ -309,6 +312,6 @@ def resource_delete(*, organization: Organization, resource_id) -> None:
     if Service.objects.filter(organization=organization, resource_id=resource_id).exists():
         raise Conflict(
             _("A service uses this resource: give the service another resource first."),
-            code="resource_in_use",
+            code=BookingError.RESOURCE_IN_USE,
         )
     scheduling.resource_delete(organization=organization, resource_id=resource_id)

@@ -27,10 +27,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from teranga.core.errors import Conflict, Forbidden, Gone, NotFound
+from teranga.core.errors import Conflict, CoreError, Forbidden, Gone, NotFound
 from teranga.platform.organizations import access
 from teranga.platform.scheduling import services as scheduling
 from teranga.platform.scheduling.models import Booking, BookingStatus
+from teranga.products.booking.errors import BookingError
 
 from ..models import Reservation, Service
 from ..selectors.reservations import (
@@ -51,7 +52,7 @@ def _reservation(reservation_id) -> Reservation:
         .first()
     )
     if reservation is None:
-        raise NotFound(_("No such reservation."), code="reservation_not_found")
+        raise NotFound(_("No such reservation."), code=BookingError.RESERVATION_NOT_FOUND)
     return reservation
 
 
@@ -77,8 +78,8 @@ def acting_side(
         or access.decide(user, reservation.organization, RESERVATIONS_VIEW, membership) == "allow"
     )
     if not may_see:
-        raise NotFound(_("No such reservation."), code="reservation_not_found")
-    raise Forbidden(_("Only the business can do this."), code="permission_denied")
+        raise NotFound(_("No such reservation."), code=BookingError.RESERVATION_NOT_FOUND)
+    raise Forbidden(_("Only the business can do this."), code=CoreError.PERMISSION_DENIED)
 
 
 def _touch(reservation: Reservation, side: Side) -> Reservation:
@@ -116,9 +117,11 @@ def reservation_create(
         Service.objects.select_related("organization", "resource").filter(pk=service_id).first()
     )
     if service is None:
-        raise NotFound(_("No such service."), code="service_not_found")
+        raise NotFound(_("No such service."), code=BookingError.SERVICE_NOT_FOUND)
     if not service.is_active:
-        raise Conflict(_("This service is not open for booking."), code="service_inactive")
+        raise Conflict(
+            _("This service is not open for booking."), code=BookingError.SERVICE_INACTIVE
+        )
     booking = scheduling.booking_create(
         resource=service.resource,
         client=client,
@@ -180,10 +183,10 @@ def reservation_confirm(*, actor, reservation_id) -> Reservation:
         and booking.hold_expires_at <= timezone.now()
     )
     if hold_over:
-        raise Gone(_("The hold on this slot has expired."), code="hold_expired")
+        raise Gone(_("The hold on this slot has expired."), code=BookingError.HOLD_EXPIRED)
     if side == Side.CLIENT and reservation.price_amount > 0:
         raise Conflict(
-            _("Pay for this reservation to confirm it."), code="payment_required"
+            _("Pay for this reservation to confirm it."), code=BookingError.PAYMENT_REQUIRED
         )
     scheduling.booking_confirm(booking_id=booking.pk, actor=actor)
     return _touch(reservation, side)

@@ -16,6 +16,10 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from teranga.core.errors import CoreError
+from teranga.core.schema import error_codes
+from teranga.products.smartqueue.errors import SmartQueueError as E
+
 from ..selectors import tickets as selectors
 from ..services import counters as services
 from . import counter_serializers as s
@@ -50,8 +54,15 @@ class CounterView(GenericAPIView):
         return Response(self.response_serializer(state, context={"ticket": ticket}).data)
 
 
-def action_schema(summary: str, description: str, request=s.EmptySerializer, response=None):
+def action_schema(
+    summary: str, description: str, request=s.EmptySerializer, response=None, codes=None
+):
+    """``codes``: the action's own error codes by status, besides the common ones."""
+    declared: dict[int, list] = {404: [E.COUNTER_NOT_FOUND], 409: [E.NO_SESSION]}
+    for status, values in (codes or {}).items():
+        declared[status] = [*declared.get(status, []), *values]
     return extend_schema(
+        extensions=error_codes(declared),
         tags=TAG,
         summary=summary,
         description=f"{description}\n\nErrors: {COMMON_ERRORS}",
@@ -70,6 +81,7 @@ class CounterStateView(CounterView):
         "`counter_not_found`; 403; 401.",
         parameters=[COUNTER_ID],
         responses={200: s.CounterStateSerializer},
+        extensions=error_codes({404: [E.COUNTER_NOT_FOUND]}),
     )
     def get(self, request, counter_id):
         counter = selectors.counter_for_agent(user=request.user, counter_id=counter_id)
@@ -89,6 +101,7 @@ class CallNextView(CounterView):
         "ticket. With nobody waiting: 200 with `called: null` and `current: null`. "
         "409 `counter_busy` while a ticket is in hand.",
         response=s.CallNextSerializer,
+        codes={409: [E.COUNTER_BUSY]},
     )
     def post(self, request, counter_id):
         return super().post(request, counter_id)
@@ -102,6 +115,7 @@ class RecallView(CounterView):
         "Call the ticket in hand again",
         "The board and the client are told again. 409 `no_current_ticket`, "
         "`illegal_transition` (already being served).",
+        codes={409: [E.NO_CURRENT_TICKET, CoreError.ILLEGAL_TRANSITION]},
     )
     def post(self, request, counter_id):
         return super().post(request, counter_id)
@@ -114,6 +128,7 @@ class StartView(CounterView):
     @action_schema(
         "Start serving the ticket in hand",
         "409 `no_current_ticket`, `illegal_transition` (already being served).",
+        codes={409: [E.NO_CURRENT_TICKET, CoreError.ILLEGAL_TRANSITION]},
     )
     def post(self, request, counter_id):
         return super().post(request, counter_id)
@@ -130,6 +145,7 @@ class FinishView(CounterView):
         "The ticket is served; an optional `note` stays with it. 409 `no_current_ticket`, "
         "`illegal_transition` (called but not started). 400 `invalid`.",
         request=s.FinishSerializer,
+        codes={409: [E.NO_CURRENT_TICKET, CoreError.ILLEGAL_TRANSITION]},
     )
     def post(self, request, counter_id):
         return super().post(request, counter_id)
@@ -143,6 +159,7 @@ class NoShowView(CounterView):
         "Mark the called ticket a no-show",
         "Also automatic after the queue's `no_show_timeout_seconds`. 409 "
         "`no_current_ticket`, `illegal_transition` (already being served).",
+        codes={409: [E.NO_CURRENT_TICKET, CoreError.ILLEGAL_TRANSITION]},
     )
     def post(self, request, counter_id):
         return super().post(request, counter_id)
@@ -168,6 +185,11 @@ class TransferView(CounterView):
         "`ticket` in the answer is the new ticket. 400 `invalid_queue`, `same_queue`, "
         "`invalid`; 404 `ticket_not_found`; 409 `no_current_ticket`.",
         request=s.TransferSerializer,
+        codes={
+            400: [E.INVALID_QUEUE, E.SAME_QUEUE],
+            404: [E.TICKET_NOT_FOUND],
+            409: [E.NO_CURRENT_TICKET],
+        },
     )
     def post(self, request, counter_id):
         return super().post(request, counter_id)
@@ -181,6 +203,7 @@ class ParkView(CounterView):
         "Set the ticket in hand aside",
         "Missing paperwork …: the ticket leaves the counter, is listed in `parked`, and "
         "comes back with `unpark`. 409 `no_current_ticket`.",
+        codes={409: [E.NO_CURRENT_TICKET]},
     )
     def post(self, request, counter_id):
         return super().post(request, counter_id)
@@ -198,6 +221,7 @@ class UnparkView(CounterView):
         "parked at this counter); 409 `counter_busy` while a ticket is in hand; 400 "
         "`invalid`.",
         request=s.UnparkSerializer,
+        codes={404: [E.TICKET_NOT_FOUND], 409: [E.COUNTER_BUSY]},
     )
     def post(self, request, counter_id):
         return super().post(request, counter_id)

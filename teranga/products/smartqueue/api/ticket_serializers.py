@@ -185,7 +185,9 @@ class TicketOrderSerializer(serializers.Serializer):
     status = serializers.CharField(read_only=True)
     price_amount = serializers.IntegerField(read_only=True, help_text="Minor units.")
     currency = serializers.ChoiceField(choices=CURRENCY_CHOICES, read_only=True)
-    expires_at = serializers.DateTimeField(read_only=True)
+    expires_at = serializers.DateTimeField(
+        source="hold_expires_at", read_only=True, help_text="Pay before the order's hold runs out."
+    )
     payable_type = serializers.SerializerMethodField()
     target_id = serializers.SerializerMethodField()
 

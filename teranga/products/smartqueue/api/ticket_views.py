@@ -20,7 +20,10 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 
+from teranga.core.errors import CoreError
+from teranga.core.schema import error_codes
 from teranga.core.serializers import validated_query
+from teranga.products.smartqueue.errors import SmartQueueError
 
 from ..selectors import tickets as selectors
 from ..services import orders
@@ -62,6 +65,16 @@ class TicketTakeView(TicketView):
     throttle_classes = [AnonRateThrottle, UserRateThrottle, SmartQueueThrottle]
 
     @extend_schema(
+        extensions=error_codes(
+            {
+                404: [SmartQueueError.QUEUE_NOT_FOUND],
+                409: [
+                    SmartQueueError.QUEUE_CLOSED,
+                    SmartQueueError.QUEUE_FULL,
+                    SmartQueueError.ALREADY_IN_QUEUE,
+                ],
+            }
+        ),
         tags=TAG,
         summary="Take a ticket in a queue",
         description="The signed-in caller takes the next ticket of the queue today: its "
@@ -134,6 +147,7 @@ class TicketListView(TicketView):
 
 class TicketDetailView(TicketView):
     @extend_schema(
+        extensions=error_codes({404: [SmartQueueError.TICKET_NOT_FOUND]}),
         tags=TAG,
         summary="One ticket, with its live position and wait",
         description="For its client, or the organisation's agents and above (and staff). "
@@ -149,6 +163,9 @@ class TicketDetailView(TicketView):
 
 class TicketCancelView(TicketView):
     @extend_schema(
+        extensions=error_codes(
+            {404: [SmartQueueError.TICKET_NOT_FOUND], 409: [CoreError.ILLEGAL_TRANSITION]}
+        ),
         tags=TAG,
         summary="Give up my ticket",
         description="The ticket's client cancels it while it is waiting or called.\n\n"
@@ -165,6 +182,13 @@ class TicketCancelView(TicketView):
 
 class TicketRateView(TicketView):
     @extend_schema(
+        extensions=error_codes(
+            {
+                400: [SmartQueueError.INVALID_RATING],
+                404: [SmartQueueError.TICKET_NOT_FOUND],
+                409: [SmartQueueError.NOT_SERVED, SmartQueueError.ALREADY_RATED],
+            }
+        ),
         tags=TAG,
         summary="Rate my visit (1–5, with a comment)",
         description="Once the ticket was served, once.\n\nErrors: 400 `invalid` (rating "
@@ -189,6 +213,7 @@ class TicketLookupView(TicketView):
     throttle_classes = [AnonRateThrottle, UserRateThrottle, SmartQueueThrottle]
 
     @extend_schema(
+        extensions=error_codes({404: [SmartQueueError.TICKET_NOT_FOUND]}),
         tags=TAG,
         summary="Find a ticket by its code (QR scan)",
         description="For the organisation's agents and above (and staff): the ticket whose "

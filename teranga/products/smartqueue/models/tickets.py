@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from teranga.core.holds import HeldOrder
 from teranga.core.models import AppendOnlyModel, BaseModel
 from teranga.core.money import CURRENCY_CHOICES
 
@@ -214,11 +215,13 @@ class OrderStatus(models.TextChoices):
     FULFILLED = "fulfilled", _("Ticket issued")
     RELEASED = "released", _("Not paid")
     REFUSED = "refused", _("Refused (refunded)")
+    EXPIRED = "expired", _("Not paid in time")
 
 
-class TicketOrder(BaseModel):
+class TicketOrder(BaseModel, HeldOrder):
     """A paid ticket before its payment: the ticket is issued when the payment
-    succeeds (payable ``smartqueue.ticket_order``)."""
+    succeeds (payable ``smartqueue.ticket_order``). A held order (``teranga.core.holds``):
+    pending until ``hold_expires_at``, then expired by the platform's job."""
 
     organization = models.ForeignKey(
         "organizations.Organization", on_delete=models.CASCADE, related_name="+"
@@ -234,7 +237,6 @@ class TicketOrder(BaseModel):
     )
     price_amount = models.PositiveIntegerField(_("price (minor units)"))
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
-    expires_at = models.DateTimeField(_("expires at"))
     ticket = models.OneToOneField(
         Ticket, on_delete=models.SET_NULL, null=True, blank=True, related_name="order"
     )
@@ -242,7 +244,10 @@ class TicketOrder(BaseModel):
     class Meta(BaseModel.Meta):
         verbose_name = _("ticket order")
         verbose_name_plural = _("ticket orders")
-        indexes = [models.Index(fields=["user", "status"], name="sq_order_user_idx")]
+        indexes = [
+            models.Index(fields=["user", "status"], name="sq_order_user_idx"),
+            models.Index(fields=["status", "hold_expires_at"], name="sq_order_hold_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.queue} — {self.status}"

@@ -21,6 +21,7 @@ from teranga.core.validators import parse_uuid
 from teranga.platform.organizations.access import ensure, membership_of
 from teranga.platform.organizations.models import VerificationStatus
 from teranga.platform.scheduling.availability import SlotPolicy, free_slots, local_to_utc, zone
+from teranga.products.smartqueue.errors import SmartQueueError
 
 from ..access import TICKETS_VIEW
 from ..models import Appointment, AppointmentStatus, Queue, QueueKind, QueueService
@@ -53,7 +54,7 @@ def bookable_service(service_id) -> QueueService:
         else None
     )
     if service is None:
-        raise NotFound(_("No such service."), code="service_not_found")
+        raise NotFound(_("No such service."), code=SmartQueueError.SERVICE_NOT_FOUND)
     return service
 
 
@@ -79,7 +80,7 @@ def appointment_queue(service: QueueService, *, branch_id) -> Queue:
     if not queues:
         raise NotFound(
             _("This service takes no appointments at this branch."),
-            code="appointment_queue_not_found",
+            code=SmartQueueError.APPOINTMENT_QUEUE_NOT_FOUND,
         )
     return queues[0]
 
@@ -158,12 +159,12 @@ def appointment_visible(*, user, appointment_id) -> Appointment:
     key = parse_uuid(appointment_id)
     appointment = _with_relations(Appointment.objects.filter(pk=key)).first() if key else None
     if appointment is None:
-        raise NotFound(_("No such appointment."), code="appointment_not_found")
+        raise NotFound(_("No such appointment."), code=SmartQueueError.APPOINTMENT_NOT_FOUND)
     if appointment.user_id == getattr(user, "pk", None):
         return appointment
     membership = membership_of(user, appointment.organization_id)
     if membership is None and not getattr(user, "is_staff", False):
-        raise NotFound(_("No such appointment."), code="appointment_not_found")
+        raise NotFound(_("No such appointment."), code=SmartQueueError.APPOINTMENT_NOT_FOUND)
     ensure(user, appointment.organization, TICKETS_VIEW, membership)
     return appointment
 

@@ -17,6 +17,7 @@ from teranga.core.errors import NotFound
 from teranga.core.validators import parse_uuid
 from teranga.platform.organizations.access import can, ensure, get_organization_for
 from teranga.platform.organizations.models import Organization
+from teranga.products.smartqueue.errors import SmartQueueError
 
 from ..access import QUEUE_VIEW
 from ..models import AgentSession, Counter, Kiosk, Queue, QueueService, Ticket, TicketStatus
@@ -42,7 +43,7 @@ def catalog_organization(*, user, organization_id) -> tuple[Organization, bool]:
     key = parse_uuid(organization_id)
     organization = Organization.objects.filter(pk=key).first() if key else None
     if organization is None:
-        raise NotFound(code="organization_not_found")
+        raise NotFound(code=SmartQueueError.ORGANIZATION_NOT_FOUND)
     return organization, audience(user=user, organization=organization)
 
 
@@ -90,7 +91,7 @@ def service_for(*, user, service_id, action: str) -> QueueService:
         user=user,
         object_id=service_id,
         action=action,
-        code="service_not_found",
+        code=SmartQueueError.SERVICE_NOT_FOUND,
     )
 
 
@@ -100,7 +101,7 @@ def service_visible(*, user, service_id) -> tuple[QueueService, bool]:
         user=user,
         object_id=service_id,
         action=None,
-        code="service_not_found",
+        code=SmartQueueError.SERVICE_NOT_FOUND,
         public=lambda s: s.is_active,
     )
     refreshed = services_list(organization=service.organization, staff=staff).get(pk=service.pk)
@@ -140,7 +141,7 @@ def queue_for(*, user, queue_id, action: str) -> Queue:
         user=user,
         object_id=queue_id,
         action=action,
-        code="queue_not_found",
+        code=SmartQueueError.QUEUE_NOT_FOUND,
     )
 
 
@@ -150,7 +151,7 @@ def queue_visible(*, user, queue_id) -> tuple[Queue, bool]:
         user=user,
         object_id=queue_id,
         action=None,
-        code="queue_not_found",
+        code=SmartQueueError.QUEUE_NOT_FOUND,
         public=lambda q: q.service.is_active and q.branch.is_active,
     )
     return queue, staff
@@ -191,7 +192,7 @@ def counter_for(*, user, counter_id, action: str) -> Counter:
         user=user,
         object_id=counter_id,
         action=action,
-        code="counter_not_found",
+        code=SmartQueueError.COUNTER_NOT_FOUND,
     )
     return counters_list(organization=counter.organization).get(pk=counter.pk)
 
@@ -230,7 +231,11 @@ def kiosks_list(*, organization: Organization, branch_id=None):
 
 def kiosk_for(*, user, kiosk_id, action: str) -> Kiosk:
     return owned(
-        Kiosk.objects.all(), user=user, object_id=kiosk_id, action=action, code="kiosk_not_found"
+        Kiosk.objects.all(),
+        user=user,
+        object_id=kiosk_id,
+        action=action,
+        code=SmartQueueError.KIOSK_NOT_FOUND,
     )
 
 
@@ -252,5 +257,5 @@ def kiosk_ticket(*, kiosk: Kiosk, ticket_id) -> Ticket:
         else None
     )
     if ticket is None:
-        raise NotFound(_("No such ticket."), code="ticket_not_found")
+        raise NotFound(_("No such ticket."), code=SmartQueueError.TICKET_NOT_FOUND)
     return ticket

@@ -36,6 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from teranga.core.errors import ValidationFailed
+from teranga.products.smartqueue.errors import SmartQueueError
 
 from ..models import AgentSession, Counter, QueueService, Ticket, TicketStatus
 from .estimates import quantile
@@ -169,11 +170,12 @@ def live_kpis(*, organization, now: datetime | None = None) -> dict:
 def validate_range(date_from: date, date_to: date) -> None:
     if date_to < date_from:
         raise ValidationFailed(
-            code="invalid_range", fields={"date_to": [_("The end is before the start.")]}
+            code=SmartQueueError.INVALID_RANGE,
+            fields={"date_to": [_("The end is before the start.")]},
         )
     if (date_to - date_from).days + 1 > MAX_RANGE_DAYS:
         raise ValidationFailed(
-            code="range_too_long",
+            code=SmartQueueError.RANGE_TOO_LONG,
             fields={"date_to": [_("Choose at most %(n)d days.") % {"n": MAX_RANGE_DAYS}]},
         )
 
@@ -312,10 +314,12 @@ def queue_stats(
     :meth:`Bucket.figures`. Rows are ordered by period, then group name.
     """
     if period not in PERIODS:
-        raise ValidationFailed(code="invalid_period", fields={"period": [_("Unknown period.")]})
+        raise ValidationFailed(
+            code=SmartQueueError.INVALID_PERIOD, fields={"period": [_("Unknown period.")]}
+        )
     if group_by not in GROUPS:
         raise ValidationFailed(
-            code="invalid_group_by", fields={"group_by": [_("Unknown grouping.")]}
+            code=SmartQueueError.INVALID_GROUP_BY, fields={"group_by": [_("Unknown grouping.")]}
         )
     validate_range(date_from, date_to)
     zone = ZoneInfo(organization.time_zone)

@@ -20,6 +20,7 @@ from teranga.core.errors import NotFound
 from teranga.core.validators import parse_uuid
 from teranga.platform.organizations.access import can, ensure, get_organization_for
 from teranga.platform.organizations.models import VerificationStatus
+from teranga.products.smartqueue.errors import SmartQueueError
 
 from ..access import COUNTER_OPERATE, TICKETS_VIEW
 from ..models import (
@@ -63,7 +64,7 @@ def queue_for_ticket_taking(*, queue_id) -> Queue:
         else None
     )
     if queue is None:
-        raise NotFound(_("No such queue."), code="queue_not_found")
+        raise NotFound(_("No such queue."), code=SmartQueueError.QUEUE_NOT_FOUND)
     return queue
 
 
@@ -104,7 +105,7 @@ def ticket_for_viewer(*, user, ticket_id) -> Ticket:
         (ticket.user_id is not None and ticket.user_id == getattr(user, "pk", None))
         or can(user, ticket.organization, TICKETS_VIEW)
     ):
-        raise NotFound(_("No such ticket."), code="ticket_not_found")
+        raise NotFound(_("No such ticket."), code=SmartQueueError.TICKET_NOT_FOUND)
     return ticket
 
 
@@ -125,11 +126,13 @@ def ticket_by_code(*, user, code: str, organization_id=None) -> Ticket:
         queryset = queryset.filter(organization_id=organization_id)
     ticket = queryset.first()
     if ticket is None:
-        raise NotFound(_("No ticket has this code."), code="ticket_not_found")
+        raise NotFound(_("No ticket has this code."), code=SmartQueueError.TICKET_NOT_FOUND)
     try:
         ensure(user, ticket.organization, TICKETS_VIEW)
     except NotFound:
-        raise NotFound(_("No ticket has this code."), code="ticket_not_found") from None
+        raise NotFound(
+            _("No ticket has this code."), code=SmartQueueError.TICKET_NOT_FOUND
+        ) from None
     return ticket
 
 
@@ -184,7 +187,7 @@ def counter_for_agent(*, user, counter_id) -> Counter:
         user=user,
         object_id=counter_id,
         action=COUNTER_OPERATE,
-        code="counter_not_found",
+        code=SmartQueueError.COUNTER_NOT_FOUND,
     )
 
 

@@ -39,6 +39,7 @@ from teranga.platform.organizations.access import ensure, membership_of
 from teranga.platform.payments.services.refunds import refunds_open_for_target
 from teranga.platform.scheduling import services as scheduling
 from teranga.platform.scheduling.models import BookingStatus
+from teranga.products.smartqueue.errors import SmartQueueError
 
 from ..access import COUNTER_OPERATE
 from ..models import Appointment, AppointmentStatus, Channel, TicketClass
@@ -62,7 +63,7 @@ def _lock(appointment_id) -> Appointment:
         .first()
     )
     if appointment is None:
-        raise NotFound(_("No such appointment."), code="appointment_not_found")
+        raise NotFound(_("No such appointment."), code=SmartQueueError.APPOINTMENT_NOT_FOUND)
     return appointment
 
 
@@ -73,7 +74,7 @@ def _acting_as_business(actor, appointment: Appointment) -> bool:
         return False
     membership = membership_of(actor, appointment.organization_id)
     if membership is None:
-        raise NotFound(_("No such appointment."), code="appointment_not_found")
+        raise NotFound(_("No such appointment."), code=SmartQueueError.APPOINTMENT_NOT_FOUND)
     ensure(actor, appointment.organization, COUNTER_OPERATE, membership)
     return True
 
@@ -116,7 +117,9 @@ def appointment_cancel(*, actor, appointment_id, reason: str = "") -> Appointmen
     appointment = _lock(appointment_id)
     as_business = _acting_as_business(actor, appointment)
     if appointment.status not in (A.PENDING_PAYMENT, A.BOOKED):
-        raise Conflict(_("This appointment can no longer be cancelled."), code="not_cancellable")
+        raise Conflict(
+            _("This appointment can no longer be cancelled."), code=SmartQueueError.NOT_CANCELLABLE
+        )
     booking = appointment.booking
     if booking.status in (BookingStatus.PENDING, BookingStatus.CONFIRMED):
         scheduling.booking_cancel(
@@ -151,20 +154,25 @@ def appointment_check_in(*, actor, appointment_id, now: datetime | None = None) 
     appointment = _lock(appointment_id)
     as_business = _acting_as_business(actor, appointment)
     if appointment.status == A.CHECKED_IN:
-        raise Conflict(_("This appointment is already checked in."), code="already_checked_in")
+        raise Conflict(
+            _("This appointment is already checked in."), code=SmartQueueError.ALREADY_CHECKED_IN
+        )
     if appointment.status != A.BOOKED:
         raise Conflict(
-            _("Only a booked appointment can be checked in."), code="appointment_not_booked"
+            _("Only a booked appointment can be checked in."),
+            code=SmartQueueError.APPOINTMENT_NOT_BOOKED
         )
     opens, closes = checkin_window(appointment)
     if now < opens:
         raise Conflict(
             _("Check-in opens %(minutes)d minutes before your appointment.")
             % {"minutes": appointment.service.checkin_opens_minutes},
-            code="checkin_not_open",
+            code=SmartQueueError.CHECKIN_NOT_OPEN,
         )
     if now > closes:
-        raise Conflict(_("Check-in for this appointment has closed."), code="checkin_closed")
+        raise Conflict(
+            _("Check-in for this appointment has closed."), code=SmartQueueError.CHECKIN_CLOSED
+        )
     ticket = ticket_issue(
         queue=appointment.queue,
         channel=Channel.AGENT if as_business else Channel.MOBILE,
@@ -190,7 +198,7 @@ def appointment_pay_confirm(*, appointment_id, payer) -> Appointment:
     payable turns them into a refused fulfilment, hence a refund)."""
     appointment = _lock(appointment_id)
     if appointment.status != A.PENDING_PAYMENT:
-        raise Conflict(code="not_awaiting_payment")
+        raise Conflict(code=SmartQueueError.NOT_AWAITING_PAYMENT)
     scheduling.booking_confirm(booking_id=appointment.booking_id, actor=payer)
     appointment.status = A.BOOKED
     appointment.save(update_fields=["status", "updated_at"])

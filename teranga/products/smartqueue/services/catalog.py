@@ -25,6 +25,7 @@ from teranga.platform.payments.services.subscriptions import subscription_limit_
 from teranga.platform.scheduling.availability import public_holidays
 from teranga.platform.scheduling.models import Resource, ResourceKind
 from teranga.platform.scheduling.services import resource_create, rules_create
+from teranga.products.smartqueue.errors import SmartQueueError
 
 from .. import effects
 from ..models import (
@@ -105,7 +106,7 @@ def _clean_keyword(fields: dict[str, Any], exclude=None) -> None:
     if keyword and taken.exists():
         raise Conflict(
             _("This SMS keyword is already used."),
-            code="sms_keyword_taken",
+            code=SmartQueueError.SMS_KEYWORD_TAKEN,
             fields={"sms_keyword": [_("This SMS keyword is already used.")]},
         )
 
@@ -115,7 +116,9 @@ def _save_service(service: QueueService) -> QueueService:
         with transaction.atomic():
             service.save()
     except IntegrityError as exc:  # two services took the same keyword at once
-        raise Conflict(_("This SMS keyword is already used."), code="sms_keyword_taken") from exc
+        raise Conflict(
+            _("This SMS keyword is already used."), code=SmartQueueError.SMS_KEYWORD_TAKEN
+        ) from exc
     return service
 
 
@@ -130,7 +133,7 @@ def _service(organization: Organization, service_id, *, lock: bool = True) -> Qu
     queryset = QueueService.objects.filter(organization=organization, pk=service_id)
     service = (queryset.select_for_update() if lock else queryset).first()
     if service is None:
-        raise NotFound(_("No such service."), code="service_not_found")
+        raise NotFound(_("No such service."), code=SmartQueueError.SERVICE_NOT_FOUND)
     return service
 
 
@@ -194,7 +197,7 @@ def service_hours_set(
         raise ValidationFailed(fields={"hours": [_("Too many periods.")]})
     errors = _hours_errors(hours)
     if errors:
-        raise ValidationFailed(code="invalid_hours", fields={"hours": errors})
+        raise ValidationFailed(code=SmartQueueError.INVALID_HOURS, fields={"hours": errors})
     ServiceHours.objects.filter(service=service).delete()
     return ServiceHours.objects.bulk_create(
         [
@@ -216,7 +219,7 @@ def _branch(organization: Organization, branch_id) -> Branch:
     branch = Branch.objects.filter(organization=organization, pk=branch_id, is_active=True).first()
     if branch is None:
         raise ValidationFailed(
-            code="invalid_branch",
+            code=SmartQueueError.INVALID_BRANCH,
             fields={"branch": [_("Choose an active branch of this organisation.")]},
         )
     return branch
@@ -226,7 +229,7 @@ def _prefix_taken(branch_id, prefix: str, exclude=None) -> Conflict | None:
     taken = Queue.objects.filter(branch_id=branch_id, prefix=prefix, is_active=True)
     if taken.exclude(pk=exclude).exists():
         message = _("Another queue of this branch uses this letter.")
-        return Conflict(message, code="prefix_taken", fields={"prefix": [message]})
+        return Conflict(message, code=SmartQueueError.PREFIX_TAKEN, fields={"prefix": [message]})
     return None
 
 
@@ -236,7 +239,7 @@ def _save_queue(queue: Queue) -> Queue:
             queue.save()
     except IntegrityError as exc:
         raise _prefix_taken(queue.branch_id, queue.prefix, queue.pk) or Conflict(
-            _("Another queue of this branch uses this letter."), code="prefix_taken"
+            _("Another queue of this branch uses this letter."), code=SmartQueueError.PREFIX_TAKEN
         ) from exc
     return queue
 
@@ -245,7 +248,7 @@ def _check_queue_fields(organization: Organization, branch: Branch, fields: dict
     if "weights" in fields:
         errors = weights_errors(fields["weights"])
         if errors:
-            raise ValidationFailed(code="invalid_weights", fields={"weights": errors})
+            raise ValidationFailed(code=SmartQueueError.INVALID_WEIGHTS, fields={"weights": errors})
     resource_id = fields.get("appointment_resource")
     if resource_id is not None and not isinstance(resource_id, Resource):
         resource = Resource.objects.filter(
@@ -253,7 +256,7 @@ def _check_queue_fields(organization: Organization, branch: Branch, fields: dict
         ).first()
         if resource is None or (resource.branch_id not in (None, branch.pk)):
             raise ValidationFailed(
-                code="invalid_resource",
+                code=SmartQueueError.INVALID_RESOURCE,
                 fields={
                     "appointment_resource": [_("Choose a resource of this organisation's branch.")]
                 },
@@ -299,7 +302,7 @@ def queue_create(
     service = QueueService.objects.filter(organization=organization, pk=service_id).first()
     if service is None or not service.is_active:
         raise ValidationFailed(
-            code="invalid_service",
+            code=SmartQueueError.INVALID_SERVICE,
             fields={"service": [_("Choose an active service of this organisation.")]},
         )
     _check_queue_fields(organization, branch, fields)
@@ -328,7 +331,7 @@ def _queue(organization: Organization, queue_id) -> Queue:
         .first()
     )
     if queue is None:
-        raise NotFound(_("No such queue."), code="queue_not_found")
+        raise NotFound(_("No such queue."), code=SmartQueueError.QUEUE_NOT_FOUND)
     return queue
 
 
@@ -371,7 +374,9 @@ def queue_open(*, organization: Organization, queue_id) -> Queue:
     """Open by hand: the queue stops following its hours until told to again."""
     queue = _queue(organization, queue_id)
     if not queue.service.is_active:
-        raise Conflict(_("This queue's service is inactive."), code="service_inactive")
+        raise Conflict(
+            _("This queue's service is inactive."), code=SmartQueueError.SERVICE_INACTIVE
+        )
     queue.is_open, queue.follows_hours = True, False
     queue.save(update_fields=["is_open", "follows_hours", "updated_at"])
     effects.queues_changed([queue], action="open")
@@ -499,7 +504,7 @@ def _counter_queues(branch_id, queue_ids) -> list[Queue]:
     queues = list(Queue.objects.filter(branch_id=branch_id, pk__in=queue_ids, is_active=True))
     if len(queues) != len(set(queue_ids)):
         raise ValidationFailed(
-            code="invalid_queues",
+            code=SmartQueueError.INVALID_QUEUES,
             fields={"queues": [_("Choose active queues of the counter's branch.")]},
         )
     return queues
@@ -511,7 +516,9 @@ def _save_counter(counter: Counter) -> Counter:
             counter.save()
     except IntegrityError as exc:
         message = _("Another counter of this branch has this name.")
-        raise Conflict(message, code="counter_name_taken", fields={"name": [message]}) from exc
+        raise Conflict(
+            message, code=SmartQueueError.COUNTER_NAME_TAKEN, fields={"name": [message]}
+        ) from exc
     return counter
 
 
@@ -519,7 +526,7 @@ def _check_counter_fields(fields: dict) -> None:
     if "weights" in fields:
         errors = weights_errors(fields["weights"])
         if errors:
-            raise ValidationFailed(code="invalid_weights", fields={"weights": errors})
+            raise ValidationFailed(code=SmartQueueError.INVALID_WEIGHTS, fields={"weights": errors})
 
 
 @transaction.atomic
@@ -548,7 +555,7 @@ def _counter(organization: Organization, counter_id) -> Counter:
         .first()
     )
     if counter is None:
-        raise NotFound(_("No such counter."), code="counter_not_found")
+        raise NotFound(_("No such counter."), code=SmartQueueError.COUNTER_NOT_FOUND)
     return counter
 
 
@@ -576,7 +583,8 @@ def counter_delete(*, organization: Organization, counter_id) -> bool:
     counter = _counter(organization, counter_id)
     if AgentSession.objects.filter(counter=counter, ended_at__isnull=True).exists():
         raise Conflict(
-            _("An agent is at this counter: close the session first."), code="counter_staffed"
+            _("An agent is at this counter: close the session first."),
+            code=SmartQueueError.COUNTER_STAFFED,
         )
     used = (
         Ticket.objects.filter(Q(counter=counter)).exists()

@@ -18,7 +18,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from teranga.core.errors import Conflict, NotFound, ValidationFailed
+from teranga.core.errors import Conflict, CoreError, NotFound, ValidationFailed
+from teranga.products.smartqueue.errors import SmartQueueError
 
 from .. import effects
 from ..models import (
@@ -46,7 +47,7 @@ def _lock_counter(counter_id) -> Counter:
         .first()
     )
     if counter is None:
-        raise NotFound(_("No such counter."), code="counter_not_found")
+        raise NotFound(_("No such counter."), code=SmartQueueError.COUNTER_NOT_FOUND)
     return counter
 
 
@@ -57,7 +58,7 @@ def open_session(counter: Counter) -> AgentSession | None:
 def _require_session(counter: Counter, agent) -> AgentSession:
     session = open_session(counter)
     if session is None or session.agent_id != agent.pk:
-        raise Conflict(_("Open a session on this counter first."), code="no_session")
+        raise Conflict(_("Open a session on this counter first."), code=SmartQueueError.NO_SESSION)
     return session
 
 
@@ -72,7 +73,9 @@ def current_ticket(counter: Counter) -> Ticket | None:
 def _require_current(counter: Counter, ticket_id=None) -> Ticket:
     current = current_ticket(counter)
     if current is None or (ticket_id is not None and str(current.pk) != str(ticket_id)):
-        raise Conflict(_("This counter has no ticket in hand."), code="no_current_ticket")
+        raise Conflict(
+            _("This counter has no ticket in hand."), code=SmartQueueError.NO_CURRENT_TICKET
+        )
     return lock_ticket(current.pk)
 
 
@@ -85,7 +88,7 @@ def session_open(*, counter_id, agent, now: datetime | None = None) -> AgentSess
     if existing is not None:
         if existing.agent_id == agent.pk:
             return existing
-        raise Conflict(_("Another agent is at this counter."), code="counter_taken")
+        raise Conflict(_("Another agent is at this counter."), code=SmartQueueError.COUNTER_TAKEN)
     for other in AgentSession.objects.select_for_update().filter(
         agent=agent, ended_at__isnull=True
     ):
@@ -99,7 +102,9 @@ def session_open(*, counter_id, agent, now: datetime | None = None) -> AgentSess
                 started_at=now,
             )
     except IntegrityError as exc:
-        raise Conflict(_("Another agent is at this counter."), code="counter_taken") from exc
+        raise Conflict(
+            _("Another agent is at this counter."), code=SmartQueueError.COUNTER_TAKEN
+        ) from exc
     effects.counter_changed(counter, action="session_open")
     return session
 
@@ -144,7 +149,10 @@ def counter_call_next(*, counter_id, agent, now: datetime | None = None) -> Tick
     counter = _lock_counter(counter_id)
     _require_session(counter, agent)
     if current_ticket(counter) is not None:
-        raise Conflict(_("Finish the current ticket before calling the next."), code="counter_busy")
+        raise Conflict(
+            _("Finish the current ticket before calling the next."),
+            code=SmartQueueError.COUNTER_BUSY,
+        )
     queue_ids = list(counter.queues.filter(is_active=True).values_list("pk", flat=True))
     for _attempt in range(CALL_ATTEMPTS):
         waiting = _candidates(counter, queue_ids)
@@ -186,7 +194,9 @@ def counter_recall(*, counter_id, agent, now: datetime | None = None) -> Ticket:
     _require_session(counter, agent)
     ticket = _require_current(counter)
     if ticket.status != S.CALLED:
-        raise Conflict(_("Only a called ticket can be recalled."), code="illegal_transition")
+        raise Conflict(
+            _("Only a called ticket can be recalled."), code=CoreError.ILLEGAL_TRANSITION
+        )
     return transition(
         ticket,
         S.CALLED,
@@ -251,7 +261,7 @@ def counter_transfer(
     else:
         ticket = lock_ticket(ticket_id)
         if ticket.branch_id != counter.branch_id or ticket.status != S.WAITING:
-            raise NotFound(_("No such ticket."), code="ticket_not_found")
+            raise NotFound(_("No such ticket."), code=SmartQueueError.TICKET_NOT_FOUND)
     target = (
         Queue.objects.select_related("organization", "service")
         .filter(pk=queue_id, branch_id=counter.branch_id, is_active=True)
@@ -259,11 +269,13 @@ def counter_transfer(
     )
     if target is None:
         raise ValidationFailed(
-            code="invalid_queue", fields={"queue": [_("Choose an active queue of this branch.")]}
+            code=SmartQueueError.INVALID_QUEUE,
+            fields={"queue": [_("Choose an active queue of this branch.")]},
         )
     if target.pk == ticket.queue_id:
         raise ValidationFailed(
-            code="same_queue", fields={"queue": [_("The ticket is already in this queue.")]}
+            code=SmartQueueError.SAME_QUEUE,
+            fields={"queue": [_("The ticket is already in this queue.")]},
         )
     keep = target.keep_arrival_on_transfer if keep_arrival is None else keep_arrival
     transition(
@@ -323,11 +335,12 @@ def counter_unpark(*, counter_id, agent, ticket_id, now: datetime | None = None)
     _require_session(counter, agent)
     if current_ticket(counter) is not None:
         raise Conflict(
-            _("Finish the current ticket before bringing another back."), code="counter_busy"
+            _("Finish the current ticket before bringing another back."),
+            code=SmartQueueError.COUNTER_BUSY,
         )
     ticket = lock_ticket(ticket_id)
     if ticket.counter_id != counter.pk or ticket.parked_at is None or ticket.status != S.WAITING:
-        raise NotFound(_("No such parked ticket."), code="ticket_not_found")
+        raise NotFound(_("No such parked ticket."), code=SmartQueueError.TICKET_NOT_FOUND)
     return transition(
         ticket,
         S.CALLED,

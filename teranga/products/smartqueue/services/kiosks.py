@@ -21,6 +21,7 @@ from teranga.core.errors import Conflict, NotFound, ValidationFailed
 from teranga.core.validators import parse_uuid
 from teranga.platform.notifications.services import phone_to_e164
 from teranga.platform.organizations.models import Branch, Organization
+from teranga.products.smartqueue.errors import SmartQueueError
 
 from ..models import Channel, Kiosk, Queue, Ticket, TicketClass
 from .tickets import ticket_issue
@@ -49,7 +50,7 @@ def kiosk_create(*, organization: Organization, branch_id, name: str) -> tuple[K
     branch = Branch.objects.filter(organization=organization, pk=branch_id, is_active=True).first()
     if branch is None:
         raise ValidationFailed(
-            code="invalid_branch",
+            code=SmartQueueError.INVALID_BRANCH,
             fields={"branch": [_("Choose an active branch of this organisation.")]},
         )
     raw_key, prefix, digest = new_key()
@@ -63,7 +64,7 @@ def kiosk_create(*, organization: Organization, branch_id, name: str) -> tuple[K
 def kiosk_revoke(*, organization: Organization, kiosk_id) -> Kiosk:
     kiosk = Kiosk.objects.select_for_update().filter(organization=organization, pk=kiosk_id).first()
     if kiosk is None:
-        raise NotFound(_("No such kiosk."), code="kiosk_not_found")
+        raise NotFound(_("No such kiosk."), code=SmartQueueError.KIOSK_NOT_FOUND)
     if kiosk.is_active:
         kiosk.is_active = False
         kiosk.save(update_fields=["is_active", "updated_at"])
@@ -100,23 +101,25 @@ def kiosk_ticket_issue(
     )
     if queue is None:
         raise ValidationFailed(
-            code="invalid_queue", fields={"queue": [_("Choose a queue of this branch.")]}
+            code=SmartQueueError.INVALID_QUEUE,
+            fields={"queue": [_("Choose a queue of this branch.")]},
         )
     if queue.service.is_paid:
         raise Conflict(
             _("This service is paid: please go to the reception counter."),
-            code="payment_at_counter",
+            code=SmartQueueError.PAYMENT_AT_COUNTER,
         )
     if ticket_class is not None and ticket_class not in KIOSK_CLASSES:
         raise ValidationFailed(
-            code="invalid_class", fields={"ticket_class": [_("Choose normal or priority.")]}
+            code=SmartQueueError.INVALID_CLASS,
+            fields={"ticket_class": [_("Choose normal or priority.")]},
         )
     if phone:
         try:
             phone = phone_to_e164(phone)
         except ValidationFailed as exc:
             raise ValidationFailed(
-                exc.message, code="invalid_phone", fields={"phone": [exc.message]}
+                exc.message, code=SmartQueueError.INVALID_PHONE, fields={"phone": [exc.message]}
             ) from exc
     return ticket_issue(
         queue=queue,

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from teranga.core.errors import Conflict
 from teranga.platform.accounts.models import ClientProfile
+from teranga.products.smartqueue.errors import SmartQueueError
 
 from .. import origin
 from ..leave_now import leave_now_for_user
@@ -78,7 +79,7 @@ def location_update(
     if not user_has_live_need(user, now=now):
         raise Conflict(
             _("You have no ticket or appointment today: your position is not needed."),
-            code="no_active_ticket",
+            code=SmartQueueError.NO_ACTIVE_TICKET,
         )
     location = UserLocation.objects.select_for_update().filter(user=user).first()
     if location is None:

@@ -2,8 +2,10 @@
 
 A client taking a ticket in a paid service's queue gets a pending :class:`TicketOrder`
 (the take-ticket endpoint answers 202 with it) and pays payable
-``smartqueue.ticket_order`` with the order's id. The order lives
-:data:`ORDER_LIFETIME`; the payment cannot outlive it. When the payment succeeds the
+``smartqueue.ticket_order`` with the order's id. The order is a held order
+(``teranga.core.holds``): held :data:`ORDER_LIFETIME`, then ``expired`` by the platform's
+job (:data:`TICKET_ORDER_HOLDS`); the payment cannot outlive the hold, and a payment that
+succeeds after it is refused (refunded). When the payment succeeds the
 fulfilment issues the ticket (:func:`ticket_order_fulfil`): the queue must still be open
 and not full — otherwise the fulfilment is refused and the payment refunded
 automatically (the client did not get what they paid for, a ticket *now*). A payment
@@ -23,7 +25,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from teranga.core.errors import Conflict, NotFound
+from teranga.core.errors import Conflict, Gone, NotFound
+from teranga.core.holds import HeldOrderKind, hold_until
+from teranga.products.smartqueue.errors import SmartQueueError
 
 from ..models import ACTIVE_STATUSES, OrderStatus, Queue, Ticket, TicketOrder
 from .tickets import ticket_issue
@@ -41,17 +45,21 @@ def ticket_order_create(
     get_user_model().objects.select_for_update().filter(pk=user.pk).first()
     queue = Queue.objects.select_related("service", "organization").get(pk=queue.pk)
     if not queue.is_active:
-        raise NotFound(_("No such queue."), code="queue_not_found")
+        raise NotFound(_("No such queue."), code=SmartQueueError.QUEUE_NOT_FOUND)
     if not queue.is_open:
-        raise Conflict(_("This queue is closed."), code="queue_closed")
+        raise Conflict(_("This queue is closed."), code=SmartQueueError.QUEUE_CLOSED)
     service = queue.service
     if not service.is_paid:
-        raise Conflict(_("This service is free: take a ticket directly."), code="service_free")
+        raise Conflict(
+            _("This service is free: take a ticket directly."), code=SmartQueueError.SERVICE_FREE
+        )
     if Ticket.objects.filter(queue=queue, user=user, status__in=ACTIVE_STATUSES).exists():
-        raise Conflict(_("You already have a ticket in this queue."), code="already_in_queue")
+        raise Conflict(
+            _("You already have a ticket in this queue."), code=SmartQueueError.ALREADY_IN_QUEUE
+        )
     pending = (
         TicketOrder.objects.filter(
-            queue=queue, user=user, status=OrderStatus.PENDING, expires_at__gt=now
+            queue=queue, user=user, status=OrderStatus.PENDING, hold_expires_at__gt=now
         )
         .order_by("-created_at")
         .first()
@@ -66,7 +74,7 @@ def ticket_order_create(
         travel_mode=travel_mode,
         price_amount=service.price_amount,
         currency=service.currency,
-        expires_at=now + ORDER_LIFETIME,
+        hold_expires_at=hold_until(now, ORDER_LIFETIME),
     )
 
 
@@ -78,17 +86,23 @@ def _lock(order_id) -> TicketOrder:
         .first()
     )
     if order is None:
-        raise NotFound(_("No such order."), code="order_not_found")
+        raise NotFound(_("No such order."), code=SmartQueueError.ORDER_NOT_FOUND)
     return order
 
 
 def ticket_order_fulfil(*, order_id) -> TicketOrder:
     """The payment succeeded: issue the ticket. Raises Conflict when it cannot be
     issued now (queue closed or full, a live ticket already): the payable refuses the
-    fulfilment and the payment is refunded."""
+    fulfilment and the payment is refunded; Gone when the order's hold ran out (expired,
+    or about to be)."""
     order = _lock(order_id)
+    if order.status == OrderStatus.EXPIRED or order.hold_lapsed(timezone.now()):
+        raise Gone(
+            _("This order has expired: take a ticket again."),
+            code=SmartQueueError.ORDER_EXPIRED,
+        )
     if order.status != OrderStatus.PENDING:
-        raise Conflict(code="order_not_pending")
+        raise Conflict(code=SmartQueueError.ORDER_NOT_PENDING)
     ticket = ticket_issue(
         queue=order.queue,
         channel=order.channel,
@@ -109,3 +123,18 @@ def ticket_order_end(*, order_id, status: str) -> None:
     if order is not None and order.status == OrderStatus.PENDING:
         order.status = status
         order.save(update_fields=["status", "updated_at"])
+
+
+def _ticket_order_expire(order: TicketOrder, *, now: datetime) -> None:
+    """The held-order callback: an order not paid in time is ``expired``. It held no
+    ticket and no number, so there is nothing to give back; a payment still open for it
+    expires with it (its ``expires_at`` is the hold), and one that succeeds late is
+    refused and refunded (:func:`ticket_order_fulfil`)."""
+    order.status = OrderStatus.EXPIRED
+    order.save(update_fields=["status", "updated_at"])
+
+
+#: Ticket orders as a kind of held order (``Product.held_orders``).
+TICKET_ORDER_HOLDS = HeldOrderKind(
+    model=TicketOrder, pending=OrderStatus.PENDING, expire=_ticket_order_expire
+)

@@ -23,8 +23,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from teranga.core.codes import random_code
-from teranga.core.errors import Conflict, NotFound, ValidationFailed
+from teranga.core.db import integrity_constraint
+from teranga.core.errors import Conflict, CoreError, NotFound, ValidationFailed
 from teranga.core.state_machine import StateMachine
+from teranga.products.smartqueue.errors import SmartQueueError
 
 from .. import effects
 from ..models import (
@@ -93,7 +95,7 @@ def _event_record(
 TICKETS = StateMachine(
     transitions=TRANSITIONS,
     stamps=STAMPS,
-    code="illegal_transition",
+    code=CoreError.ILLEGAL_TRANSITION,
     message=_illegal_message,
     record=_event_record,
 )
@@ -153,7 +155,7 @@ def lock_ticket(ticket_id) -> Ticket:
         .first()
     )
     if ticket is None:
-        raise NotFound(_("No such ticket."), code="ticket_not_found")
+        raise NotFound(_("No such ticket."), code=SmartQueueError.TICKET_NOT_FOUND)
     return ticket
 
 
@@ -188,27 +190,36 @@ def ticket_issue(
     (arrival by default; an appointment's time; a transfer's original arrival).
     """
     if channel not in Channel.values:
-        raise ValidationFailed(code="invalid_channel", fields={"channel": [_("Unknown channel.")]})
+        raise ValidationFailed(
+            code=SmartQueueError.INVALID_CHANNEL, fields={"channel": [_("Unknown channel.")]}
+        )
     if ticket_class is not None and ticket_class not in TicketClass.values:
-        raise ValidationFailed(code="invalid_class", fields={"ticket_class": [_("Unknown class.")]})
+        raise ValidationFailed(
+            code=SmartQueueError.INVALID_CLASS, fields={"ticket_class": [_("Unknown class.")]}
+        )
     now = now or timezone.now()
     organization = queue.organization
     day = local_day(organization, now)
     number = _next_number(queue, day)  # the lock: one issuer of this queue at a time
     queue.refresh_from_db(fields=["is_open", "is_active", "max_size"])
     if not queue.is_active:
-        raise NotFound(_("No such queue."), code="queue_not_found")
+        raise NotFound(_("No such queue."), code=SmartQueueError.QUEUE_NOT_FOUND)
     if check_open and not queue.is_open:
-        raise Conflict(_("This queue is closed."), code="queue_closed")
+        raise Conflict(_("This queue is closed."), code=SmartQueueError.QUEUE_CLOSED)
     waiting = Ticket.objects.filter(queue=queue, status=S.WAITING)
     if check_open and queue.max_size is not None and waiting.count() >= queue.max_size:
-        raise Conflict(_("This queue is full. Please try again later."), code="queue_full")
+        raise Conflict(
+            _("This queue is full. Please try again later."), code=SmartQueueError.QUEUE_FULL
+        )
     live = Ticket.objects.filter(queue=queue, status__in=ACTIVE_STATUSES)
     if user is not None and live.filter(user=user).exists():
-        raise Conflict(_("You already have a ticket in this queue."), code="already_in_queue")
+        raise Conflict(
+            _("You already have a ticket in this queue."), code=SmartQueueError.ALREADY_IN_QUEUE
+        )
     if phone and user is None and live.filter(phone=phone).exists():
         raise Conflict(
-            _("This number already has a ticket in this queue."), code="already_in_queue"
+            _("This number already has a ticket in this queue."),
+            code=SmartQueueError.ALREADY_IN_QUEUE,
         )
     cls = class_for(queue, ticket_class)
     ticket = Ticket(
@@ -236,14 +247,16 @@ def ticket_issue(
                 ticket.save(force_insert=True)
             break
         except IntegrityError as exc:
-            if "sq_ticket_one_active_per_user" in str(exc):
+            violated = integrity_constraint(exc, Ticket)
+            if violated == "sq_ticket_one_active_per_user":
                 raise Conflict(
-                    _("You already have a ticket in this queue."), code="already_in_queue"
+                    _("You already have a ticket in this queue."),
+                    code=SmartQueueError.ALREADY_IN_QUEUE,
                 ) from exc
-            if "code" not in str(exc).lower():
+            if violated != "code":  # the unique code drawn clashed: draw another
                 raise
     else:  # pragma: no cover - 32^8 codes
-        raise Conflict(code="code_exhausted")
+        raise Conflict(code=SmartQueueError.CODE_EXHAUSTED)
     ticket.position_at_issue = ticket_position(ticket)
     ticket.estimated_wait_at_issue = estimate_wait(queue, ticket.position_at_issue - 1, now=now)
     ticket.save(update_fields=["position_at_issue", "estimated_wait_at_issue"])
@@ -267,9 +280,11 @@ def ticket_cancel(*, ticket_id, user=None, phone: str = "") -> Ticket:
         phone and ticket.user_id is None and ticket.phone == phone
     )
     if not owner:
-        raise NotFound(_("No such ticket."), code="ticket_not_found")
+        raise NotFound(_("No such ticket."), code=SmartQueueError.TICKET_NOT_FOUND)
     if ticket.status not in (S.WAITING, S.CALLED):
-        raise Conflict(_("This ticket can no longer be cancelled."), code="illegal_transition")
+        raise Conflict(
+            _("This ticket can no longer be cancelled."), code=CoreError.ILLEGAL_TRANSITION
+        )
     return transition(ticket, S.CANCELLED, action="cancel", actor=user, fields={"parked_at": None})
 
 
@@ -278,14 +293,17 @@ def ticket_rate(*, ticket_id, user, rating: int, comment: str = "") -> Ticket:
     """A 1–5 rating (and a comment) after the ticket was served; once."""
     ticket = lock_ticket(ticket_id)
     if ticket.user_id != getattr(user, "pk", None):
-        raise NotFound(_("No such ticket."), code="ticket_not_found")
+        raise NotFound(_("No such ticket."), code=SmartQueueError.TICKET_NOT_FOUND)
     if ticket.status != S.SERVED:
-        raise Conflict(_("You can rate a visit once you have been served."), code="not_served")
+        raise Conflict(
+            _("You can rate a visit once you have been served."), code=SmartQueueError.NOT_SERVED
+        )
     if ticket.rated_at is not None:
-        raise Conflict(_("You have already rated this visit."), code="already_rated")
+        raise Conflict(_("You have already rated this visit."), code=SmartQueueError.ALREADY_RATED)
     if not 1 <= int(rating) <= 5:
         raise ValidationFailed(
-            code="invalid_rating", fields={"rating": [_("Give a rating from 1 to 5.")]}
+            code=SmartQueueError.INVALID_RATING,
+            fields={"rating": [_("Give a rating from 1 to 5.")]},
         )
     ticket.rating = int(rating)
     ticket.rating_comment = comment[:1000]

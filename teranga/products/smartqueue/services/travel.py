@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from teranga.core.errors import ValidationFailed
+from teranga.products.smartqueue.errors import SmartQueueError
 
 from ..models import TravelModel
 from ..selectors.travel import DEFAULT_SLUG, minutes_of_day, travel_model_row
@@ -89,7 +90,9 @@ def travel_model_update(*, actor, **changes) -> TravelModel:
     if "peak_windows" in changes:
         errors = peak_window_errors(changes["peak_windows"])
         if errors:
-            raise ValidationFailed(code="invalid_peak_windows", fields={"peak_windows": errors})
+            raise ValidationFailed(
+                code=SmartQueueError.INVALID_PEAK_WINDOWS, fields={"peak_windows": errors}
+            )
     travel_model_row()
     row = TravelModel.objects.select_for_update().get(slug=DEFAULT_SLUG)
     for name, value in changes.items():

@@ -55,7 +55,7 @@ def rows(bank):
         channel="mobile",
         price_amount=1000,
         currency="XOF",
-        expires_at=now + timedelta(minutes=15),
+        hold_expires_at=now + timedelta(minutes=15),
     )
     kiosk_create(organization=bank.org, branch_id=bank.branch.pk, name="Borne")
     UserLocation.objects.create(

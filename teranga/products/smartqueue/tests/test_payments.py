@@ -203,3 +203,74 @@ def test_the_organisation_cancelling_a_paid_appointment_refunds_it(
     refund = Refund.objects.get(payment_id=payment_id)
     assert refund.automatic and refund.amount == 2000
     assert Payment.objects.get(pk=payment_id).status == "refunded"
+
+
+# --- Ticket orders are held orders (teranga.core.holds) ---------------------------------------
+
+
+def test_an_unpaid_order_past_its_hold_is_expired_by_the_job(appt):
+    from teranga.core.tasks import holds_expire_periodic
+
+    paid(appt)
+    order_id = take(appt.api["alice"], appt.normal).json()["id"]
+    order = TicketOrder.objects.get(pk=order_id)
+    assert order.hold_expires_at == NOW + timedelta(minutes=15)
+    appt.clock.move_to(NOW + timedelta(minutes=14))
+    assert holds_expire_periodic.call_local()["smartqueue.ticket_order"] == 0  # still held
+    appt.clock.move_to(NOW + timedelta(minutes=16))
+    assert holds_expire_periodic.call_local()["smartqueue.ticket_order"] == 1
+    assert TicketOrder.objects.get(pk=order_id).status == "expired"
+    assert holds_expire_periodic.call_local()["smartqueue.ticket_order"] == 0  # once
+    from conftest import authed_client
+
+    alice = authed_client(appt.users["alice"])
+    assert_error(pay(alice, "smartqueue.ticket_order", order_id), 410, "order_expired")
+    assert not Payment.objects.exists()
+    fresh = take(alice, appt.normal)  # a new order, a new hold
+    assert fresh.status_code == 202 and fresh.json()["id"] != order_id
+    assert fresh.json()["expires_at"] == "2026-03-02T08:31:00Z"
+
+
+def test_a_payment_that_succeeds_after_the_orders_hold_is_refunded(
+    appt, django_capture_on_commit_callbacks
+):
+    from teranga.core.holds import holds_expire
+
+    paid(appt)
+    order_id = take(appt.api["alice"], appt.normal).json()["id"]
+    with django_capture_on_commit_callbacks(execute=True):
+        payment = pay(appt.api["alice"], "smartqueue.ticket_order", order_id)
+    assert payment.status_code == 201, payment.content
+    assert payment.json()["expires_at"] == "2026-03-02T08:15:00Z"  # the order's hold
+    appt.clock.move_to(NOW + timedelta(minutes=14))
+    with django_capture_on_commit_callbacks(execute=True):
+        holds_expire(now=NOW + timedelta(minutes=16))  # the job ran: the order expired
+        press(payment.json()["id"])  # the provider's late success
+    assert not Ticket.objects.exists()
+    stored = Payment.objects.get(pk=payment.json()["id"])
+    assert stored.status == "refunded"
+    refund = Refund.objects.get(payment=stored)
+    assert refund.automatic and refund.amount == 1000
+    assert TicketOrder.objects.get(pk=order_id).status == "expired"
+
+
+def test_a_payment_that_succeeds_after_the_hold_but_before_the_job_is_refunded(
+    appt, django_capture_on_commit_callbacks
+):
+    paid(appt)
+    order_id = take(appt.api["alice"], appt.normal).json()["id"]
+    with django_capture_on_commit_callbacks(execute=True):
+        payment_id = pay(appt.api["alice"], "smartqueue.ticket_order", order_id).json()["id"]
+    appt.clock.move_to(NOW + timedelta(minutes=14))
+    browser = Client()
+    page = browser.get(f"/pay/sandbox/{payment_id}/")
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.content).group(1)
+    appt.clock.move_to(NOW + timedelta(minutes=15, seconds=30))  # the hold ran out
+    with django_capture_on_commit_callbacks(execute=True):
+        browser.post(
+            f"/pay/sandbox/{payment_id}/",
+            {"outcome": "succeeded", "csrfmiddlewaretoken": token.decode()},
+        )
+    assert not Ticket.objects.exists()
+    assert Payment.objects.get(pk=payment_id).status == "refunded"
+    assert TicketOrder.objects.get(pk=order_id).status == "refused"  # refunded before the job

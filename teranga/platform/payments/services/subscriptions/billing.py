@@ -13,6 +13,7 @@ from teranga.core.errors import NotFound
 from teranga.core.validators import parse_uuid
 from teranga.platform.organizations import access
 from teranga.platform.organizations.models import Role
+from teranga.platform.payments.errors import PaymentError
 
 from ...models import BillingPeriod, Payment, Plan, Subscription, SubscriptionEvent
 from ...payables import FulfilmentRefused, PayableBase, Quote, QuoteLine, payables
@@ -79,17 +80,17 @@ class SubscriptionPayable(PayableBase):
 def _for_payer(target_id, payer) -> Subscription:
     key = parse_uuid(target_id)
     if key is None:
-        raise NotFound(code="subscription_not_found")
+        raise NotFound(code=PaymentError.SUBSCRIPTION_NOT_FOUND)
     subscription = (
         Subscription.objects.select_related("organization", "plan", "next_plan")
         .filter(pk=key)
         .first()
     )
     if subscription is None:
-        raise NotFound(code="subscription_not_found")
+        raise NotFound(code=PaymentError.SUBSCRIPTION_NOT_FOUND)
     membership = access.membership_of(payer, subscription.organization)
     if membership is None or not access.role_at_least(membership.role, Role.ADMIN):
-        raise NotFound(code="subscription_not_found")
+        raise NotFound(code=PaymentError.SUBSCRIPTION_NOT_FOUND)
     return subscription
 
 

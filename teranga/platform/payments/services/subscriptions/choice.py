@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from teranga.core.errors import NotFound, ValidationFailed
 from teranga.platform.organizations import access
 from teranga.platform.organizations.models import Organization
+from teranga.platform.payments.errors import PaymentError
 
 from ...models import BillingPeriod, Plan, Subscription
 from .notices import event_record
@@ -29,7 +30,9 @@ def subscription_get(*, user, organization_id) -> Subscription:
         .first()
     )
     if subscription is None:
-        raise NotFound(_("This organisation has no subscription."), code="subscription_not_found")
+        raise NotFound(
+            _("This organisation has no subscription."), code=PaymentError.SUBSCRIPTION_NOT_FOUND
+        )
     return subscription
 
 
@@ -53,10 +56,12 @@ def subscription_choose(*, actor, organization_id, plan_code: str, period: str) 
     plan = Plan.objects.filter(code=str(plan_code), is_active=True).first()
     if plan is None:
         message = _("No such plan.")
-        raise ValidationFailed(message, code="unknown_plan", fields={"plan": [message]})
+        raise ValidationFailed(message, code=PaymentError.UNKNOWN_PLAN, fields={"plan": [message]})
     if period not in BillingPeriod.values:
         message = _("Choose “monthly” or “yearly”.")
-        raise ValidationFailed(message, code="invalid_period", fields={"period": [message]})
+        raise ValidationFailed(
+            message, code=PaymentError.INVALID_PERIOD, fields={"period": [message]}
+        )
     subscription = _lock_for(organization)
     if subscription is None:
         subscription = Subscription.objects.create(
@@ -114,7 +119,9 @@ def subscription_cancel(*, actor, organization_id) -> Subscription:
     organization = access.get_organization_for(actor, organization_id, SUBSCRIPTION_MANAGE)
     subscription = _lock_for(organization)
     if subscription is None:
-        raise NotFound(_("This organisation has no subscription."), code="subscription_not_found")
+        raise NotFound(
+            _("This organisation has no subscription."), code=PaymentError.SUBSCRIPTION_NOT_FOUND
+        )
     before = subscription.status
     if before == S.CANCELLED or (before == S.ACTIVE and subscription.cancel_at_period_end):
         return subscription

@@ -17,6 +17,7 @@ from teranga.platform.organizations.models import (
     OrganizationKind,
     VerificationStatus,
 )
+from teranga.platform.payments.errors import PaymentError
 
 from ...extensions import plan_features, plan_limits
 from ...models import BillingPeriod, Plan, Subscription, SubscriptionStatus
@@ -91,7 +92,7 @@ def refusal_to_pay(subscription: Subscription, *, now: datetime | None = None) -
     """Why the subscription cannot be paid for now (None: it can)."""
     now = now or timezone.now()
     if subscription.status == S.CANCELLED:
-        return Conflict(_("This subscription has ended."), code="subscription_cancelled")
+        return Conflict(_("This subscription has ended."), code=PaymentError.SUBSCRIPTION_CANCELLED)
     pending = bool(subscription.next_plan_id or subscription.next_period)
     end = subscription.current_period_end
     if (
@@ -102,7 +103,7 @@ def refusal_to_pay(subscription: Subscription, *, now: datetime | None = None) -
     ):
         return Conflict(
             _("This subscription is paid until %(date)s.") % {"date": end.date().isoformat()},
-            code="subscription_already_paid",
+            code=PaymentError.SUBSCRIPTION_ALREADY_PAID,
         )
     return None
 
@@ -158,4 +159,4 @@ def subscription_limit_check(*, organization, key: str, current: int) -> None:
             "limit": limit,
             "what": label,
         }
-        raise Conflict(message, code="plan_limit_reached", fields={key: [message]})
+        raise Conflict(message, code=PaymentError.PLAN_LIMIT_REACHED, fields={key: [message]})
