@@ -52,9 +52,10 @@ from .models import (
     TicketStatus,
     TravelModel,
 )
+from .selectors.days import local_day
 from .services import catalog
 from .services.counters import session_open
-from .services.tickets import CLASS_RANK, format_number, local_day, new_code, ticket_issue
+from .services.tickets import CLASS_RANK, format_number, new_code, ticket_issue
 
 BANK_SLUG = "banque-teranga"
 HOSPITAL_SLUG = "hopital-principal"

@@ -16,7 +16,6 @@ rolls its number back too, so numbers are gapless.
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -41,6 +40,7 @@ from ..models import (
     TicketEvent,
     TicketStatus,
 )
+from ..selectors.days import local_day
 from ..selectors.estimates import estimate_wait
 from ..selectors.positions import ticket_position
 
@@ -108,11 +108,6 @@ def new_code() -> str:
 
 def format_number(prefix: str, number: int) -> str:
     return f"{prefix}{number:03d}"
-
-
-def local_day(organization, moment: datetime | None = None):
-    moment = moment or timezone.now()
-    return moment.astimezone(ZoneInfo(organization.time_zone)).date()
 
 
 def class_for(queue: Queue, requested: str | None) -> str:

@@ -20,7 +20,7 @@ from teranga.products.smartqueue.models import (
     TicketEvent,
     TravelModel,
 )
-from teranga.products.smartqueue.services.tickets import local_day
+from teranga.products.smartqueue.selectors.days import local_day
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "Demo-Pass-2026!"
