@@ -9,10 +9,12 @@ compiled ``.mo`` files are committed, so running the project never needs this st
 
 from __future__ import annotations
 
+import importlib.util
+import io
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import extract_from_dir, extract_python
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
@@ -23,6 +25,7 @@ KEYWORDS = {
     "_": None,
     "gettext": None,
     "gettext_lazy": None,
+    "gettext_noop": None,
     "ngettext": (1, 2),
     "ngettext_lazy": (1, 2),
     "pgettext": ((1, "c"), 2),
@@ -30,14 +33,86 @@ KEYWORDS = {
 }
 
 
-def extract() -> Catalog:
-    template = Catalog(project="teranga", charset="utf-8")
-    method_map = [("**/tests/**", "ignore"), ("**/migrations/**", "ignore"), ("**.py", "python")]
-    for filename, lineno, message, comments, context in extract_from_dir(
-        str(ROOT), method_map=method_map, keywords=KEYWORDS
-    ):
+#: Messages of the libraries that reach our users (DRF's and Django's field errors,
+#: allauth's headless errors and emails). Django has no Wolof catalogue for them, so our
+#: ``wo`` catalogue carries them; French and English keep the libraries' own catalogues
+#: (an empty entry here is left out of the compiled file and does not shadow them).
+#: ``package -> globs``, relative to the package's directory.
+LIBRARY_SOURCES: dict[str, tuple[str, ...]] = {
+    "rest_framework": (
+        "authentication.py", "exceptions.py", "fields.py", "generics.py", "pagination.py",
+        "parsers.py", "relations.py", "serializers.py", "throttling.py", "validators.py",
+    ),
+    "django": (
+        "core/validators.py", "forms/fields.py", "contrib/auth/password_validation.py",
+    ),
+    "phonenumber_field": ("*.py",),
+    "allauth": (
+        "account/adapter.py", "account/forms.py", "core/internal/*.py", "headless/**/*.py",
+        "mfa/adapter.py", "mfa/base/forms.py", "mfa/totp/forms.py", "mfa/recovery_codes/forms.py",
+        "usersessions/*.py", "templates/account/email/*.txt", "templates/mfa/email/*.txt",
+    ),
+}
+
+
+def extract_django_template(fileobj, keywords, comment_tags, options):
+    """Babel extraction method for Django templates: Django's own ``templatize`` turns
+    ``{% translate %}`` and ``{% blocktranslate %}`` into gettext calls, which Babel's
+    Python extractor then reads (no template extractor ships with Babel)."""
+    from django.utils.translation.template import templatize
+
+    source = templatize(fileobj.read().decode("utf-8"))
+    yield from extract_python(io.BytesIO(source.encode("utf-8")), keywords, comment_tags, options)
+
+
+def _configure_django() -> None:
+    import django
+    from django.conf import settings
+
+    if not settings.configured:
+        settings.configure(USE_I18N=True)
+        django.setup()
+
+
+def _add(template: Catalog, found) -> None:
+    for filename, lineno, message, comments, context in found:
         template.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
+
+
+def _package_dir(package: str) -> Path:
+    spec = importlib.util.find_spec(package)
+    assert spec is not None and spec.origin, package
+    return Path(spec.origin).parent
+
+
+def extract() -> Catalog:
+    _configure_django()
+    template = Catalog(project="teranga", charset="utf-8")
+    method_map = [
+        ("**/tests/**", "ignore"),
+        ("**/migrations/**", "ignore"),
+        ("**.py", "python"),
+        ("**/templates/**.html", extract_django_template),
+        ("**/templates/**.txt", extract_django_template),
+    ]
+    _add(template, extract_from_dir(str(ROOT), method_map=method_map, keywords=KEYWORDS))
+    for package, globs in LIBRARY_SOURCES.items():
+        base = _package_dir(package)
+        library_map = [(g, extract_django_template if g.endswith(".txt") else "python")
+                       for g in globs]
+        found = [
+            (f"{package}/{filename}", lineno, message, comments, context)
+            for filename, lineno, message, comments, context in extract_from_dir(
+                str(base), method_map=library_map, keywords=KEYWORDS
+            )
+        ]
+        _add(template, found)
     return template
+
+
+def library_message(message) -> bool:
+    """Whether ``message`` comes only from libraries (``LIBRARY_SOURCES``), not from us."""
+    return all(path.split("/", 1)[0] in LIBRARY_SOURCES for path, _line in message.locations)
 
 
 def update_and_compile() -> None:
