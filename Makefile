@@ -11,11 +11,17 @@ PORT   ?= 8000
 # WeasyPrint (PDF exports and invoices) needs Pango and a font from Debian; the browser
 # tests (display board, agent console) drive Debian's Chromium with Playwright.
 SYSTEM_LIBS := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core chromium
+# The generated TypeScript client's check (tests/test_generated_clients.py) runs npm:
+# Debian's Node.js and npm, unless a Node.js with npm is already there.
+NODE_PACKAGES := nodejs npm
 
 system-packages:
 	@dpkg -s $(SYSTEM_LIBS) >/dev/null 2>&1 || { \
 	  echo "Installing Debian packages: $(SYSTEM_LIBS)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_LIBS); }
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "Installing Debian packages: $(NODE_PACKAGES)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(NODE_PACKAGES); }
 
 $(STAMP): pyproject.toml | system-packages
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

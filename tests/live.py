@@ -5,16 +5,22 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
+import httpx
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 DROP_DB = "DROP DATABASE IF EXISTS {} WITH (FORCE)"
+READY_TIMEOUT = 60.0
 
 
 def free_port() -> int:
@@ -42,12 +48,13 @@ def admin_connect(database_url: str):
 
 
 def process_env(**settings: str) -> dict[str, str]:
-    """This process's environment without the test run's Django, pytest, database and
-    Redis variables, with the real settings and ``settings`` on top."""
+    """This process's environment without the test run's Django, pytest, database,
+    Redis and public-address variables, with the real settings and ``settings`` on top."""
+    own = ("DATABASE_URL", "REDIS_URL", "PUBLIC_URL")
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "PYTEST_")) and key not in ("DATABASE_URL", "REDIS_URL")
+        if not key.startswith(("DJANGO_", "PYTEST_")) and key not in own
     }
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings",
@@ -95,3 +102,52 @@ def manage(*args: str, env: dict, timeout: float = 120) -> str:
     )
     assert result.returncode == 0, f"manage.py {args[0]} failed:\n{result.stdout}\n{result.stderr}"
     return result.stdout
+
+
+class LiveServer:
+    """``manage.py serve`` on 127.0.0.1 as a real process (its output in ``log_path``):
+    ``wait_ready`` until ``/health/ready/`` answers 200, ``stop`` with SIGINT as Ctrl-C."""
+
+    def __init__(self, env: dict, log_path: Path, port: int | None = None):
+        self.port = port or free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.ws_base = f"ws://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        self.log = open(log_path, "w")  # noqa: SIM115 — closed in stop()
+        self.process = subprocess.Popen(
+            [PYTHON, "manage.py", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+
+    def output(self) -> str:
+        self.log.flush()
+        return self.log_path.read_text()[-5000:]
+
+    def wait_ready(self) -> httpx.Response:
+        deadline = time.monotonic() + READY_TIMEOUT
+        last = None
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"server exited with {self.process.returncode}:\n{self.output()}")
+            try:
+                last = httpx.get(f"{self.base}/health/ready/", timeout=5)
+                if last.status_code == 200:
+                    return last
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.25)
+        pytest.fail(f"server not ready within {READY_TIMEOUT}s ({last!r}):\n{self.output()}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        self.log.close()

@@ -26,13 +26,13 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect as ws_connect
 
-from tests.live import PYTHON, ROOT, free_port, manage, own_database, process_env, with_path
+from tests.live import LiveServer, manage, own_database, process_env, with_path
 
 pytestmark = pytest.mark.live
 
 AUTH = "/_allauth/app/v1"
 PASSWORD = "Teranga-Live-2026!"
-READY_TIMEOUT = 60.0
+
 EVENT_TIMEOUT = 20.0
 
 
@@ -63,50 +63,9 @@ def shell(code: str, env: dict) -> dict:
     return json.loads(output.strip().splitlines()[-1])
 
 
-class Server:
+class Server(LiveServer):
     def __init__(self, env: dict, log_path: Path):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.ws_base = f"ws://127.0.0.1:{self.port}"
-        self.log_path = log_path
-        self.log = open(log_path, "w")  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [PYTHON, "manage.py", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-
-    def output(self) -> str:
-        self.log.flush()
-        return self.log_path.read_text()[-5000:]
-
-    def wait_ready(self) -> httpx.Response:
-        deadline = time.monotonic() + READY_TIMEOUT
-        last = None
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"server exited with {self.process.returncode}:\n{self.output()}")
-            try:
-                last = httpx.get(f"{self.base}/health/ready/", timeout=5)
-                if last.status_code == 200:
-                    return last
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.25)
-        pytest.fail(f"server not ready within {READY_TIMEOUT}s ({last!r}):\n{self.output()}")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
-        self.log.close()
+        super().__init__(env, log_path)
 
 
 @pytest.fixture(scope="module")
@@ -167,6 +126,26 @@ def wait_for_event(ws, event_type: str) -> dict:
 
 
 # --- HTTP ---------------------------------------------------------------------------------
+
+
+def test_links_point_at_the_server_when_public_url_is_unset(server, people, live_env):
+    """Without PUBLIC_URL, the links we hand out start with the address the server
+    listens on (here a free port, not 8000), and open."""
+    assert "PUBLIC_URL" not in live_env
+    token = login(server, "owner@live.example")
+    created = httpx.post(
+        f"{server.base}/api/v1/calendar/feeds/",
+        json={"name": "Agenda"},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert created.status_code == 201, created.text
+    url = created.json()["url"]
+    assert url.startswith(f"{server.base}/calendar/") and url.endswith(".ics")
+    feed = httpx.get(url, timeout=10)
+    assert feed.status_code == 200 and feed.text.startswith("BEGIN:VCALENDAR")
+    home = httpx.get(f"{server.base}/", timeout=10)
+    assert home.status_code == 200 and "/api/docs/" in home.text
 
 
 def test_ready_reports_every_check_ok(server):
