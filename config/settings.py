@@ -330,14 +330,19 @@ HEADLESS_JWT_REFRESH_TOKEN_EXPIRES_IN = env.int("JWT_REFRESH_TOKEN_LIFETIME", de
 HEADLESS_JWT_STATEFUL_VALIDATION_ENABLED = True
 HEADLESS_JWT_ROTATE_REFRESH_TOKEN = True
 HEADLESS_SERVE_SPECIFICATION = True
+# The links allauth's emails carry. Unset (the default), each is our page
+# /account/<path>/ built from PUBLIC_URL, which hands over to the app
+# (APP_LINK_SCHEME://account/<path>): teranga.platform.accounts.adapter.HeadlessAdapter.
+HEADLESS_ADAPTER = "teranga.platform.accounts.adapter.HeadlessAdapter"
 HEADLESS_FRONTEND_URLS = {
-    "account_confirm_email": env.str(
-        "FRONTEND_URL_CONFIRM_EMAIL", default="teranga://account/verify-email/{key}"
-    ),
-    "account_reset_password_from_key": env.str(
-        "FRONTEND_URL_RESET_PASSWORD", default="teranga://account/password/reset/{key}"
-    ),
-    "account_signup": env.str("FRONTEND_URL_SIGNUP", default="teranga://account/signup"),
+    name: url
+    for name, url in {
+        "account_confirm_email": env.str("FRONTEND_URL_CONFIRM_EMAIL", default=""),
+        "account_reset_password": env.str("FRONTEND_URL_RESET_PASSWORD_REQUEST", default=""),
+        "account_reset_password_from_key": env.str("FRONTEND_URL_RESET_PASSWORD", default=""),
+        "account_signup": env.str("FRONTEND_URL_SIGNUP", default=""),
+    }.items()
+    if url
 }
 
 PHONENUMBER_DEFAULT_REGION = "SN"
@@ -391,11 +396,8 @@ REST_FRAMEWORK = {
         "teranga.platform.accounts.authentication.JWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
-        "rest_framework.parsers.FormParser",
-    ],
+    # Request bodies are JSON; upload endpoints set MultiPartParser themselves.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "teranga.core.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
@@ -474,11 +476,25 @@ SPECTACULAR_SETTINGS = {
         "InvoiceKindEnum": "teranga.platform.invoicing.models.InvoiceKind",
         "DevicePlatformEnum": "teranga.platform.notifications.models.DevicePlatform",
         "NotificationChannelEnum": "teranga.platform.notifications.models.Channel",
+        # Every other choice set is named here too (a product's, in its Product.enum_names):
+        # a name drf-spectacular derives from a field (or, on a collision, from its
+        # component and a hash) changes when another serializer grows a field of the same
+        # name, and generated clients break.
+        "CurrencyEnum": "teranga.core.money.CURRENCY_CHOICES",
+        "LanguageEnum": "teranga.platform.accounts.models.Language",
+        "ParticipantRoleEnum": "teranga.platform.messaging.models.ParticipantRole",
+        "ParticipantAddRoleEnum": ["member", "admin"],
+        "ConversationCreateKindEnum": ["private", "group"],
+        "MessageKindEnum": ["text", "system", "auto_reply"],
+        "SupportChannelTypeEnum": ["whatsapp", "telegram", "discord", "email"],
+        "PaymentReviewDecisionEnum": ["approve", "reject"],
+        "EncodingEnum": [("gsm7", "GSM-7"), ("ucs2", "UCS-2")],
+        "AgendaEntryRoleEnum": ["client", "staff"],
     },
-    "POSTPROCESSING_HOOKS": [
-        "drf_spectacular.hooks.postprocess_schema_enums",
-        "teranga.core.schema.add_error_responses",
-    ],
+    # One hook (teranga.core.schema): English, named enums, no titles, local times, unions
+    # of shapes, and the error responses.
+    "POSTPROCESSING_HOOKS": ["teranga.core.schema.postprocess"],
+    "DEFAULT_GENERATOR_CLASS": "teranga.core.schema.EnglishSchemaGenerator",
 }
 
 # --- CORS, CSP, security headers ------------------------------------------------------
@@ -580,7 +596,17 @@ if SENTRY_DSN:
 TERANGA = {
     "DEFAULT_ORGANIZATION_TIME_ZONE": "Africa/Dakar",
     "INVITATION_TTL": timedelta(days=7),
+    # Every link we send starts with it (teranga.core.links). `manage.py serve` sets it
+    # to the address it listens on when unset; behind a proxy or a domain, set it.
     "PUBLIC_URL": env.str("PUBLIC_URL", default="http://127.0.0.1:8000"),
+    # The app's own links (`<scheme>://payments/<id>`), and what makes our https links
+    # universal links: /.well-known/assetlinks.json and apple-app-site-association.
+    "APP_LINK_SCHEME": env.str("APP_LINK_SCHEME", default="teranga"),
+    "APP_ANDROID_PACKAGE": env.str("APP_ANDROID_PACKAGE", default=""),
+    "APP_ANDROID_SHA256": env.list("APP_ANDROID_SHA256", default=[]),
+    "APP_IOS_APP_IDS": env.list("APP_IOS_APP_IDS", default=[]),
+    # Demo mode: the home page lists the demo logins and the products' pages.
+    "DEMO": env.bool("DEMO", default=not PRODUCTION),
 }
 # SMS provider for verification codes until the notifications module adds real ones.
 SMS_PROVIDER = env.str("SMS_PROVIDER", default="sandbox")

@@ -1,13 +1,17 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from config.health import health_live, health_ready
+from teranga.core import pages as core_pages
 from teranga.core.views import not_found, server_error
+from teranga.platform import landing
 from teranga.platform.contract import product_urlpatterns
+from teranga.platform.organizations import pages as organization_pages
 from teranga.platform.payments.api import pages as payment_pages
 
 api_v1 = [
+    path("", landing.api_index, name="api-index"),
     path("", include("teranga.platform.accounts.api.urls")),
     path("", include("teranga.platform.organizations.api.urls")),
     path("geo/", include("teranga.platform.geo.api.urls")),
@@ -25,6 +29,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("", landing.home, name="home"),
     path("admin/", admin.site.urls),
     path("_allauth/", include("allauth.headless.urls")),
     path("api/v1/", include(api_v1)),
@@ -40,6 +45,17 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("pay/sandbox/<uuid:payment_id>/", payment_pages.sandbox_checkout, name="pay-sandbox"),
     path("pay/return/<uuid:payment_id>/", payment_pages.payment_return, name="pay-return"),
+    path("", include("teranga.platform.scheduling.api.feed_urls")),
+    # What our links open (teranga.core.links): an object's handover page, an invitation.
+    path("o/<str:kind>/<str:object_id>/", core_pages.object_page, name="object-page"),
+    path("invitations/<str:token>/", organization_pages.invitation_page, name="invitation-page"),
+    re_path(
+        r"^account/(?P<path>[A-Za-z0-9_-]+(?:/[A-Za-z0-9_:.-]+){0,3})/$",
+        core_pages.account_page,
+        name="account-page",
+    ),
+    path(".well-known/assetlinks.json", core_pages.android_asset_links),
+    path(".well-known/apple-app-site-association", core_pages.apple_app_site_association),
     # Every installed product's pages, at /<label>/.
     *product_urlpatterns("pages"),
     path("health/live/", health_live, name="health-live"),

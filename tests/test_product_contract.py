@@ -175,7 +175,7 @@ def test_a_booking_from_the_product_uses_its_notices_and_link(tutor):
     assert booking.status == BookingStatus.CONFIRMED
     notice = Notification.objects.get(recipient=tutor["client_user"])
     assert notice.kind == "tutoring.created"
-    assert notice.link.endswith(f"/tutoring/bookings/{booking.pk}/")
+    assert notice.link.endswith(f"/o/tutoring.booking/{booking.pk}/")
 
 
 def test_websocket_route_snapshot_and_events(tutor, transactional_db):

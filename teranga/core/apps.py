@@ -13,6 +13,8 @@ class CoreConfig(AppConfig):
         from teranga.core.i18n import register_wolof
 
         register_wolof()
+        # The schema's serializer-field extension registers itself when imported.
+        import_module("teranga.core.schema")
         # The error catalogues: each Teranga app's ``errors`` module, imported now (before
         # the registries freeze), so a platform app's catalogue registers itself however
         # lazily its services are imported. Products register theirs through the contract.

@@ -24,6 +24,7 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from rest_framework import exceptions as drf
 from rest_framework import status
 from rest_framework.response import Response
@@ -71,7 +72,7 @@ class ApplicationError(Exception):
 
     status_code = status.HTTP_400_BAD_REQUEST
     code: str = CoreError.INVALID_REQUEST
-    default_message = "The request could not be processed."
+    default_message = gettext_noop("The request could not be processed.")
 
     def __init__(
         self,
@@ -89,31 +90,31 @@ class ApplicationError(Exception):
 
 class ValidationFailed(ApplicationError):
     code: str = CoreError.INVALID
-    default_message = "Some fields are invalid."
+    default_message = gettext_noop("Some fields are invalid.")
 
 
 class NotFound(ApplicationError):
     status_code = status.HTTP_404_NOT_FOUND
     code: str = CoreError.NOT_FOUND
-    default_message = "Not found."
+    default_message = gettext_noop("Not found.")
 
 
 class Forbidden(ApplicationError):
     status_code = status.HTTP_403_FORBIDDEN
     code: str = CoreError.PERMISSION_DENIED
-    default_message = "You do not have permission to perform this action."
+    default_message = gettext_noop("You do not have permission to perform this action.")
 
 
 class Conflict(ApplicationError):
     status_code = status.HTTP_409_CONFLICT
     code: str = CoreError.CONFLICT
-    default_message = "The request conflicts with the current state."
+    default_message = gettext_noop("The request conflicts with the current state.")
 
 
 class Gone(ApplicationError):
     status_code = status.HTTP_410_GONE
     code: str = CoreError.GONE
-    default_message = "This resource is no longer available."
+    default_message = gettext_noop("This resource is no longer available.")
 
 
 def refuse_unknown_fields(fields, allowed) -> None:
@@ -205,6 +206,11 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
             (c for klass, c in _DRF_CODES.items() if isinstance(exc, klass)),
             str(exc.default_code),
         )
-        body = error_body(code, _flatten(exc.detail))
+        message = _flatten(exc.detail)
+        request = context.get("request")
+        if isinstance(exc, drf.ParseError) and "json" in getattr(request, "content_type", ""):
+            # DRF's parser appends Python's own reason, in English: one language per answer.
+            message = _("The request body is not valid JSON.")
+        body = error_body(code, message)
     set_rollback()
     return Response(body, status=exc.status_code, headers=headers)

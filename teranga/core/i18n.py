@@ -7,6 +7,7 @@ back to French, the default language.
 
 from django.conf import locale
 from django.utils.translation import get_supported_language_variant
+from django.utils.translation.trans_real import parse_accept_lang_header
 
 SUPPORTED_LANGUAGES = ("fr", "en", "wo")
 
@@ -25,3 +26,16 @@ def normalize_language(code: str | None, default: str = "fr") -> str:
         return get_supported_language_variant(code)
     except LookupError:
         return default
+
+
+def language_from_header(header: str | None) -> str | None:
+    """The first supported language of an ``Accept-Language`` header, by preference
+    (``wo, fr;q=0.8`` -> ``wo``); None when it names none we speak, or is absent or ``*``."""
+    for code, _quality in parse_accept_lang_header(header or ""):
+        if code == "*":
+            continue
+        try:
+            return get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return None

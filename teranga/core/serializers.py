@@ -4,9 +4,10 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 
+# Answer 400 ``unknown field`` instead of silently ignoring a typo on write. A comment,
+# not a docstring: drf-spectacular makes the first docstring of a serializer's classes
+# the description of its component, and every request model would repeat this one.
 class StrictFieldsMixin:
-    """Answer 400 ``unknown field`` instead of silently ignoring a typo on write."""
-
     def to_internal_value(self, data):
         if hasattr(data, "keys"):
             writable = {name for name, field in self.fields.items() if not field.read_only}

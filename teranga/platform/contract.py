@@ -38,6 +38,7 @@ from django.apps import AppConfig
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from teranga.core.links import LinkKind, link_kind_register
 from teranga.core.registry import Registry
 
 if TYPE_CHECKING:
@@ -116,8 +117,9 @@ class Product:
     moderation_functions: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
     periodic_jobs: Sequence[PeriodicJob] = ()
     throttle_scopes: Sequence[ThrottleScope] = ()
-    #: OpenAPI enum names: ``"QueueKindEnum" -> "dotted.path.to.Choices"``.
-    enum_names: Mapping[str, str] = field(default_factory=dict)
+    #: OpenAPI enum names: ``"QueueKindEnum" -> "dotted.path.to.Choices"`` (or the list
+    #: of values of a choice set that lives in no module).
+    enum_names: Mapping[str, str | Sequence[Any]] = field(default_factory=dict)
     #: The catalogue of the error codes it answers: a ``StrEnum`` of its ``errors.py``
     #: (listed in the OpenAPI; generic codes are ``teranga.core.errors.CoreError``).
     error_codes: type[StrEnum] | None = None
@@ -126,6 +128,12 @@ class Product:
     #: Orders with a hold that expires (``teranga.core.holds``), by name (``"<label>.…"``):
     #: the one periodic job ``core.holds_expire`` expires them once their hold ran out.
     held_orders: Mapping[str, HeldOrderKind] = field(default_factory=dict)
+    #: What its links point at (``teranga.core.links``, ``"<label>.…"``): every link it
+    #: sends is ``object_link(kind, id)`` (or ``public_link(page path)``), never an API path.
+    link_kinds: Sequence[LinkKind] = ()
+    #: ``() -> [(title, path)]``: pages of the product a visitor may open, listed on the
+    #: home page in demo mode (a console, a display board …).
+    landing_links: Callable[[], list[tuple[Any, str]]] | None = None
 
 
 #: Every installed product, by label (in ``INSTALLED_APPS`` order).
@@ -239,6 +247,9 @@ def install(product: Product) -> None:
         demo_loaders.register(label, product.demo_loader, origin=label)
     for name, kind in product.held_orders.items():
         held_order_register(_own(product, "held order kind", name), kind, origin=label)
+    for kind in product.link_kinds:
+        _own(product, "link kind", kind.name)
+        link_kind_register(kind, origin=label)
 
 
 class ProductConfig(AppConfig):

@@ -6,6 +6,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from teranga.core.links import LinkKind, object_link
 from teranga.platform.contract import Action, PeriodicJob, Product, ThrottleScope
 from teranga.platform.notifications.extensions import NotificationType
 from teranga.platform.notifications.models import Channel
@@ -19,6 +20,7 @@ from .payables import TARGET_TYPE, LessonPayable
 from .services import PAID, lessons_unpaid_count
 
 LABEL = "tutoring"
+BOOKING_LINK = f"{LABEL}.booking"
 
 PAID_TYPE = NotificationType(
     name=PAID,
@@ -41,7 +43,8 @@ def product() -> Product:
         payables={TARGET_TYPE: LessonPayable()},
         notification_types=[PAID_TYPE, *notice_types(LABEL)],
         websocket_routes=[path("ws/tutoring/lessons/<uuid:lesson_id>/", LessonConsumer.as_asgi())],
-        booking_links={LABEL: lambda booking: f"/tutoring/bookings/{booking.pk}/"},
+        booking_links={LABEL: lambda booking: object_link(BOOKING_LINK, booking.pk)},
+        link_kinds=[LinkKind(BOOKING_LINK, gettext_lazy("Lesson"), "tutoring/lessons/{id}")],
         scheduling_notices={LABEL: LABEL},
         plan_limits={"lessons": PlanLimit(label=gettext_lazy("lessons"), free_tier=2)},
         plan_features={"tutoring": PlanFeature(label=gettext_lazy("Tutoring"), free_tier=True)},

@@ -4,10 +4,13 @@ module's SMS outbox."""
 from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.headless.adapter import DefaultHeadlessAdapter
+from django.conf import settings
 from django.utils.translation import gettext as _
 from phonenumber_field.phonenumber import to_python
 
 from teranga.core.codes import DIGITS, random_code
+from teranga.core.links import public_link
 
 
 def six_digit_code() -> str:
@@ -73,3 +76,27 @@ class AccountAdapter(DefaultAccountAdapter):
             body=_("Teranga: no account uses this number."),
             purpose="unknown_account",
         )
+
+
+#: allauth's frontend URL names -> the app's path (our page ``/account/<path>/``).
+ACCOUNT_PAGES = {
+    "account_confirm_email": "verify-email/{key}",
+    "account_reset_password": "password/reset",
+    "account_reset_password_from_key": "password/reset/{key}",
+    "account_signup": "signup",
+    "socialaccount_login_error": "login/error",
+}
+
+
+class HeadlessAdapter(DefaultHeadlessAdapter):
+    """The links in allauth's emails (verify an address, reset a password, sign up) are
+    built like every other link (``teranga.core.links``): our page ``/account/<path>/``,
+    which hands over to the app. An operator's ``FRONTEND_URL_*`` wins when set."""
+
+    def get_frontend_url(self, urlname: str, **kwargs) -> str | None:
+        if urlname in settings.HEADLESS_FRONTEND_URLS:
+            return super().get_frontend_url(urlname, **kwargs)
+        path = ACCOUNT_PAGES.get(urlname)
+        if path is None:
+            return None
+        return public_link(f"/account/{path.format(**kwargs)}/")

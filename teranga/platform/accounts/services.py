@@ -11,6 +11,7 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from teranga.core.errors import ApplicationError, refuse_unknown_fields
 from teranga.platform.accounts.errors import AccountError
@@ -21,7 +22,7 @@ from teranga.platform.notifications.services import notifications_erase, sms_rec
 
 class InvalidPassword(ApplicationError):
     code = AccountError.INVALID_PASSWORD
-    default_message = "The password is incorrect."
+    default_message = gettext_noop("The password is incorrect.")
 
 
 class _Unset:

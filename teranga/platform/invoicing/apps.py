@@ -23,7 +23,7 @@ class InvoicingConfig(AppConfig):
         from teranga.platform.organizations.models import Role
         from teranga.platform.payments.extensions import payment_fulfilled, refund_succeeded
 
-        from . import notices  # noqa: F401  (the notification type)
+        from . import link_kinds, notices  # noqa: F401  (the notification type)
         from .payments_handlers import on_payment_fulfilled, on_refund_succeeded
         from .selectors import INVOICING_MANAGE, INVOICING_SETTINGS, INVOICING_VIEW
 
@@ -32,3 +32,4 @@ class InvoicingConfig(AppConfig):
         register_action(INVOICING_SETTINGS, Role.ADMIN, origin=self.label)
         payment_fulfilled.register("invoicing.invoice", on_payment_fulfilled, origin=self.label)
         refund_succeeded.register("invoicing.credit_note", on_refund_succeeded, origin=self.label)
+        link_kinds.register(self.label)

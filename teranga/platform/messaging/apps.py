@@ -16,7 +16,7 @@ class MessagingConfig(AppConfig):
         from teranga.platform.organizations.extensions import Role, demo_loaders, register_action
         from teranga.platform.realtime.extensions import register_websocket_routes
 
-        from . import moderation, notices  # noqa: F401  (the type and the keyword list)
+        from . import link_kinds, moderation, notices  # noqa: F401  (the type and the keyword list)
         from .access import SUPPORT_ANSWER, SUPPORT_SETTINGS_MANAGE, SUPPORT_SETTINGS_VIEW
         from .consumers import ChatConsumer
         from .demo import load as load_demo
@@ -30,3 +30,4 @@ class MessagingConfig(AppConfig):
             [path("ws/chat/<uuid:conversation_id>/", ChatConsumer.as_asgi())], origin=self.label
         )
         demo_loaders.register("messaging", load_demo, origin=self.label)
+        link_kinds.register(self.label)

@@ -18,9 +18,12 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from teranga.core.links import object_link
 from teranga.platform.notifications.models import Channel
 from teranga.platform.notifications.services import notification_send
 from teranga.platform.notifications.types import NotificationType, notification_type_register
+
+from .links import CONVERSATION
 
 CHAT_MESSAGE = "chat.message"
 PREVIEW_LENGTH = 120
@@ -97,7 +100,7 @@ def chat_message_notify(*, message, conversation, recipients) -> int:
         "message": str(message.pk),
         "seq": message.seq,
     }
-    link = f"/api/v1/conversations/{conversation.pk}/messages/"
+    link = object_link(CONVERSATION, conversation.pk)
     for user in recipients:
         notification_send(
             recipient=user,

@@ -33,7 +33,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from rest_framework import status
 
 from teranga.core.errors import ApplicationError, Conflict, ValidationFailed
@@ -142,7 +142,9 @@ def segment_params_validate(
 class TooManyBroadcasts(ApplicationError):
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
     code = NotificationError.BROADCAST_LIMIT_REACHED
-    default_message = "This organisation has sent too many broadcasts in the last hour."
+    default_message = gettext_noop(
+        "This organisation has sent too many broadcasts in the last hour."
+    )
 
 
 def _channels(channels: Iterable[str] | None) -> list[str]:

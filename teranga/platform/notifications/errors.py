@@ -13,6 +13,7 @@ class NotificationError(StrEnum):
     BROADCAST_LIMIT_REACHED = "broadcast_limit_reached"
     CHANNEL_NOT_USED = "channel_not_used"
     DEVICE_NOT_FOUND = "device_not_found"
+    DUPLICATE_NOTIFICATION_TYPES = "duplicate_notification_types"
     EMPTY_MESSAGE = "empty_message"
     INVALID_BODY = "invalid_body"
     INVALID_CHANNELS = "invalid_channels"
@@ -27,7 +28,10 @@ class NotificationError(StrEnum):
     NOTIFICATION_TYPE_NOT_FOUND = "notification_type_not_found"
     PROVIDER_NOT_FOUND = "provider_not_found"
     TOO_MANY_RECIPIENTS = "too_many_recipients"
+    UNKNOWN_CHANNELS = "unknown_channels"
+    UNKNOWN_NOTIFICATION_TYPES = "unknown_notification_types"
     UNKNOWN_SEGMENT = "unknown_segment"
+    URGENT_NOTIFICATION_TYPES = "urgent_notification_types"
 
 
 error_catalogues.register("notifications", NotificationError, origin="notifications")

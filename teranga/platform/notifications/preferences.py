@@ -101,7 +101,7 @@ def _problems(user, types: list[dict[str, Any]]) -> list[tuple[str, str]]:
     if unknown:
         return [
             (
-                "unknown_notification_types",
+                NotificationError.UNKNOWN_NOTIFICATION_TYPES,
                 _("Unknown notification types: %(kinds)s.") % {"kinds": ", ".join(unknown)},
             )
         ]
@@ -110,7 +110,7 @@ def _problems(user, types: list[dict[str, Any]]) -> list[tuple[str, str]]:
     if twice:
         problems.append(
             (
-                "duplicate_notification_types",
+                NotificationError.DUPLICATE_NOTIFICATION_TYPES,
                 _("Notification types listed twice: %(kinds)s.") % {"kinds": ", ".join(twice)},
             )
         )
@@ -123,7 +123,7 @@ def _problems(user, types: list[dict[str, Any]]) -> list[tuple[str, str]]:
     if bad_channels:
         problems.append(
             (
-                "unknown_channels",
+                NotificationError.UNKNOWN_CHANNELS,
                 _("These types have no such channel: %(channels)s.")
                 % {"channels": ", ".join(bad_channels)},
             )
@@ -136,7 +136,7 @@ def _problems(user, types: list[dict[str, Any]]) -> list[tuple[str, str]]:
     if urgent:
         problems.append(
             (
-                "urgent_notification_types",
+                NotificationError.URGENT_NOTIFICATION_TYPES,
                 _("These notifications cannot be turned off: %(kinds)s.")
                 % {"kinds": ", ".join(urgent)},
             )

@@ -35,7 +35,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -43,6 +42,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from teranga.core.i18n import normalize_language
+from teranga.core.links import public_base
 from teranga.core.registry import Registry
 
 from .models import Channel
@@ -151,8 +151,7 @@ def absolute_url(link: str) -> str:
     of the platform; anything that is not a path or an http(s) URL is dropped."""
     link = (link or "").strip()
     if link.startswith("/") and not link.startswith("//"):
-        base = settings.TERANGA.get("PUBLIC_URL", "").rstrip("/")
-        return f"{base}{link}"
+        return f"{public_base()}{link}"
     if link.startswith(("https://", "http://")):
         return link
     return ""

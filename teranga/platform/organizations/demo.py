@@ -329,3 +329,27 @@ def seed_demo(password: str | None = None) -> list[tuple[str, str, str]]:
     for name in demo_loaders.names():
         logins.extend(demo_loaders.get(name)(password=password))
     return logins
+
+
+def demo_logins(limit: int = 40) -> list[tuple[str, str, str]]:
+    """The demo accounts present in the database, as (email, role, organisation): what
+    the home page shows in demo mode. Two queries, whatever the number."""
+    User = get_user_model()
+    users = list(
+        User.objects.filter(email__iendswith=f"@{DEMO_DOMAIN}", is_active=True)
+        .order_by("email")
+        .only("email", "is_superuser")[:limit]
+    )
+    memberships: dict = {}
+    for membership in Membership.objects.filter(user__in=users).select_related("organization"):
+        memberships.setdefault(membership.user_id, membership)
+    rows = []
+    for user in users:
+        membership = memberships.get(user.pk)
+        if user.is_superuser:
+            rows.append((user.email, "staff superuser", "—"))
+        elif membership is not None:
+            rows.append((user.email, membership.role, membership.organization.name))
+        else:
+            rows.append((user.email, "client", "—"))
+    return rows

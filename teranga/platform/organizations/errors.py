@@ -11,6 +11,7 @@ from teranga.core.errors import error_catalogues
 
 class OrganizationError(StrEnum):
     ALREADY_MEMBER = "already_member"
+    BRANCH_IN_USE = "branch_in_use"
     BRANCH_NOT_FOUND = "branch_not_found"
     CLOSURE_NOT_FOUND = "closure_not_found"
     INVITATION_EMAIL_MISMATCH = "invitation_email_mismatch"
@@ -20,6 +21,7 @@ class OrganizationError(StrEnum):
     INVITATION_USED = "invitation_used"
     LAST_OWNER = "last_owner"
     MEMBERSHIP_NOT_FOUND = "membership_not_found"
+    ORGANIZATION_IN_USE = "organization_in_use"
     ORGANIZATION_NOT_FOUND = "organization_not_found"
     OWNER_REQUIRED = "owner_required"
     ROLE_TOO_HIGH = "role_too_high"

@@ -15,7 +15,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import ProtectedError
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -27,6 +28,8 @@ from teranga.core.errors import (
     ValidationFailed,
     refuse_unknown_fields,
 )
+from teranga.core.i18n import normalize_language
+from teranga.core.links import public_link
 from teranga.platform.organizations.errors import OrganizationError
 
 from . import access
@@ -128,8 +131,8 @@ def organization_create(*, user, name: str, kind: str, **fields: Any) -> Organiz
 
 @transaction.atomic
 def organization_update(*, organization: Organization, **fields: Any) -> Organization:
+    membership = getattr(organization, "current_membership", None)  # the caller's role
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
-    membership = getattr(organization, "current_membership", None)
     changed = _set_fields(organization, fields, ORGANIZATION_FIELDS)
     _full_clean(organization)
     organization.save(update_fields=[*changed, "updated_at"] if changed else None)
@@ -140,8 +143,36 @@ def organization_update(*, organization: Organization, **fields: Any) -> Organiz
 
 
 @transaction.atomic
+def organization_logo_set(*, organization: Organization, logo) -> Organization:
+    """Replace the logo with ``logo`` (an uploaded image, checked by content), or remove
+    it (``None``). The replaced file is deleted after commit."""
+    membership = getattr(organization, "current_membership", None)
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    old_name = organization.logo.name if organization.logo else ""
+    storage = organization.logo.storage
+    organization.logo = logo or ""
+    _full_clean(organization)
+    organization.save(update_fields=["logo", "updated_at"])
+    if old_name and old_name != organization.logo.name:
+        transaction.on_commit(lambda: storage.delete(old_name))
+    organization.current_membership = membership
+    return organization
+
+
+def _delete_unless_protected(instance, code: OrganizationError) -> None:
+    """Delete ``instance``; 409 ``code`` when records that must be kept (payments,
+    invoices, bookings, queues…) still point at it."""
+    try:
+        with transaction.atomic():
+            instance.delete()
+    except ProtectedError:
+        raise Conflict(code=code) from None
+
+
+@transaction.atomic
 def organization_delete(*, organization: Organization) -> None:
-    organization.delete()
+    """Delete an organisation that has no records to keep (409 ``organization_in_use``)."""
+    _delete_unless_protected(organization, OrganizationError.ORGANIZATION_IN_USE)
 
 
 # --- Members ---------------------------------------------------------------------------
@@ -209,45 +240,50 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-INVITATION_TEXT = {
-    "fr": (
-        "Invitation à rejoindre {org} sur Teranga",
-        "Bonjour,\n\n{inviter} vous invite à rejoindre « {org} » sur Teranga en tant que "
-        "{role}.\n\nPour accepter, connectez-vous avec l'adresse {email} puis ouvrez :\n"
-        "{url}\n\nCode d'invitation : {token}\n\nCette invitation expire le {expires}.\n",
-    ),
-    "en": (
-        "Invitation to join {org} on Teranga",
-        'Hello,\n\n{inviter} invites you to join "{org}" on Teranga as {role}.\n\n'
-        "To accept, sign in with the address {email} and open:\n{url}\n\n"
-        "Invitation code: {token}\n\nThis invitation expires on {expires}.\n",
-    ),
-}
+def invitation_selected(token: str) -> Invitation | None:
+    """The open invitation behind ``token`` (not accepted, revoked or expired), or None."""
+    return (
+        Invitation.objects.select_related("organization")
+        .filter(
+            token_hash=hash_token(token or ""),
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .first()
+    )
+
+
+def invitation_link(token: str, *, language: str | None = None) -> str:
+    """The accept page of an invitation (the app takes over from there)."""
+    return public_link(f"/invitations/{token}/", language=language)
 
 
 def _send_invitation_email(invitation_id, token: str) -> None:
+    """In the inviter's language (the invitee may have no account yet)."""
     invitation = Invitation.objects.select_related("organization", "invited_by").get(
         pk=invitation_id
     )
     inviter = invitation.invited_by
-    language = getattr(inviter, "language", "fr") if inviter else "fr"
-    subject, body = INVITATION_TEXT.get(language, INVITATION_TEXT["fr"])
-    public_url = settings.TERANGA["PUBLIC_URL"].rstrip("/")
-    values = {
-        "org": invitation.organization.name,
-        "inviter": (inviter.get_full_name() if inviter else "Teranga"),
-        "role": invitation.role,
-        "email": invitation.email,
-        "url": f"{public_url}/invitations/{token}",
-        "token": token,
-        "expires": invitation.expires_at.strftime("%Y-%m-%d %H:%M UTC"),
-    }
-    send_mail(
-        subject.format(**values),
-        body.format(**values),
-        settings.DEFAULT_FROM_EMAIL,
-        [invitation.email],
-    )
+    language = normalize_language(getattr(inviter, "language", None))
+    with translation.override(language):
+        values = {
+            "org": invitation.organization.name,
+            "inviter": (inviter.get_full_name() if inviter else "Teranga") or inviter.email,
+            "role": Role(invitation.role).label,
+            "email": invitation.email,
+            "url": invitation_link(token, language=language),
+            "token": token,
+            "expires": invitation.expires_at.strftime("%Y-%m-%d %H:%M UTC"),
+        }
+        subject = _("Invitation to join %(org)s on Teranga") % values
+        body = _(
+            "Hello,\n\n%(inviter)s invites you to join \"%(org)s\" on Teranga as %(role)s."
+            "\n\nTo accept, open this link and sign in with the address %(email)s:\n"
+            "%(url)s\n\nInvitation code: %(token)s\n\nThis invitation expires on "
+            "%(expires)s.\n"
+        ) % values
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
 
 
 @transaction.atomic
@@ -385,7 +421,9 @@ def branch_update(*, organization: Organization, branch_id, **fields: Any) -> Br
 
 @transaction.atomic
 def branch_delete(*, organization: Organization, branch_id) -> None:
-    _get_branch(organization, branch_id, lock=True).delete()
+    """Delete a branch that no queue uses (409 ``branch_in_use``)."""
+    branch = _get_branch(organization, branch_id, lock=True)
+    _delete_unless_protected(branch, OrganizationError.BRANCH_IN_USE)
 
 
 def _validate_week(periods: list[dict[str, Any]]) -> dict[str, Any]:

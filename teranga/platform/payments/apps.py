@@ -16,7 +16,7 @@ class PaymentsConfig(AppConfig):
         from teranga.platform.organizations.access import register_action
         from teranga.platform.organizations.models import Role
 
-        from . import notices  # noqa: F401  (notification types)
+        from . import link_kinds, notices  # noqa: F401  (notification types)
         from .extensions import PlanLimit, plan_limits
         from .providers.registry import register_builtin_providers
         from .services import subscriptions  # noqa: F401  (the subscriptions' payable)
@@ -37,6 +37,7 @@ class PaymentsConfig(AppConfig):
         ):
             register_action(action, role, staff=staff, origin=self.label)
         register_builtin_providers()
+        link_kinds.register(self.label)
         plan_limits.register(
             BRANCHES, PlanLimit(label=gettext_lazy("branches"), free_tier=1), origin=self.label
         )

@@ -17,12 +17,14 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from teranga.core.links import object_link
 from teranga.core.money import Money
 from teranga.platform.notifications.models import Channel
 from teranga.platform.notifications.services import notification_send
 from teranga.platform.notifications.types import NotificationType, notification_type_register
 from teranga.platform.organizations.models import Membership, Role
 
+from .links import PAYMENT
 from .models import Payment, Refund
 
 PAYER_CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.PUSH, Channel.WEBSOCKET)
@@ -147,7 +149,7 @@ def _context(payment: Payment, **extra) -> dict[str, Any]:
 
 
 def _link(payment: Payment) -> str:
-    return f"/api/v1/payments/{payment.pk}/"
+    return object_link(PAYMENT, payment.pk)
 
 
 def tell_payer(payment: Payment, event: str, *, refund: Refund | None = None) -> None:

@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 import icalendar
-from django.conf import settings
 from django.utils.translation import gettext as _
 
 from .links import booking_link
@@ -42,11 +41,9 @@ def _location(booking: Booking) -> str | None:
     return ", ".join(part for part in parts if part) or None
 
 
-def _public_url(path: str) -> str | None:
-    if not path:
-        return None
-    base = settings.TERANGA.get("PUBLIC_URL", "").rstrip("/")
-    return f"{base}{path}"
+def _public_url(link: str) -> str | None:
+    """The product's link of the booking (already absolute: ``teranga.core.links``)."""
+    return link or None
 
 
 def booking_event(booking: Booking, *, client_view: bool) -> icalendar.Event:

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
+from teranga.core.links import LinkKind, local_time_text, object_link, summary_of
 from teranga.platform.contract import Action, Product, ThrottleScope
 from teranga.platform.organizations.extensions import Role
 from teranga.platform.scheduling.extensions import notice_types
@@ -16,9 +17,30 @@ from .segments import SEGMENTS
 LABEL = "booking"
 
 
+RESERVATION_LINK = f"{LABEL}.reservation"
+
+
 def reservation_link(booking) -> str:
-    """A reservation has its booking's id (``services.reservations.reservation_create``)."""
-    return f"/api/v1/booking/reservations/{booking.pk}/"
+    """A reservation has its booking's id (``services.reservations.reservation_create``):
+    its page, which hands over to the app (``booking/reservations/<id>``)."""
+    return object_link(RESERVATION_LINK, booking.pk)
+
+
+def _reservation_rows(reservation) -> list[tuple]:
+    booking = reservation.booking
+    time_zone = reservation.organization.time_zone
+    return [
+        (gettext("Service"), reservation.service.name),
+        (gettext("Business"), reservation.organization.name),
+        (gettext("Date"), local_time_text(booking.starts_at, time_zone)),
+        (gettext("Status"), booking.get_status_display()),
+    ]
+
+
+def _reservation(user, reservation_id):
+    from .selectors.reservations import reservation_detail
+
+    return reservation_detail(user=user, reservation_id=reservation_id)
 
 
 def load_demo(*, password: str) -> list[tuple[str, str, str]]:
@@ -32,6 +54,11 @@ def product() -> Product:
         label=LABEL,
         name=gettext_lazy("Booking"),
         api_urls="teranga.products.booking.api.urls",
+        enum_names={
+            "GroupByEnum": "teranga.products.booking.selectors.reservations.GROUP_BY_CHOICES",
+            "ActorSideEnum": ["client", "business", "system"],
+            "ViewerSideEnum": ["client", "business"],
+        },
         # Services, resources, availability: managers and above. Reservations of the
         # business: agents and above read them and act on them (confirm, complete,
         # no-show, cancel).
@@ -46,6 +73,14 @@ def product() -> Product:
         notification_types=notice_types(LABEL),
         scheduling_notices={LABEL: LABEL},
         booking_links={LABEL: reservation_link},
+        link_kinds=[
+            LinkKind(
+                RESERVATION_LINK,
+                gettext_lazy("Reservation"),
+                "booking/reservations/{id}",
+                summary=summary_of(_reservation, _reservation_rows),
+            )
+        ],
         broadcast_segments=SEGMENTS,
         throttle_scopes=[ThrottleScope("booking_export", "30/hour")],
         error_codes=BookingError,

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
+from teranga.core.links import LinkKind, local_time_text, object_link, summary_of
 from teranga.platform.contract import Action, PeriodicJob, Product, ThrottleScope
 from teranga.platform.organizations.extensions import Role
 from teranga.platform.payments.extensions import PlanFeature, PlanLimit
@@ -13,6 +14,7 @@ from teranga.products.smartqueue.errors import SmartQueueError
 from .access import COUNTER_OPERATE, QUEUE_MANAGE, QUEUE_VIEW, STATS_VIEW, TICKETS_VIEW
 from .demo import load as load_demo
 from .leave_now import leave_now_sweep
+from .links import APPOINTMENT_LINK, TICKET_LINK
 from .notices import TYPES
 from .payables import APPOINTMENT, TICKET_ORDER, AppointmentPayable, TicketOrderPayable
 from .routing import websocket_urlpatterns
@@ -24,12 +26,67 @@ from .services.orders import TICKET_ORDER_HOLDS
 from .sms_intake import sms_intake_handle
 
 LABEL = "smartqueue"
-MODELS = "teranga.products.smartqueue.models"
+LABEL_MODULE = "teranga.products.smartqueue"
+MODELS = f"{LABEL_MODULE}.models"
+
+
 
 
 def appointment_link(booking) -> str:
-    """An appointment has its booking's id (``services.appointments.appointment_create``)."""
-    return f"/api/v1/smartqueue/appointments/{booking.pk}/"
+    """An appointment has its booking's id (``services.appointments.appointment_create``):
+    its page, which hands over to the app (``smartqueue/appointments/<id>``)."""
+    return object_link(APPOINTMENT_LINK, booking.pk)
+
+
+def _appointment(user, appointment_id):
+    from .selectors.appointments import appointment_visible
+
+    return appointment_visible(user=user, appointment_id=appointment_id)
+
+
+def _ticket(user, ticket_id):
+    from .selectors.tickets import ticket_for_viewer
+
+    return ticket_for_viewer(user=user, ticket_id=ticket_id)
+
+
+def _ticket_rows(ticket) -> list[tuple]:
+    return [
+        (gettext("Number"), ticket.display_number),
+        (gettext("Service"), ticket.service.name),
+        (gettext("Branch"), ticket.branch.name),
+        (gettext("Status"), ticket.get_status_display()),
+    ]
+
+
+def landing_pages() -> list[tuple]:
+    """The agents' console and the display board of each branch with a queue (at most
+    ten): the home page lists them in demo mode."""
+    from .models import Queue
+
+    branches = (
+        Queue.objects.order_by("branch__name")
+        .values_list("branch_id", "branch__name", "branch__organization__name")
+        .distinct()[:10]
+    )
+    pages = [(gettext_lazy("Agent console"), "/smartqueue/console/")]
+    pages += [
+        (f"{gettext('Display board')} — {organization} · {branch}", f"/smartqueue/display/{pk}/")
+        for pk, branch, organization in branches
+    ]
+    return pages
+
+
+def _appointment_rows(appointment) -> list[tuple]:
+    return [
+        (gettext("Service"), appointment.service.name),
+        (gettext("Branch"), appointment.branch.name),
+        (
+            gettext("Date"),
+            local_time_text(appointment.starts_at, appointment.organization.time_zone),
+        ),
+        (gettext("Status"), appointment.get_status_display()),
+    ]
 
 
 def product() -> Product:
@@ -54,6 +111,21 @@ def product() -> Product:
         # Appointments book through the scheduling engine, which tells people with its
         # own notices (``scheduling.*``).
         booking_links={LABEL: appointment_link},
+        landing_links=landing_pages,
+        link_kinds=[
+            LinkKind(
+                APPOINTMENT_LINK,
+                gettext_lazy("Appointment"),
+                "smartqueue/appointments/{id}",
+                summary=summary_of(_appointment, _appointment_rows),
+            ),
+            LinkKind(
+                TICKET_LINK,
+                gettext_lazy("Ticket"),
+                "smartqueue/tickets/{id}",
+                summary=summary_of(_ticket, _ticket_rows),
+            ),
+        ],
         plan_limits={
             "counters": PlanLimit(label=gettext_lazy("counters"), free_tier=1),
             "sms_per_month": PlanLimit(label=gettext_lazy("SMS per month"), free_tier=50),
@@ -100,6 +172,9 @@ def product() -> Product:
             "TicketOrderStatusEnum": f"{MODELS}.OrderStatus",
             "AppointmentStatusEnum": f"{MODELS}.AppointmentStatus",
             "TravelModeEnum": f"{MODELS}.TravelMode",
+            "TicketTakeChannelEnum": ["mobile", "web", "api"],
+            "KioskTicketClassEnum": ["normal", "priority"],
+            "QueueStatsGroupKindEnum": f"{LABEL_MODULE}.selectors.stats.GROUPS",
         },
         error_codes=SmartQueueError,
         demo_loader=load_demo,

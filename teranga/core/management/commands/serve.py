@@ -41,6 +41,12 @@ class Command(BaseCommand):
                 "in-memory channel layer live in one process. Set REDIS_URL (and "
                 "EMBEDDED_WORKER=0, then run `manage.py run_huey` apart)."
             )
+        if not os.environ.get("PUBLIC_URL"):
+            # Links we send point at this server unless PUBLIC_URL says otherwise; the
+            # environment carries it to uvicorn's worker processes.
+            public = self.listen_url(host, port)
+            os.environ["PUBLIC_URL"] = public
+            settings.TERANGA["PUBLIC_URL"] = public
         self.stdout.write(self.banner(host, port, workers, embedded))
         self.stdout.flush()
         # uvicorn shuts down gracefully on Ctrl-C (the lifespan stops the task threads),
@@ -58,9 +64,16 @@ class Command(BaseCommand):
             )
         self.stdout.write("Teranga stopped.")
 
-    def banner(self, host: str, port: int, workers: int, embedded: bool) -> str:
+    @staticmethod
+    def listen_url(host: str, port: int) -> str:
+        """The address to open this server at (an any-address is shown as loopback)."""
+        any_address = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}  # noqa: S104
+        host = any_address.get(host, host)
         shown = f"[{host}]" if ":" in host else host
-        base = f"http://{shown}:{port}"
+        return f"http://{shown}:{port}"
+
+    def banner(self, host: str, port: int, workers: int, embedded: bool) -> str:
+        base = self.listen_url(host, port)
         database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
         layer = settings.CHANNEL_LAYERS["default"]["BACKEND"].rsplit(".", 1)[-1]
         task_workers = settings.HUEY.get("consumer", {}).get("workers", 2)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -16,7 +15,12 @@ from teranga.platform.geo.models import Region
 class ClientProfileSerializer(serializers.ModelSerializer):
     """The client section of the profile: postal address."""
 
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    region = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    updated_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="Null until the profile is first written (reading it creates nothing).",
+    )
 
     class Meta:
         model = ClientProfile
@@ -44,7 +48,10 @@ class ClientProfileUpdateSerializer(strict.Serializer):
         allow_null=True,
         help_text=_("Region code, e.g. DK for Dakar."),
     )
-    country = serializers.ChoiceField(choices=[("SN", "SN"), ("FR", "FR")], required=False)
+    # The model's choices: the same CountryEnum as everywhere else in the schema.
+    country = serializers.ChoiceField(
+        choices=ClientProfile._meta.get_field("country").choices, required=False
+    )
 
 
 class MeSerializer(serializers.ModelSerializer):
@@ -80,11 +87,11 @@ class MeSerializer(serializers.ModelSerializer):
         profile = getattr(user, "client_profile", None)
         return ClientProfileSerializer(profile).data if profile else None
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_phone(self, user) -> str | None:
         return user.phone.as_e164 if user.phone else None
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_avatar(self, user) -> str | None:
         if not user.avatar:
             return None
@@ -104,11 +111,14 @@ class MeUpdateSerializer(strict.Serializer):
         required=False,
         help_text=_("true records the consent date now; false withdraws it."),
     )
+
+
+class MeAvatarUploadSerializer(strict.Serializer):
+    """The avatar upload (`PUT /api/v1/me/avatar/`, multipart/form-data)."""
+
     avatar = serializers.FileField(
-        required=False,
-        allow_null=True,
         validators=[validate_image_content],
-        help_text=_("JPEG, PNG, WebP or GIF, checked by content (multipart). null removes it."),
+        help_text="A JPEG, PNG, WebP or GIF image, checked by content.",
     )
 
 

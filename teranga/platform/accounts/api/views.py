@@ -6,15 +6,17 @@ from django.utils import timezone
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
+from teranga.core.serializers import ErrorSerializer
 from teranga.platform.accounts import selectors, services
 from teranga.platform.accounts.api.serializers import (
     ClientProfileSerializer,
     ClientProfileUpdateSerializer,
+    MeAvatarUploadSerializer,
     MeEraseSerializer,
     MeExportSerializer,
     MeSerializer,
@@ -42,7 +44,6 @@ class BodyOnDeleteSchema(AutoSchema):
 
 class MeView(APIView):
     schema = BodyOnDeleteSchema()
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_throttles(self):
         throttles = super().get_throttles()
@@ -67,7 +68,7 @@ class MeView(APIView):
         operation_id="me_update",
         summary="Change the profile",
         description=(
-            "JSON, or multipart to upload an avatar (checked by its content). Email and "
+            "The avatar is uploaded through `PUT /api/v1/me/avatar/`. Email and "
             "phone are changed through allauth: `/_allauth/app/v1/account/email` and "
             "`/_allauth/app/v1/account/phone`. Unknown fields are refused."
         ),
@@ -85,7 +86,6 @@ class MeView(APIView):
             last_name=data.get("last_name"),
             language=data.get("language"),
             privacy_consent=data.get("privacy_consent"),
-            avatar=data.get("avatar", services.UNSET),
         )
         return self._profile(request)
 
@@ -105,6 +105,48 @@ class MeView(APIView):
         serializer = MeEraseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.user_erase(user=request.user, password=serializer.validated_data["password"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeAvatarView(APIView):
+    """The signed-in user's avatar: an upload endpoint (multipart/form-data only)."""
+
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        operation_id="me_avatar_upload",
+        summary="Upload my avatar",
+        description=(
+            "multipart/form-data with `avatar`: a JPEG, PNG, WebP or GIF image, checked by "
+            "content (400 `invalid`, the reason under `fields.avatar`). Replaces the current "
+            "avatar, whose file is deleted. Answers the profile, with `avatar` as a URL."
+        ),
+        request={"multipart/form-data": MeAvatarUploadSerializer},
+        responses={
+            200: MeSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="No `avatar`, or not an image."),
+            413: OpenApiResponse(ErrorSerializer, description="The upload is too large."),
+            415: OpenApiResponse(ErrorSerializer, description="Not multipart/form-data."),
+        },
+        tags=["accounts"],
+    )
+    def put(self, request):
+        serializer = MeAvatarUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.user_update(user=request.user, avatar=serializer.validated_data["avatar"])
+        user = selectors.user_profile_get(user=request.user)
+        return Response(MeSerializer(user, context={"request": request}).data)
+
+    @extend_schema(
+        operation_id="me_avatar_delete",
+        summary="Remove my avatar",
+        description="Its file is deleted. Idempotent.",
+        request=None,
+        responses={204: OpenApiResponse(description="Removed.")},
+        tags=["accounts"],
+    )
+    def delete(self, request):
+        services.user_update(user=request.user, avatar=None)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

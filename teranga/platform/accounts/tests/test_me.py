@@ -21,6 +21,7 @@ from teranga.platform.notifications.services import sms_send
 pytestmark = pytest.mark.django_db
 
 ME = "/api/v1/me/"
+AVATAR = "/api/v1/me/avatar/"
 EXPORT = "/api/v1/me/export/"
 
 
@@ -116,36 +117,79 @@ def test_patch_me_bad_input_changes_nothing(make_user, client_for, payload):
 def test_avatar_upload_and_replace(
     make_user, client_for, settings, django_capture_on_commit_callbacks
 ):
-    user = make_user("avatar@example.com")
+    user = make_user("avatar@example.com", first_name="Fatou")
     client = client_for(user)
     upload = SimpleUploadedFile("me.png", png_bytes(), content_type="image/png")
-    response = client.patch(ME, {"avatar": upload, "first_name": "Fatou"}, format="multipart")
+    response = client.put(AVATAR, {"avatar": upload}, format="multipart")
     assert response.status_code == 200, response.content
     assert response.json()["avatar"].startswith("http://testserver/media/avatars/")
+    assert response.json()["first_name"] == "Fatou"
     user.refresh_from_db()
     first_name = user.avatar.name
-    assert user.first_name == "Fatou"
     assert (settings.MEDIA_ROOT / first_name).exists()
 
     again = SimpleUploadedFile("other.png", png_bytes(), content_type="image/png")
     with django_capture_on_commit_callbacks(execute=True):
-        assert client.patch(ME, {"avatar": again}, format="multipart").status_code == 200
+        assert client.put(AVATAR, {"avatar": again}, format="multipart").status_code == 200
     user.refresh_from_db()
     assert user.avatar.name != first_name
     assert (settings.MEDIA_ROOT / user.avatar.name).exists()
     assert not (settings.MEDIA_ROOT / first_name).exists()  # the replaced file is gone
 
+    second = user.avatar.name
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.delete(AVATAR).status_code == 204
+    user.refresh_from_db()
+    assert not user.avatar and not (settings.MEDIA_ROOT / second).exists()
+    assert client.get(ME).json()["avatar"] is None
+    assert client.delete(AVATAR).status_code == 204  # idempotent
 
-def test_avatar_not_an_image_changes_nothing(make_user, client_for):
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"avatar": ("x.png", b"this is not a picture")},
+        {"avatar": ("x.png", b"")},
+        {},
+        {"avatar": ("x.png", None), "first_name": "Changed"},
+    ],
+)
+def test_avatar_bad_upload_changes_nothing(make_user, client_for, data):
     user = make_user("fake@example.com", first_name="Keep")
     client = client_for(user)
-    fake = SimpleUploadedFile("x.png", b"this is not a picture", content_type="image/png")
-    response = client.patch(ME, {"avatar": fake, "first_name": "Changed"}, format="multipart")
-    assert response.status_code == 400
-    assert "avatar" in response.json()["error"]["fields"]
+    data = {
+        k: SimpleUploadedFile(v[0], png_bytes() if v[1] is None else v[1], "image/png")
+        if isinstance(v, tuple)
+        else v
+        for k, v in data.items()
+    }
+    response = client.put(AVATAR, data, format="multipart")
+    assert response.status_code == 400, response.content
+    error = response.json()["error"]
+    assert error["code"] == "invalid"
+    assert set(error["fields"]) & {"avatar", "first_name"}
     user.refresh_from_db()
     assert not user.avatar
     assert user.first_name == "Keep"
+
+
+def test_profile_takes_json_and_the_avatar_multipart_only(make_user, client_for, api):
+    user = make_user("media@example.com", first_name="Keep")
+    client = client_for(user)
+    upload = SimpleUploadedFile("me.png", png_bytes(), content_type="image/png")
+    refused = client.patch(ME, {"avatar": upload, "first_name": "X"}, format="multipart")
+    assert refused.status_code == 415
+    assert refused.json()["error"]["code"] == "unsupported_media_type"
+    unknown = client.patch(ME, {"avatar": None}, format="json")  # no longer a profile field
+    assert unknown.status_code == 400 and "avatar" in unknown.json()["error"]["fields"]
+    as_json = client.put(AVATAR, {"avatar": "x"}, format="json")
+    assert as_json.status_code == 415
+    assert as_json.json()["error"]["code"] == "unsupported_media_type"
+    anonymous = api.put(AVATAR, {"avatar": upload}, format="multipart")
+    assert anonymous.status_code == 401
+    assert api.delete(AVATAR).status_code == 401
+    user.refresh_from_db()
+    assert not user.avatar and user.first_name == "Keep"
 
 
 def test_export(make_user, client_for):
@@ -204,7 +248,7 @@ def test_delete_erases_personal_data_and_revokes_every_token(
     first = client_for(user)
     second = client_for(user)
     upload = SimpleUploadedFile("me.png", png_bytes(), content_type="image/png")
-    assert first.patch(ME, {"avatar": upload}, format="multipart").status_code == 200
+    assert first.put(AVATAR, {"avatar": upload}, format="multipart").status_code == 200
     user.refresh_from_db()
     avatar_path = settings.MEDIA_ROOT / user.avatar.name
     assert avatar_path.exists()
@@ -254,19 +298,40 @@ def test_error_message_follows_accept_language(api):
     assert english["Content-Language"] == "en"
 
 
-def test_user_language_wins_over_accept_language(make_user, client_for):
+def test_accept_language_wins_over_the_profile_then_the_profile_decides(make_user, client_for):
     english_user = make_user("en@example.com", language="en")
-    response = client_for(english_user).patch(
-        ME, {"language": "xx"}, format="json", HTTP_ACCEPT_LANGUAGE="fr"
-    )
+    client = client_for(english_user)
+    response = client.patch(ME, {"language": "xx"}, format="json", HTTP_ACCEPT_LANGUAGE="fr")
     assert response.status_code == 400
-    assert response["Content-Language"] == "en"
-    assert response.json()["error"]["message"] == "Some fields are invalid."
+    assert response["Content-Language"] == "fr"
+    assert response.json()["error"]["message"] == "Certains champs sont invalides."
 
-    wolof_user = make_user("wo@example.com", language="wo")
-    response = client_for(wolof_user).get(ME, HTTP_ACCEPT_LANGUAGE="en")
-    assert response.status_code == 200
-    assert response["Content-Language"] == "wo"
+    # No header, or one naming no language we speak: the profile's language.
+    for headers in ({}, {"HTTP_ACCEPT_LANGUAGE": "de-DE, it;q=0.5"}):
+        response = client.patch(ME, {"language": "xx"}, format="json", **headers)
+        assert response["Content-Language"] == "en"
+        assert response.json()["error"]["message"] == "Some fields are invalid."
+
+
+def test_one_language_per_answer_field_errors_included(make_user, client_for):
+    """A Wolof answer has its message and its field errors in Wolof, not DRF's French
+    or English: our catalogue carries the libraries' messages for Wolof."""
+    client = client_for(make_user("wo@example.com", language="fr"))
+    answers = {
+        language: client.patch(
+            ME, {"language": "xx"}, format="json", HTTP_ACCEPT_LANGUAGE=language
+        )
+        for language in ("wo", "fr", "en")
+    }
+    assert {a.status_code for a in answers.values()} == {400}
+    assert answers["wo"]["Content-Language"] == "wo"
+    wolof = answers["wo"].json()["error"]
+    field_message = wolof["fields"]["language"][0]
+    for other in ("fr", "en"):
+        error = answers[other].json()["error"]
+        assert wolof["message"] != error["message"]
+        assert field_message != error["fields"]["language"][0]
+    assert "xx" in field_message
 
 
 def test_schema_documents_me_endpoints(api):

@@ -269,7 +269,7 @@ class InvoiceDetailSerializer(InvoiceSerializer):
     def get_credited_amount(self, invoice) -> int:
         return sum(int(note.total_ttc) for note in self._credit_notes(invoice))
 
-    @extend_schema_field(OpenApiTypes.INT)
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_remaining_amount(self, invoice) -> int | None:
         """What may still be credited (invoices only; null for a credit note)."""
         if invoice.kind != InvoiceKind.INVOICE:

@@ -21,10 +21,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from teranga.core.links import object_link
 from teranga.core.money import Money
 from teranga.platform.notifications.services import notification_send
 from teranga.platform.organizations.models import Organization
 
+from ..links import INVOICE
 from ..models import Invoice, InvoiceKind, InvoiceLine, InvoicingProfile
 from ..numbering import format_number
 from ..snapshots import mentions_for, payment_terms_text, seller_snapshot
@@ -191,4 +193,4 @@ def invoice_announce(invoice: Invoice) -> None:
 
 
 def invoice_link(invoice: Invoice) -> str:
-    return f"/api/v1/invoices/{invoice.pk}/"
+    return object_link(INVOICE, invoice.pk)

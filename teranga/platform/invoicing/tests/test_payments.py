@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from teranga.core.errors import Conflict
+from teranga.core.links import object_link
 from teranga.platform.invoicing import payments_handlers as hooks
 from teranga.platform.invoicing.models import Invoice, InvoiceKind
 from teranga.platform.invoicing.services import (
@@ -71,7 +72,7 @@ def test_a_fulfilled_payment_gets_one_invoice_through_the_hook():
 
     notification = Notification.objects.get(idempotency_key=f"invoice:{invoice.pk}:issued")
     assert notification.recipient == payer and notification.kind == "invoice.issued"
-    assert notification.link == f"/api/v1/invoices/{invoice.pk}/"
+    assert notification.link == object_link("invoicing.invoice", invoice.pk)
     assert invoice.number in notification.title
     assert sorted(d.channel for d in notification.deliveries.all()) == ["email", "websocket"]
 

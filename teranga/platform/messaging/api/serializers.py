@@ -209,14 +209,23 @@ class MessageCreateSerializer(Serializer):
     client_id = serializers.CharField(
         required=False, allow_blank=True, max_length=CLIENT_ID_MAX_LENGTH, default=""
     )
-    attachments = serializers.ListField(
+
+
+def attachments_field() -> serializers.ListField:
+    """The files of an upload endpoint (multipart/form-data): at least one. More than
+    ``MAX_ATTACHMENTS`` is refused by the service (400 ``too_many_attachments``)."""
+    return serializers.ListField(
         child=serializers.FileField(),
-        required=False,
-        max_length=MAX_ATTACHMENTS,
-        allow_empty=True,
-        default=list,
-        help_text="multipart/form-data only: images (JPEG, PNG, WebP, GIF) or PDF.",
+        allow_empty=False,
+        help_text=f"1 to {MAX_ATTACHMENTS} images (JPEG, PNG, WebP, GIF) or PDF documents, "
+        "checked by content.",
     )
+
+
+class MessageUploadSerializer(MessageCreateSerializer):
+    """A message with its files (`POST …/messages/upload/`, multipart/form-data)."""
+
+    attachments = attachments_field()
 
 
 class MessageEditSerializer(Serializer):
@@ -244,9 +253,13 @@ class SupportOpenSerializer(Serializer):
     client_id = serializers.CharField(
         required=False, allow_blank=True, max_length=CLIENT_ID_MAX_LENGTH, default=""
     )
-    attachments = serializers.ListField(
-        child=serializers.FileField(), required=False, max_length=MAX_ATTACHMENTS, default=list
-    )
+
+
+class SupportOpenUploadSerializer(SupportOpenSerializer):
+    """The first message with its files (`POST support/conversations/upload/`,
+    multipart/form-data)."""
+
+    attachments = attachments_field()
 
 
 class SupportListQuerySerializer(Serializer):

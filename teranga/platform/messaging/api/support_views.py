@@ -10,21 +10,23 @@ from __future__ import annotations
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from teranga.core.schema import error_codes
 from teranga.core.serializers import validated_query
 from teranga.platform.organizations.access import OrganizationAccess
 
 from .. import selectors, services
 from ..access import SUPPORT_ANSWER, SUPPORT_SETTINGS_MANAGE, SUPPORT_SETTINGS_VIEW
+from ..errors import MessagingError as E
 from ..models import SupportSettings
 from ..services.support import support_organization
 from ..support import widget_config
 from ..throttling import CHAT_MESSAGES, SUPPORT_WIDGET
 from . import serializers as s
-from .views import CONVERSATION_ID, NOT_FOUND, MessagingView
+from .views import ATTACHMENT_CODES, ATTACHMENT_ERRORS, CONVERSATION_ID, NOT_FOUND, MessagingView
 
 TAG = ["messaging: support"]
 ORG_ID = OpenApiParameter(
@@ -32,9 +34,44 @@ ORG_ID = OpenApiParameter(
 )
 
 
-class SupportConversationListOpenView(MessagingView):
+SUPPORT_OPEN_ERRORS = (
+    "Errors: 404 `support_unavailable` (unknown or unverified organisation, support "
+    "off); 400 `empty_message`, `message_too_long`, `message_blocked`; 409 "
+    "`client_id_reused`."
+)
+SUPPORT_OPEN_CODES = {
+    400: [E.EMPTY_MESSAGE, E.MESSAGE_TOO_LONG, E.MESSAGE_BLOCKED],
+    404: [E.SUPPORT_UNAVAILABLE],
+    409: [E.CLIENT_ID_REUSED],
+}
+
+
+class SupportOpenMixin:
+    """Write to an organisation's support from validated data: the JSON endpoint and the
+    upload endpoint share it."""
+
+    def open(self, request, data) -> Response:
+        conversation, message, created = services.support_conversation_open(
+            user=request.user,
+            organization=data["organization"],
+            body=data["body"],
+            client_id=data["client_id"],
+            attachments=data.get("attachments", []),
+        )
+        _access, detail = selectors.conversation_detail(
+            user=request.user, conversation_id=conversation.pk
+        )
+        context = self.context()
+        body = {
+            "conversation": s.ConversationSerializer(detail, context=context).data,
+            "message": s.MessageSerializer(message, context=context).data,
+            "created": created,
+        }
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class SupportConversationListOpenView(SupportOpenMixin, MessagingView):
     serializer_class = s.ConversationSerializer
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
     write_throttle_scope = CHAT_MESSAGES
 
     @extend_schema(
@@ -61,37 +98,46 @@ class SupportConversationListOpenView(MessagingView):
         description="Sends `body` in my open support conversation with `organization` (id "
         "or slug), or opens one (201; 200 when it was already open). The organisation's "
         "agents share it in their inbox. Outside business hours the first message of each "
-        "closed period gets the automatic reply. `client_id` makes it idempotent.\n\n"
-        "Errors: 404 `support_unavailable` (unknown or unverified organisation, support "
-        "off); 400 `empty_message`, `message_too_long`, `message_blocked`, "
-        "`invalid_attachment`; 409 `client_id_reused`.",
-        request={
-            "application/json": s.SupportOpenSerializer,
-            "multipart/form-data": s.SupportOpenSerializer,
-        },
+        "closed period gets the automatic reply. `client_id` makes it idempotent. A "
+        "message with files is sent through `POST support/conversations/upload/`.\n\n"
+        + SUPPORT_OPEN_ERRORS,
+        request=s.SupportOpenSerializer,
         responses={200: s.SupportOpenResultSerializer, 201: s.SupportOpenResultSerializer},
+        extensions=error_codes(SUPPORT_OPEN_CODES),
     )
     def post(self, request):
         serializer = s.SupportOpenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        conversation, message, created = services.support_conversation_open(
-            user=request.user,
-            organization=data["organization"],
-            body=data["body"],
-            client_id=data["client_id"],
-            attachments=data["attachments"],
-        )
-        _access, detail = selectors.conversation_detail(
-            user=request.user, conversation_id=conversation.pk
-        )
-        context = self.context()
-        body = {
-            "conversation": s.ConversationSerializer(detail, context=context).data,
-            "message": s.MessageSerializer(message, context=context).data,
-            "created": created,
-        }
-        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return self.open(request, serializer.validated_data)
+
+
+class SupportConversationUploadView(SupportOpenMixin, MessagingView):
+    """Write to an organisation's support with files: an upload endpoint
+    (multipart/form-data only)."""
+
+    serializer_class = s.SupportOpenResultSerializer
+    parser_classes = [MultiPartParser]
+    write_throttle_scope = CHAT_MESSAGES
+
+    @extend_schema(
+        tags=TAG,
+        summary="Write to an organisation's support, with attachments",
+        description="multipart/form-data with `organization` (id or slug) and "
+        "`attachments` (1 to 5 images or PDFs, checked by content), and optionally `body` "
+        "and `client_id`. Otherwise the same as `POST support/conversations/`: sends in my "
+        "open support conversation with the organisation or opens one (201; 200 when it "
+        "was already open), idempotent per `client_id`, rate-limited (`chat_messages`)."
+        "\n\n" + SUPPORT_OPEN_ERRORS + "\n\n" + ATTACHMENT_ERRORS,
+        request={"multipart/form-data": s.SupportOpenUploadSerializer},
+        responses={200: s.SupportOpenResultSerializer, 201: s.SupportOpenResultSerializer},
+        extensions=error_codes(
+            {**SUPPORT_OPEN_CODES, 400: [*SUPPORT_OPEN_CODES[400], *ATTACHMENT_CODES]}
+        ),
+    )
+    def post(self, request):
+        serializer = s.SupportOpenUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self.open(request, serializer.validated_data)
 
 
 class SupportCloseView(MessagingView):
@@ -207,6 +253,7 @@ class WidgetConfigView(MessagingView):
         parameters=[s.WidgetQuerySerializer],
         responses={200: s.WidgetConfigSerializer},
         auth=[],
+        extensions=error_codes({404: [E.SUPPORT_UNAVAILABLE]}),
     )
     def get(self, request):
         filters = validated_query(s.WidgetQuerySerializer, request).validated_data

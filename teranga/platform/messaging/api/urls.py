@@ -11,6 +11,9 @@ urlpatterns = [
     path("conversations/", views.ConversationListCreateView.as_view(), name="conversation-list"),
     path(CONVERSATION, views.ConversationDetailView.as_view(), name="conversation-detail"),
     path(f"{CONVERSATION}messages/", views.MessageListCreateView.as_view(), name="message-list"),
+    path(
+        f"{CONVERSATION}messages/upload/", views.MessageUploadView.as_view(), name="message-upload"
+    ),
     path(MESSAGE, views.MessageDetailView.as_view(), name="message-detail"),
     path(
         f"{MESSAGE}attachments/<uuid:attachment_id>/",
@@ -32,6 +35,11 @@ urlpatterns = [
         "support/conversations/",
         support_views.SupportConversationListOpenView.as_view(),
         name="support-conversations",
+    ),
+    path(
+        "support/conversations/upload/",
+        support_views.SupportConversationUploadView.as_view(),
+        name="support-conversation-upload",
     ),
     path(
         "support/conversations/<uuid:conversation_id>/close/",

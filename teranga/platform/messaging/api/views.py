@@ -13,15 +13,18 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from teranga.core.pagination import CursorPagination
+from teranga.core.schema import error_codes
 from teranga.core.serializers import validated_query
 
 from .. import selectors, services
 from ..access import conversation_access
+from ..errors import MessagingError as E
 from ..throttling import CHAT_MESSAGES, THROTTLE_CLASSES
+from . import examples
 from . import serializers as s
 
 TAG = ["messaging"]
@@ -38,6 +41,21 @@ USER_ID = OpenApiParameter(
     "user_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="User id"
 )
 NOT_FOUND = "404 `conversation_not_found` when the caller may not see the conversation."
+SEND_ERRORS = (
+    "Errors: 400 `empty_message`, `message_too_long`, `message_blocked` (moderation: "
+    "nothing stored); 409 `client_id_reused`; " + NOT_FOUND
+)
+SEND_CODES = {
+    400: [E.EMPTY_MESSAGE, E.MESSAGE_TOO_LONG, E.MESSAGE_BLOCKED],
+    404: [E.CONVERSATION_NOT_FOUND],
+    409: [E.CLIENT_ID_REUSED],
+}
+ATTACHMENT_CODES = [E.INVALID_ATTACHMENT, E.ATTACHMENT_TOO_LARGE, E.TOO_MANY_ATTACHMENTS]
+ATTACHMENT_ERRORS = (
+    "Attachment errors: 400 `invalid_attachment`, `attachment_too_large`, "
+    "`too_many_attachments` (more than 5), `invalid` (no file); 413 when the whole "
+    "upload is over the limit; 415 when it is not multipart/form-data."
+)
 
 
 class MessageCursorPagination(CursorPagination):
@@ -151,10 +169,30 @@ class ConversationDetailView(MessagingView):
         return self.conversation_response(conversation_id)
 
 
-class MessageListCreateView(MessagingView):
+class MessageSendMixin:
+    """Send a message from validated ``body``, ``client_id`` and ``attachments``: the
+    JSON endpoint and the upload endpoint share it."""
+
+    def send(self, request, conversation_id, data) -> Response:
+        message, created = services.message_send(
+            sender=request.user,
+            conversation_id=conversation_id,
+            body=data["body"],
+            client_id=data["client_id"],
+            attachments=data.get("attachments", []),
+        )
+        message = selectors.message_of(
+            access=conversation_access(request.user, conversation_id), message_id=message.pk
+        )
+        return Response(
+            s.MessageSerializer(message, context=self.context()).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class MessageListCreateView(MessageSendMixin, MessagingView):
     serializer_class = s.MessageSerializer
     pagination_class = MessageCursorPagination
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
     write_throttle_scope = CHAT_MESSAGES
 
     @extend_schema(
@@ -178,40 +216,51 @@ class MessageListCreateView(MessagingView):
     @extend_schema(
         tags=TAG,
         summary="Send a message",
-        description="JSON `{body, client_id}`, or multipart/form-data with `attachments` "
-        "(up to 5 images or PDFs, checked by content, each within the upload size limit). "
-        "`client_id` makes the send idempotent: sending again with the same one returns the "
-        "first message (200 instead of 201). Participants are told through their "
-        "notification channels unless muted or connected to the conversation. Outside "
-        "business hours, a support conversation answers automatically. Rate-limited "
-        "(`chat_messages`).\n\nErrors: 400 `empty_message`, `message_too_long`, "
-        "`message_blocked` (moderation: nothing stored), `invalid_attachment`, "
-        "`attachment_too_large`, `too_many_attachments`; 409 `client_id_reused`; " + NOT_FOUND,
+        description="JSON `{body, client_id}`; a message with files is sent through "
+        "`POST …/messages/upload/`. `client_id` makes the send idempotent: sending again "
+        "with the same one returns the first message (200 instead of 201). Participants "
+        "are told through their notification channels unless muted or connected to the "
+        "conversation. Outside business hours, a support conversation answers "
+        "automatically. Rate-limited (`chat_messages`).\n\n" + SEND_ERRORS,
         parameters=[CONVERSATION_ID],
-        request={
-            "application/json": s.MessageCreateSerializer,
-            "multipart/form-data": s.MessageCreateSerializer,
-        },
+        request=s.MessageCreateSerializer,
         responses={200: s.MessageSerializer, 201: s.MessageSerializer},
+        extensions=error_codes(SEND_CODES),
+        examples=examples.MESSAGE_SEND,
     )
     def post(self, request, conversation_id):
         serializer = s.MessageCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        message, created = services.message_send(
-            sender=request.user,
-            conversation_id=conversation_id,
-            body=data["body"],
-            client_id=data["client_id"],
-            attachments=data["attachments"],
-        )
-        message = selectors.message_of(
-            access=conversation_access(request.user, conversation_id), message_id=message.pk
-        )
-        return Response(
-            s.MessageSerializer(message, context=self.context()).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
+        return self.send(request, conversation_id, serializer.validated_data)
+
+
+class MessageUploadView(MessageSendMixin, MessagingView):
+    """Send a message with attachments: an upload endpoint (multipart/form-data only)."""
+
+    serializer_class = s.MessageSerializer
+    parser_classes = [MultiPartParser]
+    write_throttle_scope = CHAT_MESSAGES
+
+    @extend_schema(
+        tags=TAG,
+        summary="Send a message with attachments",
+        description="multipart/form-data with `attachments` (1 to 5 images — JPEG, PNG, "
+        "WebP, GIF — or PDFs, checked by content, each within the upload size limit), and "
+        "optionally `body` and `client_id`. Otherwise the same as `POST …/messages/`: "
+        "idempotent per `client_id` (200 with the first message), the same notifications, "
+        "automatic reply and rate limit (`chat_messages`).\n\n"
+        + SEND_ERRORS
+        + "\n\n"
+        + ATTACHMENT_ERRORS,
+        parameters=[CONVERSATION_ID],
+        request={"multipart/form-data": s.MessageUploadSerializer},
+        responses={200: s.MessageSerializer, 201: s.MessageSerializer},
+        extensions=error_codes({**SEND_CODES, 400: [*SEND_CODES[400], *ATTACHMENT_CODES]}),
+    )
+    def post(self, request, conversation_id):
+        serializer = s.MessageUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self.send(request, conversation_id, serializer.validated_data)
 
 
 class MessageDetailView(MessagingView):

@@ -30,6 +30,10 @@ def messages_url(conversation) -> str:
     return f"/api/v1/conversations/{conversation.pk}/messages/"
 
 
+def upload_url(conversation) -> str:
+    return f"{messages_url(conversation)}upload/"
+
+
 def message_url(conversation, message) -> str:
     return f"{messages_url(conversation)}{message.pk}/"
 
@@ -136,7 +140,7 @@ def test_list_queries_do_not_grow_with_the_page(people, group, django_assert_max
     send(people.bob, group, "one")
     upload = SimpleUploadedFile("a.png", png_bytes(), content_type="image/png")
     people.bob.api.post(
-        messages_url(group), {"body": "img", "attachments": [upload]}, format="multipart"
+        upload_url(group), {"body": "img", "attachments": [upload]}, format="multipart"
     )
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -227,7 +231,7 @@ def test_image_and_pdf_attachments_are_accepted_and_downloadable(people, private
         SimpleUploadedFile("../../cours.pdf", PDF, content_type="text/plain"),
     ]
     response = people.alice.api.post(
-        messages_url(private), {"body": "", "attachments": files}, format="multipart"
+        upload_url(private), {"body": "", "attachments": files}, format="multipart"
     )
     assert response.status_code == 201, response.content
     attachments = response.json()["attachments"]
@@ -257,7 +261,7 @@ def test_image_and_pdf_attachments_are_accepted_and_downloadable(people, private
 def test_attachments_are_checked_by_content(people, private, name, content):
     upload = SimpleUploadedFile(name, content, content_type="image/png")
     response = people.alice.api.post(
-        messages_url(private), {"body": "look", "attachments": [upload]}, format="multipart"
+        upload_url(private), {"body": "look", "attachments": [upload]}, format="multipart"
     )
     assert response.status_code == 400, response.content
     assert response.json()["error"]["code"] in {"invalid_attachment", "invalid"}
@@ -269,7 +273,7 @@ def test_attachments_are_checked_by_content(people, private, name, content):
 def test_attachment_size_limit(people, private):
     upload = SimpleUploadedFile("big.png", png_bytes() + b"\x00" * 200)
     response = people.alice.api.post(
-        messages_url(private), {"attachments": [upload]}, format="multipart"
+        upload_url(private), {"attachments": [upload]}, format="multipart"
     )
     assert response.status_code == 413  # the whole body is bounded first
     assert Message.objects.count() == 0
@@ -282,12 +286,69 @@ def test_attachment_size_limit(people, private):
 def test_deleted_attachments_are_hidden_from_others(people, private):
     upload = SimpleUploadedFile("p.png", png_bytes())
     sent = people.alice.api.post(
-        messages_url(private), {"attachments": [upload]}, format="multipart"
+        upload_url(private), {"attachments": [upload]}, format="multipart"
     ).json()
     url = sent["attachments"][0]["url"]
     people.alice.api.delete(f"{messages_url(private)}{sent['id']}/")
     assert people.bob.api.get(url).status_code == 404
     assert people.alice.api.get(url).status_code == 200
+
+
+def test_upload_is_idempotent_and_checks_access(people, private, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+    def files(n=1):
+        return [SimpleUploadedFile(f"p{i}.png", png_bytes()) for i in range(n)]
+
+    url = upload_url(private)
+    first = people.alice.api.post(
+        url, {"body": "photo", "client_id": "u-1", "attachments": files()}, format="multipart"
+    )
+    assert first.status_code == 201, first.content
+    assert first.json()["body"] == "photo" and len(first.json()["attachments"]) == 1
+    again = people.alice.api.post(
+        url, {"body": "photo", "client_id": "u-1", "attachments": files()}, format="multipart"
+    )
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    assert Attachment.objects.count() == 1
+    outsider = people.dave.api.post(url, {"attachments": files()}, format="multipart")
+    assert outsider.status_code == 404
+    assert outsider.json()["error"]["code"] == "conversation_not_found"
+    missing = people.alice.api.post(
+        f"/api/v1/conversations/{uuid.uuid4()}/messages/upload/",
+        {"attachments": files()},
+        format="multipart",
+    )
+    assert missing.json()["error"]["code"] == "conversation_not_found"
+    assert Message.objects.count() == 1
+
+
+def test_upload_needs_files_within_the_count(people, private):
+    url = upload_url(private)
+    none = people.alice.api.post(url, {"body": "no file"}, format="multipart")
+    assert none.status_code == 400
+    assert none.json()["error"]["code"] == "invalid"
+    assert "attachments" in none.json()["error"]["fields"]
+    files = [SimpleUploadedFile(f"p{i}.png", png_bytes()) for i in range(6)]
+    many = people.alice.api.post(url, {"attachments": files}, format="multipart")
+    assert many.status_code == 400
+    assert many.json()["error"]["code"] == "too_many_attachments"
+    assert Message.objects.count() == 0
+
+
+def test_sends_take_json_and_uploads_multipart_only(people, private):
+    upload = SimpleUploadedFile("p.png", png_bytes())
+    as_form = people.alice.api.post(
+        messages_url(private), {"body": "hi", "attachments": [upload]}, format="multipart"
+    )
+    assert as_form.status_code == 415
+    assert as_form.json()["error"]["code"] == "unsupported_media_type"
+    as_json = people.alice.api.post(upload_url(private), {"body": "hi"})
+    assert as_json.status_code == 415
+    assert set(as_json.json()["error"]) == {"code", "message", "fields"}
+    unknown = people.alice.api.post(messages_url(private), {"body": "hi", "attachments": []})
+    assert unknown.status_code == 400 and "attachments" in unknown.json()["error"]["fields"]
+    assert Message.objects.count() == 0
 
 
 # --- moderation ---------------------------------------------------------------------------
@@ -363,3 +424,8 @@ def test_sends_are_throttled(people, private, settings):
     assert third.status_code == 429
     assert third.json()["error"]["code"] == "throttled"
     assert people.alice.api.get(url).status_code == 200  # reads are not counted
+    upload = SimpleUploadedFile("p.png", png_bytes())
+    shared = people.alice.api.post(
+        upload_url(private), {"attachments": [upload]}, format="multipart"
+    )
+    assert shared.status_code == 429  # uploads spend the same budget

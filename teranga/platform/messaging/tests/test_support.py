@@ -5,14 +5,18 @@ zone), the settings (agents read, admins write) and the public widget configurat
 
 from __future__ import annotations
 
+import io
 import uuid
 from datetime import UTC, datetime
 
 import pytest
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from conftest import authed_client
 from teranga.platform.messaging.models import (
+    Attachment,
     Conversation,
     ConversationKind,
     Message,
@@ -31,6 +35,7 @@ from .conftest import person
 pytestmark = pytest.mark.django_db
 
 OPEN_URL = "/api/v1/support/conversations/"
+UPLOAD_URL = "/api/v1/support/conversations/upload/"
 WIDGET_URL = "/api/v1/support/widget-config/"
 # Dakar is UTC+0 all year: Tuesday 3 March 2026.
 TUESDAY_NOON = datetime(2026, 3, 3, 12, 0, tzinfo=UTC)
@@ -126,6 +131,71 @@ def test_bad_openings_change_nothing(desk, payload):
     assert response.status_code == 400
     assert not Conversation.objects.exists()
     assert not Message.objects.exists()
+
+
+# --- with attachments (the upload endpoint) -----------------------------------------------
+
+
+def png_upload(name="photo.png") -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "teal").save(buffer, "PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+@time_machine.travel(TUESDAY_NOON, tick=False)
+def test_opening_with_attachments(desk, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    relogged(desk.client, desk.agent)
+    data = {"organization": "calmness-test", "body": "Voici la facture", "client_id": "s-1"}
+    response = desk.client.api.post(
+        UPLOAD_URL, {**data, "attachments": [png_upload()]}, format="multipart"
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["created"] is True and body["conversation"]["kind"] == "support"
+    assert [a["content_type"] for a in body["message"]["attachments"]] == ["image/png"]
+    again = desk.client.api.post(
+        UPLOAD_URL, {**data, "attachments": [png_upload()]}, format="multipart"
+    )
+    assert again.status_code == 200 and again.json()["message"]["id"] == body["message"]["id"]
+    assert Attachment.objects.count() == 1
+    agent_view = desk.agent.api.get(body["message"]["attachments"][0]["url"])
+    assert agent_view.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "data, status, code",
+    [
+        ({"organization": "other-org"}, 404, "support_unavailable"),  # support not set up
+        ({"organization": str(uuid.uuid4())}, 404, "support_unavailable"),
+        ({"organization": "calmness-test", "file": "fake"}, 400, "invalid_attachment"),
+        ({"organization": "calmness-test", "file": None}, 400, "invalid"),
+        ({"file": "ok"}, 400, "invalid"),
+    ],
+)
+def test_bad_uploads_change_nothing(desk, data, status, code):
+    files = {
+        "ok": [png_upload()],
+        "fake": [SimpleUploadedFile("x.png", b"<html>not an image</html>", "image/png")],
+        None: None,
+    }[data.pop("file", "ok")]
+    payload = {**data, "body": "hi", **({"attachments": files} if files else {})}
+    response = desk.client.api.post(UPLOAD_URL, payload, format="multipart")
+    assert response.status_code == status, response.content
+    assert response.json()["error"]["code"] == code
+    assert not Conversation.objects.exists() and not Attachment.objects.exists()
+
+
+def test_opening_takes_json_and_the_upload_multipart_only(desk):
+    as_form = desk.client.api.post(
+        OPEN_URL, {"organization": "calmness-test", "body": "hi"}, format="multipart"
+    )
+    assert as_form.status_code == 415
+    assert as_form.json()["error"]["code"] == "unsupported_media_type"
+    as_json = desk.client.api.post(UPLOAD_URL, {"organization": "calmness-test", "body": "hi"})
+    assert as_json.status_code == 415
+    assert set(as_json.json()["error"]) == {"code", "message", "fields"}
+    assert not Conversation.objects.exists()
 
 
 # --- agents -------------------------------------------------------------------------------

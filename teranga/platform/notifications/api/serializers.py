@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -8,7 +9,8 @@ from teranga.platform.notifications.channels import shown_at
 from teranga.platform.notifications.models import Broadcast, Channel, Notification
 from teranga.platform.organizations.validators import validate_time_zone
 
-LANGUAGES = (("fr", "Français"), ("en", "English"), ("wo", "Wolof"))
+#: The languages, named in the request's language (English in the schema).
+LANGUAGES = settings.LANGUAGES
 
 
 class ShownAtField(serializers.DateTimeField):

@@ -31,6 +31,7 @@ urlpatterns = [
     ),
 ]
 urlpatterns += [
+    path("sms/inbound/twilio/", views.InboundTwilioSmsView.as_view(), name="sms-inbound-twilio"),
     path(
         "sms/inbound/<str:provider>/",
         views.InboundSmsView.as_view(),

@@ -5,10 +5,12 @@ notification types and preview each one in every language and channel."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -215,6 +217,7 @@ class TwilioReceiptView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_scope = "sms_receipts"
+    parser_classes = [FormParser]  # Twilio posts form-encoded parameters
 
     @extend_schema(
         tags=["notifications"],
@@ -234,7 +237,7 @@ class TwilioReceiptView(APIView):
             signature=request.headers.get("X-Twilio-Signature", ""),
         ):
             raise ValidationFailed(
-                "The receipt could not be verified.", code=NotificationError.INVALID_SIGNATURE
+                _("The receipt could not be verified."), code=NotificationError.INVALID_SIGNATURE
             )
         outcome = receipts.sms_receipt_apply(
             provider_message_id=params.get("MessageSid", ""),
@@ -285,26 +288,25 @@ class InboundSmsView(APIView):
     @extend_schema(
         tags=["notifications"],
         summary="Inbound SMS (provider webhook)",
-        description="`provider`: `twilio` (form-encoded `From`, `Body`, `MessageSid`, "
-        "verified with `X-Twilio-Signature`) or `sandbox` (JSON `{from, body, id}`, "
-        "verified with `X-Teranga-Signature`: hex HMAC-SHA256 of the raw body under "
-        "`SMS_INBOUND_SECRET`). Each message is recorded once: a retry of the same message "
-        "id is acknowledged (`duplicate: true`) and not handled again. The products' "
+        description="`provider`: `sandbox` (JSON `{from, body, id}`, verified with "
+        "`X-Teranga-Signature`: hex HMAC-SHA256 of the raw body under "
+        "`SMS_INBOUND_SECRET`); Twilio has its own operation, `sms/inbound/twilio/` "
+        "(form-encoded, as Twilio posts). Each message is recorded once: a retry of the "
+        "same message id is acknowledged (`duplicate: true`) and not handled again. The products' "
         "handlers answer it (a queue ticket by keyword, for example); the "
         "reply goes out as an SMS. More than `SMS_INBOUND_PER_SENDER_PER_HOUR` messages "
-        "from one number in an hour are recorded but not answered. Twilio gets an empty "
-        "TwiML `<Response/>`, the sandbox JSON.\n\n"
+        "from one number in an hour are recorded but not answered.\n\n"
         "Errors: 400 `invalid_signature` (nothing stored), `invalid` (missing fields), "
-        "`invalid_phone`; 404 `provider_not_found`.",
+        "`invalid_phone`, `malformed_request`; 404 `provider_not_found`.",
         parameters=[
             OpenApiParameter(
-                "provider", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(inbound.PROVIDERS)
+                "provider",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                enum=[name for name in inbound.PROVIDERS if name != "twilio"],
             )
         ],
-        request={
-            "application/x-www-form-urlencoded": OpenApiTypes.OBJECT,
-            "application/json": InboundSmsSandboxSerializer,
-        },
+        request={"application/json": InboundSmsSandboxSerializer},
         responses={200: InboundSmsOutcomeSerializer, 400: ERROR_400, 404: ERROR_404},
     )
     def post(self, request, provider):
@@ -325,7 +327,7 @@ class InboundSmsView(APIView):
             signature=signature,
         ):
             raise ValidationFailed(
-                "The message could not be verified.", code=NotificationError.INVALID_SIGNATURE
+                _("The message could not be verified."), code=NotificationError.INVALID_SIGNATURE
             )
         if provider == "twilio":
             data = {
@@ -360,3 +362,25 @@ class InboundSmsView(APIView):
                 }
             ).data
         )
+
+
+class InboundTwilioSmsView(InboundSmsView):
+    """Twilio's inbound SMS webhook: form-encoded, as Twilio posts it (the provider
+    ``twilio`` of ``InboundSmsView``, documented as its own operation)."""
+
+    parser_classes = [FormParser]
+
+    @extend_schema(
+        tags=["notifications"],
+        summary="Inbound SMS (Twilio webhook)",
+        description="Called by Twilio with `From`, `Body` and `MessageSid` (form-encoded), "
+        "verified with `X-Twilio-Signature`. Handled like the other providers' messages "
+        "(recorded once per message id, answered by the products' handlers, rate-limited "
+        "per sender); Twilio gets an empty TwiML `<Response/>`.\n\n"
+        "Errors: 400 `invalid_signature` (nothing stored), `invalid` (missing fields), "
+        "`invalid_phone`.",
+        request={"application/x-www-form-urlencoded": OpenApiTypes.OBJECT},
+        responses={(200, "text/xml"): OpenApiTypes.STR, 400: ERROR_400},
+    )
+    def post(self, request):
+        return super().post(request, "twilio")

@@ -4,6 +4,7 @@ handled once, handlers in order, the reply through the outbox, throttling per se
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 import pytest
 from django.test import override_settings
@@ -17,6 +18,7 @@ pytestmark = pytest.mark.django_db
 
 SANDBOX_URL = "/api/v1/notifications/sms/inbound/sandbox/"
 TWILIO_URL = "/api/v1/notifications/sms/inbound/twilio/"
+FORM = "application/x-www-form-urlencoded"  # what Twilio posts
 SECRET = "inbound-secret"
 TOKEN = "twilio-auth-token"
 TWILIO = {"twilio": {"account_sid": "AC1", "auth_token": TOKEN, "from": "+15005550006"}}
@@ -133,13 +135,15 @@ def test_twilio_messages_are_verified_with_the_sdk(api, handlers, make_user):
     with override_settings(SMS_PROVIDERS=TWILIO):
         bad = api.post(
             TWILIO_URL,
-            params,
-            format="multipart",
+            urlencode(params),
+            content_type=FORM,
             HTTP_X_TWILIO_SIGNATURE=RequestValidator("wrong").compute_signature(url, params),
         )
         assert bad.status_code == 400 and not InboundSms.objects.exists()
         signature = RequestValidator(TOKEN).compute_signature(url, params)
-        good = api.post(TWILIO_URL, params, format="multipart", HTTP_X_TWILIO_SIGNATURE=signature)
+        good = api.post(
+            TWILIO_URL, urlencode(params), content_type=FORM, HTTP_X_TWILIO_SIGNATURE=signature
+        )
     assert good.status_code == 200, good.content
     assert good["Content-Type"].startswith("text/xml") and b"<Response/>" in good.content
     message = InboundSms.objects.get(provider="twilio", provider_message_id="SM1")

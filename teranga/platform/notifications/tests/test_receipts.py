@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.test import override_settings
 from twilio.request_validator import RequestValidator
 
@@ -17,12 +19,13 @@ from .test_notifications import deliveries, send
 
 URL = "/api/v1/notifications/receipts/twilio/"
 TOKEN = "twilio-auth-token"
+FORM = "application/x-www-form-urlencoded"  # what Twilio posts
 TWILIO = {"twilio": {"account_sid": "AC1", "auth_token": TOKEN, "from": "+15005550006"}}
 
 
 def post(api, params, *, token=TOKEN):
     signature = RequestValidator(token).compute_signature(f"http://testserver{URL}", params)
-    return api.post(URL, params, format="multipart", HTTP_X_TWILIO_SIGNATURE=signature)
+    return api.post(URL, urlencode(params), content_type=FORM, HTTP_X_TWILIO_SIGNATURE=signature)
 
 
 def sms_delivery(make_user):
@@ -54,8 +57,8 @@ def test_bad_signature_changes_nothing(api, make_user):
     with override_settings(SMS_PROVIDERS=TWILIO):
         response = post(api, {"MessageSid": "SM123", "MessageStatus": "delivered"},
                         token="wrong")
-        missing = api.post(URL, {"MessageSid": "SM123", "MessageStatus": "delivered"},
-                           format="multipart")
+        missing = api.post(URL, urlencode({"MessageSid": "SM123", "MessageStatus": "delivered"}),
+                           content_type=FORM)
         unknown = post(api, {"MessageSid": "SM999", "MessageStatus": "delivered"})
     assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_signature"
     assert missing.status_code == 400

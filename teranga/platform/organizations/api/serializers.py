@@ -6,6 +6,7 @@ from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
 from teranga.core.serializers import ModelSerializer, Serializer
+from teranga.core.validators import validate_image_content
 from teranga.platform.geo.api.serializers import DepartmentRefSerializer, RegionRefSerializer
 from teranga.platform.geo.models import Department, Region
 
@@ -95,7 +96,8 @@ class OrganizationWriteSerializer(ModelSerializer):
 
     class Meta:
         model = Organization
-        fields = sorted(ORGANIZATION_FIELDS)  # exactly what the services accept
+        # What the services accept, but the logo: it has its own upload endpoint.
+        fields = sorted(ORGANIZATION_FIELDS - {"logo"})
         extra_kwargs = {
             "time_zone": {"required": False},
             "currency": {"required": False},
@@ -123,6 +125,13 @@ class OrganizationUpdateSerializer(OrganizationWriteSerializer):
         extra_kwargs = {
             name: {"required": False} for name in OrganizationWriteSerializer.Meta.fields
         }
+
+
+class OrganizationLogoUploadSerializer(Serializer):
+    logo = serializers.ImageField(
+        validators=[validate_image_content],
+        help_text="A JPEG, PNG, WebP or GIF image, checked by content.",
+    )
 
 
 class MyOrganizationSerializer(Serializer):

@@ -10,6 +10,7 @@ urlpatterns = [
     path("organizations/", views.OrganizationListCreateView.as_view(), name="organization-list"),
     path("organizations/mine/", views.MyOrganizationsView.as_view(), name="organization-mine"),
     path(f"{ORG}/", views.OrganizationDetailView.as_view(), name="organization-detail"),
+    path(f"{ORG}/logo/", views.OrganizationLogoView.as_view(), name="organization-logo"),
     path(f"{ORG}/members/", views.MemberListView.as_view(), name="member-list"),
     path(
         f"{ORG}/members/<uuid:membership_id>/",

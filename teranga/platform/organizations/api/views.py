@@ -12,18 +12,27 @@ serializes the result. Access is decided by ``access.OrganizationAccess`` from t
 from __future__ import annotations
 
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
 from rest_framework import status
 from rest_framework.filters import OrderingFilter
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from teranga.core.pagination import PaginatedViewMixin
+from teranga.core.schema import error_codes
+from teranga.core.serializers import ErrorSerializer
 
 from .. import selectors, services
 from ..access import OrganizationAccess
+from ..errors import OrganizationError
+from . import examples
 from . import serializers as s
 from .filters import OrganizationDirectoryFilter
 
@@ -31,6 +40,17 @@ ORG_ID = OpenApiParameter(
     "organization_id", str, OpenApiParameter.PATH, description="Organisation UUID"
 )
 TAG = ["organizations"]
+
+
+def _error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(ErrorSerializer, description=description)
+
+
+LOGO_ERRORS = {
+    401: _error("Missing or invalid access token."),
+    403: _error("A member below admin."),
+    404: _error("No such organisation, or not a member of it."),
+}
 
 
 def _is_insider(request) -> bool:
@@ -61,7 +81,6 @@ class OrganizationListCreateView(GenericAPIView):
     filterset_class = OrganizationDirectoryFilter
     ordering_fields = ["name", "city", "created_at", "verified_at"]
     ordering = ["name"]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_permissions(self):
         if self.request.method == "GET":
@@ -86,21 +105,26 @@ class OrganizationListCreateView(GenericAPIView):
     def get(self, request):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(s.OrganizationPublicSerializer(page, many=True).data)
+        return self.get_paginated_response(
+            s.OrganizationPublicSerializer(page, many=True, context={"request": request}).data
+        )
 
     @extend_schema(
         tags=TAG,
         summary="Create an organisation",
-        description="The organisation starts `pending` verification; the caller becomes its owner.",
+        description="The organisation starts `pending` verification; the caller becomes its "
+        "owner. The logo is uploaded afterwards (`PUT /organizations/{id}/logo/`).",
         request=s.OrganizationWriteSerializer,
         responses={201: s.OrganizationPrivateSerializer},
+        examples=examples.ORGANIZATION_CREATE,
     )
     def post(self, request):
         serializer = s.OrganizationWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         organization = services.organization_create(user=request.user, **serializer.validated_data)
         return Response(
-            s.OrganizationPrivateSerializer(organization).data, status=status.HTTP_201_CREATED
+            s.OrganizationPrivateSerializer(organization, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
         )
 
 
@@ -119,7 +143,9 @@ class MyOrganizationsView(GenericAPIView):
     )
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(s.MyOrganizationSerializer(page, many=True).data)
+        return self.get_paginated_response(
+            s.MyOrganizationSerializer(page, many=True, context={"request": request}).data
+        )
 
 
 class OrganizationDetailView(OrganizationScopedView):
@@ -129,7 +155,6 @@ class OrganizationDetailView(OrganizationScopedView):
         "DELETE": "organization.delete",
     }
     serializer_class = s.OrganizationPrivateSerializer
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     @extend_schema(
         tags=TAG,
@@ -138,7 +163,13 @@ class OrganizationDetailView(OrganizationScopedView):
         "the private fields (legal identifiers, settings, `my_role`). A non-verified "
         "organisation is 404 to non-members.",
         parameters=[ORG_ID],
-        responses={200: s.OrganizationPrivateSerializer},
+        responses={
+            200: PolymorphicProxySerializer(
+                component_name="OrganizationView",
+                serializers=[s.OrganizationPrivateSerializer, s.OrganizationPublicSerializer],
+                resource_type_field_name=None,
+            )
+        },
     )
     def get(self, request, organization_id):
         serializer = (
@@ -146,11 +177,12 @@ class OrganizationDetailView(OrganizationScopedView):
             if _is_insider(request)
             else s.OrganizationPublicSerializer
         )
-        return Response(serializer(self.organization).data)
+        return Response(serializer(self.organization, context={"request": request}).data)
 
     @extend_schema(
         tags=TAG,
         summary="Update an organisation (admin and above)",
+        description="The logo is changed through `PUT /organizations/{id}/logo/`.",
         parameters=[ORG_ID],
         request=s.OrganizationUpdateSerializer,
         responses={200: s.OrganizationPrivateSerializer},
@@ -163,16 +195,71 @@ class OrganizationDetailView(OrganizationScopedView):
         organization = services.organization_update(
             organization=self.organization, **serializer.validated_data
         )
-        return Response(s.OrganizationPrivateSerializer(organization).data)
+        return Response(
+            s.OrganizationPrivateSerializer(organization, context={"request": request}).data
+        )
 
     @extend_schema(
         tags=TAG,
         summary="Delete an organisation (owner only)",
+        description="Refused (409 `organization_in_use`) while records that must be kept "
+        "(payments, invoices, bookings, queues…) belong to it.",
         parameters=[ORG_ID],
         responses={204: None},
+        extensions=error_codes({409: [OrganizationError.ORGANIZATION_IN_USE]}),
     )
     def delete(self, request, organization_id):
         services.organization_delete(organization=self.organization)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class OrganizationLogoView(OrganizationScopedView):
+    """The organisation's logo: an upload endpoint (multipart/form-data only)."""
+
+    organization_actions = {"PUT": "organization.update", "DELETE": "organization.update"}
+    serializer_class = s.OrganizationPrivateSerializer
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        tags=TAG,
+        summary="Upload the organisation's logo (admin and above)",
+        description="multipart/form-data with `logo`: a JPEG, PNG, WebP or GIF image, "
+        "checked by content (400 `invalid`, the reason under `fields.logo`). Replaces the "
+        "current logo. Answers the organisation, whose `logo` is the new image's URL. 403 "
+        "below admin; 404 `organization_not_found` for another organisation.",
+        parameters=[ORG_ID],
+        request={"multipart/form-data": s.OrganizationLogoUploadSerializer},
+        responses={
+            200: s.OrganizationPrivateSerializer,
+            400: _error("No `logo`, or not a valid image."),
+            **LOGO_ERRORS,
+            413: _error("The upload is too large."),
+            415: _error("Not multipart/form-data."),
+        },
+        extensions=error_codes({404: [OrganizationError.ORGANIZATION_NOT_FOUND]}),
+    )
+    def put(self, request, organization_id):
+        serializer = s.OrganizationLogoUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        organization = services.organization_logo_set(
+            organization=self.organization, logo=serializer.validated_data["logo"]
+        )
+        return Response(
+            s.OrganizationPrivateSerializer(organization, context={"request": request}).data
+        )
+
+    @extend_schema(
+        tags=TAG,
+        summary="Remove the organisation's logo (admin and above)",
+        description="Idempotent. 403 below admin; 404 `organization_not_found` for another "
+        "organisation.",
+        parameters=[ORG_ID],
+        request=None,
+        responses={204: None, **LOGO_ERRORS},
+        extensions=error_codes({404: [OrganizationError.ORGANIZATION_NOT_FOUND]}),
+    )
+    def delete(self, request, organization_id):
+        services.organization_logo_set(organization=self.organization, logo=None)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -302,7 +389,8 @@ class InvitationAcceptView(GenericAPIView):
     def post(self, request, token):
         membership = services.invitation_accept(user=request.user, token=token)
         return Response(
-            s.InvitationAcceptedSerializer(membership).data, status=status.HTTP_201_CREATED
+            s.InvitationAcceptedSerializer(membership, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
         )
 
 
@@ -388,8 +476,11 @@ class BranchDetailView(OrganizationScopedView):
     @extend_schema(
         tags=TAG,
         summary="Delete a branch (manager and above)",
+        description="Refused (409 `branch_in_use`) while records that must be kept (a "
+        "product's queue and its tickets, invoices…) belong to it.",
         parameters=[ORG_ID, BRANCH_ID],
         responses={204: None},
+        extensions=error_codes({409: [OrganizationError.BRANCH_IN_USE]}),
     )
     def delete(self, request, organization_id, branch_id):
         services.branch_delete(organization=self.organization, branch_id=branch_id)
@@ -488,7 +579,7 @@ class ClosureDetailView(OrganizationScopedView):
 class VerificationView(OrganizationScopedView):
     organization_actions = {"GET": "verification.view", "POST": "verification.submit"}
     serializer_class = s.VerificationStateSerializer
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]
 
     @extend_schema(
         tags=TAG,

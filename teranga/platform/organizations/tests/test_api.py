@@ -178,7 +178,7 @@ class TestOrganization:
         assert not Organization.objects.exists()
         assert not Membership.objects.exists()
 
-    def test_create_accepts_valid_senegal_ids_and_logo(self, client_for):
+    def test_create_accepts_valid_senegal_ids(self, client_for):
         response = client_for(user()).post(
             f"{API}/organizations/",
             {
@@ -187,27 +187,20 @@ class TestOrganization:
                 "ninea": "005281522 2g3",
                 "rccm": "sn-dkr-2015-b-12345",
                 "region": "DK",
-                "logo": upload("logo.png", png_bytes(), "image/png"),
             },
-            format="multipart",
         )
         assert response.status_code == 201, response.content
         body = response.json()
         assert body["ninea"] == "005281522 2G3" and body["rccm"] == "SN-DKR-2015-B-12345"
         assert body["region"]["code"] == "DK"
-        assert body["logo"]
+        assert body["logo"] is None
 
-    def test_fake_logo_is_refused(self, client_for):
-        response = client_for(user()).post(
-            f"{API}/organizations/",
-            {
-                "name": "Banque",
-                "kind": "bank",
-                "logo": upload("logo.png", b"<?php evil", "image/png"),
-            },
-            format="multipart",
-        )
-        assert "logo" in assert_error(response, 400)["fields"]
+    def test_create_takes_json_only(self, client_for):
+        client = client_for(user())
+        fields = {"name": "Banque", "kind": "bank"}
+        assert_error(client.post(f"{API}/organizations/", fields, format="multipart"), 415)
+        logo = {**fields, "logo": "x.png"}  # the logo has its own upload endpoint
+        assert "logo" in assert_error(client.post(f"{API}/organizations/", logo), 400)["fields"]
         assert not Organization.objects.exists()
 
     def test_create_needs_login(self, api):
@@ -240,6 +233,7 @@ class TestOrganization:
             {"description": "Nouvelle description", "siret": VALID_SIRET, "region": "TH"},
         )
         assert response.status_code == 200, response.content
+        assert response.json()["my_role"] == "admin"  # the answer keeps the caller's role
         org.refresh_from_db()
         assert org.description == "Nouvelle description" and org.region.code == "TH"
 
@@ -383,7 +377,7 @@ class TestInvitations:
 
     def token_from_mail(self):
         body = mail.outbox[-1].body
-        return body.split("/invitations/")[1].split()[0]
+        return body.split("/invitations/")[1].split("/")[0]
 
     def test_invite_and_accept(self, client_for, org_a, django_capture_on_commit_callbacks):
         org, users = org_a
@@ -683,6 +677,103 @@ class TestBranches:
         org, users = org_a
         assert_error(client_for(users[Role.MANAGER]).post(org_url(org, "closures/"), payload), 400)
         assert not Closure.objects.exists()
+
+
+# --- Logo (upload endpoint) ------------------------------------------------------------
+
+
+class TestLogo:
+    @pytest.fixture(autouse=True)
+    def _media(self, settings, tmp_path):
+        settings.MEDIA_ROOT = tmp_path
+
+    def test_upload_replace_and_remove(
+        self, client_for, org_a, settings, django_capture_on_commit_callbacks
+    ):
+        org, users = org_a
+        client = client_for(users[Role.ADMIN])
+        response = client.put(
+            org_url(org, "logo/"),
+            {"logo": upload("logo.png", png_bytes(), "image/png")},
+            format="multipart",
+        )
+        assert response.status_code == 200, response.content
+        assert response.json()["logo"] and response.json()["my_role"] == "admin"
+        org.refresh_from_db()
+        first = org.logo.name
+        assert (settings.MEDIA_ROOT / first).exists()
+        assert client.get(org_url(org)).json()["logo"]
+
+        with django_capture_on_commit_callbacks(execute=True):
+            again = client.put(
+                org_url(org, "logo/"),
+                {"logo": upload("other.png", png_bytes(), "image/png")},
+                format="multipart",
+            )
+        assert again.status_code == 200, again.content
+        org.refresh_from_db()
+        assert org.logo.name != first and (settings.MEDIA_ROOT / org.logo.name).exists()
+        assert not (settings.MEDIA_ROOT / first).exists()  # the replaced file is gone
+
+        second = org.logo.name
+        with django_capture_on_commit_callbacks(execute=True):
+            assert client.delete(org_url(org, "logo/")).status_code == 204
+        org.refresh_from_db()
+        assert not org.logo and not (settings.MEDIA_ROOT / second).exists()
+        assert client.get(org_url(org)).json()["logo"] is None
+        assert client.delete(org_url(org, "logo/")).status_code == 204  # idempotent
+
+    @pytest.mark.parametrize(
+        "data",
+        [
+            {"logo": ("logo.png", b"<?php evil", "image/png")},
+            {"logo": ("logo.png", b"", "image/png")},
+            {},
+            {"logo": ("logo.png", None, "image/png"), "name": "Other"},
+        ],
+    )
+    def test_bad_upload_is_400(self, client_for, org_a, data):
+        org, users = org_a
+        data = {
+            k: upload(v[0], v[1] if v[1] is not None else png_bytes(), v[2])
+            if isinstance(v, tuple)
+            else v
+            for k, v in data.items()
+        }
+        response = client_for(users[Role.ADMIN]).put(
+            org_url(org, "logo/"), data, format="multipart"
+        )
+        error = assert_error(response, 400, "invalid")
+        assert set(error["fields"]) & {"logo", "name"}
+        org.refresh_from_db()
+        assert not org.logo and org.name == "Alpha"
+
+    def test_roles_and_other_organisations(self, api, client_for, org_a, org_b):
+        org, users = org_a
+        other, other_owner = org_b
+
+        def put(client, organization):
+            return client.put(
+                org_url(organization, "logo/"),
+                {"logo": upload("logo.png", png_bytes(), "image/png")},
+                format="multipart",
+            )
+
+        assert_error(put(client_for(users[Role.MANAGER]), org), 403)
+        assert_error(client_for(users[Role.MANAGER]).delete(org_url(org, "logo/")), 403)
+        assert_error(put(client_for(other_owner), org), 404, "organization_not_found")
+        assert_error(
+            client_for(other_owner).delete(org_url(org, "logo/")), 404, "organization_not_found"
+        )
+        assert_error(put(api, org), 401)
+        org.refresh_from_db()
+        assert not org.logo
+        assert put(client_for(users[Role.OWNER]), org).status_code == 200
+
+    def test_json_is_415(self, client_for, org_a):
+        org, users = org_a
+        response = client_for(users[Role.ADMIN]).put(org_url(org, "logo/"), {"logo": "x"})
+        assert_error(response, 415, "unsupported_media_type")
 
 
 # --- Verification ----------------------------------------------------------------------

@@ -9,14 +9,18 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
+from teranga.core.links import app_link, link_kinds
 from teranga.core.money import Money
+from teranga.core.pages import in_page_language
 
+from ..links import PAYMENT
 from ..models import Payment, SandboxCharge
 from ..providers import sandbox
 from ..services.sandbox import sandbox_decide
 
 
 @require_http_methods(["GET", "POST"])
+@in_page_language
 def sandbox_checkout(request, payment_id):
     if not getattr(settings, "PAYMENTS_SANDBOX_ENABLED", False):
         raise Http404
@@ -41,6 +45,7 @@ def sandbox_checkout(request, payment_id):
     )
 
 
+@in_page_language
 def payment_return(request, payment_id):
     payment = Payment.objects.select_related("organization").filter(pk=payment_id).first()
     if payment is None:
@@ -48,5 +53,9 @@ def payment_return(request, payment_id):
     return render(
         request,
         "payments/payment_return.html",
-        {"payment": payment, "money": payment.money.format()},
+        {
+            "payment": payment,
+            "money": payment.money.format(),
+            "app_url": app_link(link_kinds.get(PAYMENT), payment.pk),
+        },
     )

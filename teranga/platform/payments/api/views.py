@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -35,22 +36,24 @@ from .. import selectors
 from ..providers.credentials import account_credentials
 from ..services import manual, payments, refunds, webhooks
 from ..services import providers as offers
+from . import examples
 from . import serializers as s
 
 TAG = ["payments"]
 PAYMENT_ID = OpenApiParameter(
     "payment_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Payment id"
 )
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9_.:\-]{8,128}$")
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
     required=True,
+    pattern=KEY_PATTERN.pattern,
     description="A unique key per payment attempt (8 to 128 characters: letters, digits, "
     "`-`, `_`, `.`, `:`). Retrying with the same key and body returns the same payment; "
     "the same key with another body is 409 `idempotency_key_reused`.",
 )
-KEY_PATTERN = re.compile(r"^[A-Za-z0-9_.:\-]{8,128}$")
 
 
 def _detail(request, payment_id, status_code=status.HTTP_200_OK) -> Response:
@@ -146,9 +149,14 @@ class PaymentListCreateView(GenericAPIView):
         "refused: the payment is recorded as failed).",
         parameters=[IDEMPOTENCY_KEY],
         request=s.PaymentInitiateSerializer,
+        examples=examples.PAYMENT_CREATE,
         responses={
             201: s.PaymentDetailSerializer,
             200: s.PaymentDetailSerializer,
+            404: OpenApiResponse(
+                description="The product has no such `target_id` for the payer: its own "
+                "code, e.g. `reservation_not_found`."
+            ),
             502: OpenApiResponse(description="The provider refused (`provider_error`)."),
         },
     )
@@ -156,7 +164,7 @@ class PaymentListCreateView(GenericAPIView):
         key = request.headers.get("Idempotency-Key", "")
         if not KEY_PATTERN.match(key):
             raise ValidationFailed(
-                "Send an Idempotency-Key header (8 to 128 letters, digits, - _ . :).",
+                _("Send an Idempotency-Key header (8 to 128 letters, digits, - _ . :)."),
                 code=PaymentError.IDEMPOTENCY_KEY_REQUIRED,
             )
         serializer = s.PaymentInitiateSerializer(data=request.data)

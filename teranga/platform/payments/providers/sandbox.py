@@ -24,6 +24,8 @@ from collections.abc import Mapping
 from django.conf import settings
 from django.db import transaction
 
+from teranga.core.links import public_link
+
 from ..models import SandboxCharge
 from .base import (
     Checkout,
@@ -111,9 +113,9 @@ class SandboxProvider:
                 "description": request.description[:200],
             },
         )
-        base = settings.TERANGA["PUBLIC_URL"].rstrip("/")
         return Checkout(
-            reference=str(charge.pk), redirect_url=f"{base}/pay/sandbox/{request.payment_id}/"
+            reference=str(charge.pk),
+            redirect_url=public_link(f"/pay/sandbox/{request.payment_id}/"),
         )
 
     def fetch_status(self, *, payment: PaymentRef, credentials: Credentials) -> ProviderStatus:

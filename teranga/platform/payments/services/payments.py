@@ -23,9 +23,11 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from rest_framework import status as http
 
 from teranga.core.errors import ApplicationError, Conflict, NotFound, ValidationFailed
+from teranga.core.links import public_link
 from teranga.platform.payments.errors import PaymentError
 
 from .. import notices
@@ -61,7 +63,7 @@ class ProviderFailed(ApplicationError):
 
     status_code = http.HTTP_502_BAD_GATEWAY
     code = PaymentError.PROVIDER_ERROR
-    default_message = "The payment provider could not start this payment. Try again."
+    default_message = gettext_noop("The payment provider could not start this payment. Try again.")
 
 
 # --- The state machine --------------------------------------------------------------------
@@ -370,8 +372,7 @@ def _declare_manual(payment: Payment) -> None:
 
 
 def _start_checkout(payment: Payment, offer: offers.Offer) -> None:
-    base = settings.TERANGA["PUBLIC_URL"].rstrip("/")
-    return_url = payment.return_url or f"{base}/pay/return/{payment.pk}/"
+    return_url = payment.return_url or public_link(f"/pay/return/{payment.pk}/")
     request = CheckoutRequest(
         payment_id=str(payment.pk),
         amount=int(payment.amount),

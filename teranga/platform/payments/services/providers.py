@@ -15,6 +15,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from teranga.core.errors import NotFound, ValidationFailed
+from teranga.core.links import public_base
 from teranga.core.money import CURRENCY_EXPONENTS
 from teranga.core.validators import parse_uuid
 from teranga.platform.payments.errors import PaymentError
@@ -130,8 +131,8 @@ def webhook_credentials(provider: str, account_id: str | None) -> Credentials:
 
 
 def webhook_url(provider: str, account: ProviderAccount | None) -> str:
-    base = settings.TERANGA["PUBLIC_URL"].rstrip("/")
-    url = f"{base}/api/v1/payments/webhooks/{provider}/"
+    # For the provider's servers, not a person: the one API address we hand out.
+    url = f"{public_base()}/api/v1/payments/webhooks/{provider}/"
     return f"{url}?{urlencode({'account': str(account.pk)})}" if account is not None else url
 
 

@@ -27,6 +27,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from rest_framework import status as http
 
 from teranga.core.errors import ApplicationError, ValidationFailed
@@ -76,7 +77,7 @@ class ProviderUnavailable(ApplicationError):
 
     status_code = http.HTTP_503_SERVICE_UNAVAILABLE
     code = PaymentError.PROVIDER_UNAVAILABLE
-    default_message = "The payment provider could not be reached; try again later."
+    default_message = gettext_noop("The payment provider could not be reached; try again later.")
 
 
 def webhook_receive(

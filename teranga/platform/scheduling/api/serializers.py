@@ -52,7 +52,8 @@ class _RefSerializer(serializers.Serializer):
 
 class AgendaEntrySerializer(serializers.ModelSerializer):
     """One booking of my agenda. ``role``: whether I am its client or the staff member
-    booked. ``link``: the API path of the product's object (e.g. the reservation)."""
+    booked. ``link``: the page of the product's object (e.g. the reservation), which
+    hands over to the app (``teranga.core.links``); "" when the product has none."""
 
     source = serializers.CharField(read_only=True, help_text="The product, e.g. `booking`.")
     status = serializers.ChoiceField(choices=BookingStatus.choices, read_only=True)

@@ -1,4 +1,4 @@
-from django.urls import path, re_path
+from django.urls import path
 
 from . import views
 
@@ -11,11 +11,6 @@ urlpatterns = [
         "calendar/feeds/<uuid:feed_id>/",
         views.CalendarFeedDetailView.as_view(),
         name="calendar-feed-detail",
-    ),
-    re_path(
-        r"^calendar/feed/(?P<token>[A-Za-z0-9_-]{1,200})\.ics$",
-        views.CalendarFeedIcsView.as_view(),
-        name="calendar-feed-ics",
     ),
     path(
         "calendar/bookings/<uuid:booking_id>.ics",

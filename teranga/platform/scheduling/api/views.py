@@ -5,9 +5,9 @@ booking as a ``.ics`` file.
   are me (a staff member's schedule).
 * ``/calendar/feeds/``: my subscription URLs — my own agenda, or an organisation's
   (``scheduling.view``: agents and above). The token is shown once, at creation.
-* ``/calendar/feed/{token}.ics``: public, the token is the credential; throttled per
-  token. Revoked, unknown, or no longer allowed (an organisation's feed whose owner
-  left or lost the role) answers 404.
+* ``/calendar/{token}.ics`` (outside the API, ``feed_urls``): public, the token is the
+  credential; throttled per token. Revoked, unknown, or no longer allowed (an
+  organisation's feed whose owner left or lost the role) answers 404.
 * ``/calendar/bookings/{id}.ics``: for the client, the resource's staff member and the
   organisation's agents and above; anyone else gets 404.
 """
@@ -18,7 +18,6 @@ import hashlib
 
 from django.conf import settings
 from django.http import HttpResponse
-from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -33,6 +32,7 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from teranga.core.errors import NotFound
 from teranga.core.i18n import normalize_language
+from teranga.core.links import public_link
 from teranga.platform.organizations.access import get_organization_for
 
 from .. import ical, selectors, services
@@ -154,8 +154,7 @@ class AgendaView(GenericAPIView):
 
 
 def _feed_urls(token: str) -> dict[str, str]:
-    base = settings.TERANGA.get("PUBLIC_URL", "").rstrip("/")
-    url = f"{base}{reverse('scheduling:calendar-feed-ics', kwargs={'token': token})}"
+    url = public_link(f"/calendar/{token}.ics")
     return {"url": url, "webcal_url": "webcal://" + url.split("://", 1)[-1]}
 
 

@@ -217,7 +217,7 @@ def test_user_feed_round_trip(world, client_for, api):
     assert created["organization"] is None and created["name"] == "Mes rendez-vous"
     url = urlsplit(created["url"])
     assert created["url"].startswith(settings.TERANGA["PUBLIC_URL"])
-    assert url.path.startswith(f"{API}/feed/") and url.path.endswith(".ics")
+    assert url.path.startswith("/calendar/") and url.path.endswith(".ics")  # not the API
     assert created["webcal_url"] == "webcal://" + created["url"].split("://", 1)[1]
     feed = CalendarFeed.objects.get(pk=created["id"])
     assert url.path.split("/")[-1][: -len(".ics")] not in feed.token_hash  # only a digest
@@ -292,8 +292,8 @@ def test_revoked_feed_is_404(world, client_for, api):
 
 
 def test_unknown_or_malformed_token_is_404(api):
-    assert_error(api.get(f"{API}/feed/{'x' * 43}.ics"), 404, "feed_not_found")
-    assert api.get(f"{API}/feed/bad%20token.ics").status_code == 404
+    assert_error(api.get(f"/calendar/{'x' * 43}.ics"), 404, "feed_not_found")
+    assert api.get("/calendar/bad%20token.ics").status_code == 404
 
 
 def test_another_users_feed_cannot_be_revoked(world, client_for):
@@ -386,8 +386,8 @@ def test_guessing_feed_tokens_is_throttled_per_address(world, client_for, api):
         REST_FRAMEWORK={**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
     ):
         for guess in range(3):
-            assert_error(api.get(f"/api/v1/calendar/feed/guess{guess}.ics"), 404, "feed_not_found")
-        assert_error(api.get("/api/v1/calendar/feed/guess3.ics"), 429, "throttled")
+            assert_error(api.get(f"/calendar/guess{guess}.ics"), 404, "feed_not_found")
+        assert_error(api.get("/calendar/guess3.ics"), 429, "throttled")
         # Valid feeds fetched from that address are not what is limited... but once the
         # address has guessed too often, it waits like any other abuser.
         assert_error(api.get(valid), 429, "throttled")

@@ -195,6 +195,7 @@ class AvailabilityRuleListCreateView(CatalogView):
 
 class AvailabilityRuleBulkView(CatalogView):
     serializer_class = s.AvailabilityRuleSerializer
+    pagination_class = None  # answers the rules it created: a list, not a page
 
     @extend_schema(
         tags=AVAILABILITY_TAG,
@@ -224,6 +225,7 @@ class AvailabilityRuleBulkView(CatalogView):
 
 class AvailabilityRuleGenerateView(CatalogView):
     serializer_class = s.AvailabilityRuleSerializer
+    pagination_class = None  # answers the rules it created: a list, not a page
 
     @extend_schema(
         tags=AVAILABILITY_TAG,

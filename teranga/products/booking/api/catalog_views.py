@@ -24,7 +24,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.filters import OrderingFilter
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
@@ -227,7 +227,7 @@ class ServiceDetailView(CatalogView):
 
 class ServiceImageCreateView(CatalogView):
     serializer_class = s.ServiceImageSerializer
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]  # an upload endpoint: multipart/form-data only
 
     @extend_schema(
         tags=TAG,

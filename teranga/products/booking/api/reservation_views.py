@@ -29,6 +29,7 @@ from teranga.platform.organizations.access import get_organization_for
 from .. import exports
 from ..selectors import reservations as selectors
 from ..services import reservations as services
+from . import examples
 from . import reservation_serializers as s
 
 TAG = ["booking: reservations"]
@@ -92,6 +93,7 @@ class ReservationListCreateView(ReservationView):
         "400 `booking_in_past`, `outside_availability`, `notice_too_short`, `too_far_ahead`.",
         request=s.ReservationCreateSerializer,
         responses={201: s.ReservationDetailSerializer},
+        examples=examples.RESERVATION_CREATE,
     )
     def post(self, request):
         serializer = s.ReservationCreateSerializer(data=request.data)

@@ -530,6 +530,19 @@ class TestImages:
         )
         assert_error(response, 400, "invalid")
 
+    def test_multipart_only(self, biz, client_for, media):
+        business, users = biz
+        service = ServiceFactory(organization=business)
+        client = client_for(users[Role.MANAGER])
+        url = f"{API}/services/{service.pk}/images/"
+        assert_error(client.post(url, {"image": "x"}), 415, "unsupported_media_type")
+        form = client.post(url, "image=x", content_type="application/x-www-form-urlencoded")
+        assert_error(form, 415, "unsupported_media_type")
+        fields = {"name": "Coupe", "image": "x"}  # a service's JSON write takes no image
+        response = client.patch(f"{API}/services/{service.pk}/", fields)
+        assert "image" in assert_error(response, 400, "invalid")["fields"]
+        assert not ServiceImage.objects.exists()
+
     def test_too_many_images(self, biz, client_for, media):
         business, users = biz
         service = ServiceFactory(organization=business)

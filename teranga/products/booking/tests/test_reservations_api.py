@@ -12,6 +12,7 @@ import time_machine
 from django.db import connection, connections
 
 from conftest import authed_client, create_user
+from teranga.core.links import object_link
 from teranga.platform.organizations.models import VerificationStatus
 from teranga.platform.scheduling import services as scheduling
 from teranga.platform.scheduling.models import Booking, BookingEvent, BookingStatus
@@ -750,4 +751,4 @@ def test_notifications_link_to_the_reservation(client_for, django_capture_on_com
     assert response.status_code == 201, response.content
     reservation_id = response.json()["id"]
     notification = Notification.objects.get(recipient=person, kind="booking.created")
-    assert notification.link == f"/api/v1/booking/reservations/{reservation_id}/"
+    assert notification.link == object_link("booking.reservation", reservation_id)

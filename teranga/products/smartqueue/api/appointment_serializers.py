@@ -8,7 +8,6 @@ from datetime import UTC
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -177,11 +176,11 @@ class AppointmentDetailSerializer(AppointmentSerializer):
             obj._position = ticket_position(obj.ticket)
         return obj._position
 
-    @extend_schema_field(OpenApiTypes.INT)
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_position(self, obj):
         return self._position(obj)
 
-    @extend_schema_field(OpenApiTypes.INT)
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_estimated_wait_seconds(self, obj):
         position = self._position(obj)
         if not position:

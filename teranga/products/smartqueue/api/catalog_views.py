@@ -17,9 +17,13 @@ Objects of an organisation the caller may not see answer 404; a member below the
 
 from __future__ import annotations
 
-from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
@@ -46,6 +50,13 @@ ERRORS_409 = {**ERRORS, 409: ErrorSerializer}
 
 def path_id(name: str) -> OpenApiParameter:
     return OpenApiParameter(name, OpenApiTypes.UUID, OpenApiParameter.PATH)
+
+
+def staff_or_public(name: str, staff, public, many: bool = False) -> PolymorphicProxySerializer:
+    """A public read's answer: the staff view for agents and above, else the public one."""
+    return PolymorphicProxySerializer(
+        component_name=name, serializers=[staff, public], resource_type_field_name=None, many=many
+    )
 
 
 class CatalogView(PaginatedViewMixin, GenericAPIView):
@@ -86,7 +97,12 @@ class ServiceListCreateView(CatalogView):
         "with their active queues by branch. Filter with `category`. Throttle scope "
         "`directory` for the public.",
         parameters=[s.SqServiceQuerySerializer],
-        responses={200: s.SqServiceSerializer(many=True), **ERRORS},
+        responses={
+            200: staff_or_public(
+                "SqServiceView", s.SqServiceSerializer, s.SqPublicServiceSerializer, many=True
+            ),
+            **ERRORS,
+        },
         auth=[],
     )
     def get(self, request):
@@ -129,7 +145,12 @@ class ServiceDetailView(CatalogView):
         description="Public when active and its organisation verified (public fields); "
         "all fields for its agents and above. 404 `service_not_found` otherwise.",
         parameters=[path_id("service_id")],
-        responses={200: s.SqServiceSerializer, 404: ErrorSerializer},
+        responses={
+            200: staff_or_public(
+                "SqServiceView", s.SqServiceSerializer, s.SqPublicServiceSerializer
+            ),
+            404: ErrorSerializer,
+        },
         auth=[],
     )
     def get(self, request, service_id):
@@ -237,7 +258,12 @@ class QueueListCreateView(CatalogView):
         "ticket taken now. Public (verified organisations, active queues, public fields) "
         "or staff view (agents and above: settings too). 404 `organization_not_found`.",
         parameters=[s.SqQueueQuerySerializer],
-        responses={200: s.SqQueueSerializer(many=True), **ERRORS},
+        responses={
+            200: staff_or_public(
+                "SqQueueView", s.SqQueueSerializer, s.SqPublicQueueSerializer, many=True
+            ),
+            **ERRORS,
+        },
         auth=[],
     )
     def get(self, request):
@@ -296,7 +322,10 @@ class QueueDetailView(CatalogView):
         "a ticket taken now, the service and its price); agents and above the settings "
         "too. 404 `queue_not_found`.",
         parameters=[path_id("queue_id")],
-        responses={200: s.SqQueueSerializer, 404: ErrorSerializer},
+        responses={
+            200: staff_or_public("SqQueueView", s.SqQueueSerializer, s.SqPublicQueueSerializer),
+            404: ErrorSerializer,
+        },
         auth=[],
     )
     def get(self, request, queue_id):
@@ -522,13 +551,18 @@ class MySessionView(CatalogView):
     @extend_schema(
         tags=COUNTERS_TAG,
         summary="My open counter session",
-        description="The caller's open session with its counter, or `null`. 401 anonymous.",
-        responses={200: s.SqSessionSerializer(allow_null=True), 401: ErrorSerializer},
+        description="The caller's open session with its counter; 204 (no body) when the "
+        "caller has none. 401 anonymous.",
+        responses={
+            200: s.SqSessionSerializer,
+            204: OpenApiResponse(description="The caller has no open session."),
+            401: ErrorSerializer,
+        },
     )
     def get(self, request):
         session = selectors.session_of(user=request.user)
-        if session is None:  # DRF renders None as an empty body: answer JSON null
-            return HttpResponse(b"null", content_type="application/json")
+        if session is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
         return Response(s.SqSessionSerializer(session).data)
 
 

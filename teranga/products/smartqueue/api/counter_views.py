@@ -73,6 +73,8 @@ def action_schema(
 
 
 class CounterStateView(CounterView):
+    http_method_names = ["get", "head", "options"]  # no action: CounterView's post is not one
+
     @extend_schema(
         tags=TAG,
         summary="A counter's state",

@@ -5,7 +5,6 @@ output serializers only read and never query beyond what the view selected."""
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -130,16 +129,16 @@ class TicketSerializer(serializers.Serializer):
     counter = NamedRefSerializer(read_only=True, allow_null=True)
     is_parked = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField(read_only=True)
-    called_at = serializers.DateTimeField(read_only=True)
-    serving_at = serializers.DateTimeField(read_only=True)
-    served_at = serializers.DateTimeField(read_only=True)
-    no_show_at = serializers.DateTimeField(read_only=True)
-    cancelled_at = serializers.DateTimeField(read_only=True)
-    transferred_at = serializers.DateTimeField(read_only=True)
-    expired_at = serializers.DateTimeField(read_only=True)
+    called_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    serving_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    served_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    no_show_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    cancelled_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    transferred_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    expired_at = serializers.DateTimeField(read_only=True, allow_null=True)
     recall_count = serializers.IntegerField(read_only=True)
     rating = serializers.IntegerField(read_only=True, allow_null=True)
-    rated_at = serializers.DateTimeField(read_only=True)
+    rated_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
     def get_is_parked(self, ticket) -> bool:
         return ticket.parked_at is not None and ticket.status == TicketStatus.WAITING
@@ -165,7 +164,7 @@ class TicketDetailSerializer(TicketSerializer):
     def get_estimated_wait_seconds(self, ticket) -> int:
         return self.context["estimate"].wait_seconds
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_estimated_call_at(self, ticket):
         call_at = self.context["estimate"].call_at
         return serializers.DateTimeField().to_representation(call_at) if call_at else None

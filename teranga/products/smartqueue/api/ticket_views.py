@@ -28,6 +28,7 @@ from teranga.products.smartqueue.errors import SmartQueueError
 from ..selectors import tickets as selectors
 from ..services import orders
 from ..services import tickets as services
+from . import examples
 from . import ticket_serializers as s
 
 TAG = ["smartqueue: tickets"]
@@ -92,6 +93,7 @@ class TicketTakeView(TicketView):
         parameters=[QUEUE_ID],
         request=s.TicketTakeSerializer,
         responses={201: s.TicketDetailSerializer, 202: s.TicketOrderSerializer},
+        examples=examples.TICKET_TAKE,
     )
     def post(self, request, queue_id):
         serializer = s.TicketTakeSerializer(data=request.data)

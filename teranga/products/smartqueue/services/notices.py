@@ -27,9 +27,11 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from teranga.core.links import object_link
 from teranga.platform.notifications.models import Channel
 from teranga.platform.notifications.services import notification_send, sms_send
 
+from ..links import TICKET_LINK
 from ..models import Ticket, TicketStatus
 from ..notices import ALMOST, CALLED, CHANNELS, plain_sms
 from .usage import sms_quota_take
@@ -83,6 +85,7 @@ def notify(ticket: Ticket, kind: str, *, key: str, **extra: Any) -> bool:
             recipient=user,
             kind=kind,
             context=context,
+            link=object_link(TICKET_LINK, ticket.pk),
             idempotency_key=key,
             channels=_channels_for(user, ticket.organization),
         )

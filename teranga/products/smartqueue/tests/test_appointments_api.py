@@ -12,6 +12,7 @@ import time_machine
 from rest_framework.test import APIClient
 
 from conftest import authed_client
+from teranga.core.links import object_link
 from teranga.platform.organizations.models import VerificationStatus
 from teranga.platform.scheduling.models import Booking, Resource
 from teranga.platform.scheduling.tests.factories import weekly_rules
@@ -167,7 +168,7 @@ def test_booking_a_free_service_is_booked_and_takes_the_slot(appt):
     from teranga.platform.notifications.models import Notification
 
     notice = Notification.objects.get(recipient=appt.users["alice"], kind="scheduling.created")
-    assert notice.link == f"/api/v1/smartqueue/appointments/{appointment.pk}/"
+    assert notice.link == object_link("smartqueue.appointment", appointment.pk)
 
 
 def test_booking_bad_input_changes_nothing(appt):

@@ -203,7 +203,7 @@ def test_console_call_next_shows_on_the_board_within_a_second(browser, server, w
     assert console.locator("#current-number").inner_text() == "A002"
     console.get_by_role("button", name="Commencer").click()
     console.wait_for_function(
-        "document.getElementById('current-status').textContent.startsWith('En service')",
+        "document.getElementById('current-status').textContent.startsWith('En cours de service')",
         timeout=WAIT_MS,
     )
     assert errors == [] and tv.errors == []

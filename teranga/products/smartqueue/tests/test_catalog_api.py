@@ -443,7 +443,8 @@ class TestCounters:
         assert bank.api["agent2"].delete(url).status_code == 409
         response = agent.delete(url)
         assert response.status_code == 200 and response.json()["ended_at"]
-        assert agent.get(f"{BASE}/counters/mine/").json() is None
+        none = agent.get(f"{BASE}/counters/mine/")
+        assert none.status_code == 204 and none.content == b""
 
     def test_mine_anonymous(self, api):
         assert api.get(f"{BASE}/counters/mine/").status_code == 401

@@ -14,12 +14,14 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from teranga.core.links import object_link
 from teranga.core.money import Money
 from teranga.platform.notifications.models import Channel
 from teranga.platform.notifications.services import notification_send
 from teranga.platform.notifications.types import NotificationType, notification_type_register
 from teranga.platform.organizations.models import Membership, Role
 
+from ...links import SUBSCRIPTION
 from ...models import Subscription, SubscriptionEvent
 from .terms import next_amount
 
@@ -136,7 +138,7 @@ def notify(subscription: Subscription, event: str, key: str) -> None:
             recipient=membership.user,
             kind=f"subscription.{event}",
             context=context,
-            link=f"/api/v1/organizations/{organization.pk}/subscription/",
+            link=object_link(SUBSCRIPTION, organization.pk),
             idempotency_key=f"subscription:{subscription.pk}:{event}:{key}:{membership.user_id}",
         )
 

@@ -3,15 +3,18 @@
    from /ws/smartqueue/counters/<id>/ (reconnecting with backoff and resume). */
 (function () {
   "use strict";
+  function el(id) { return document.getElementById(id); }
   var API = "/api/v1/smartqueue";
   var AUTH = "/_allauth/app/v1";
-  var STATUS = { called: "Appelé", serving: "En service", waiting: "En attente" };
+  // The page's words, in its language (the view renders them with json_script).
+  var T = JSON.parse(el("console-strings").textContent);
+  var LANG = document.documentElement.lang || "fr";
+  var STATUS = { called: T.called, serving: T.serving, waiting: T.waiting };
   var counter = null; // {id, name}
   var socket = null;
   var branchQueues = [];
   var busy = false;
 
-  function el(id) { return document.getElementById(id); }
   function token() { return sessionStorage.getItem("sq.access"); }
 
   function show(view) {
@@ -43,7 +46,7 @@
   }
 
   function api(method, path, body, retried) {
-    var options = { method: method, headers: { Accept: "application/json", "Accept-Language": "fr" } };
+    var options = { method: method, headers: { Accept: "application/json", "Accept-Language": LANG } };
     if (token()) options.headers.Authorization = "Bearer " + token();
     if (body !== undefined) {
       options.headers["Content-Type"] = "application/json";
@@ -54,13 +57,14 @@
         return refresh().then(function (ok) {
           if (ok) return api(method, path, body, true);
           logout();
-          throw new Error("Session expirée : reconnectez-vous.");
+          throw new Error(T.session_expired);
         });
       }
       return response.text().then(function (text) {
-        var data = text ? JSON.parse(text) : null;
+        // 204 (e.g. /counters/mine/ when no session is open) has no body: null.
+        var data = response.status !== 204 && text ? JSON.parse(text) : null;
         if (!response.ok) {
-          var message = data && data.error ? data.error.message : "Erreur " + response.status;
+          var message = data && data.error ? data.error.message : T.error + " " + response.status;
           throw new Error(message);
         }
         return data;
@@ -74,12 +78,12 @@
     say("");
     fetch(AUTH + "/auth/login", {
       method: "POST",
-      headers: { "Content-Type": "application/json", "Accept-Language": "fr" },
+      headers: { "Content-Type": "application/json", "Accept-Language": LANG },
       body: JSON.stringify({ email: el("email").value, password: el("password").value })
     }).then(function (r) { return r.json().then(function (b) { return [r, b]; }); }).then(function (pair) {
       var body = pair[1];
       if (!pair[0].ok || !body.meta || !body.meta.access_token) {
-        throw new Error("Identifiants incorrects.");
+        throw new Error(T.bad_credentials);
       }
       sessionStorage.setItem("sq.access", body.meta.access_token);
       if (body.meta.refresh_token) sessionStorage.setItem("sq.refresh", body.meta.refresh_token);
@@ -105,6 +109,7 @@
   // --- pick a counter --------------------------------------------------------------------
   function start() {
     return api("GET", API + "/counters/mine/").then(function (session) {
+      // 200 with the open session, or 204 (null here): no session, pick a counter.
       if (session && session.counter) return enter(session.counter);
       return pick();
     }).catch(function (error) { say(error.message, "error"); });
@@ -124,7 +129,7 @@
       }));
     }).then(function (lists) {
       var counters = [].concat.apply([], lists);
-      if (!counters.length) say("Aucun guichet ne vous est accessible.", "error");
+      if (!counters.length) say(T.no_counter, "error");
       counters.forEach(function (c) {
         var li = document.createElement("li");
         var button = document.createElement("button");
@@ -186,7 +191,7 @@
     var current = state.current;
     el("current-number").textContent = current ? current.number : "—";
     el("current-status").textContent = current ? (STATUS[current.status] || current.status) +
-      (current.recall_count ? " · rappel " + current.recall_count : "") : "Aucun ticket";
+      (current.recall_count ? " · " + T.recall + " " + current.recall_count : "") : T.no_ticket;
     document.body.dataset.current = current ? current.number : "";
     var list = el("queue-list");
     list.replaceChildren.apply(list, (state.queues || []).map(function (row) {
@@ -218,7 +223,7 @@
       label.textContent = t.number;
       var button = document.createElement("button");
       button.type = "button";
-      button.textContent = "Reprendre";
+      button.textContent = T.resume;
       button.addEventListener("click", function () { act("unpark", { ticket: t.id }); });
       li.appendChild(label);
       li.appendChild(button);
@@ -248,7 +253,7 @@
     api("POST", API + "/counters/" + counter.id + "/" + action + "/", payload).then(function (state) {
       busy = false;
       render(state);
-      if (action === "call-next" && !state.called) say("Personne n'attend.", "info");
+      if (action === "call-next" && !state.called) say(T.nobody_waiting, "info");
     }).catch(function (error) {
       busy = false;
       say(error.message, "error");

@@ -123,7 +123,7 @@
     el("sound").hidden = true;
   });
   function tick() {
-    el("clock").textContent = new Date().toLocaleTimeString("fr-FR", { hour: "2-digit", minute: "2-digit" });
+    el("clock").textContent = new Date().toLocaleTimeString(document.documentElement.lang || "fr", { hour: "2-digit", minute: "2-digit" });
   }
   tick();
   setInterval(tick, 10000);
