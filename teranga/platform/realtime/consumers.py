@@ -259,7 +259,7 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
             return
         try:
             content = json.loads(text_data if text_data is not None else bytes_data)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, RecursionError):  # nested past the recursion limit
             await self.send_json({"type": "error", "code": "invalid_json", "detail": "Not JSON."})
             return
         await self.receive_json(content)

@@ -357,6 +357,9 @@ def test_ping_pong_and_bad_messages(owner):
         assert await comm.receive_json_from(timeout=TIMEOUT) == {"type": "pong"}
         await comm.send_to(text_data="{not json")
         assert (await comm.receive_json_from(timeout=TIMEOUT))["code"] == "invalid_json"
+        # Nested past Python's recursion limit: refused like any bad JSON, socket kept.
+        await comm.send_to(text_data="[" * 100_000)
+        assert (await comm.receive_json_from(timeout=TIMEOUT))["code"] == "invalid_json"
         await comm.send_json_to({"type": "dance"})
         assert (await comm.receive_json_from(timeout=TIMEOUT))["code"] == "unknown_type"
         await comm.send_json_to({"type": "resume", "since": "yesterday"})
