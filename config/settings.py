@@ -8,6 +8,7 @@ SQLite, consumed by threads inside the web process (see ``teranga.platform.realt
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -389,6 +390,9 @@ WHITENOISE_AUTOREFRESH = False
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_BODY_BYTES", default=2 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
+# A body nested deeper than this (arrays and objects) answers 400 before any view: Python's
+# JSON decoder would recurse past its limit (teranga.core.parsers).
+JSON_MAX_DEPTH = 64
 
 # --- REST API -------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -397,7 +401,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # Request bodies are JSON; upload endpoints set MultiPartParser themselves.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["teranga.core.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "teranga.core.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
@@ -580,6 +584,18 @@ LOGGING = {
     },
 }
 PROMETHEUS_EXPORT_MIGRATIONS = False
+# Who may scrape /metrics (config/metrics.py): in PRODUCTION, a bearer token or an address
+# in the allow-list (addresses or CIDR networks), else nobody; elsewhere open unless
+# METRICS_TOKEN is set.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+for _network in METRICS_ALLOWED_IPS:
+    try:
+        ipaddress.ip_network(_network.strip(), strict=False)
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"METRICS_ALLOWED_IPS: {_network!r} is not an address or a CIDR network."
+        ) from exc
 
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
 if SENTRY_DSN:

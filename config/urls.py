@@ -3,6 +3,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from config.health import health_live, health_ready
+from config.metrics import metrics
 from teranga.core import pages as core_pages
 from teranga.core.views import not_found, server_error
 from teranga.platform import landing
@@ -60,7 +61,8 @@ urlpatterns = [
     *product_urlpatterns("pages"),
     path("health/live/", health_live, name="health-live"),
     path("health/ready/", health_ready, name="health-ready"),
-    path("", include("django_prometheus.urls")),
+    # django-prometheus's exporter, guarded in PRODUCTION (config/metrics.py).
+    path("metrics", metrics, name="prometheus-django-metrics"),
 ]
 
 handler404 = not_found

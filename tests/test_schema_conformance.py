@@ -147,7 +147,7 @@ def _build_world() -> SimpleNamespace:
     agent_membership = Membership.objects.create(organization=org, user=agent, role=Role.AGENT)
     Subscription.objects.create(
         organization=org,
-        plan=Plan.objects.get(code="business"),
+        plan=Plan.objects.get(code="enterprise"),  # every feature: kiosks included
         period="yearly",
         currency=org.currency,
         status=SubscriptionStatus.ACTIVE,

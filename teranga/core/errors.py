@@ -44,6 +44,7 @@ class CoreError(StrEnum):
     GONE = "gone"
     ILLEGAL_TRANSITION = "illegal_transition"
     INVALID = "invalid"
+    INVALID_PHONE = "invalid_phone"
     INVALID_REQUEST = "invalid_request"
     MALFORMED_REQUEST = "malformed_request"
     METHOD_NOT_ALLOWED = "method_not_allowed"

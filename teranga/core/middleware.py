@@ -6,9 +6,11 @@ import re
 import uuid
 
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from teranga.core.errors import CoreError, error_json_response
+from teranga.core.parsers import TOO_DEEP, json_nesting_exceeds
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -34,7 +36,10 @@ class RequestIdMiddleware:
 class BodySanityMiddleware:
     """Refuse, with the standard error shape, what would otherwise reach the database or
     the parsers in a bad state: NUL bytes in the path or query (PostgreSQL rejects them in
-    text) and bodies over the size limit (413 rather than a generic 400)."""
+    text), bodies over the size limit (413 rather than a generic 400) and JSON nested
+    deeper than ``settings.JSON_MAX_DEPTH`` (which would crash any JSON decoder, ours or
+    allauth's, with a RecursionError; see ``teranga.core.parsers``). Uploads (multipart)
+    are not read here."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -62,4 +67,10 @@ class BodySanityMiddleware:
             return error_json_response(
                 413, CoreError.PAYLOAD_TOO_LARGE, _("The request body is too large.")
             )
+        if not content_type.startswith("multipart/") and json_nesting_exceeds(
+            request.body, settings.JSON_MAX_DEPTH
+        ):
+            # Before LocaleMiddleware: answer in the language the request asks for.
+            with translation.override(translation.get_language_from_request(request)):
+                return error_json_response(400, CoreError.MALFORMED_REQUEST, _(TOO_DEEP))
         return self.get_response(request)

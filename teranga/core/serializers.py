@@ -25,6 +25,21 @@ class ModelSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     pass
 
 
+class PhoneField(serializers.CharField):
+    """A phone number as typed: international (+221…, 00221…) or national. The service
+    reads it (``teranga.core.phones``) in the region of the user or organisation it
+    belongs to, answers 400 ``invalid_phone`` when it is not a number, and stores E.164."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 32)
+        kwargs.setdefault(
+            "help_text",
+            "A phone number: international (+221775475688) or national (775475688), read "
+            "in the country of the user or organisation it belongs to; stored as E.164.",
+        )
+        super().__init__(**kwargs)
+
+
 class ErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()

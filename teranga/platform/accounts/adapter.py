@@ -7,10 +7,10 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.headless.adapter import DefaultHeadlessAdapter
 from django.conf import settings
 from django.utils.translation import gettext as _
-from phonenumber_field.phonenumber import to_python
 
 from teranga.core.codes import DIGITS, random_code
 from teranga.core.links import public_link
+from teranga.core.phones import phone_parse
 
 
 def six_digit_code() -> str:
@@ -28,13 +28,27 @@ class AccountAdapter(DefaultAccountAdapter):
     def generate_phone_verification_code(self, *, user, phone: str) -> str:
         return six_digit_code()
 
+    def phone_form_field(self, **kwargs):
+        """allauth's field, without its E.164-only check: a national number is read in
+        the user's region by :meth:`clean_phone` ("775475688" in Senegal)."""
+        from allauth.account.fields import PhoneField
+
+        kwargs.setdefault("validators", [])
+        return PhoneField(**kwargs)
+
     def clean_phone(self, phone: str) -> str:
-        number = to_python(phone)
-        if number is None or not number.is_valid():
+        """``phone`` as E.164, read in the region of the user making the request (their
+        client profile's country, else the default region SN)."""
+        from teranga.platform.accounts.selectors import phone_region_for
+
+        number = phone_parse(
+            phone, region=phone_region_for(user=getattr(self.request, "user", None))
+        )
+        if number is None:
             from django import forms
 
             raise forms.ValidationError(_("Enter a valid phone number."), code="invalid_phone")
-        return number.as_e164
+        return number
 
     def get_phone(self, user):
         if not user.phone:

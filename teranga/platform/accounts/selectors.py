@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from teranga.core.phones import phone_region
 from teranga.platform.notifications.selectors import sms_messages_to
 
 User = get_user_model()
@@ -82,3 +83,17 @@ def client_profile_get(*, user) -> Any:
 
     profile = ClientProfile.objects.select_related("region").filter(user=user).first()
     return profile or ClientProfile(user=user)
+
+
+def phone_region_for(*, user=None, organization=None) -> str:
+    """The region a national phone number is read in (``teranga.core.phones``): the
+    user's (the country of their client profile, once they have one), else the
+    organisation's country, else ``PHONENUMBER_DEFAULT_REGION``."""
+    from teranga.platform.accounts.models import ClientProfile
+
+    country = None
+    if user is not None and getattr(user, "is_authenticated", False):
+        country = (
+            ClientProfile.objects.filter(user_id=user.pk).values_list("country", flat=True).first()
+        )
+    return phone_region(country, getattr(organization, "country", None))

@@ -148,7 +148,11 @@ class SupportSettingsForm(forms.ModelForm):
         return self._normalized("business_hours", hours_validate)
 
     def clean_whatsapp(self):
-        return self._normalized("whatsapp", whatsapp_normalize)
+        organization = self.cleaned_data.get("organization") or (
+            self.instance.organization if self.instance.organization_id else None
+        )
+        country = getattr(organization, "country", None)
+        return self._normalized("whatsapp", lambda v: whatsapp_normalize(v, region=country))
 
     def clean_telegram(self):
         return self._normalized("telegram", telegram_normalize)

@@ -14,12 +14,11 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import phonenumbers
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from teranga.core.errors import CoreError, ValidationFailed
+from teranga.core.phones import phone_parse
 from teranga.platform.messaging.errors import MessagingError
 
 DEFAULT_PRIMARY_COLOR = "#D4AF37"  # gold (seed 004 palette)
@@ -169,22 +168,19 @@ def _channel_error(field: str, message: str) -> ValidationFailed:
     return ValidationFailed(message, code=MessagingError.INVALID_CHANNEL, fields={field: [message]})
 
 
-def whatsapp_normalize(value: str) -> str:
-    """A WhatsApp number (or wa.me link) as E.164; '' stays ''."""
+def whatsapp_normalize(value: str, *, region: str | None = None) -> str:
+    """A WhatsApp number (or wa.me link) as E.164; '' stays ''. A wa.me link carries the
+    international number without "+"; a number as typed is read in ``region`` (the
+    organisation's country; the default region when None)."""
     value = (value or "").strip()
     if not value:
         return ""
     raw = _strip_prefix(value, _WHATSAPP_PREFIXES).split("?")[0].strip("/")
-    if raw.isdigit():
-        raw = f"+{raw}"
-    region = getattr(settings, "PHONENUMBER_DEFAULT_REGION", "SN")
-    try:
-        number = phonenumbers.parse(raw, region)
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
+    number = phone_parse(f"+{raw}") if raw.isdigit() else None
+    number = number or phone_parse(raw, region=region)
+    if number is None:
         raise _channel_error("whatsapp", _("Enter a valid phone number."))
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return number
 
 
 def telegram_normalize(value: str) -> str:

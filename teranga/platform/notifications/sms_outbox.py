@@ -1,8 +1,8 @@
 """The SMS outbox: every SMS is a row first (:func:`sms_send`, in the caller's
 transaction), handed to the configured provider after commit (:func:`sms_deliver`,
 idempotent, by :func:`sms_deliver_task`, which lives here beside what it runs); staff
-read the outbox in the admin. Numbers are validated with phonenumbers (default region SN)
-and stored as E.164."""
+read the outbox in the admin. Numbers are read by ``teranga.core.phones`` (default region
+SN) and stored as E.164."""
 
 from __future__ import annotations
 
@@ -10,14 +10,13 @@ import logging
 import uuid
 from datetime import timedelta
 
-import phonenumbers
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
 from teranga.core.errors import ValidationFailed
+from teranga.core.phones import phone_e164
 from teranga.platform.notifications.errors import NotificationError
 from teranga.platform.notifications.models import SmsMessage, SmsStatus
 from teranga.platform.notifications.providers.base import SmsProviderError
@@ -26,21 +25,11 @@ from teranga.platform.notifications.providers.registry import sms_provider_curre
 logger = logging.getLogger(__name__)
 
 
-def phone_to_e164(value: str) -> str:
-    """``value`` as E.164, parsed with the default region (SN); ValidationFailed if it is
-    not a valid number."""
-    region = getattr(settings, "PHONENUMBER_DEFAULT_REGION", "SN")
-    try:
-        number = phonenumbers.parse(str(value), region)
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
-        raise ValidationFailed(
-            _("Enter a valid phone number."),
-            code=NotificationError.INVALID_PHONE,
-            fields={"to": [_("Enter a valid phone number.")]},
-        )
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+def phone_to_e164(value: str, *, region: str | None = None, field: str = "to") -> str:
+    """``value`` as E.164, read in ``region`` (the default region, SN, when None: see
+    ``teranga.core.phones``); 400 ``invalid_phone`` naming ``field`` if it is not a
+    valid number."""
+    return phone_e164(value, region=region, field=field, code=NotificationError.INVALID_PHONE)
 
 
 @transaction.atomic

@@ -30,6 +30,7 @@ from teranga.core.errors import (
 )
 from teranga.core.i18n import normalize_language
 from teranga.core.links import public_link
+from teranga.core.phones import phone_e164_or_blank
 from teranga.platform.organizations.errors import OrganizationError
 
 from . import access
@@ -108,6 +109,13 @@ def _set_fields(instance, data: dict[str, Any], allowed: set[str]) -> list[str]:
     return list(data)
 
 
+def _read_phone(fields: dict[str, Any], name: str, country: str) -> None:
+    """``fields[name]``, a phone number as typed, as E.164 read in ``country`` (400
+    ``invalid_phone``); a blank one stays blank."""
+    if name in fields:
+        fields[name] = phone_e164_or_blank(fields[name], region=country, field=name)
+
+
 # --- Organisations ---------------------------------------------------------------------
 
 
@@ -118,6 +126,7 @@ def organization_create(*, user, name: str, kind: str, **fields: Any) -> Organiz
     country = fields.get("country") or "SN"
     for key, value in COUNTRY_DEFAULTS.get(country, {}).items():
         fields.setdefault(key, value)
+    _read_phone(fields, "contact_phone", country)
     _set_fields(organization, fields, ORGANIZATION_FIELDS - {"kind", "name"})
     organization.slug = _unique_slug(name)
     organization.verification_status = VerificationStatus.PENDING
@@ -133,6 +142,7 @@ def organization_create(*, user, name: str, kind: str, **fields: Any) -> Organiz
 def organization_update(*, organization: Organization, **fields: Any) -> Organization:
     membership = getattr(organization, "current_membership", None)  # the caller's role
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    _read_phone(fields, "contact_phone", fields.get("country") or organization.country)
     changed = _set_fields(organization, fields, ORGANIZATION_FIELDS)
     _full_clean(organization)
     organization.save(update_fields=[*changed, "updated_at"] if changed else None)
@@ -392,6 +402,7 @@ def _check_geo(branch: Branch) -> None:
 @transaction.atomic
 def branch_create(*, organization: Organization, name: str, **fields: Any) -> Branch:
     branch = Branch(organization=organization, name=name)
+    _read_phone(fields, "phone", organization.country)
     _set_fields(branch, fields, BRANCH_FIELDS - {"name"})
     _check_geo(branch)
     _full_clean(branch)
@@ -412,6 +423,7 @@ def branch_update(*, organization: Organization, branch_id, **fields: Any) -> Br
     branch = _get_branch(organization, branch_id, lock=True)
     if fields.get("department") is not None and "region" not in fields:
         fields["region"] = fields["department"].region  # moving to another department
+    _read_phone(fields, "phone", organization.country)
     changed = _set_fields(branch, fields, BRANCH_FIELDS)
     _check_geo(branch)
     _full_clean(branch)

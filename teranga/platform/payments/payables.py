@@ -4,7 +4,9 @@ product's object itself; it asks the payable.
 
 * ``quote`` prices the object for the payer (the client never sends an amount) and
   says who is paid. It raises the product's 404/409 errors when the object cannot be
-  paid for (not theirs, already paid, sold out …).
+  paid for (not theirs, already paid, sold out …). The platform then refuses a second
+  payment itself: 409 ``payment_in_progress`` while one for the same object is open,
+  ``target_already_paid`` once one succeeded (unless ``Quote.paid_once`` is False).
 * ``fulfil`` runs exactly once when the payment has succeeded, inside the fulfilment
   transaction (see ``services.fulfilment``). Raise ``FulfilmentRefused`` when the
   object can no longer be delivered (sold out, hold expired): the payment is then
@@ -57,6 +59,10 @@ class Quote:
     expires_at: datetime | None = None
     #: Whether coupons may apply at all (subscriptions: no).
     coupons_allowed: bool = True
+    #: Whether one successful payment settles the object for good (a reservation, an
+    #: order): then no other payment for it may start. False for what is paid again and
+    #: again (a subscription's periods). Either way, only one payment at a time is open.
+    paid_once: bool = True
     metadata: dict = field(default_factory=dict)
 
     @property

@@ -7,6 +7,9 @@ with ``position - 1`` people ahead::
     wait    = estimated wait for ``position - 1`` ahead (selectors.estimates), in minutes
     due     = travel + queue.leave_now_margin_minutes >= wait
 
+While the wait is unknown (no counter open on the queue: ``selectors.estimates``) it is
+never due: nobody is calling, so there is no time to set off for.
+
 When ``due``, ``smartqueue.leave_now`` is sent **once**: the ticket's ``leave_now_at`` is
 set by a conditional UPDATE (``… WHERE leave_now_at IS NULL``, on a row taken with
 ``SKIP LOCKED``: ``services.notices.ticket_notice_claim``) in the transaction that
@@ -47,7 +50,7 @@ class Evaluation:
     position: int
     distance_km: float | None
     travel_minutes: float | None
-    wait_minutes: float
+    wait_minutes: float | None  # None: unknown (no counter open on the queue)
     due: bool
     sent: bool = False
 
@@ -58,7 +61,7 @@ class Evaluation:
             "position": self.position,
             "distance_km": None if self.distance_km is None else round(self.distance_km, 2),
             "travel_minutes": None if self.travel_minutes is None else round(self.travel_minutes),
-            "wait_minutes": round(self.wait_minutes),
+            "wait_minutes": None if self.wait_minutes is None else round(self.wait_minutes),
             "leave_now": self.due,
             "leave_now_sent": self.sent or self.ticket.leave_now_at is not None,
         }
@@ -72,7 +75,8 @@ def wait_estimator(queue, *, now=None):
 
 
 def evaluate(ticket, location, *, position, wait_for, now, params: TravelParams) -> Evaluation:
-    wait_minutes = wait_for(max(position - 1, 0)) / 60.0
+    wait_seconds = wait_for(max(position - 1, 0))
+    wait_minutes = None if wait_seconds is None else wait_seconds / 60.0
     branch = ticket.branch
     if branch.latitude is None or branch.longitude is None or position <= 0:
         return Evaluation(ticket, position, None, None, wait_minutes, False)
@@ -81,7 +85,7 @@ def evaluate(ticket, location, *, position, wait_for, now, params: TravelParams)
     )
     travel = travel_minutes(distance, location.mode, moment=now, params=params)
     margin = ticket.queue.leave_now_margin_minutes
-    due = distance >= ARRIVED_KM and travel + margin >= wait_minutes
+    due = wait_minutes is not None and distance >= ARRIVED_KM and travel + margin >= wait_minutes
     return Evaluation(ticket, position, distance, travel, wait_minutes, due)
 
 

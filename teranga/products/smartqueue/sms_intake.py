@@ -7,8 +7,9 @@ What a client may text (case and accents do not matter):
   the sender's number; the account whose verified phone it is, if any) in one of the
   service's open queues of type normal or express: the branch whose name, commune or
   city contains the hint, else the one with the shortest estimated wait. The reply gives
-  the number, the people ahead and the wait, and how to follow or cancel;
-* ``STATUT`` — the sender's live tickets with position and estimated wait;
+  the number, the people ahead and the wait (or that it is unknown: no counter open on
+  the queue), and how to follow or cancel;
+* ``STATUT`` — the sender's live tickets with position and estimated wait (or unknown);
 * ``ANNULER [A012]`` — cancels the live ticket (the one named, when there are several);
 * anything else — a short help.
 
@@ -86,12 +87,18 @@ def _wait_line(ticket: Ticket) -> str:
         }
     position = ticket_position(ticket)
     ahead = max(position - 1, 0)
-    return _("%(number)s (%(service)s): %(ahead)s, about %(wait)s.") % {
+    values = {
         "number": ticket.display_number,
         "service": ticket.queue.service.name,
         "ahead": ngettext("%(count)d person ahead", "%(count)d people ahead", ahead)
         % {"count": ahead},
-        "wait": _minutes(estimate_wait(ticket.queue, ahead)),
+    }
+    wait = estimate_wait(ticket.queue, ahead)
+    if wait is None:  # no counter open on the queue
+        return _("%(number)s (%(service)s): %(ahead)s, wait unknown for now.") % values
+    return _("%(number)s (%(service)s): %(ahead)s, about %(wait)s.") % {
+        **values,
+        "wait": _minutes(wait),
     }
 
 
@@ -140,9 +147,10 @@ def _pick_queue(queues: list[Queue], hint: str) -> Queue:
         if matching:
             queues = matching
 
-    def wait(queue: Queue) -> int:
+    def wait(queue: Queue) -> tuple[bool, int]:
         waiting = Ticket.objects.filter(queue=queue, status=TicketStatus.WAITING).count()
-        return estimate_wait(queue, waiting)
+        seconds = estimate_wait(queue, waiting)
+        return seconds is None, seconds or 0  # an unknown wait (no counter open) last
 
     return min(queues, key=wait) if len(queues) > 1 else queues[0]
 
@@ -179,16 +187,24 @@ def _take(service: QueueService, phone: str, user, words: list[str], language: s
             "service": service.name
         }
     ahead = max(ticket.position_at_issue - 1, 0)
-    return _(
-        "Ticket %(number)s at %(branch)s — %(ahead)s, about %(wait)s. "
-        "Reply STATUT to follow, ANNULER to cancel."
-    ) % {
+    values = {
         "number": ticket.display_number,
         "branch": queue.branch.name,
         "ahead": ngettext("%(count)d person before you", "%(count)d people before you", ahead)
         % {"count": ahead},
-        "wait": _minutes(ticket.estimated_wait_at_issue),
     }
+    if ticket.estimated_wait_at_issue is None:  # no counter open on the queue
+        return (
+            _(
+                "Ticket %(number)s at %(branch)s — %(ahead)s, wait unknown for now. "
+                "Reply STATUT to follow, ANNULER to cancel."
+            )
+            % values
+        )
+    return _(
+        "Ticket %(number)s at %(branch)s — %(ahead)s, about %(wait)s. "
+        "Reply STATUT to follow, ANNULER to cancel."
+    ) % {**values, "wait": _minutes(ticket.estimated_wait_at_issue)}
 
 
 def _help() -> str:

@@ -14,7 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from teranga.core.money import CURRENCY_CHOICES, Money
-from teranga.core.serializers import ModelSerializer, Serializer
+from teranga.core.serializers import ModelSerializer, PhoneField, Serializer
 from teranga.platform.organizations.validators import validate_ninea, validate_siret
 
 from ..models import Invoice, InvoiceKind, InvoiceLine, InvoicingProfile
@@ -131,6 +131,8 @@ class CreditNoteCreateSerializer(Serializer):
 
 
 class InvoicingProfileWriteSerializer(ModelSerializer):
+    phone = PhoneField(required=False, allow_blank=True)
+
     class Meta:
         model = InvoicingProfile
         fields = list(PROFILE_FIELDS)

@@ -23,6 +23,8 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from teranga.core.errors import CoreError
+from teranga.core.schema import error_codes
 from teranga.core.serializers import ErrorSerializer, validated_query
 from teranga.platform.organizations.access import OrganizationAccess, get_organization_for
 
@@ -235,7 +237,10 @@ class InvoicingProfileView(GenericAPIView):
         description="Admins and above. Fields left out go back to their defaults. "
         "Documents already issued are not affected. 400 with field errors (SIRET, VAT "
         "number, NINEA, RCCM, IBAN, BIC, colours `#RRGGBB`, prefixes, number pattern: "
-        "only `{prefix}`, `{date:…}` and `{seq:…}`, with `{prefix}` and `{seq}`).",
+        "only `{prefix}`, `{date:…}` and `{seq:…}`, with `{prefix}` and `{seq}`). "
+        "`phone` may be national, read in the profile's (else the organisation's) "
+        "country: 400 `invalid_phone` when it is not a number.",
+        extensions=error_codes({400: [CoreError.INVALID_PHONE]}),
         parameters=[ORG_ID],
         request=s.InvoicingProfileWriteSerializer,
         responses={200: s.InvoicingProfileSerializer, **ERRORS},
@@ -247,6 +252,7 @@ class InvoicingProfileView(GenericAPIView):
         tags=TAG,
         summary="Change some fields of the invoicing profile",
         description="Admins and above. As PUT, but only the fields given change.",
+        extensions=error_codes({400: [CoreError.INVALID_PHONE]}),
         parameters=[ORG_ID],
         request=s.InvoicingProfileWriteSerializer(partial=True),
         responses={200: s.InvoicingProfileSerializer, **ERRORS},

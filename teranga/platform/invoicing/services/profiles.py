@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from teranga.core.errors import ValidationFailed, refuse_unknown_fields
+from teranga.core.phones import phone_e164_or_blank, phone_region
 from teranga.platform.organizations.access import ensure
 from teranga.platform.organizations.models import Organization
 
@@ -54,6 +55,9 @@ PROFILE_FIELDS = (
 
 
 def _apply(profile: InvoicingProfile, organization, fields: dict[str, Any], replace: bool):
+    if "phone" in fields:  # as typed: read in the seller's country (400 invalid_phone)
+        region = phone_region(fields.get("country"), profile.country, organization.country)
+        fields = {**fields, "phone": phone_e164_or_blank(fields["phone"], region=region)}
     if replace:
         defaults = InvoicingProfile.defaults_for(organization)
         for name in PROFILE_FIELDS:

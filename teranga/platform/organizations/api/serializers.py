@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
-from teranga.core.serializers import ModelSerializer, Serializer
+from teranga.core.serializers import ModelSerializer, PhoneField, Serializer
 from teranga.core.validators import validate_image_content
 from teranga.platform.geo.api.serializers import DepartmentRefSerializer, RegionRefSerializer
 from teranga.platform.geo.models import Department, Region
@@ -92,7 +92,7 @@ class OrganizationWriteSerializer(ModelSerializer):
         allow_null=True,
         help_text="Region code (e.g. DK).",
     )
-    contact_phone = PhoneNumberField(required=False, allow_blank=True)
+    contact_phone = PhoneField(required=False, allow_blank=True)
 
     class Meta:
         model = Organization
@@ -252,7 +252,7 @@ class BranchWriteSerializer(ModelSerializer):
     department = serializers.SlugRelatedField(
         slug_field="slug", queryset=Department.objects.all(), required=False, allow_null=True
     )
-    phone = PhoneNumberField(required=False, allow_blank=True)
+    phone = PhoneField(required=False, allow_blank=True)
 
     class Meta:
         model = Branch

@@ -25,6 +25,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from teranga.core.errors import CoreError
 from teranga.core.pagination import PaginatedViewMixin
 from teranga.core.schema import error_codes
 from teranga.core.serializers import ErrorSerializer
@@ -113,7 +114,10 @@ class OrganizationListCreateView(GenericAPIView):
         tags=TAG,
         summary="Create an organisation",
         description="The organisation starts `pending` verification; the caller becomes its "
-        "owner. The logo is uploaded afterwards (`PUT /organizations/{id}/logo/`).",
+        "owner. The logo is uploaded afterwards (`PUT /organizations/{id}/logo/`). "
+        "`contact_phone` may be national, read in the organisation's `country` (400 "
+        "`invalid_phone` when it is not a number).",
+        extensions=error_codes({400: [CoreError.INVALID_PHONE]}),
         request=s.OrganizationWriteSerializer,
         responses={201: s.OrganizationPrivateSerializer},
         examples=examples.ORGANIZATION_CREATE,
@@ -182,7 +186,10 @@ class OrganizationDetailView(OrganizationScopedView):
     @extend_schema(
         tags=TAG,
         summary="Update an organisation (admin and above)",
-        description="The logo is changed through `PUT /organizations/{id}/logo/`.",
+        description="The logo is changed through `PUT /organizations/{id}/logo/`. "
+        "`contact_phone` may be national, read in the organisation's `country` (400 "
+        "`invalid_phone` when it is not a number).",
+        extensions=error_codes({400: [CoreError.INVALID_PHONE]}),
         parameters=[ORG_ID],
         request=s.OrganizationUpdateSerializer,
         responses={200: s.OrganizationPrivateSerializer},
@@ -419,6 +426,9 @@ class BranchListCreateView(OrganizationScopedView):
     @extend_schema(
         tags=TAG,
         summary="Create a branch (manager and above)",
+        description="`phone` may be national, read in the organisation's country (400 "
+        "`invalid_phone` when it is not a number).",
+        extensions=error_codes({400: [CoreError.INVALID_PHONE]}),
         parameters=[ORG_ID],
         request=s.BranchWriteSerializer,
         responses={201: s.BranchSerializer},
@@ -457,6 +467,9 @@ class BranchDetailView(OrganizationScopedView):
     @extend_schema(
         tags=TAG,
         summary="Update a branch (manager and above)",
+        description="`phone` may be national, read in the organisation's country (400 "
+        "`invalid_phone` when it is not a number).",
+        extensions=error_codes({400: [CoreError.INVALID_PHONE]}),
         parameters=[ORG_ID, BRANCH_ID],
         request=s.BranchUpdateSerializer,
         responses={200: s.BranchSerializer},

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
-from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
 from teranga.core import serializers as strict
@@ -67,7 +66,7 @@ class PaymentInitiateSerializer(strict.Serializer):
     coupon_codes = serializers.ListField(
         child=serializers.CharField(max_length=40), required=False, default=list, max_length=5
     )
-    payer_phone = PhoneNumberField(required=False, default="", allow_blank=True)
+    payer_phone = strict.PhoneField(required=False, default="", allow_blank=True)
     return_url = serializers.URLField(max_length=2000, required=False, default="", allow_blank=True)
 
     def validate(self, attrs):

@@ -25,7 +25,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from teranga.core.errors import ValidationFailed
+from teranga.core.errors import CoreError, ValidationFailed
 from teranga.core.schema import error_codes
 from teranga.core.serializers import validated_query
 from teranga.platform.organizations.access import get_organization_for
@@ -100,6 +100,7 @@ class PaymentListCreateView(GenericAPIView):
         extensions=error_codes(
             {
                 400: [
+                    CoreError.INVALID_PHONE,
                     PaymentError.IDEMPOTENCY_KEY_REQUIRED,
                     PaymentError.UNKNOWN_TARGET_TYPE,
                     PaymentError.PROVIDER_UNAVAILABLE,
@@ -119,6 +120,8 @@ class PaymentListCreateView(GenericAPIView):
                 ],
                 409: [
                     PaymentError.IDEMPOTENCY_KEY_REUSED,
+                    PaymentError.PAYMENT_IN_PROGRESS,
+                    PaymentError.TARGET_ALREADY_PAID,
                     PaymentError.ORGANIZATION_NOT_VERIFIED,
                     PaymentError.TRANSACTION_NUMBER_USED,
                     PaymentError.NOTHING_TO_PAY,
@@ -140,10 +143,19 @@ class PaymentListCreateView(GenericAPIView):
         "product is delivered: `fulfilment_status` `done`). Manual (`bank_transfer`, "
         "`cash`, with `transaction_number`): `pending` until the organisation validates "
         "it. 201 when created; 200 when the same `Idempotency-Key` and body were sent "
-        "before.\n\nErrors: 400 `idempotency_key_required`, `unknown_target_type`, "
+        "before.\n\nOne thing is paid once: while a payment for the same "
+        "`target_type`/`target_id` is open (`created`, `pending`), another key is 409 "
+        "`payment_in_progress` (complete that payment, or cancel it at "
+        "`/payments/{id}/cancel/`); once one has succeeded, 409 `target_already_paid` "
+        "(or the product's own code, e.g. `already_paid`). A payment that ended unpaid "
+        "(`failed`, `cancelled`, `expired`) does not block a new attempt.\n\n"
+        "Errors: 400 `idempotency_key_required`, `unknown_target_type`, "
         "`provider_unavailable`, `currency_not_supported`, `transaction_number_required`, "
+        "`invalid_phone` (`payer_phone`, which may be national: read in the payer's "
+        "country, else the payee's), "
         "coupon codes (`coupon_not_found`, `coupon_expired`, …); 404 from the product "
         "(not yours, no such object); 409 `idempotency_key_reused`, "
+        "`payment_in_progress`, `target_already_paid`, "
         "`organization_not_verified`, `transaction_number_used`, `nothing_to_pay`, "
         "`coupon_exhausted`, product conflicts; 502 `provider_error` (the provider "
         "refused: the payment is recorded as failed).",
@@ -156,6 +168,11 @@ class PaymentListCreateView(GenericAPIView):
             404: OpenApiResponse(
                 description="The product has no such `target_id` for the payer: its own "
                 "code, e.g. `reservation_not_found`."
+            ),
+            409: OpenApiResponse(
+                description="Conflicts with the current state: another body for this "
+                "`Idempotency-Key`, a payment for the same object already in progress or "
+                "succeeded, or the product's own conflicts."
             ),
             502: OpenApiResponse(description="The provider refused (`provider_error`)."),
         },
@@ -337,7 +354,7 @@ class WebhookView(APIView):
         extensions=error_codes(
             {
                 400: [PaymentError.INVALID_SIGNATURE],
-                404: [PaymentError.UNKNOWN_PROVIDER],
+                404: [PaymentError.UNKNOWN_PROVIDER, PaymentError.PROVIDER_NOT_CONFIGURED],
                 503: [PaymentError.PROVIDER_UNAVAILABLE],
             }
         ),
@@ -348,14 +365,24 @@ class WebhookView(APIView):
         "account. The signature is verified on the raw body first (400 "
         "`invalid_signature`, `stale_timestamp`, `malformed`: nothing is stored). Each "
         "event id is applied once: replays and duplicates answer 200 with the outcome "
-        "`duplicate`. 503 `provider_unavailable` when a confirmation query failed (the "
-        "provider retries). 404 `unknown_provider`.",
+        "`duplicate`. 404 `unknown_provider` for a provider that does not exist, "
+        "`provider_not_configured` for one without the credentials here (nothing is "
+        "stored; not worth retrying). 503 `provider_unavailable` when a confirmation "
+        "query failed (the provider retries).",
         parameters=[
             OpenApiParameter("provider", OpenApiTypes.STR, OpenApiParameter.PATH),
             OpenApiParameter("account", OpenApiTypes.UUID, OpenApiParameter.QUERY, required=False),
         ],
         request={"application/json": OpenApiTypes.OBJECT},
-        responses={200: s.WebhookResultSerializer},
+        responses={
+            200: s.WebhookResultSerializer,
+            404: OpenApiResponse(
+                description="Unknown provider, or one not configured here: do not retry."
+            ),
+            503: OpenApiResponse(
+                description="A confirmation query to the provider failed: retry later."
+            ),
+        },
     )
     def post(self, request, provider):
         outcomes = webhooks.webhook_receive(

@@ -146,6 +146,13 @@ class Payment(BaseModel):
                 condition=~Q(transaction_number=""),
                 name="pay_payment_transaction_number_unique",
             ),
+            # One open payment per target at a time: two checkouts for one reservation
+            # could both be paid (see services.payments.payment_initiate).
+            models.UniqueConstraint(
+                fields=["target_type", "target_id"],
+                condition=Q(status__in=sorted(OPEN_STATUSES)),
+                name="pay_payment_one_open_per_target",
+            ),
             models.CheckConstraint(
                 condition=Q(refunded_amount__lte=models.F("amount")),
                 name="pay_payment_refund_within_amount",

@@ -28,6 +28,8 @@ from rest_framework import status as http
 
 from teranga.core.errors import ApplicationError, Conflict, NotFound, ValidationFailed
 from teranga.core.links import public_link
+from teranga.core.phones import phone_e164_or_blank
+from teranga.platform.accounts.selectors import phone_region_for
 from teranga.platform.payments.errors import PaymentError
 
 from .. import notices
@@ -158,6 +160,41 @@ def request_fingerprint(data: dict) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+#: A payment that holds the payer's money (a partial refund still does).
+CHARGED_STATUSES = frozenset({PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED})
+
+
+def _open_payments(target_type: str, target_id):
+    return Payment.objects.filter(
+        target_type=target_type, target_id=str(target_id), status__in=OPEN_STATUSES
+    )
+
+
+def _in_progress() -> Conflict:
+    return Conflict(
+        _("A payment for this is already in progress: complete it or cancel it first."),
+        code=PaymentError.PAYMENT_IN_PROGRESS,
+    )
+
+
+def _refuse_second_payment(*, target_type: str, target_id, quote: Quote) -> None:
+    """409 when the target has an open payment, or (paid once) a successful one. Checked
+    after the quote, so that only those who may pay for the target learn of it. The open
+    case also holds under concurrency: the insert of a second open payment fails on
+    ``pay_payment_one_open_per_target`` (see ``payment_initiate``)."""
+    if _open_payments(target_type, target_id).exists():
+        raise _in_progress()
+    if (
+        quote.paid_once
+        and Payment.objects.filter(
+            target_type=target_type, target_id=str(target_id), status__in=CHARGED_STATUSES
+        ).exists()
+    ):
+        raise Conflict(
+            _("This has already been paid for."), code=PaymentError.TARGET_ALREADY_PAID
+        )
+
+
 def _replay(payment: Payment, request_hash: str) -> tuple[Payment, bool]:
     if payment.request_hash != request_hash:
         raise Conflict(
@@ -189,6 +226,12 @@ def payment_initiate(
     Online payments get a checkout from the provider (``checkout_url``, or Stripe's
     ``client_secret``); manual ones (bank transfer, cash) wait, pending, for a staff
     review; nothing left to pay succeeds at once.
+
+    One target is paid once: while a payment for it is open (created, pending), another
+    key is 409 ``payment_in_progress``; once one succeeded, 409 ``target_already_paid``
+    (unless the quote is not ``paid_once``). One that ended unpaid (failed, cancelled,
+    expired) blocks nothing. Racing requests are kept apart by the unique constraint on
+    open payments per target (``pay_payment_one_open_per_target``).
     """
     existing = Payment.objects.filter(payer=payer, idempotency_key=idempotency_key).first()
     if existing is not None:
@@ -215,11 +258,16 @@ def payment_initiate(
             payer_phone=payer_phone,
             return_url=return_url,
         )
-    except IntegrityError:
-        # A concurrent request with the same key (or the same transaction number) won.
+    except (IntegrityError, Conflict) as exc:
+        # A concurrent request with the same key won: it is this request's payment.
         existing = Payment.objects.filter(payer=payer, idempotency_key=idempotency_key).first()
         if existing is not None:
             return _replay(existing, request_hash)
+        if isinstance(exc, Conflict):
+            raise
+        # Otherwise another open payment for the target, or the same transaction number.
+        if not transaction_number.strip() or _open_payments(target_type, target_id).exists():
+            raise _in_progress() from None
         raise Conflict(
             _("This transaction number was already declared."),
             code=PaymentError.TRANSACTION_NUMBER_USED,
@@ -255,6 +303,12 @@ def _record(
             _("This organisation cannot take payments yet."),
             code=PaymentError.ORGANIZATION_NOT_VERIFIED,
         )
+    payer_phone = phone_e164_or_blank(
+        payer_phone,
+        region=phone_region_for(user=payer, organization=organization),
+        field="payer_phone",
+    )
+    _refuse_second_payment(target_type=target_type, target_id=target_id, quote=quote)
     offer = None
     if method == PaymentMethod.ONLINE:
         offer = offers.offer_for(organization, provider)
@@ -306,7 +360,7 @@ def _record(
         organization=organization,
         payer=payer,
         payer_email=getattr(payer, "email", "") or "",
-        payer_phone=payer_phone or "",
+        payer_phone=payer_phone,
         target_type=target_type,
         target_id=str(target_id),
         description=quote.description[:200],

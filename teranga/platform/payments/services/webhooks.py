@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from rest_framework import status as http
 
-from teranga.core.errors import ApplicationError, ValidationFailed
+from teranga.core.errors import ApplicationError, NotFound, ValidationFailed
 from teranga.core.validators import parse_uuid
 from teranga.platform.payments.errors import PaymentError
 
@@ -68,6 +68,8 @@ OUTCOMES = {
     STALE: ProviderEventOutcome.STALE,
 }
 DUPLICATE = "duplicate"
+#: ``ProviderError.code`` when the credentials a call needs are missing or unusable.
+NOT_CONFIGURED = "not_configured"
 #: Reconciliation leaves a fresh payment to its webhook for this long.
 RECONCILE_AFTER = timedelta(minutes=2)
 
@@ -78,6 +80,20 @@ class ProviderUnavailable(ApplicationError):
     status_code = http.HTTP_503_SERVICE_UNAVAILABLE
     code = PaymentError.PROVIDER_UNAVAILABLE
     default_message = gettext_noop("The payment provider could not be reached; try again later.")
+
+
+class ProviderNotConfigured(NotFound):
+    """The provider has no credentials here (or not the ones this webhook needs): answer
+    404, not 503, so that the sender does not retry a delivery that cannot succeed."""
+
+    code = PaymentError.PROVIDER_NOT_CONFIGURED
+    default_message = gettext_noop("This payment provider is not configured.")
+
+
+def _provider_failed(exc: ProviderError) -> ApplicationError:
+    if exc.code == NOT_CONFIGURED:
+        return ProviderNotConfigured()
+    return ProviderUnavailable()
 
 
 def webhook_receive(
@@ -97,7 +113,7 @@ def webhook_receive(
         logger.warning("webhook rejected", extra={"provider": provider, "reason": exc.reason})
         raise ValidationFailed(_("The webhook could not be verified."), code=exc.reason) from None
     except ProviderError as exc:
-        raise ProviderUnavailable() from exc
+        raise _provider_failed(exc) from exc
     return [notice_apply(provider=provider, notice=notice) for notice in notices]
 
 
@@ -134,7 +150,7 @@ def _claimed_status(provider: str, notice: WebhookNotice, payment: Payment) -> s
             credentials=offers.payment_credentials(payment),
         )
     except ProviderError as exc:
-        raise ProviderUnavailable() from exc
+        raise _provider_failed(exc) from exc
     return _checked(answer.status, answer.amount, answer.currency, payment)
 
 

@@ -1,6 +1,7 @@
 """A payable for the platform's own tests (platform tests never import a product):
-"tests.item", an item with a price and a stock kept in memory. Its fulfilment takes one
-from the stock (refused when none is left) and counts how often it ran per payment."""
+"tests.item", an item with a price and a stock kept in memory, bought again and again
+(only one payment open at a time, as for every target). Its fulfilment takes one from
+the stock (refused when none is left) and counts how often it ran per payment."""
 
 from __future__ import annotations
 
@@ -29,6 +30,9 @@ class Item:
     currency: str = "XOF"
     stock: int = 1_000_000
     fail_times: int = 0  # the handler raises this many times before working
+    # An item is bought again and again (one payment open at a time); ``paid_once``
+    # makes it a one-off purchase, as a reservation is.
+    paid_once: bool = False
 
 
 class ItemPayable(PayableBase):
@@ -54,6 +58,7 @@ class ItemPayable(PayableBase):
             description="Test item",
             lines=(QuoteLine(description="Test item", unit_amount=item.price),),
             scopes=(("tests.item", target_id),),
+            paid_once=item.paid_once,
         )
 
     def fulfil(self, *, payment) -> None:

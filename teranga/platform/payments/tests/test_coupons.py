@@ -668,7 +668,7 @@ def test_a_coupon_through_the_payments_api(
     client = client_for(payer)
     target = item(org, 10000)
 
-    def pay(key):
+    def pay(key, target=target):
         with django_capture_on_commit_callbacks(execute=True):
             return client.post(
                 "/api/v1/payments/",
@@ -682,7 +682,7 @@ def test_a_coupon_through_the_payments_api(
     assert (first.json()["total"]["amount"], first.json()["discount"]["amount"]) == (9000, 1000)
     c.refresh_from_db()
     assert c.uses_count == 1
-    busy = pay("coupon-pay-2")
+    busy = pay("coupon-pay-2", item(org, 10000))  # another purchase: the one use is held
     assert busy.status_code == 409 and busy.json()["error"]["code"] == "coupon_exhausted"
 
     sandbox_choose(first.json()["id"], "failed", django_capture_on_commit_callbacks)

@@ -210,8 +210,8 @@ class TestRefunds:
 
 
 class TestManualPayments:
-    def declare(self, shop, number="VIR-2026-0001", method="bank_transfer"):
-        return shop.pay(provider="", method=method, transaction_number=number)
+    def declare(self, shop, number="VIR-2026-0001", method="bank_transfer", item=None):
+        return shop.pay(provider="", method=method, transaction_number=number, item=item)
 
     def test_declared_then_validated(self, shop):
         response = self.declare(shop)
@@ -260,7 +260,10 @@ class TestManualPayments:
     def test_transaction_number_is_required_and_unique(self, shop):
         assert_error(self.declare(shop, number="  "), 400, "invalid")
         self.declare(shop, number="VIR-1")
-        assert_error(self.declare(shop, number="VIR-1"), 409, "transaction_number_used")
+        other_item = ITEMS.add(shop.organization, 15000)  # one open payment per item
+        assert_error(
+            self.declare(shop, number="VIR-1", item=other_item), 409, "transaction_number_used"
+        )
 
     def test_review_permissions_and_input(self, shop):
         payment_id = self.declare(shop).json()["id"]
@@ -278,7 +281,7 @@ class TestManualPayments:
         assert_error(
             shop.api["manager"].post(url, {"decision": "maybe"}, format="json"), 400, "invalid"
         )
-        online = shop.pay().json()["id"]
+        online = shop.pay(item=ITEMS.add(shop.organization, 15000)).json()["id"]
         assert_error(
             shop.api["manager"].post(
                 f"/api/v1/payments/{online}/review/", {"decision": "approve"}, format="json"

@@ -162,8 +162,10 @@ class AvailabilityRuleListCreateView(CatalogView):
         tags=AVAILABILITY_TAG,
         summary="Weekly availability rules (agents and above)",
         description="Of a `resource`, or of every resource of an `organization` (one of "
-        "them is required: 400 `scope_required`). Filters: `weekday`, and `date_from` / "
-        "`date_to` keep the rules valid on at least one day of that range.",
+        "them is required: 400 `scope_required`). Filters: `weekday`; `date` keeps the "
+        "rules that apply on that date (its weekday, within the rule's own dates); "
+        "`date_from` / `date_to` keep the rules that apply on at least one day of that "
+        "range (one of its weekdays, within the rule's own dates).",
         parameters=SCOPE_PARAMETERS,
         responses={200: s.AvailabilityRuleSerializer(many=True)},
     )

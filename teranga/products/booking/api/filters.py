@@ -80,18 +80,33 @@ class ResourceFilter(django_filters.FilterSet):
 
 
 class AvailabilityRuleFilter(django_filters.FilterSet):
+    """``date``, ``date_from`` / ``date_to``: the rules that apply on that date, or on
+    at least one day of that range — of its weekday and within the rule's own dates."""
+
     weekday = django_filters.NumberFilter(label="0 = Monday … 6 = Sunday")
-    date_from = django_filters.DateFilter(method="valid_range", label="Valid on or after")
-    date_to = django_filters.DateFilter(method="valid_range", label="Valid on or before")
+    date = django_filters.DateFilter(
+        method="applies_on", label="Applies on that date (its weekday, within the rule's dates)"
+    )
+    date_from = django_filters.DateFilter(
+        method="applies_between", label="Applies on a day on or after"
+    )
+    date_to = django_filters.DateFilter(
+        method="applies_between", label="Applies on a day on or before"
+    )
 
     class Meta:
         model = AvailabilityRule
-        fields = ["weekday", "date_from", "date_to"]
+        fields = ["weekday", "date", "date_from", "date_to"]
 
-    def valid_range(self, queryset, name, value):
-        if name == "date_from":
-            return rules_valid_between(queryset, value, None)
-        return rules_valid_between(queryset, None, value)
+    def applies_on(self, queryset, name, value):
+        return rules_valid_between(queryset, value, value)
+
+    def applies_between(self, queryset, name, value):
+        """The range as a whole: its weekdays depend on both ends."""
+        date_from = self.form.cleaned_data.get("date_from")
+        if name == "date_to" and date_from is not None:
+            return queryset  # applied with ``date_from``
+        return rules_valid_between(queryset, date_from, self.form.cleaned_data.get("date_to"))
 
 
 class AvailabilityOverrideFilter(django_filters.FilterSet):

@@ -248,12 +248,42 @@ def availability_overrides(
     return queryset.order_by("date", "starts_at")
 
 
+def _falls_on_its_weekday(weekday: int, first: date | None, last: date | None) -> bool:
+    """Whether ``[first, last]`` (None: unbounded) holds a day of ``weekday``."""
+    if first is None or last is None:
+        return True
+    return first + timedelta(days=(weekday - first.weekday()) % 7) <= last
+
+
 def rules_valid_between(
     queryset: QuerySet[AvailabilityRule], date_from: date | None, date_to: date | None
 ) -> QuerySet[AvailabilityRule]:
-    """Rules that apply on at least one day of ``[date_from, date_to]``."""
+    """Rules that apply on at least one day of ``[date_from, date_to]`` (either end may
+    be open): a day of the rule's weekday, inside the rule's own date range if it has
+    one. ``date_from == date_to`` gives the rules of that date."""
     if date_from is not None:
         queryset = queryset.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=date_from))
     if date_to is not None:
         queryset = queryset.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=date_to))
-    return queryset
+    if date_from is None and date_to is None:
+        return queryset
+    if date_from is not None and date_to is not None and (date_to - date_from).days < 6:
+        days = (date_to - date_from).days + 1
+        weekdays = {(date_from + timedelta(days=n)).weekday() for n in range(max(days, 0))}
+        queryset = queryset.filter(weekday__in=weekdays)
+    # A rule whose own dates cut the range short may miss its weekday in what is left:
+    # those few are checked one by one (one query).
+    cut = Q(valid_from__isnull=False) if date_from is None else Q(valid_from__gt=date_from)
+    cut |= Q(valid_until__isnull=False) if date_to is None else Q(valid_until__lt=date_to)
+    missing = [
+        pk
+        for pk, weekday, valid_from, valid_until in queryset.filter(cut)
+        .order_by()
+        .values_list("pk", "weekday", "valid_from", "valid_until")
+        if not _falls_on_its_weekday(
+            weekday,
+            max(filter(None, (date_from, valid_from)), default=None),
+            min(filter(None, (date_to, valid_until)), default=None),
+        )
+    ]
+    return queryset.exclude(pk__in=missing) if missing else queryset

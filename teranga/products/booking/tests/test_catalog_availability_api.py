@@ -191,7 +191,8 @@ class TestRules:
         assert weekdays(weekday=1) == [1]
         assert weekdays(date_from="2026-04-01") == [0, 1]
         assert weekdays(date_to="2026-02-28") == [0, 1]
-        assert weekdays(date_from="2026-03-10", date_to="2026-03-12") == [0, 1, 2]
+        # Tuesday to Thursday: the Monday rule does not apply on any of those days.
+        assert weekdays(date_from="2026-03-10", date_to="2026-03-12") == [1, 2]
         assert_error(clients[Role.AGENT].get(url), 400, "scope_required")
         assert_error(clients[Role.AGENT].get(url, {"resource": "zzz"}), 400)
         assert_error(

@@ -126,7 +126,8 @@ class SqServiceRefSerializer(serializers.ModelSerializer):
 
 class SqPublicQueueSerializer(serializers.ModelSerializer):
     """A queue as waiting clients and kiosks see it. ``estimated_wait_seconds``: the
-    wait of a ticket taken now (``waiting`` people ahead)."""
+    wait of a ticket taken now (``waiting`` people ahead), null while unknown (no
+    counter open on the queue)."""
 
     branch = SqBranchRefSerializer(read_only=True)
     service = SqServiceRefSerializer(read_only=True)
@@ -149,9 +150,14 @@ class SqPublicQueueSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(serializers.IntegerField())
-    def get_estimated_wait_seconds(self, queue) -> int:
-        return self.context["waits"].get(queue.pk, 0)
+    @extend_schema_field(
+        serializers.IntegerField(
+            allow_null=True,
+            help_text="Of a ticket taken now; null while unknown (no counter open on the queue).",
+        )
+    )
+    def get_estimated_wait_seconds(self, queue) -> int | None:
+        return self.context["waits"].get(queue.pk)
 
 
 class SqQueueSerializer(SqPublicQueueSerializer):

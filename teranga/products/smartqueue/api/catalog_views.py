@@ -30,7 +30,10 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from teranga.core.pagination import PaginatedViewMixin
+from teranga.core.schema import error_codes
 from teranga.core.serializers import ErrorSerializer, validated_query
+from teranga.platform.payments.errors import PaymentError
+from teranga.products.smartqueue.errors import SmartQueueError
 
 from ..access import COUNTER_OPERATE, QUEUE_MANAGE, QUEUE_VIEW
 from ..selectors import catalog as selectors
@@ -591,9 +594,13 @@ class KioskListCreateView(CatalogView):
         summary="Create a kiosk and its API key (managers and above)",
         description="The answer carries the raw `key`, **shown this once** (only its "
         "SHA-256 digest is kept). The kiosk sends `Authorization: Api-Key <key>` to "
-        "`/smartqueue/kiosk/…`. Errors: 400 `invalid_branch`, 403, 404.",
+        "`/smartqueue/kiosk/…`. Only on a plan that includes the `kiosk` feature: "
+        "409 `plan_limit_reached` otherwise. Errors: 400 `invalid_branch`, 403, 404.",
         request=s.SqKioskCreateSerializer,
-        responses={201: s.SqKioskCreatedSerializer, **ERRORS},
+        responses={201: s.SqKioskCreatedSerializer, **ERRORS_409},
+        extensions=error_codes(
+            {400: [SmartQueueError.INVALID_BRANCH], 409: [PaymentError.PLAN_LIMIT_REACHED]}
+        ),
     )
     def post(self, request):
         serializer = s.SqKioskCreateSerializer(data=request.data)

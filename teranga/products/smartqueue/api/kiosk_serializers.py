@@ -34,7 +34,10 @@ class SqKioskTicketSerializer(serializers.ModelSerializer):
     service = serializers.CharField(source="service.name", read_only=True)
     position = serializers.IntegerField(source="position_at_issue", read_only=True)
     estimated_wait_seconds = serializers.IntegerField(
-        source="estimated_wait_at_issue", read_only=True
+        source="estimated_wait_at_issue",
+        read_only=True,
+        allow_null=True,
+        help_text="Null while unknown (no counter was open on the queue).",
     )
     qr = serializers.SerializerMethodField(help_text="The QR code, a data:image/svg+xml URI.")
     print_url = serializers.SerializerMethodField(help_text="The printable ticket (HTML).")

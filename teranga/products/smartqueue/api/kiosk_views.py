@@ -16,7 +16,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from teranga.core.qr import qr_svg
+from teranga.core.schema import error_codes
 from teranga.core.serializers import ErrorSerializer
+from teranga.platform.payments.errors import PaymentError
+from teranga.products.smartqueue.errors import SmartQueueError
 
 from ..kiosk_auth import IsKiosk, KioskKeyAuthentication, KioskRateThrottle
 from ..qr import ticket_qr_content
@@ -64,7 +67,9 @@ class KioskTicketCreateView(KioskView):
         "code, QR code and `print_url`. `ticket_class`: `priority` for elderly, pregnant "
         "or disabled clients. `phone` (optional) gets SMS notices (400 `invalid_phone`). "
         "409: `queue_closed`, `queue_full`, `already_in_queue` (that phone), "
-        "`payment_at_counter` (a paid service is paid at the reception).",
+        "`payment_at_counter` (a paid service is paid at the reception), "
+        "`plan_limit_reached` (the organisation's plan does not include the `kiosk` "
+        "feature).",
         request=s.SqKioskTicketCreateSerializer,
         responses={
             201: s.SqKioskTicketSerializer,
@@ -72,6 +77,22 @@ class KioskTicketCreateView(KioskView):
             401: ErrorSerializer,
             409: ErrorSerializer,
         },
+        extensions=error_codes(
+            {
+                400: [
+                    SmartQueueError.INVALID_QUEUE,
+                    SmartQueueError.INVALID_CLASS,
+                    SmartQueueError.INVALID_PHONE,
+                ],
+                409: [
+                    SmartQueueError.QUEUE_CLOSED,
+                    SmartQueueError.QUEUE_FULL,
+                    SmartQueueError.ALREADY_IN_QUEUE,
+                    SmartQueueError.PAYMENT_AT_COUNTER,
+                    PaymentError.PLAN_LIMIT_REACHED,
+                ],
+            }
+        ),
     )
     def post(self, request):
         serializer = s.SqKioskTicketCreateSerializer(data=request.data)
@@ -95,8 +116,9 @@ class KioskTicketPrintView(KioskView):
         summary="The printable ticket (HTML, 80 mm)",
         description="An HTML page for an 80 mm thermal printer, in French: organisation, "
         "branch, service, the big ticket number, date and time, position and estimated "
-        "wait, the QR code (inline SVG); it prints itself when opened. Only tickets of "
-        "the kiosk's branch (404 `ticket_not_found`).",
+        "wait (unknown while no counter is open on the queue), the QR code (inline "
+        "SVG); it prints itself when opened. Only tickets of the kiosk's branch (404 "
+        "`ticket_not_found`).",
         parameters=[OpenApiParameter("ticket_id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
         responses={
             (200, "text/html"): OpenApiResponse(OpenApiTypes.STR, description="The page."),
@@ -117,7 +139,10 @@ class KioskTicketPrintView(KioskView):
                         ticket.created_at, ZoneInfo(ticket.organization.time_zone)
                     ),
                     "position": position,
-                    "wait_minutes": max(round(ticket.estimated_wait_at_issue / 60), 0),
+                    # None: unknown (no counter was open on the queue).
+                    "wait_minutes": None
+                    if ticket.estimated_wait_at_issue is None
+                    else max(round(ticket.estimated_wait_at_issue / 60), 0),
                     "qr_svg": qr_svg(ticket_qr_content(ticket), scale=5),
                 },
                 content_type="text/html; charset=utf-8",

@@ -161,7 +161,12 @@ class TicketDetailSerializer(TicketSerializer):
     def get_position(self, ticket) -> int:
         return self.context["estimate"].position
 
-    def get_estimated_wait_seconds(self, ticket) -> int:
+    @extend_schema_field(
+        serializers.IntegerField(
+            allow_null=True, help_text="Null while unknown (no counter open on the queue)."
+        )
+    )
+    def get_estimated_wait_seconds(self, ticket) -> int | None:
         return self.context["estimate"].wait_seconds
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True))

@@ -128,7 +128,9 @@ class NearbyQueueSerializer(serializers.Serializer):
     waiting = serializers.IntegerField(help_text="Tickets waiting now.")
     open_counters = serializers.IntegerField(help_text="Counters with an agent on them now.")
     estimated_wait_seconds = serializers.IntegerField(
-        allow_null=True, help_text="For a ticket taken now; null while the queue is closed."
+        allow_null=True,
+        help_text="For a ticket taken now; null while the queue is closed or no counter "
+        "is open on it (unknown).",
     )
     service = NearbyServiceSerializer()
 
@@ -187,7 +189,9 @@ class TicketTravelSerializer(serializers.Serializer):
     position = serializers.IntegerField()
     distance_km = serializers.FloatField(allow_null=True)
     travel_minutes = serializers.IntegerField(allow_null=True)
-    wait_minutes = serializers.IntegerField()
+    wait_minutes = serializers.IntegerField(
+        allow_null=True, help_text="Null while unknown (no counter open on the queue)."
+    )
     leave_now = serializers.BooleanField(help_text="Time to set off.")
     leave_now_sent = serializers.BooleanField(help_text="The notice was sent (once).")
 

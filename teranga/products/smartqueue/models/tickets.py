@@ -96,8 +96,9 @@ class Ticket(BaseModel):
     #: What orders the ticket in its class: arrival, or the appointment time.
     sort_at = models.DateTimeField(_("order time"))
     position_at_issue = models.PositiveIntegerField(_("position when issued"), default=0)
+    #: None: unknown (no counter was open on the queue, ``selectors.estimates``).
     estimated_wait_at_issue = models.PositiveIntegerField(
-        _("estimated wait when issued (seconds)"), default=0
+        _("estimated wait when issued (seconds)"), default=0, null=True, blank=True
     )
     called_at = models.DateTimeField(_("called at"), null=True, blank=True)
     serving_at = models.DateTimeField(_("service started at"), null=True, blank=True)

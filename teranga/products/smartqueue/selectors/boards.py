@@ -108,9 +108,10 @@ def last_called(queue_id, day) -> list[str]:
     )
 
 
-def queue_positions(queue: Queue) -> dict[str, list[int]]:
+def queue_positions(queue: Queue) -> dict[str, list[int | None]]:
     """``{ticket id: [position, estimated wait in seconds]}`` for every waiting ticket,
-    computed once (one ordering query, the paces once) for all the queue's watchers."""
+    computed once (one ordering query, the paces once) for all the queue's watchers; the
+    wait is None while unknown (no counter open on the queue)."""
     order = queue_order(queue)
     if not order:
         return {}

@@ -16,8 +16,10 @@ the counters are on average half-way, which counts for :data:`IN_SERVICE_SHARE`:
 
     wait = (ahead + 0.5) / rate          (= (ahead + 0.5) * pace / n for n equal counters)
 
-and ``0`` with nobody ahead. With no counter open, one counter at the service's pace is
-assumed (the queue opens later; the figure is a floor, not a promise).
+and ``0`` with nobody ahead. With no counter open on the queue (no agent session on a
+counter that serves it) the wait is **unknown**: ``None``, ``null`` in the API, "unknown"
+in the texts. Nobody is calling, so no figure would be true (assuming one counter at the
+service's pace gave a queue nobody serves estimates of hours).
 
 **Evaluation** (``tests/test_estimates.py``, a replayed day of a branch: 3 counters,
 200 clients, a morning peak, lognormal service times, 15–45 s walks, 5 % no-shows).
@@ -126,29 +128,33 @@ def open_counter_ids(queue: Queue) -> list:
     )
 
 
-def wait_seconds_for(ahead: int, paces: list[float]) -> int:
+def wait_seconds_for(ahead: int, paces: list[float]) -> int | None:
     """The wait behind ``ahead`` people with counters of these paces (seconds): the
-    people ahead and the clients at the counters (:data:`IN_SERVICE_SHARE`)."""
+    people ahead and the clients at the counters (:data:`IN_SERVICE_SHARE`). ``None``
+    (unknown) without a counter: no pace, nobody serving."""
+    rate = sum(1.0 / pace for pace in paces if pace > 0)
+    if rate <= 0:
+        return None
     if ahead <= 0:
         return 0
-    rate = sum(1.0 / pace for pace in paces if pace > 0)
-    return int(round((ahead + IN_SERVICE_SHARE) / rate)) if rate > 0 else 0
+    return int(round((ahead + IN_SERVICE_SHARE) / rate))
 
 
 def queue_paces(queue: Queue, *, quantile_q: float = 0.5, now=None) -> list[float]:
-    """The paces (seconds per client) of the counters open on ``queue``, or the
-    service's pace alone when none is open."""
+    """The paces (seconds per client) of the counters open on ``queue``; none (the
+    wait is unknown) when no counter is open on it."""
     counters = open_counter_ids(queue)
+    if not counters:
+        return []
     paces = service_pace(queue.service, counters, quantile_q=quantile_q, now=now)
-    if counters:
-        return [paces[c].seconds for c in counters]
-    return [paces[None].seconds]
+    return [paces[c].seconds for c in counters]
 
 
-def estimate_wait(queue: Queue, ahead: int, *, quantile_q: float = 0.5, now=None) -> int:
-    """Estimated seconds before someone with ``ahead`` people before them is called."""
+def estimate_wait(queue: Queue, ahead: int, *, quantile_q: float = 0.5, now=None) -> int | None:
+    """Estimated seconds before someone with ``ahead`` people before them is called;
+    ``None`` (unknown) when no counter is open on the queue."""
     if ahead <= 0:
-        return 0
+        return 0 if open_counter_ids(queue) else None
     return wait_seconds_for(ahead, queue_paces(queue, quantile_q=quantile_q, now=now))
 
 
@@ -195,7 +201,7 @@ def _recent_durations(service_ids, counter_ids, now) -> tuple[dict, dict]:
 
 @dataclass(frozen=True)
 class QueueWait:
-    seconds: int
+    seconds: int | None  # None: unknown (no counter open on the queue)
     open_counters: int
 
 
@@ -231,13 +237,11 @@ def queue_wait_details(queues, *, ahead=None, quantile_q: float = 0.5, now=None)
         for counter_id in open_counters.get(queue.pk, []):
             own = per_counter.get((queue.service_id, counter_id), [])
             paces.append(quantile(own, quantile_q) if len(own) >= MIN_SAMPLES else fallback)
-        result[queue.pk] = QueueWait(
-            wait_seconds_for(ahead(queue), paces or [fallback]), len(paces)
-        )
+        result[queue.pk] = QueueWait(wait_seconds_for(ahead(queue), paces), len(paces))
     return result
 
 
 def queue_waits(queues, *, ahead=None, quantile_q: float = 0.5, now=None) -> dict:
-    """``{queue_id: seconds}`` (see :func:`queue_wait_details`)."""
+    """``{queue_id: seconds or None}`` (see :func:`queue_wait_details`)."""
     details = queue_wait_details(queues, ahead=ahead, quantile_q=quantile_q, now=now)
     return {queue_id: wait.seconds for queue_id, wait in details.items()}

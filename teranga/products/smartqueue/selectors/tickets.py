@@ -73,11 +73,17 @@ def queue_for_ticket_taking(*, queue_id) -> Queue:
 
 @dataclass(frozen=True)
 class LiveEstimate:
-    """Where a ticket stands now: 1 = next; 0 when it is not waiting."""
+    """Where a ticket stands now: 1 = next; 0 when it is not waiting. ``wait_seconds``
+    and ``call_at`` are ``None`` while the wait is unknown (no counter open on the
+    queue: ``selectors.estimates``)."""
 
     position: int
-    wait_seconds: int
+    wait_seconds: int | None
     call_at: datetime | None
+
+
+def _call_at(start: datetime, wait: int | None) -> datetime | None:
+    return None if wait is None else start + timedelta(seconds=wait)
 
 
 def ticket_live_estimate(ticket: Ticket, *, now: datetime | None = None) -> LiveEstimate:
@@ -86,7 +92,7 @@ def ticket_live_estimate(ticket: Ticket, *, now: datetime | None = None) -> Live
     if position <= 0:
         return LiveEstimate(0, 0, None)
     wait = estimate_wait(ticket.queue, position - 1, now=now)
-    return LiveEstimate(position, wait, now + timedelta(seconds=wait))
+    return LiveEstimate(position, wait, _call_at(now, wait))
 
 
 def issued_estimate(ticket: Ticket) -> LiveEstimate:
@@ -94,7 +100,7 @@ def issued_estimate(ticket: Ticket) -> LiveEstimate:
     if ticket.status != TicketStatus.WAITING:
         return LiveEstimate(0, 0, None)
     wait = ticket.estimated_wait_at_issue
-    return LiveEstimate(ticket.position_at_issue, wait, ticket.created_at + timedelta(seconds=wait))
+    return LiveEstimate(ticket.position_at_issue, wait, _call_at(ticket.created_at, wait))
 
 
 def ticket_for_viewer(*, user, ticket_id) -> Ticket:

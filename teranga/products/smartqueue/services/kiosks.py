@@ -21,6 +21,8 @@ from teranga.core.errors import Conflict, NotFound, ValidationFailed
 from teranga.core.validators import parse_uuid
 from teranga.platform.notifications.services import phone_to_e164
 from teranga.platform.organizations.models import Branch, Organization
+from teranga.platform.payments.errors import PaymentError
+from teranga.platform.payments.services.subscriptions import subscription_has_feature
 from teranga.products.smartqueue.errors import SmartQueueError
 
 from ..models import Channel, Kiosk, Queue, Ticket, TicketClass
@@ -32,6 +34,18 @@ SHOWN_PREFIX_LENGTH = 12
 TOUCH_EVERY = timedelta(minutes=5)
 #: What a kiosk may ask for: a normal ticket, or priority (elderly, pregnant, disabled).
 KIOSK_CLASSES = (TicketClass.NORMAL, TicketClass.PRIORITY)
+#: The plan feature (``product.plan_features``) without which an organisation has no kiosks.
+KIOSK_FEATURE = "kiosk"
+
+
+def kiosk_feature_check(*, organization) -> None:
+    """409 ``plan_limit_reached`` (the plan refusal of the platform) when the
+    organisation's plan in force does not include kiosks."""
+    if not subscription_has_feature(organization=organization, feature=KIOSK_FEATURE):
+        message = _("Your plan does not include kiosks. Upgrade to use them.")
+        raise Conflict(
+            message, code=PaymentError.PLAN_LIMIT_REACHED, fields={KIOSK_FEATURE: [message]}
+        )
 
 
 def key_digest(raw_key: str) -> str:
@@ -46,13 +60,15 @@ def new_key() -> tuple[str, str, str]:
 
 @transaction.atomic
 def kiosk_create(*, organization: Organization, branch_id, name: str) -> tuple[Kiosk, str]:
-    """A new kiosk of the branch and its raw key (returned once, never stored)."""
+    """A new kiosk of the branch and its raw key (returned once, never stored); only on
+    a plan with kiosks (409 ``plan_limit_reached``)."""
     branch = Branch.objects.filter(organization=organization, pk=branch_id, is_active=True).first()
     if branch is None:
         raise ValidationFailed(
             code=SmartQueueError.INVALID_BRANCH,
             fields={"branch": [_("Choose an active branch of this organisation.")]},
         )
+    kiosk_feature_check(organization=organization)
     raw_key, prefix, digest = new_key()
     kiosk = Kiosk.objects.create(
         organization=organization, branch=branch, name=name, key_prefix=prefix, key_digest=digest
@@ -90,7 +106,9 @@ def kiosk_ticket_issue(
     *, kiosk: Kiosk, queue_id, ticket_class: str | None = None, phone: str = ""
 ) -> Ticket:
     """A ticket of an open queue of the kiosk's branch (``channel="kiosk"``). A paid
-    service is paid at the counter: 409 ``payment_at_counter``."""
+    service is paid at the counter: 409 ``payment_at_counter``. A plan without kiosks:
+    409 ``plan_limit_reached``."""
+    kiosk_feature_check(organization=kiosk.organization)
     key = parse_uuid(queue_id)
     queue = (
         Queue.objects.select_related("organization", "service", "branch")
@@ -116,7 +134,7 @@ def kiosk_ticket_issue(
         )
     if phone:
         try:
-            phone = phone_to_e164(phone)
+            phone = phone_to_e164(phone, region=queue.organization.country)
         except ValidationFailed as exc:
             raise ValidationFailed(
                 exc.message, code=SmartQueueError.INVALID_PHONE, fields={"phone": [exc.message]}

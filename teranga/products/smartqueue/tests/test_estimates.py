@@ -47,7 +47,8 @@ def test_wait_seconds_for():
     # 1/200 + 1/600 = 1/150 tickets a second.
     assert wait_seconds_for(3, [200.0, 600.0]) == 525
     assert wait_seconds_for(3, [0.0, 300.0]) == 1050  # a zero pace is ignored
-    assert wait_seconds_for(3, []) == 0
+    assert wait_seconds_for(3, []) is None  # no counter: unknown
+    assert wait_seconds_for(0, []) is None
 
 
 # --- the method on a small known history ----------------------------------------------
@@ -88,9 +89,10 @@ def test_paces_come_from_each_counter_then_the_service_then_the_configuration(ba
     # Two open counters at 360 s each: 4 people ahead wait 4.5 × 360 / 2.
     assert estimate_wait(queue, 4, now=NOW) == 810
     assert estimate_wait(queue, 0, now=NOW) == 0
-    # Nobody at the counters: one counter at the service's pace is assumed.
+    # Nobody at the counters: the wait is unknown.
     AgentSession.objects.update(ended_at=NOW)
-    assert estimate_wait(queue, 4, now=NOW + timedelta(minutes=2)) == 4.5 * 360
+    assert estimate_wait(queue, 4, now=NOW + timedelta(minutes=2)) is None
+    assert estimate_wait(queue, 0, now=NOW + timedelta(minutes=2)) is None
 
 
 def test_old_history_is_ignored(bank):

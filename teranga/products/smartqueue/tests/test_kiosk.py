@@ -6,13 +6,16 @@ from __future__ import annotations
 import hashlib
 import io
 
+import pytest
 import segno
 import zxingcpp
 from django.test import override_settings
+from django.utils import timezone
 from PIL import Image
 from rest_framework.test import APIClient
 
 from config.settings import REST_FRAMEWORK
+from teranga.platform.payments.models import Plan, Subscription
 from teranga.products.smartqueue.models import Kiosk, Ticket
 from teranga.products.smartqueue.qr import ticket_qr_content
 from teranga.products.smartqueue.services.kiosks import kiosk_create
@@ -23,6 +26,25 @@ from teranga.products.smartqueue.tests.factories import (
 )
 
 BASE = "/api/v1/smartqueue"
+
+
+@pytest.fixture(autouse=True)
+def _kiosk_plan(request):
+    """Kiosks need a plan with the ``kiosk`` feature: the bank is on Enterprise (the
+    refusal on other plans: ``tests/security/test_smartqueue_defects.py``)."""
+    if "bank" not in request.fixturenames:
+        return
+    bank = request.getfixturevalue("bank")
+    now = timezone.now()
+    Subscription.objects.create(
+        organization=bank.org,
+        plan=Plan.objects.get(code="enterprise"),
+        period="monthly",
+        currency=bank.org.currency,
+        status="active",
+        current_period_start=now,
+        current_period_end=now + timezone.timedelta(days=30),
+    )
 
 
 def kiosk_client(key: str) -> APIClient:

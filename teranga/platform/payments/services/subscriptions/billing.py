@@ -54,6 +54,7 @@ class SubscriptionPayable(PayableBase):
             description=description[:200],
             lines=(QuoteLine(description=description[:200], unit_amount=amount),),
             coupons_allowed=False,
+            paid_once=False,  # each period is paid anew
             metadata={
                 "buyer": {
                     "name": organization.name,
