@@ -18,19 +18,6 @@ def _fresh_cache():
     cache.clear()
 
 
-@pytest.fixture(autouse=True)
-def _fresh_channel_layers():
-    """Every test gets new channel-layer objects. channels_redis keeps receive state per
-    instance (a lock bound to the event loop that first waited on it): a test whose loop
-    ended while a consumer was still receiving would hand that state to the next test's
-    loop ("Lock … is bound to a different event loop", seen once on the Redis leg)."""
-    from channels.layers import channel_layers
-
-    channel_layers.backends.clear()
-    yield
-    channel_layers.backends.clear()
-
-
 @pytest.fixture
 def api() -> APIClient:
     return APIClient()
