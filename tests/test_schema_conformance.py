@@ -45,7 +45,7 @@ from conftest import authed_client, create_user
 
 pytestmark = pytest.mark.django_db
 
-#: English, as any schema we serve (a French request would build it twice).
+#: The schema (built in English whatever the request's language: EnglishSchemaGenerator).
 SCHEMA_URL = "/api/schema/?format=json&lang=en"
 
 CHECKS = [
