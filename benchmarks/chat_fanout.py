@@ -105,6 +105,8 @@ def setup(count: int):
 
     from teranga.platform.messaging.models import Participant
     from teranga.platform.messaging.services import conversation_create
+    from teranga.platform.organizations.models import Membership, OrganizationKind, Role
+    from teranga.platform.organizations.services import organization_create
 
     people = []
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
@@ -127,6 +129,12 @@ def setup(count: int):
                 raise SystemExit(f"Login failed ({response.status_code}): {response.content!r}")
             people.append((user, response.json()["meta"]["access_token"]))
     users = [user for user, _ in people]
+    # Colleagues: people who share an organisation are added to a group directly; a
+    # stranger would only be invited (issue 15, group consent) and hear nothing.
+    club = organization_create(user=users[0], name="Fan-out club", kind=OrganizationKind.CLUB)
+    Membership.objects.bulk_create(
+        [Membership(organization=club, user=user, role=Role.MEMBER) for user in users[1:]]
+    )
     groups = {}
     for layer in ("memory", "redis"):
         groups[layer], _ = conversation_create(

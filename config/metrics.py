@@ -2,7 +2,8 @@
 
 In PRODUCTION a scrape needs ``Authorization: Bearer <METRICS_TOKEN>`` (compared in
 constant time) or a client address in ``METRICS_ALLOWED_IPS`` (addresses or CIDR
-networks, matched against the connection's address, never a forwarded header); with
+networks, matched against the client's address: the connection's, or the one our trusted
+proxies forwarded when ``TRUSTED_PROXY_COUNT`` is set, never a header a client wrote); with
 neither configured, nobody may scrape. Outside PRODUCTION the endpoint is open unless
 ``METRICS_TOKEN`` is set. Whoever may not scrape gets the same 404 as an unknown URL.
 """
@@ -16,6 +17,8 @@ from django.conf import settings
 from django.http import Http404
 from django_prometheus.exports import ExportToDjangoView
 
+from teranga.core.client_address import client_address
+
 
 def _token_matches(request, token: str) -> bool:
     scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
@@ -26,7 +29,7 @@ def _token_matches(request, token: str) -> bool:
 
 def _address_allowed(request, networks) -> bool:
     try:
-        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+        address = ipaddress.ip_address(client_address(request) or "")
     except ValueError:
         return False
     address = getattr(address, "ipv4_mapped", None) or address  # ::ffff:10.0.0.1

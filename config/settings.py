@@ -282,6 +282,14 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
+# The number of reverse proxies we run in front of the app. Only behind them is
+# X-Forwarded-For believed (teranga.core.client_address, allauth, DRF's throttles);
+# 0 (the default) ignores the header.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT cannot be negative.")
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+
 ACCOUNT_ADAPTER = "teranga.platform.accounts.adapter.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
@@ -309,8 +317,16 @@ ACCOUNT_RATE_LIMITS = {
     "reauthenticate": "10/m/user",
     "reset_password_from_key": "20/m/ip",
     "signup": "20/m/ip",
-    "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
+    # Logins (teranga.platform.accounts.adapter.AccountAdapter.pre_authenticate). One
+    # carrier-NAT address carries many subscribers, so per-address limits are wide; the
+    # tight limit counts failures per (address, account), so a stranger elsewhere cannot
+    # lock the owner out. The per-account budget bounds guessing spread over many
+    # addresses; the owner's known device (a signed token set at login) skips it and the
+    # per-address failure budget.
+    "login": "300/m/ip",
+    "login_failed": "5/5m/key",
+    "login_failed_account": "20/h/key,100/d/key",
+    "login_failed_address": "100/5m/ip",
     "confirm_email": "1/3m/key",
     "verify_phone": "1/3m/key",
 }
@@ -321,7 +337,9 @@ USERSESSIONS_TRACK_ACTIVITY = True
 
 HEADLESS_ONLY = True
 HEADLESS_CLIENTS = ("app",)
-HEADLESS_TOKEN_STRATEGY = "allauth.headless.tokens.strategies.jwt.JWTTokenStrategy"
+# allauth's JWT strategy, plus reuse detection: a rotated refresh token presented again
+# ends its session (teranga.platform.accounts.tokens).
+HEADLESS_TOKEN_STRATEGY = "teranga.platform.accounts.tokens.JWTTokenStrategy"
 # HS256 signs with SECRET_KEY unless an RS256 private key is given.
 HEADLESS_JWT_ALGORITHM = env.str("JWT_ALGORITHM", default="HS256")
 HEADLESS_JWT_PRIVATE_KEY = env.str("JWT_PRIVATE_KEY", default="", multiline=True)
@@ -438,6 +456,8 @@ REST_FRAMEWORK = {
         "support_widget": env.str("THROTTLE_SUPPORT_WIDGET", default="60/min"),
     },
     "EXCEPTION_HANDLER": "teranga.core.errors.exception_handler",
+    # Throttles read X-Forwarded-For only behind our own proxies (TRUSTED_PROXY_COUNT).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_METADATA_CLASS": "teranga.core.metadata.Metadata",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -487,6 +507,7 @@ SPECTACULAR_SETTINGS = {
         "CurrencyEnum": "teranga.core.money.CURRENCY_CHOICES",
         "LanguageEnum": "teranga.platform.accounts.models.Language",
         "ParticipantRoleEnum": "teranga.platform.messaging.models.ParticipantRole",
+        "GroupInvitationStatusEnum": "teranga.platform.messaging.models.InvitationStatus",
         "ParticipantAddRoleEnum": ["member", "admin"],
         "ConversationCreateKindEnum": ["private", "group"],
         "MessageKindEnum": ["text", "system", "auto_reply"],
@@ -510,10 +531,11 @@ CORS_ALLOW_HEADERS = (
     "authorization",
     "content-type",
     "idempotency-key",
+    "x-known-device",
     "x-request-id",
     "x-session-token",
 )
-CORS_EXPOSE_HEADERS = ["X-Request-ID"]
+CORS_EXPOSE_HEADERS = ["X-Request-ID", "X-Known-Device"]
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -623,6 +645,8 @@ TERANGA = {
     "APP_IOS_APP_IDS": env.list("APP_IOS_APP_IDS", default=[]),
     # Demo mode: the home page lists the demo logins and the products' pages.
     "DEMO": env.bool("DEMO", default=not PRODUCTION),
+    # How long a slot is held while it is paid for (the scheduling engine's holds).
+    "BOOKING_HOLD_MINUTES": env.int("BOOKING_HOLD_MINUTES", default=5),
 }
 # SMS provider for verification codes until the notifications module adds real ones.
 SMS_PROVIDER = env.str("SMS_PROVIDER", default="sandbox")

@@ -217,12 +217,14 @@ def test_booking_reserve_pay_confirm_cancel(teranga, server, signed_in):
     m = teranga.models
     public = anonymous(teranga, server)
     services = parsed(
-        teranga.op("booking_services_list").sync_detailed(client=public, q="Coupe homme"),
+        teranga.op("booking_services_list").sync_detailed(client=public, q="Atelier soins"),
         200,
         m.PaginatedServiceList,
     )
-    service = next(s for s in services.results if s.name == "Coupe homme")
-    assert service.price.amount == 3000 and service.price.currency == "XOF"
+    # Paid online in full: held, paid, then confirmed by the payment (payment_mode).
+    service = next(s for s in services.results if s.name == "Atelier soins du visage")
+    assert service.price.amount == 8000 and service.price.currency == "XOF"
+    assert service.payment_mode == m.PaymentModeEnum.ONLINE_FULL
 
     start = date.today() + timedelta(days=2)  # beyond the 12-hour cancellation notice
     slots = parsed(
@@ -267,7 +269,7 @@ def test_booking_reserve_pay_confirm_cancel(teranga, server, signed_in):
         m.PaymentDetail,
     )
     assert payment.checkout_url == f"{server.base}/pay/sandbox/{payment.id}/"
-    assert payment.total.amount == 3000
+    assert payment.total.amount == 8000
 
     # The payer's browser on the sandbox provider's page; its webhook then reaches us.
     assert sandbox_pay(payment.checkout_url) == "succeeded"

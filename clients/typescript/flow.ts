@@ -56,11 +56,11 @@ function isoDate(daysFromNow: number): string {
  * the payer then decides on `payment.checkout_url` (a web page, not the API). */
 export async function bookAndPay(anonymous: Api, client: Api) {
   const services = must(
-    await anonymous.GET("/api/v1/booking/services/", { params: { query: { q: "Coupe homme" } } }),
+    await anonymous.GET("/api/v1/booking/services/", { params: { query: { q: "Atelier soins" } } }),
     "services",
   );
   const service: Schemas["Service"] | undefined = services.results.find(
-    (s) => s.name === "Coupe homme",
+    (s) => s.name === "Atelier soins du visage" && s.payment_mode === "online_full",
   );
   if (!service) throw new Error("no such service");
 

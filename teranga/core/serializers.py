@@ -1,6 +1,8 @@
 """Serializer bases: writes with fields the endpoint does not know are refused."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 
@@ -38,6 +40,32 @@ class PhoneField(serializers.CharField):
             "in the country of the user or organisation it belongs to; stored as E.164.",
         )
         super().__init__(**kwargs)
+
+
+class BoundedSlugRelatedField(serializers.SlugRelatedField):
+    """A ``SlugRelatedField`` that refuses a value longer than its model field before it
+    looks it up, and says so in the schema (``maxLength``). DRF's field takes no
+    ``max_length`` and drf-spectacular maps the slug to a bare string, so both are done
+    here. ``max_length`` comes from ``slug_field`` on ``model`` (else the queryset's model)."""
+
+    default_error_messages = {
+        # DRF's own message (translated in its catalogue and ours).
+        "max_length": gettext_lazy("Ensure this field has no more than {max_length} characters."),
+    }
+
+    def __init__(self, *, slug_field: str, model=None, **kwargs):
+        if model is None:
+            model = kwargs["queryset"].model
+        elif not kwargs.get("read_only"):
+            kwargs.setdefault("queryset", model._default_manager.all())
+        super().__init__(slug_field=slug_field, **kwargs)
+        self.max_length = model._meta.get_field(slug_field).max_length
+        extend_schema_field({"type": "string", "maxLength": self.max_length})(self)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        return super().to_internal_value(data)
 
 
 class ErrorDetailSerializer(serializers.Serializer):

@@ -51,7 +51,10 @@ class UserManager(BaseUserManager):
 
 
 def avatar_path(instance: User, filename: str) -> str:
-    return f"avatars/{instance.pk}/{uuid.uuid4().hex}"
+    # user_update names the avatar by its checked format (teranga.core.images).
+    from teranga.core.images import stored_extension
+
+    return f"avatars/{instance.pk}/{uuid.uuid4().hex}{stored_extension(filename)}"
 
 
 class User(AbstractBaseUser, PermissionsMixin):

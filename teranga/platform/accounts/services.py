@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import Any, Final
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from teranga.core.errors import ApplicationError, refuse_unknown_fields
+from teranga.core.errors import ApplicationError, ValidationFailed, refuse_unknown_fields
+from teranga.core.images import image_reencode
 from teranga.platform.accounts.errors import AccountError
 from teranga.platform.accounts.models import ClientProfile
 from teranga.platform.notifications.devices import devices_erase
@@ -72,8 +76,9 @@ def user_update(
         storage = user.avatar.storage
         if avatar is None:
             user.avatar = None
-        else:
-            user.avatar.save(avatar.name or "avatar", avatar, save=False)
+        else:  # never the uploaded bytes: a clean copy (no trailing data, no metadata)
+            image = _avatar_image(avatar)
+            user.avatar.save(image.name, image, save=False)
         fields.append("avatar")
         _delete_file_on_commit(storage, old_name)
     if fields:
@@ -81,14 +86,34 @@ def user_update(
     return user
 
 
-def user_sessions_end(*, user) -> int:
-    """End every session of ``user``: the Django sessions (which revokes every JWT, since
-    validation is stateful) and the usersessions rows."""
+def _avatar_image(avatar: File) -> File:
+    """``avatar`` re-encoded (``teranga.core.images``); 400 ``invalid`` with the reason
+    under ``fields.avatar``, as the upload endpoint documents."""
+    try:
+        return image_reencode(avatar, stem="avatar")
+    except DjangoValidationError as error:
+        raise ValidationFailed(fields={"avatar": error.messages}) from None
+
+
+def user_sessions_end(*, user, keep_session_key: str | None = None) -> int:
+    """End every session of ``user`` but ``keep_session_key``: the Django sessions (which
+    revokes every JWT, since validation is stateful) and the usersessions rows."""
     count = 0
-    for user_session in UserSession.objects.filter(user=user):
+    sessions = UserSession.objects.filter(user=user)
+    if keep_session_key:
+        sessions = sessions.exclude(session_key=keep_session_key)
+    for user_session in sessions:
         user_session.end()
         count += 1
     return count
+
+
+def session_end(*, session_key: str) -> None:
+    """End one session: its row in the session store (its access and refresh tokens stop
+    working) and its usersessions row."""
+    for user_session in UserSession.objects.filter(session_key=session_key):
+        user_session.end()
+    import_module(settings.SESSION_ENGINE).SessionStore().delete(session_key)
 
 
 @transaction.atomic

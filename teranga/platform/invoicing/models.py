@@ -32,6 +32,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
+from teranga.core.limits import NOTE_MAX_LENGTH
 from teranga.core.models import AppendOnlyModel, BaseModel
 from teranga.core.money import CURRENCY_CHOICES, Money
 from teranga.platform.organizations.models import Country, OrganizationKind
@@ -300,10 +301,10 @@ class Invoice(AppendOnlyModel, BaseModel):
     prices_include_tax = models.BooleanField(_("lines entered with taxes"))
     paid = models.BooleanField(_("paid on issue"), default=False)
     payment_method = models.CharField(_("payment method"), max_length=40, blank=True)
-    payment_terms = models.TextField(_("payment terms"), blank=True)
+    payment_terms = models.TextField(_("payment terms"), blank=True, max_length=NOTE_MAX_LENGTH)
     mentions = models.JSONField(_("mentions"), default=list)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=NOTE_MAX_LENGTH)
     total_ht = models.BigIntegerField(_("total excl. VAT (minor units)"))
     total_tva = models.BigIntegerField(_("total VAT (minor units)"))
     total_ttc = models.BigIntegerField(_("total incl. VAT (minor units)"))

@@ -1,6 +1,6 @@
 """Staff views of messaging: conversations with their participants and latest messages
-(read-only), messages (filter the flagged ones; mark reviewed or hide), and the support
-settings of each organisation (editable)."""
+(read-only), invitations to groups and blocks (read-only), messages (filter the flagged
+ones; mark reviewed or hide), and the support settings of each organisation (editable)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,15 @@ from django.utils.translation import ngettext
 from teranga.core.admin import ReadOnlyModelAdmin, ReadOnlyTabularInline
 from teranga.core.errors import ValidationFailed
 
-from .models import Attachment, Conversation, Message, Participant, SupportSettings
+from .models import (
+    Attachment,
+    Block,
+    Conversation,
+    GroupInvitation,
+    Message,
+    Participant,
+    SupportSettings,
+)
 from .services.messages import messages_review
 from .support import (
     color_normalize,
@@ -172,3 +180,18 @@ class SupportSettingsAdmin(admin.ModelAdmin):
     search_fields = ("organization__name", "organization__slug", "email")
     list_select_related = ("organization",)
     autocomplete_fields = ("organization",)
+
+
+@admin.register(GroupInvitation)
+class GroupInvitationAdmin(ReadOnlyModelAdmin):
+    list_display = ("conversation", "user", "invited_by", "role", "status", "created_at")
+    list_filter = ("status", "created_at")
+    search_fields = ("conversation__title", "user__email", "invited_by__email")
+    list_select_related = ("conversation", "user", "invited_by")
+
+
+@admin.register(Block)
+class BlockAdmin(ReadOnlyModelAdmin):
+    list_display = ("blocker", "blocked", "created_at")
+    search_fields = ("blocker__email", "blocked__email")
+    list_select_related = ("blocker", "blocked")

@@ -2,11 +2,13 @@
 by their content — never by their name or declared type — and at most
 ``MAX_UPLOAD_BYTES`` each.
 
-Images are checked by ``teranga.core.validators.validate_image_content`` (Pillow opens
-and verifies them); a PDF must start with the ``%PDF-1.x``/``%PDF-2.x`` header and end
-with an ``%%EOF`` marker. The stored content type is the one found here. Attachments are
-served only to the conversation's participants (``…/attachments/{id}/``), as downloads
-with ``nosniff``.
+Images are decoded and written again by ``teranga.core.images.image_reencode`` (no
+trailing data, no metadata, real extension); what is stored is that copy, never the
+uploaded bytes. A PDF must start with the ``%PDF-1.x``/``%PDF-2.x`` header and end with
+an ``%%EOF`` marker, and is stored as it came. The stored content type is the one found
+here, and the display name takes the matching extension. Attachments are served only to
+the conversation's participants (``…/attachments/{id}/``), as downloads with
+``nosniff``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from teranga.core.errors import ValidationFailed
-from teranga.core.validators import validate_image_content
+from teranga.core.images import CONTENT_TYPES, image_reencode
 from teranga.platform.messaging.errors import MessagingError
 
 MAX_ATTACHMENTS = 5
@@ -28,13 +30,6 @@ NAME_MAX_LENGTH = 200
 PDF_TYPE = "application/pdf"
 _PDF_HEADER = re.compile(rb"^%PDF-[12]\.\d")
 _PDF_TAIL_BYTES = 2048
-#: Image signatures, checked only once Pillow has accepted the file as an image.
-_IMAGE_SIGNATURES = (
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"),
-)
 
 
 @dataclass(frozen=True)
@@ -61,15 +56,6 @@ def _read(file, start: int, length: int) -> bytes:
     return file.read(length)
 
 
-def _image_type(head: bytes) -> str | None:
-    for signature, content_type in _IMAGE_SIGNATURES:
-        if head.startswith(signature):
-            return content_type
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    return None
-
-
 def _is_pdf(file, head: bytes, size: int) -> bool:
     if not _PDF_HEADER.match(head):
         return False
@@ -77,9 +63,16 @@ def _is_pdf(file, head: bytes, size: int) -> bool:
     return b"%%EOF" in tail
 
 
+def _named(name: str, extension: str) -> str:
+    """``name`` with ``extension`` (the content's) in place of the one the client gave."""
+    stem = os.path.splitext(name)[0] or "attachment"
+    return stem[: NAME_MAX_LENGTH - len(extension)] + extension
+
+
 def attachment_check(file) -> CheckedUpload:
     """Accept ``file`` (an uploaded file) as an image or a PDF; ValidationFailed
-    (``attachment_too_large``, ``invalid_attachment``) otherwise."""
+    (``attachment_too_large``, ``invalid_attachment``) otherwise. An image comes back
+    re-encoded (``file`` is then that copy), a PDF as it came."""
     size = getattr(file, "size", None)
     if size is None:
         raise _invalid(_("The file could not be read."), MessagingError.INVALID_ATTACHMENT)
@@ -87,27 +80,35 @@ def attachment_check(file) -> CheckedUpload:
         raise _invalid(_("The file is too large."), MessagingError.ATTACHMENT_TOO_LARGE)
     if size == 0:
         raise _invalid(_("The file is empty."), MessagingError.INVALID_ATTACHMENT)
+    name = clean_name(getattr(file, "name", ""))
     try:
         head = _read(file, 0, 16)
         if head.startswith(b"%PDF-"):
             if not _is_pdf(file, head, size):
                 raise _invalid(_("Upload a valid PDF document."), MessagingError.INVALID_ATTACHMENT)
-            content_type = PDF_TYPE
-        else:
-            try:
-                validate_image_content(file)
-            except ValidationError:
+            file.name = "attachment.pdf"  # stored under its real extension, whatever it was
+            return CheckedUpload(
+                file=file, name=_named(name, ".pdf"), content_type=PDF_TYPE, size=size
+            )
+        try:
+            image = image_reencode(file, stem="attachment")
+        except ValidationError as error:
+            if error.code == "file_too_large":
                 raise _invalid(
-                    _("Only images (JPEG, PNG, WebP, GIF) and PDF documents can be attached."),
-                    MessagingError.INVALID_ATTACHMENT,
+                    _("The file is too large."), MessagingError.ATTACHMENT_TOO_LARGE
                 ) from None
-            content_type = _image_type(head)
-            if content_type is None:  # an image Pillow reads but we do not serve
-                raise _invalid(_("Unsupported image format."), MessagingError.INVALID_ATTACHMENT)
+            raise _invalid(
+                _("Only images (JPEG, PNG, WebP, GIF) and PDF documents can be attached."),
+                MessagingError.INVALID_ATTACHMENT,
+            ) from None
     finally:
         file.seek(0)
+    extension = os.path.splitext(image.name)[1]
     return CheckedUpload(
-        file=file, name=clean_name(getattr(file, "name", "")), content_type=content_type, size=size
+        file=image,
+        name=_named(name, extension),
+        content_type=CONTENT_TYPES[extension],
+        size=image.size,
     )
 
 

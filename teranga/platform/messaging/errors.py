@@ -12,9 +12,12 @@ from teranga.core.errors import error_catalogues
 class MessagingError(StrEnum):
     ATTACHMENT_NOT_FOUND = "attachment_not_found"
     ATTACHMENT_TOO_LARGE = "attachment_too_large"
+    BLOCK_NOT_FOUND = "block_not_found"
+    CANNOT_BLOCK_SELF = "cannot_block_self"
     CANNOT_DELETE_MESSAGE = "cannot_delete_message"
     CANNOT_MESSAGE_SELF = "cannot_message_self"
     CLIENT_ID_REUSED = "client_id_reused"
+    CONVERSATION_BLOCKED = "conversation_blocked"
     CONVERSATION_NOT_FOUND = "conversation_not_found"
     EDIT_WINDOW_CLOSED = "edit_window_closed"
     EMPTY_MESSAGE = "empty_message"
@@ -23,6 +26,8 @@ class MessagingError(StrEnum):
     INVALID_BUSINESS_HOURS = "invalid_business_hours"
     INVALID_CHANNEL = "invalid_channel"
     INVALID_SEQ = "invalid_seq"
+    INVITATION_DECLINED = "invitation_declined"
+    INVITATION_NOT_FOUND = "invitation_not_found"
     MESSAGE_BLOCKED = "message_blocked"
     MESSAGE_DELETED = "message_deleted"
     MESSAGE_NOT_FOUND = "message_not_found"
@@ -37,6 +42,7 @@ class MessagingError(StrEnum):
     SUPPORT_UNAVAILABLE = "support_unavailable"
     TOO_MANY_ATTACHMENTS = "too_many_attachments"
     UNKNOWN_USER = "unknown_user"
+    USER_UNAVAILABLE = "user_unavailable"
 
 
 error_catalogues.register("messaging", MessagingError, origin="messaging")

@@ -1,4 +1,5 @@
-"""What chat links point at (``teranga.core.links``): a conversation."""
+"""What chat links point at (``teranga.core.links``): a conversation, an invitation to a
+group."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from teranga.core.links import LinkKind, link_kind_register, local_time_text, summary_of
 
-from .links import CONVERSATION
+from .links import CONVERSATION, INVITATION
 
 
 def _conversation(user, conversation_id):
@@ -26,9 +27,36 @@ def _conversation_rows(conversation) -> list[tuple]:
     ]
 
 
+def _invitation(user, invitation_id):
+    from .selectors import invitation_of
+
+    return invitation_of(user=user, invitation_id=invitation_id)
+
+
+def _invitation_rows(invitation) -> list[tuple]:
+    inviter = invitation.invited_by
+    return [
+        (gettext("Group"), invitation.conversation.title),
+        (gettext("Invited by"), getattr(inviter, "full_name", "") if inviter else ""),
+    ]
+
+
 def register(origin: str) -> None:
     link_kind_register(
-        LinkKind(CONVERSATION, gettext_lazy("Conversation"), "conversations/{id}",
-                 summary=summary_of(_conversation, _conversation_rows)),
+        LinkKind(
+            CONVERSATION,
+            gettext_lazy("Conversation"),
+            "conversations/{id}",
+            summary=summary_of(_conversation, _conversation_rows),
+        ),
+        origin=origin,
+    )
+    link_kind_register(
+        LinkKind(
+            INVITATION,
+            gettext_lazy("Invitation to a group"),
+            "conversations/invitations/{id}",
+            summary=summary_of(_invitation, _invitation_rows),
+        ),
         origin=origin,
     )

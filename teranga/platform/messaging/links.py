@@ -2,3 +2,4 @@
 its objects is ``teranga.core.links.object_link(<name>, id)``."""
 
 CONVERSATION = "messaging.conversation"
+INVITATION = "messaging.invitation"

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from teranga.core.limits import MESSAGE_MAX_LENGTH, NOTE_MAX_LENGTH
 from teranga.core.models import BaseModel
 
 
@@ -128,7 +129,7 @@ class Message(BaseModel):
     kind = models.CharField(
         _("kind"), max_length=12, choices=MessageKind.choices, default=MessageKind.TEXT
     )
-    body = models.TextField(_("body"), blank=True)
+    body = models.TextField(_("body"), blank=True, max_length=MESSAGE_MAX_LENGTH)
     edited_at = models.DateTimeField(_("edited at"), null=True, blank=True)
     deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
     moderation = models.CharField(
@@ -158,8 +159,86 @@ class Message(BaseModel):
         return f"{self.conversation_id}#{self.seq}"
 
 
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class GroupInvitation(BaseModel):
+    """An invitation to a group, for someone the adder shares no organisation and no
+    conversation with (issue 15: nobody is put into a group without consent). Until the
+    invitee accepts, they are not a participant: they see neither the messages nor the
+    conversation in their inbox. One row per (group, person); a new invitation reuses it.
+    """
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="invitations"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_invitations"
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    role = models.CharField(
+        _("role"), max_length=10, choices=ParticipantRole.choices, default=ParticipantRole.MEMBER
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=InvitationStatus.choices,
+        default=InvitationStatus.PENDING,
+    )
+    responded_at = models.DateTimeField(_("responded at"), null=True, blank=True)
+
+    class Meta(BaseModel.Meta):
+        verbose_name = _("group invitation")
+        verbose_name_plural = _("group invitations")
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "user"], name="msg_invitation_unique")
+        ]
+        indexes = [models.Index(fields=["user", "status"], name="msg_invitation_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} to {self.conversation_id} ({self.status})"
+
+
+class Block(BaseModel):
+    """``blocker`` blocked ``blocked``: neither starts a private conversation with the
+    other nor adds or invites the other to a group, their private conversation takes no
+    new message either way, and the blocker is not notified of the blocked person's
+    messages in the groups they share."""
+
+    blocker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_blocks"
+    )
+    blocked = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta(BaseModel.Meta):
+        verbose_name = _("block")
+        verbose_name_plural = _("blocks")
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="msg_block_unique"),
+            models.CheckConstraint(
+                condition=~Q(blocker=models.F("blocked")), name="msg_block_not_self"
+            ),
+        ]
+        indexes = [models.Index(fields=["blocked", "blocker"], name="msg_block_blocked_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.blocker_id} blocks {self.blocked_id}"
+
+
 def attachment_path(instance: Attachment, filename: str) -> str:
-    return f"messaging/{instance.message.conversation_id}/{uuid.uuid4().hex}"
+    # attachment_check names every file by its checked format (teranga.core.images).
+    from teranga.core.images import stored_extension
+
+    folder = f"messaging/{instance.message.conversation_id}"
+    return f"{folder}/{uuid.uuid4().hex}{stored_extension(filename)}"
 
 
 class Attachment(BaseModel):
@@ -188,7 +267,9 @@ class SupportSettings(BaseModel):
     #: ``[{"weekday": 0-6, "opens": "09:00", "closes": "18:00"}, …]`` in the
     #: organisation's time zone.
     business_hours = models.JSONField(_("business hours"), default=list, blank=True)
-    auto_reply = models.TextField(_("automatic reply outside business hours"), blank=True)
+    auto_reply = models.TextField(
+        _("automatic reply outside business hours"), blank=True, max_length=NOTE_MAX_LENGTH
+    )
     welcome_message = models.CharField(_("welcome message"), max_length=300, blank=True)
     whatsapp = models.CharField("WhatsApp", max_length=100, blank=True)
     telegram = models.CharField("Telegram", max_length=100, blank=True)

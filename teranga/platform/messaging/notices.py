@@ -1,5 +1,6 @@
 """What messaging tells people through the notifications module: "chat.message", a new
-message in one of their conversations.
+message in one of their conversations, and "chat.invitation", an invitation to a group
+(``services.consent``: someone who shares nothing with the adder is invited, never added).
 
 Recorded in the sending transaction (one notification per recipient, idempotency key
 ``chat:<message id>:<user id>``), delivered after commit on the type's channels —
@@ -23,9 +24,10 @@ from teranga.platform.notifications.models import Channel
 from teranga.platform.notifications.services import notification_send
 from teranga.platform.notifications.types import NotificationType, notification_type_register
 
-from .links import CONVERSATION
+from .links import CONVERSATION, INVITATION
 
 CHAT_MESSAGE = "chat.message"
+CHAT_INVITATION = "chat.invitation"
 PREVIEW_LENGTH = 120
 
 
@@ -110,3 +112,49 @@ def chat_message_notify(*, message, conversation, recipients) -> int:
             idempotency_key=f"chat:{message.pk}:{user.pk}",
         )
     return len(recipients)
+
+
+def _invitation_title(ctx: dict[str, Any]) -> str:
+    return _("%(inviter)s invited you to the group %(conversation)s") % {
+        "inviter": ctx.get("inviter") or _("Teranga user"),
+        "conversation": ctx.get("title", ""),
+    }
+
+
+def _invitation_body(ctx: dict[str, Any]) -> str:
+    return _("Accept the invitation to join the conversation, or decline it.")
+
+
+chat_invitation_type = notification_type_register(
+    NotificationType(
+        name=CHAT_INVITATION,
+        channels=(Channel.EMAIL, Channel.PUSH, Channel.WEBSOCKET),
+        title=_invitation_title,
+        body=_invitation_body,
+        label=gettext_lazy("Invitations to group conversations"),
+        sample={
+            "invitation": "6f1c2b1e-0000-4000-8000-000000000003",
+            "conversation": "6f1c2b1e-0000-4000-8000-000000000001",
+            "title": "Club trading UCAD",
+            "inviter": "Awa Diop",
+        },
+    )
+)
+
+
+def chat_invitation_notify(*, invitation, conversation, inviter) -> None:
+    """Record a "chat.invitation" notification for the invitee: once per invitation
+    sent (a renewed invitation is told again)."""
+    context = {
+        "invitation": str(invitation.pk),
+        "conversation": str(conversation.pk),
+        "title": conversation.title,
+        "inviter": (getattr(inviter, "full_name", "") if inviter else "") or "",
+    }
+    notification_send(
+        recipient=invitation.user,
+        kind=CHAT_INVITATION,
+        context=context,
+        link=object_link(INVITATION, invitation.pk),
+        idempotency_key=f"chat-invitation:{invitation.pk}:{invitation.updated_at.isoformat()}",
+    )

@@ -25,7 +25,16 @@ from teranga.platform.messaging.errors import MessagingError
 
 from .access import ConversationAccess, conversation_access
 from .events import conversation_data, message_data, participant_data
-from .models import Conversation, ConversationKind, Message, Participant, ParticipantRole
+from .models import (
+    Block,
+    Conversation,
+    ConversationKind,
+    GroupInvitation,
+    InvitationStatus,
+    Message,
+    Participant,
+    ParticipantRole,
+)
 from .presence import online_user_ids
 
 RECENT_MESSAGES = 50  # in a socket's snapshot
@@ -115,6 +124,18 @@ def conversation_detail(*, user, conversation_id) -> tuple[ConversationAccess, C
     conversation.participant_count = len(conversation.active_participants)
     if access.participant is None:
         conversation.my_role = access.role
+    # Who was asked and has not answered yet: for the group's owners and admins only.
+    conversation.pending_invitations = (
+        list(
+            GroupInvitation.objects.filter(
+                conversation=conversation, status=InvitationStatus.PENDING
+            )
+            .select_related("user", "invited_by")
+            .order_by("created_at", "pk")
+        )
+        if access.manages_participants
+        else []
+    )
     attach_summaries([conversation])
     return access, conversation
 
@@ -238,3 +259,36 @@ def support_conversations_of(*, user, organization_id=None) -> QuerySet:
     if organization_id is not None:
         queryset = queryset.filter(organization_id=organization_id)
     return queryset.order_by("-activity", "-pk")
+
+
+# --- Invitations and blocks ----------------------------------------------------------------
+
+
+def invitations_of(*, user) -> QuerySet:
+    """The caller's pending invitations to groups, newest first: the group's title and
+    size and who invited them — never its messages."""
+    members = Count(
+        "conversation__participants", filter=Q(conversation__participants__left_at__isnull=True)
+    )
+    return (
+        GroupInvitation.objects.filter(user=user, status=InvitationStatus.PENDING)
+        .select_related("conversation", "invited_by", "user")
+        .annotate(participant_count=members)
+        .order_by("-updated_at", "-pk")
+    )
+
+
+def invitation_of(*, user, invitation_id) -> GroupInvitation:
+    """One pending invitation of the caller; 404 ``invitation_not_found`` otherwise."""
+    key = parse_uuid(invitation_id)
+    invitation = invitations_of(user=user).filter(pk=key).first() if key else None
+    if invitation is None:
+        raise NotFound(code=MessagingError.INVITATION_NOT_FOUND)
+    return invitation
+
+
+def blocks_of(*, user) -> QuerySet:
+    """The people the caller blocked, most recent first."""
+    return (
+        Block.objects.filter(blocker=user).select_related("blocked").order_by("-created_at", "-pk")
+    )

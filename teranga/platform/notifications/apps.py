@@ -8,5 +8,6 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: Django imports apps.py before any model; ready() runs once they are.
-        # The broadcast notification type, its access rules and segment registry.
-        from . import broadcasts  # noqa: F401
+        # The broadcast notification type, its access rules and segment registry; the
+        # invitation email (``organizations.invitation``) and its sender.
+        from . import broadcasts, invitations  # noqa: F401

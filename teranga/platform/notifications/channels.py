@@ -46,7 +46,7 @@ def _kind_type(notification: Notification):
 
 
 def _language(notification: Notification) -> str:
-    return notification.language or notification.recipient.language
+    return notification.language or getattr(notification.recipient, "language", "")
 
 
 def email_backend_name() -> str:
@@ -67,7 +67,13 @@ def message_id_domain() -> str:
 
 def deliver_email(notification: Notification) -> Sent:
     user = notification.recipient
-    if getattr(user, "erased_at", None) or not user.is_active or not user.email:
+    if user is None:  # an address that has no account (an invitation)
+        address = notification.email
+    elif getattr(user, "erased_at", None) or not user.is_active:
+        address = ""
+    else:
+        address = user.email
+    if not address:
         raise Skip("no email address")
     kind_type = _kind_type(notification)
     with rendering(_language(notification)):
@@ -80,7 +86,7 @@ def deliver_email(notification: Notification) -> Sent:
     message = EmailMultiAlternatives(
         subject=email.subject,
         body=email.text,
-        to=[user.email],
+        to=[address],
         headers={
             "X-Teranga-Notification": str(notification.pk),
             # One Message-ID per notification: should a crash between the hand-off and
@@ -97,6 +103,8 @@ def deliver_email(notification: Notification) -> Sent:
 
 def deliver_sms(notification: Notification) -> Sent:
     user = notification.recipient
+    if user is None:
+        raise Skip("no account")
     if getattr(user, "erased_at", None) or not user.phone or not user.phone_verified:
         raise Skip("no verified phone number")
     kind_type = _kind_type(notification)
@@ -114,7 +122,7 @@ def deliver_sms(notification: Notification) -> Sent:
 
 def deliver_push(notification: Notification) -> Sent:
     user = notification.recipient
-    if getattr(user, "erased_at", None) or not user.is_active:
+    if user is None or getattr(user, "erased_at", None) or not user.is_active:
         raise Skip("inactive account")
     try:
         message_id = push_deliver(notification=notification)
@@ -147,6 +155,8 @@ def shown_at(notification: Notification):
 
 
 def deliver_websocket(notification: Notification) -> Sent:
+    if notification.recipient_id is None:
+        raise Skip("no account")
     seq = broadcast(
         user_group(notification.recipient_id),
         {"type": "notification", "notification": notification_payload(notification)},

@@ -10,6 +10,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from teranga.core.limits import ERROR_MAX_LENGTH, MESSAGE_MAX_LENGTH, NOTE_MAX_LENGTH
 from teranga.core.models import BaseModel
 
 
@@ -21,7 +22,7 @@ class SmsStatus(models.TextChoices):
 
 class SmsMessage(BaseModel):
     to = models.CharField(_("to (E.164)"), max_length=20, db_index=True)
-    body = models.TextField(_("body"))
+    body = models.TextField(_("body"), max_length=NOTE_MAX_LENGTH)
     purpose = models.CharField(_("purpose"), max_length=50, db_index=True)
     provider = models.CharField(_("provider"), max_length=30)
     status = models.CharField(
@@ -29,7 +30,7 @@ class SmsMessage(BaseModel):
     )
     provider_message_id = models.CharField(_("provider message id"), max_length=100, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    error = models.TextField(_("error"), blank=True)
+    error = models.TextField(_("error"), blank=True, max_length=ERROR_MAX_LENGTH)
 
     class Meta(BaseModel.Meta):
         verbose_name = _("SMS message")
@@ -62,11 +63,18 @@ class Notification(BaseModel):
     write return the notification already recorded instead of telling twice."""
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        null=True,
+        blank=True,
     )
+    #: The address of a recipient who has no account (yet), e.g. an invitation; such a
+    #: notification goes by email only and shows in no inbox.
+    email = models.EmailField(_("email address"), blank=True)
     kind = models.CharField(_("kind"), max_length=60, db_index=True)
     title = models.CharField(_("title"), max_length=200)
-    body = models.TextField(_("body"), blank=True)
+    body = models.TextField(_("body"), blank=True, max_length=MESSAGE_MAX_LENGTH)
     link = models.CharField(_("link"), max_length=300, blank=True)
     data = models.JSONField(_("data"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     language = models.CharField(_("language"), max_length=5, blank=True)
@@ -94,6 +102,13 @@ class Notification(BaseModel):
                 name="notif_unread_idx",
             ),
         ]
+        constraints = [
+            # To an account, or to an address that has none.
+            models.CheckConstraint(
+                condition=models.Q(recipient__isnull=False) | ~models.Q(email=""),
+                name="notif_recipient_or_email",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} -> {self.recipient_id}"
@@ -120,7 +135,7 @@ class NotificationDelivery(BaseModel):
     provider_message_id = models.CharField(_("provider message id"), max_length=100, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
-    error = models.TextField(_("error"), blank=True)
+    error = models.TextField(_("error"), blank=True, max_length=ERROR_MAX_LENGTH)
 
     class Meta(BaseModel.Meta):
         verbose_name = _("notification delivery")
@@ -220,7 +235,7 @@ class Broadcast(BaseModel):
     segment = models.CharField(_("segment"), max_length=60)
     segment_params = models.JSONField(_("segment parameters"), default=dict, blank=True)
     title = models.CharField(_("title"), max_length=200)
-    body = models.TextField(_("body"))
+    body = models.TextField(_("body"), max_length=NOTE_MAX_LENGTH)
     channels = models.JSONField(_("channels"), default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -253,7 +268,7 @@ class InboundSms(BaseModel):
     provider = models.CharField(_("provider"), max_length=30)
     provider_message_id = models.CharField(_("provider message id"), max_length=100)
     from_number = models.CharField(_("from (E.164)"), max_length=20)
-    body = models.TextField(_("body"))
+    body = models.TextField(_("body"), max_length=NOTE_MAX_LENGTH)
     status = models.CharField(
         _("status"),
         max_length=12,
@@ -261,7 +276,7 @@ class InboundSms(BaseModel):
         default=InboundSmsStatus.UNANSWERED,
     )
     handler = models.CharField(_("answered by"), max_length=50, blank=True)
-    error = models.TextField(_("error"), blank=True)
+    error = models.TextField(_("error"), blank=True, max_length=ERROR_MAX_LENGTH)
     reply = models.OneToOneField(
         SmsMessage,
         on_delete=models.SET_NULL,

@@ -35,6 +35,7 @@ from teranga.platform.notifications.channels import (
 )
 from teranga.platform.notifications.errors import NotificationError
 from teranga.platform.notifications.models import (
+    Channel,
     DeliveryStatus,
     Notification,
     NotificationDelivery,
@@ -112,6 +113,8 @@ def notification_send(
     idempotency_key: str,
     channels: Iterable[str] | None = None,
     send_at: datetime | None = None,
+    email: str = "",
+    language: str | None = None,
 ) -> Notification:
     """Tell ``recipient`` about something: record the notification of type ``kind``,
     rendered in the recipient's language from ``context`` (JSON values), and one queued
@@ -127,21 +130,30 @@ def notification_send(
     ``channels`` narrows the type's channels for this recipient (e.g. no SMS to staff);
     a channel the type does not have is ignored. The user's preferences and quiet hours
     are applied at delivery time.
+
+    ``recipient=None`` with ``email`` tells an address that has no account (yet), e.g.
+    an invitation: by email only (the other channels are left out), in ``language``
+    (French by default), recorded and retried like any other; no inbox shows it.
+    ``language`` also overrides an account's own language.
     """
     _check_key(idempotency_key)
+    email = (email or "").strip()[:254] if recipient is None else ""
+    if recipient is None and not email:
+        raise ValueError("notification_send needs a recipient or an email address")
     scheduled = _scheduled(send_at)
     existing = Notification.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         return existing
     kind_type = notification_type(kind)
     data = json_context(context)
-    with rendering(getattr(recipient, "language", None)) as language:
+    with rendering(language or getattr(recipient, "language", None)) as language:
         title = kind_type.render_title(data)
         body = kind_type.render_body(data)
     try:
         with transaction.atomic():  # a savepoint: a concurrent twin only undoes this
             notification = Notification.objects.create(
                 recipient=recipient,
+                email=email,
                 kind=kind,
                 title=title,
                 body=body,
@@ -157,6 +169,8 @@ def notification_send(
             raise
         return existing
     wanted = kind_type.channels if channels is None else set(channels)
+    if recipient is None:
+        wanted = set(wanted) & {Channel.EMAIL}
     selected = [channel for channel in kind_type.channels if channel in wanted]
     NotificationDelivery.objects.bulk_create(
         [
@@ -240,9 +254,7 @@ def notification_cancel_scheduled(*, idempotency_key: str = "", notification_id=
     it. False when there is nothing to call off (unknown, not scheduled, already due)."""
     if bool(idempotency_key) == (notification_id is not None):
         raise ValueError("give either idempotency_key or notification_id")
-    lookup = (
-        {"idempotency_key": idempotency_key} if idempotency_key else {"pk": notification_id}
-    )
+    lookup = {"idempotency_key": idempotency_key} if idempotency_key else {"pk": notification_id}
     notification = Notification.objects.select_for_update().filter(**lookup).first()
     if notification is None or notification.send_at is None:
         return False
@@ -419,8 +431,7 @@ def notification_deliveries_redeliver_stale(*, older_than_seconds: int) -> int:
         due = (
             NotificationDelivery.objects.filter(status=DeliveryStatus.QUEUED)
             .filter(
-                Q(next_attempt_at__isnull=True, updated_at__lt=cutoff)
-                | Q(next_attempt_at__lte=now)
+                Q(next_attempt_at__isnull=True, updated_at__lt=cutoff) | Q(next_attempt_at__lte=now)
             )
             .exclude(pk__in=seen)
             .order_by("updated_at")

@@ -8,7 +8,11 @@
   engine registers one to re-check the bookings those hours no longer cover;
 * :data:`demo_loaders` — demo data, loaded by ``seed_demo`` after the organisations:
   each loader is called as ``loader(password=…)`` inside the same transaction, must be
-  idempotent, and returns extra logins as (email, role, organisation) tuples.
+  idempotent, and returns extra logins as (email, role, organisation) tuples;
+* :data:`invitation_senders` — what sends an invitation's email, called as
+  ``sender(invitation=…, language=…)`` inside the transaction that creates the
+  invitation, so that what it records commits or rolls back with it (the notifications
+  outbox registers one: organisations sit below notifications and cannot call it).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from .models import Role
 
 availability_changed: Registry[Callable[..., None]] = Registry("availability change handler")
 demo_loaders: Registry[Callable[..., list[tuple[str, str, str]]]] = Registry("demo loader")
+invitation_senders: Registry[Callable[..., None]] = Registry("invitation sender")
 
 
 def announce_availability_changed(*, organization_id, branch_id=None) -> None:
@@ -43,5 +48,6 @@ __all__ = [
     "announce_availability_changed",
     "availability_changed",
     "demo_loaders",
+    "invitation_senders",
     "register_action",
 ]

@@ -13,6 +13,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
+from teranga.core.limits import DESCRIPTION_MAX_LENGTH, NOTE_MAX_LENGTH
 from teranga.core.models import AppendOnlyModel, BaseModel
 from teranga.core.money import CURRENCY_CHOICES
 from teranga.core.validators import validate_image_content
@@ -71,18 +72,24 @@ class Role(models.TextChoices):
 
 
 def logo_path(instance: Organization, filename: str) -> str:
-    return f"organizations/{instance.pk}/logo/{uuid.uuid4().hex}"
+    # The services name every file they store by its checked format (teranga.core.images).
+    from teranga.core.images import stored_extension
+
+    return f"organizations/{instance.pk}/logo/{uuid.uuid4().hex}{stored_extension(filename)}"
 
 
 def document_path(instance: VerificationDocument, filename: str) -> str:
-    return f"organizations/{instance.organization_id}/verification/{uuid.uuid4().hex}"
+    from teranga.core.images import stored_extension
+
+    folder = f"organizations/{instance.organization_id}/verification"
+    return f"{folder}/{uuid.uuid4().hex}{stored_extension(filename)}"
 
 
 class Organization(BaseModel):
     kind = models.CharField(_("kind"), max_length=20, choices=OrganizationKind.choices)
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=220, unique=True)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=DESCRIPTION_MAX_LENGTH)
     logo = models.ImageField(
         _("logo"), upload_to=logo_path, blank=True, validators=[validate_image_content]
     )
@@ -400,7 +407,7 @@ class VerificationDocument(BaseModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, max_length=NOTE_MAX_LENGTH)
 
     class Meta(BaseModel.Meta):
         verbose_name = _("verification document")
@@ -423,7 +430,7 @@ class VerificationDecision(AppendOnlyModel, BaseModel):
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, max_length=NOTE_MAX_LENGTH)
 
     class Meta(BaseModel.Meta):
         verbose_name = _("verification decision")

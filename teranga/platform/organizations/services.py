@@ -5,6 +5,7 @@ role ceilings, invitation state) live here."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import secrets
 from collections.abc import Iterable
@@ -12,11 +13,12 @@ from datetime import date, time
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -29,12 +31,13 @@ from teranga.core.errors import (
     refuse_unknown_fields,
 )
 from teranga.core.i18n import normalize_language
+from teranga.core.images import image_reencode
 from teranga.core.links import public_link
 from teranga.core.phones import phone_e164_or_blank
 from teranga.platform.organizations.errors import OrganizationError
 
 from . import access
-from .extensions import announce_availability_changed
+from .extensions import announce_availability_changed, invitation_senders
 from .models import (
     Branch,
     Closure,
@@ -50,6 +53,7 @@ from .models import (
     VerificationStatus,
     period_errors,
 )
+from .validators import PDF_MAGIC, validate_document_content
 
 ORGANIZATION_FIELDS = {
     "kind",
@@ -152,6 +156,31 @@ def organization_update(*, organization: Organization, **fields: Any) -> Organiz
     return organization
 
 
+def _clean_image(file, *, field: str, stem: str):
+    """``file`` re-encoded (``teranga.core.images``); 400 ``invalid`` with the reason
+    under ``fields.<field>`` otherwise, as the upload endpoints document."""
+    try:
+        return image_reencode(file, stem=stem)
+    except DjangoValidationError as exc:
+        raise ValidationFailed(fields={field: exc.messages}) from None
+
+
+def _clean_document(file):
+    """A verification document as stored: a PDF as it came (named ``document.pdf``), an
+    image re-encoded. 400 ``invalid`` (``fields.file``) when it is neither."""
+    try:
+        validate_document_content(file)
+    except DjangoValidationError as exc:
+        raise ValidationFailed(fields={"file": exc.messages}) from None
+    file.seek(0)
+    head = file.read(1024)
+    file.seek(0)
+    if head.lstrip(b"\r\n\t \x00\xef\xbb\xbf")[:5] == PDF_MAGIC:
+        file.name = "document.pdf"
+        return file
+    return _clean_image(file, field="file", stem="document")
+
+
 @transaction.atomic
 def organization_logo_set(*, organization: Organization, logo) -> Organization:
     """Replace the logo with ``logo`` (an uploaded image, checked by content), or remove
@@ -160,7 +189,8 @@ def organization_logo_set(*, organization: Organization, logo) -> Organization:
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
     old_name = organization.logo.name if organization.logo else ""
     storage = organization.logo.storage
-    organization.logo = logo or ""
+    # Never the uploaded bytes: a clean copy (no trailing data, no metadata).
+    organization.logo = _clean_image(logo, field="logo", stem="logo") if logo else ""
     _full_clean(organization)
     organization.save(update_fields=["logo", "updated_at"])
     if old_name and old_name != organization.logo.name:
@@ -269,39 +299,63 @@ def invitation_link(token: str, *, language: str | None = None) -> str:
     return public_link(f"/invitations/{token}/", language=language)
 
 
-def _send_invitation_email(invitation_id, token: str) -> None:
-    """In the inviter's language (the invitee may have no account yet)."""
-    invitation = Invitation.objects.select_related("organization", "invited_by").get(
-        pk=invitation_id
+#: The salt of invitation tokens (see :func:`_invitation_token`).
+INVITATION_TOKEN_SALT = "teranga.organizations.invitation"
+
+
+def _invitation_token(invitation_id, secret: str) -> str:
+    """The secret token of an invitation: an HMAC-SHA256 of its id under ``secret`` (the
+    SECRET_KEY), base64url. Derived rather than random so that the email's delivery can
+    render the link again on a retry, after a crash or a failed SMTP hand-off, while the
+    database keeps only the token's SHA-256 (someone who reads the database cannot
+    accept an invitation). Django's ``salted_hmac`` does the HMAC; no library derives
+    such a token for us."""
+    digest = salted_hmac(
+        INVITATION_TOKEN_SALT, str(invitation_id), secret=secret, algorithm="sha256"
+    ).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def invitation_token_for_delivery(invitation_id) -> str | None:
+    """The token of the open invitation ``invitation_id``, derived again for its email
+    (under the SECRET_KEY, or a SECRET_KEY_FALLBACKS one if the key has been rotated
+    since; the stored hash says which). None when the invitation is no longer open
+    (accepted, revoked, expired) or its key is gone: then no email goes out."""
+    invitation = (
+        Invitation.objects.filter(
+            pk=invitation_id,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .only("pk", "token_hash")
+        .first()
     )
-    inviter = invitation.invited_by
-    language = normalize_language(getattr(inviter, "language", None))
-    with translation.override(language):
-        values = {
-            "org": invitation.organization.name,
-            "inviter": (inviter.get_full_name() if inviter else "Teranga") or inviter.email,
-            "role": Role(invitation.role).label,
-            "email": invitation.email,
-            "url": invitation_link(token, language=language),
-            "token": token,
-            "expires": invitation.expires_at.strftime("%Y-%m-%d %H:%M UTC"),
-        }
-        subject = _("Invitation to join %(org)s on Teranga") % values
-        body = _(
-            "Hello,\n\n%(inviter)s invites you to join \"%(org)s\" on Teranga as %(role)s."
-            "\n\nTo accept, open this link and sign in with the address %(email)s:\n"
-            "%(url)s\n\nInvitation code: %(token)s\n\nThis invitation expires on "
-            "%(expires)s.\n"
-        ) % values
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
+    if invitation is None:
+        return None
+    for secret in [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]:
+        token = _invitation_token(invitation.pk, secret)
+        if secrets.compare_digest(hash_token(token), invitation.token_hash):
+            return token
+    return None
 
 
 @transaction.atomic
 def invitation_create(
-    *, actor, organization: Organization, email: str, role: str = Role.MEMBER
+    *,
+    actor,
+    organization: Organization,
+    email: str,
+    role: str = Role.MEMBER,
+    language: str | None = None,
 ) -> Invitation:
-    """Invite ``email``; the email with the secret token leaves after commit. A newer
-    invitation to the same address replaces the open one."""
+    """Invite ``email``. A newer invitation to the same address replaces the open one.
+
+    The email is recorded in this transaction by the registered invitation sender (the
+    notifications outbox), then sent after commit and retried until it is delivered; it
+    is written in the invitee's language: the account's own language when the address
+    has an account, else ``language`` (by default the language of the inviter's request,
+    i.e. its Accept-Language, which the invitee most likely shares)."""
     email = (email or "").strip().lower()
     if role not in Role.values:
         raise ValidationFailed(fields={"role": [_("Unknown role.")]})
@@ -315,16 +369,22 @@ def invitation_create(
         accepted_at__isnull=True,
         revoked_at__isnull=True,
     ).update(revoked_at=now, updated_at=now)
-    token = secrets.token_urlsafe(32)
-    invitation = Invitation.objects.create(
+    invitation = Invitation(
         organization=organization,
         email=email,
         role=role,
-        token_hash=hash_token(token),
         invited_by=actor,
         expires_at=now + settings.TERANGA["INVITATION_TTL"],
     )
-    transaction.on_commit(lambda: _send_invitation_email(invitation.pk, token))
+    token = _invitation_token(invitation.pk, settings.SECRET_KEY)
+    invitation.token_hash = hash_token(token)
+    invitation.save(force_insert=True)
+    senders = invitation_senders.values()
+    if not senders:
+        raise ImproperlyConfigured("No invitation sender is registered: the email would be lost.")
+    language = normalize_language(language or translation.get_language())
+    for sender in senders:
+        sender(invitation=invitation, language=language)
     invitation.token = token  # for the caller only; never stored
     return invitation
 
@@ -537,7 +597,7 @@ def verification_document_submit(
     *, actor, organization: Organization, kind: str, file
 ) -> VerificationDocument:
     document = VerificationDocument(
-        organization=organization, kind=kind, file=file, uploaded_by=actor
+        organization=organization, kind=kind, file=_clean_document(file), uploaded_by=actor
     )
     _full_clean(document)
     document.save()

@@ -14,6 +14,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from teranga.core.holds import HeldOrder
+from teranga.core.limits import NOTE_MAX_LENGTH
 from teranga.core.models import AppendOnlyModel, BaseModel
 
 
@@ -200,7 +201,9 @@ class Booking(BaseModel, HeldOrder):
     )
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
-    cancellation_reason = models.TextField(_("cancellation reason"), blank=True)
+    cancellation_reason = models.TextField(
+        _("cancellation reason"), blank=True, max_length=NOTE_MAX_LENGTH
+    )
     #: Set when a change of availability left this booking outside it: staff decide.
     needs_attention = models.BooleanField(_("needs attention"), default=False)
     attention_reason = models.CharField(_("attention reason"), max_length=200, blank=True)
@@ -235,6 +238,11 @@ class Booking(BaseModel, HeldOrder):
     def __str__(self) -> str:
         return f"{self.title} @ {self.starts_at:%Y-%m-%d %H:%M} ({self.status})"
 
+    def hold_over(self, now) -> bool:
+        """Its hold has ended unpaid: expired, or pending past ``hold_expires_at`` (the
+        periodic sweep may not have run yet). Writes that need the hold check this."""
+        return self.status == BookingStatus.EXPIRED or self.hold_lapsed(now)
+
 
 class BookingEvent(AppendOnlyModel, BaseModel):
     """Append-only history of a booking: every transition, who made it and why."""
@@ -248,7 +256,7 @@ class BookingEvent(AppendOnlyModel, BaseModel):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    reason = models.TextField(_("reason"), blank=True)
+    reason = models.TextField(_("reason"), blank=True, max_length=NOTE_MAX_LENGTH)
     previous_starts_at = models.DateTimeField(null=True, blank=True)
     starts_at = models.DateTimeField(null=True, blank=True)
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from teranga.core.money import Money
+
 from .models import Reservation, Service, ServiceCategory, ServiceImage, Tag
 
 
@@ -38,11 +40,13 @@ class ServiceAdmin(admin.ModelAdmin):
         "organization",
         "category",
         "price_display",
+        "payment_mode",
+        "due_online_display",
         "duration_minutes",
         "capacity",
         "is_active",
     )
-    list_filter = ("is_active", "category", "currency", "requires_confirmation")
+    list_filter = ("is_active", "payment_mode", "category", "currency", "requires_confirmation")
     search_fields = ("name", "description", "organization__name", "organization__city")
     list_select_related = ("organization", "category")
     raw_id_fields = ("organization", "resource")
@@ -53,6 +57,10 @@ class ServiceAdmin(admin.ModelAdmin):
     @admin.display(description=_("price"), ordering="price_amount")
     def price_display(self, obj: Service) -> str:
         return obj.price.format()
+
+    @admin.display(description=_("paid online"))
+    def due_online_display(self, obj: Service) -> str:
+        return Money(obj.amount_due_online, obj.currency).format()
 
 
 @admin.register(Reservation)
@@ -66,9 +74,11 @@ class ReservationAdmin(admin.ModelAdmin):
         "client_email",
         "status",
         "price_display",
+        "payment_mode",
+        "due_online_display",
         "created_at",
     )
-    list_filter = ("booking__status", "currency", "service__category")
+    list_filter = ("booking__status", "payment_mode", "currency", "service__category")
     search_fields = (
         "service__name",
         "organization__name",
@@ -83,6 +93,8 @@ class ReservationAdmin(admin.ModelAdmin):
         "service",
         "price_amount",
         "currency",
+        "payment_mode",
+        "online_amount",
         "created_at",
         "updated_at",
     )
@@ -106,3 +118,7 @@ class ReservationAdmin(admin.ModelAdmin):
     @admin.display(description=_("price"), ordering="price_amount")
     def price_display(self, obj: Reservation) -> str:
         return obj.price.format()
+
+    @admin.display(description=_("paid online"), ordering="online_amount")
+    def due_online_display(self, obj: Reservation) -> str:
+        return obj.amount_due_online.format()

@@ -1,6 +1,8 @@
-"""Demo data of the Booking product: Salon Ndèye (Thiès) publishes three services, with
-weekly availability inside its opening hours, and client1 has an upcoming reservation
-and a second one whose deposit was paid with the sandbox provider.
+"""Demo data of the Booking product: Salon Ndèye (Thiès) publishes three services, one for
+each payment mode (braids with a 30 % deposit online, a men's cut paid at the salon, a
+workshop paid online in full), with weekly availability inside its opening hours.
+client1 has an upcoming men's cut (confirmed at once: paid on site) and braids whose
+deposit was paid with the sandbox provider.
 Idempotent: a second run finds everything and creates nothing."""
 
 from __future__ import annotations
@@ -18,17 +20,41 @@ from teranga.platform.scheduling import services as scheduling
 from teranga.platform.scheduling.availability import free_slots
 from teranga.platform.scheduling.models import AvailabilityRule, Booking, Resource, ResourceKind
 
-from .models import Service, ServiceCategory
+from .models import PaymentMode, Service, ServiceCategory
 from .payables import TARGET_TYPE as PAYABLE
 from .services.catalog import service_create
 from .services.reservations import reservation_create
 
 SALON_SLUG = "salon-ndeye"
-#: (name, category slug, price in F CFA, minutes, capacity, description)
+#: (name, category slug, price in F CFA, minutes, capacity, description, payment terms)
 SERVICES = (
-    ("Tresses", "beaute-coiffure", 15000, 120, 1, "Tresses classiques ou vanilles."),
-    ("Coupe homme", "beaute-coiffure", 3000, 30, 1, "Coupe et finitions à la tondeuse."),
-    ("Atelier soins du visage", "bien-etre", 8000, 60, 4, "Atelier en petit groupe."),
+    (
+        "Tresses",
+        "beaute-coiffure",
+        15000,
+        120,
+        1,
+        "Tresses classiques ou vanilles. Acompte de 30 % en ligne, le reste au salon.",
+        {"payment_mode": PaymentMode.DEPOSIT, "deposit_percent": 30},
+    ),
+    (
+        "Coupe homme",
+        "beaute-coiffure",
+        3000,
+        30,
+        1,
+        "Coupe et finitions à la tondeuse. Réglée au salon.",
+        {"payment_mode": PaymentMode.ON_SITE},
+    ),
+    (
+        "Atelier soins du visage",
+        "bien-etre",
+        8000,
+        60,
+        4,
+        "Atelier en petit groupe, payé en ligne à la réservation.",
+        {"payment_mode": PaymentMode.ONLINE_FULL},
+    ),
 )
 
 
@@ -71,7 +97,7 @@ def load(*, password: str) -> list[tuple[str, str, str]]:
                 {"weekday": 5, "starts_at": time(9), "ends_at": time(13)},
             ],
         )
-    for name, category, price, minutes, capacity, description in SERVICES:
+    for name, category, price, minutes, capacity, description, payment in SERVICES:
         if Service.objects.filter(organization=salon, name=name).exists():
             continue
         service_create(
@@ -86,39 +112,45 @@ def load(*, password: str) -> list[tuple[str, str, str]]:
             cancellation_notice_hours=12,
             reschedule_notice_hours=12,
             buffer_after_minutes=10 if capacity == 1 else 0,
+            **payment,
         )
 
     client = get_user_model().objects.filter(email="client1@teranga.demo").first()
     if client is not None and not Booking.objects.filter(client=client, source="booking").exists():
-        service = Service.objects.get(organization=salon, name="Tresses")
         now = timezone.now()
-        slots = free_slots(
-            resource,
-            service.slot_policy(),
-            offering=service.offering_key,
-            range_from=now + timedelta(days=2),
-            range_to=now + timedelta(days=16),
-        )
+        cut = Service.objects.get(organization=salon, name="Coupe homme")
+        slots = _slots(resource, cut, now + timedelta(days=2), now + timedelta(days=4))
         if slots:
             reservation_create(
                 client=client,
-                service_id=service.pk,
+                service_id=cut.pk,
                 starts_at=slots[0].starts_at,
-                client_note="Tresses longues, merci.",
+                client_note="Dégradé court, merci.",
             )
-        if len(slots) > 1:
-            _paid_reservation(client, service, slots[-1].starts_at)
+        braids = Service.objects.get(organization=salon, name="Tresses")
+        slots = _slots(resource, braids, now + timedelta(days=9), now + timedelta(days=16))
+        if slots:
+            _paid_reservation(client, braids, slots[-1].starts_at)
     return []
 
 
-def _paid_reservation(client, service, starts_at) -> None:
-    """client1 holds a second slot and pays its deposit with the sandbox provider, as
-    the app would: initiate, then "press Pay" on the hosted page. The signed webhook goes
-    through the same verification and path as any (payment succeeded), then the
-    fulfilment confirms the booking and issues the invoice."""
-    reservation = reservation_create(
-        client=client, service_id=service.pk, starts_at=starts_at, hold=True
+def _slots(resource, service, range_from, range_to):
+    return free_slots(
+        resource,
+        service.slot_policy(),
+        offering=service.offering_key,
+        range_from=range_from,
+        range_to=range_to,
     )
+
+
+def _paid_reservation(client, service, starts_at) -> None:
+    """client1 books braids (held: the deposit is paid online) and pays the deposit with
+    the sandbox provider, as the app would: initiate, then "press Pay" on the hosted
+    page. The signed webhook goes through the same verification and path as any
+    (payment succeeded), then the fulfilment confirms the booking and issues the
+    invoice."""
+    reservation = reservation_create(client=client, service_id=service.pk, starts_at=starts_at)
     payment, _created = payment_initiate(
         payer=client,
         target_type=PAYABLE,

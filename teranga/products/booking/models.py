@@ -10,10 +10,12 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from teranga.core.limits import DESCRIPTION_MAX_LENGTH
 from teranga.core.models import BaseModel
 from teranga.core.money import CURRENCY_CHOICES, Money
 from teranga.core.validators import validate_image_content
@@ -27,6 +29,17 @@ PRICE_LIMITS: dict[str, tuple[int, int]] = {
     "EUR": (100, 1_000_000),  # 1 € to 10 000 €
 }
 MAX_IMAGES = 8
+#: A deposit given as a percentage of the price: 1 to 99 (100 % is ``online_full``).
+DEPOSIT_PERCENT_MIN, DEPOSIT_PERCENT_MAX = 1, 99
+
+
+class PaymentMode(models.TextChoices):
+    """How a service is paid. Online modes keep the reservation pending (a hold) until
+    the payment succeeds; a free service is always paid on site (nothing to pay)."""
+
+    ONLINE_FULL = "online_full", _("paid online in full")
+    DEPOSIT = "deposit", _("deposit online, the rest on site")
+    ON_SITE = "on_site", _("paid on site")
 
 
 class ServiceCategory(BaseModel):
@@ -67,7 +80,7 @@ class Service(BaseModel):
         help_text=_("Who or what provides the service; its availability gives the slots."),
     )
     name = models.CharField(_("name"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=DESCRIPTION_MAX_LENGTH)
     category = models.ForeignKey(
         ServiceCategory,
         on_delete=models.SET_NULL,
@@ -78,6 +91,23 @@ class Service(BaseModel):
     tags = models.ManyToManyField(Tag, blank=True, related_name="services")
     price_amount = models.PositiveIntegerField(_("price (minor units)"), default=0)
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    payment_mode = models.CharField(
+        _("payment mode"),
+        max_length=12,
+        choices=PaymentMode.choices,
+        default=PaymentMode.ONLINE_FULL,
+        help_text=_(
+            "Online modes are paid before the reservation is confirmed; a free service "
+            "is always paid on site."
+        ),
+    )
+    deposit_amount = models.PositiveIntegerField(_("deposit (minor units)"), null=True, blank=True)
+    deposit_percent = models.PositiveSmallIntegerField(
+        _("deposit (percentage of the price)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(DEPOSIT_PERCENT_MIN), MaxValueValidator(DEPOSIT_PERCENT_MAX)],
+    )
     duration_minutes = models.PositiveIntegerField(
         _("duration (minutes)"),
         validators=[MinValueValidator(DURATION_MIN), MaxValueValidator(DURATION_MAX)],
@@ -128,6 +158,26 @@ class Service(BaseModel):
             models.CheckConstraint(
                 condition=models.Q(capacity__gte=1), name="booking_service_capacity"
             ),
+            # A free service has nothing to pay online.
+            models.CheckConstraint(
+                condition=models.Q(price_amount__gt=0) | models.Q(payment_mode=PaymentMode.ON_SITE),
+                name="booking_service_free_on_site",
+            ),
+            # Exactly one deposit rule for a deposit, none otherwise.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(payment_mode=PaymentMode.DEPOSIT)
+                    & (
+                        models.Q(deposit_amount__isnull=False, deposit_percent__isnull=True)
+                        | models.Q(deposit_amount__isnull=True, deposit_percent__isnull=False)
+                    )
+                )
+                | (
+                    ~models.Q(payment_mode=PaymentMode.DEPOSIT)
+                    & models.Q(deposit_amount__isnull=True, deposit_percent__isnull=True)
+                ),
+                name="booking_service_deposit_rule",
+            ),
         ]
         indexes = [
             models.Index(fields=["organization", "is_active"], name="booking_service_org_idx"),
@@ -141,6 +191,58 @@ class Service(BaseModel):
     @property
     def price(self) -> Money:
         return Money(self.price_amount, self.currency)
+
+    @property
+    def amount_due_online(self) -> int:
+        """What a reservation pays online before it is confirmed (minor units): the whole
+        price, the deposit, or 0 (paid on site, or free)."""
+        if self.price_amount == 0 or self.payment_mode == PaymentMode.ON_SITE:
+            return 0
+        if self.payment_mode == PaymentMode.DEPOSIT:
+            if self.deposit_amount is not None:
+                return min(self.deposit_amount, self.price_amount)
+            # Rounded up to the minor unit: a deposit is never below its percentage.
+            return min(
+                -(-self.price_amount * (self.deposit_percent or 0) // 100), self.price_amount
+            )
+        return self.price_amount
+
+    @property
+    def amount_due_on_site(self) -> int:
+        return self.price_amount - self.amount_due_online
+
+    def payment_errors(self) -> dict[str, list[str]]:
+        """What is wrong with the payment mode and deposit against the price (by field);
+        empty when they agree. A deposit lies between the currency's minimum price and
+        the price itself (excluded: the whole price is ``online_full``)."""
+        deposit_fields = ("deposit_amount", "deposit_percent")
+        if self.payment_mode != PaymentMode.DEPOSIT:
+            given = [name for name in deposit_fields if getattr(self, name) is not None]
+            message = _("A deposit is only for the payment mode “deposit”.")
+            return {name: [message] for name in given}
+        if self.price_amount == 0:
+            return {"payment_mode": [_("A free service is paid on site.")]}
+        if (self.deposit_amount is None) == (self.deposit_percent is None):
+            return {"deposit_amount": [_("Give the deposit as an amount or as a percentage.")]}
+        low = PRICE_LIMITS.get(self.currency, (1, 0))[0]
+        due = self.amount_due_online
+        if not low <= due < self.price_amount:
+            message = _(
+                "The deposit must be at least %(min)s and less than the price (%(price)s)."
+            ) % {"min": Money(low, self.currency).format(), "price": self.price.format()}
+            field = "deposit_amount" if self.deposit_amount is not None else "deposit_percent"
+            return {field: [message]}
+        return {}
+
+    def clean(self) -> None:
+        # A free service is always paid on site (Django's documented place to settle a
+        # field from the others before validating them).
+        if self.price_amount == 0:
+            self.payment_mode = PaymentMode.ON_SITE
+            self.deposit_amount = self.deposit_percent = None
+        errors = self.payment_errors()
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def offering_key(self) -> str:
@@ -167,7 +269,11 @@ class Service(BaseModel):
 
 
 def service_image_path(instance: ServiceImage, filename: str) -> str:
-    return f"booking/services/{instance.service_id}/{uuid.uuid4().hex}"
+    """A fresh name with the real extension (service_image_add re-encodes every image and
+    names it by its format; any other name gets no extension)."""
+    from teranga.core.images import stored_extension
+
+    return f"booking/services/{instance.service_id}/{uuid.uuid4().hex}{stored_extension(filename)}"
 
 
 class ServiceImage(BaseModel):
@@ -198,6 +304,15 @@ class Reservation(BaseModel):
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="reservations")
     price_amount = models.PositiveIntegerField(_("price (minor units)"))
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    #: The service's payment terms when it was booked (the service may change since).
+    payment_mode = models.CharField(
+        _("payment mode"), max_length=12, choices=PaymentMode.choices, default=PaymentMode.ON_SITE
+    )
+    online_amount = models.PositiveIntegerField(
+        _("paid online before confirmation (minor units)"),
+        default=0,
+        help_text=_("The whole price or the deposit; 0 when it is paid on site."),
+    )
     client_note = models.TextField(_("client's note"), blank=True, max_length=1000)
 
     class Meta(BaseModel.Meta):
@@ -213,3 +328,11 @@ class Reservation(BaseModel):
     @property
     def price(self) -> Money:
         return Money(self.price_amount, self.currency)
+
+    @property
+    def amount_due_online(self) -> Money:
+        return Money(self.online_amount, self.currency)
+
+    @property
+    def amount_due_on_site(self) -> Money:
+        return Money(self.price_amount - self.online_amount, self.currency)

@@ -58,6 +58,7 @@ def product() -> Product:
             "GroupByEnum": "teranga.products.booking.selectors.reservations.GROUP_BY_CHOICES",
             "ActorSideEnum": ["client", "business", "system"],
             "ViewerSideEnum": ["client", "business"],
+            "PaymentModeEnum": "teranga.products.booking.models.PaymentMode",
         },
         # Services, resources, availability: managers and above. Reservations of the
         # business: agents and above read them and act on them (confirm, complete,

@@ -7,9 +7,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from teranga.core import serializers as strict
+from teranga.core.limits import PASSWORD_MAX_LENGTH
 from teranga.core.validators import validate_image_content
 from teranga.platform.accounts.models import ClientProfile, Language, User
-from teranga.platform.geo.models import Region
+from teranga.platform.geo.api.serializers import RegionCodeField
 
 
 class ClientProfileSerializer(serializers.ModelSerializer):
@@ -41,12 +42,8 @@ class ClientProfileUpdateSerializer(strict.Serializer):
     address_complement = serializers.CharField(max_length=300, required=False, allow_blank=True)
     postal_code = serializers.CharField(max_length=20, required=False, allow_blank=True)
     city = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    region = serializers.SlugRelatedField(
-        slug_field="code",
-        queryset=Region.objects.all(),
-        required=False,
-        allow_null=True,
-        help_text=_("Region code, e.g. DK for Dakar."),
+    region = RegionCodeField(
+        required=False, allow_null=True, help_text=_("Region code, e.g. DK for Dakar.")
     )
     # The model's choices: the same CountryEnum as everywhere else in the schema.
     country = serializers.ChoiceField(
@@ -118,13 +115,18 @@ class MeAvatarUploadSerializer(strict.Serializer):
 
     avatar = serializers.FileField(
         validators=[validate_image_content],
-        help_text="A JPEG, PNG, WebP or GIF image, checked by content.",
+        help_text="A JPEG, PNG, WebP or GIF image (at most 40,000,000 pixels and 16,000 "
+        "on a side), checked by content. It is stored re-encoded in its own format, upright "
+        "(EXIF orientation applied), without metadata and with its real extension.",
     )
 
 
 class MeEraseSerializer(strict.Serializer):
     password = serializers.CharField(
-        write_only=True, trim_whitespace=False, help_text=_("The current password.")
+        write_only=True,
+        trim_whitespace=False,
+        max_length=PASSWORD_MAX_LENGTH,
+        help_text=_("The current password."),
     )
 
 

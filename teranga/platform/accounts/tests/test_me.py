@@ -318,9 +318,7 @@ def test_one_language_per_answer_field_errors_included(make_user, client_for):
     or English: our catalogue carries the libraries' messages for Wolof."""
     client = client_for(make_user("wo@example.com", language="fr"))
     answers = {
-        language: client.patch(
-            ME, {"language": "xx"}, format="json", HTTP_ACCEPT_LANGUAGE=language
-        )
+        language: client.patch(ME, {"language": "xx"}, format="json", HTTP_ACCEPT_LANGUAGE=language)
         for language in ("wo", "fr", "en")
     }
     assert {a.status_code for a in answers.values()} == {400}

@@ -1,6 +1,22 @@
 from rest_framework import serializers
 
+from teranga.core.serializers import BoundedSlugRelatedField
+
 from ..models import Department, Region
+
+
+class RegionCodeField(BoundedSlugRelatedField):
+    """A region, written as its ISO 3166-2:SN code (``DK``)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="code", model=Region, **kwargs)
+
+
+class DepartmentSlugField(BoundedSlugRelatedField):
+    """A department, written as its slug (``pikine``)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="slug", model=Department, **kwargs)
 
 
 class DepartmentSerializer(serializers.ModelSerializer):

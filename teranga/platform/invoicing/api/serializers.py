@@ -13,6 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from teranga.core.limits import NOTE_MAX_LENGTH
 from teranga.core.money import CURRENCY_CHOICES, Money
 from teranga.core.serializers import ModelSerializer, PhoneField, Serializer
 from teranga.platform.organizations.validators import validate_ninea, validate_siret
@@ -74,7 +75,11 @@ class BuyerInputSerializer(Serializer):
         max_length=14, required=False, allow_blank=True, validators=[validate_siret]
     )
     vat_number = serializers.RegexField(
-        VAT_ID, required=False, allow_blank=True, help_text="Intra-EU VAT number."
+        VAT_ID,
+        max_length=15,  # two letters and at most 13 characters: VAT_ID's longest
+        required=False,
+        allow_blank=True,
+        help_text="Intra-EU VAT number.",
     )
     ninea = serializers.CharField(
         max_length=13, required=False, allow_blank=True, validators=[validate_ninea]
@@ -113,7 +118,9 @@ class InvoiceCreateSerializer(Serializer):
     sale_date = serializers.DateField(
         required=False, help_text="Date of the sale or service; default: the issue date."
     )
-    notes = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    notes = serializers.CharField(
+        max_length=NOTE_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
     currency = serializers.ChoiceField(
         choices=CURRENCY_CHOICES, required=False, help_text="Default: the organisation's."
     )

@@ -8,12 +8,33 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from teranga.core.errors import ValidationFailed
+from teranga.core.limits import MESSAGE_MAX_LENGTH, NOTE_MAX_LENGTH
 from teranga.core.serializers import Serializer
 
 from .. import events
 from ..attachments import MAX_ATTACHMENTS
-from ..models import ConversationKind, ParticipantRole
+from ..errors import MessagingError
+from ..models import ConversationKind, InvitationStatus, ParticipantRole
 from ..services.messages import CLIENT_ID_MAX_LENGTH
+
+
+class MessageBodyField(serializers.CharField):
+    """A message's text: at most ``MESSAGE_MAX_LENGTH`` characters, refused with the
+    same code as the service and the socket (400 ``message_too_long``, not the generic
+    ``invalid`` of a serializer's length check), so one limit has one code everywhere."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(max_length=MESSAGE_MAX_LENGTH, **kwargs)
+
+    def run_validation(self, data=serializers.empty):
+        if isinstance(data, str) and len(data) > MESSAGE_MAX_LENGTH:
+            message = _("At most %(count)d characters.") % {"count": MESSAGE_MAX_LENGTH}
+            raise ValidationFailed(
+                message, code=MessagingError.MESSAGE_TOO_LONG, fields={self.field_name: [message]}
+            )
+        return super().run_validation(data)
 
 
 @extend_schema_field(
@@ -119,15 +140,69 @@ class ConversationSerializer(serializers.Serializer):
         return _conversation_summary(instance, self.context.get("viewer_id"))
 
 
+def invitation_data(invitation) -> dict:
+    return {
+        "id": str(invitation.pk),
+        "conversation": {
+            "id": str(invitation.conversation_id),
+            "title": invitation.conversation.title,
+        },
+        "user": events.user_data(invitation.user),
+        "invited_by": events.user_data(invitation.invited_by) if invitation.invited_by_id else None,
+        "role": invitation.role,
+        "status": invitation.status,
+        "created_at": invitation.created_at,
+        "updated_at": invitation.updated_at,
+    }
+
+
+class GroupInvitationConversationSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    title = serializers.CharField()
+
+
+class GroupInvitationSerializer(serializers.Serializer):
+    """An invitation to a group: what the invitee sees before accepting (the group's
+    title and who asked — not its messages or members)."""
+
+    id = serializers.UUIDField()
+    conversation = GroupInvitationConversationSerializer()
+    user = UserSummarySerializer(help_text="The invitee.")
+    invited_by = UserSummarySerializer(allow_null=True, help_text="null once deleted.")
+    role = serializers.ChoiceField(choices=[ParticipantRole.MEMBER, ParticipantRole.ADMIN])
+    status = serializers.ChoiceField(choices=InvitationStatus.choices)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField(help_text="When it was last sent.")
+
+    def to_representation(self, instance):
+        return invitation_data(instance)
+
+
 class ConversationDetailSerializer(ConversationSerializer):
     participants = ParticipantSerializer(many=True)
+    pending_invitations = GroupInvitationSerializer(
+        many=True,
+        help_text="Groups: the invitations not answered yet, shown to the group's owners "
+        "and admins only (empty for everyone else).",
+    )
 
     def to_representation(self, instance):
         data = _conversation_summary(instance, self.context.get("viewer_id"))
         data["participants"] = [
             events.participant_data(p) for p in getattr(instance, "active_participants", [])
         ]
+        data["pending_invitations"] = [
+            invitation_data(i) for i in getattr(instance, "pending_invitations", [])
+        ]
         return data
+
+
+class BlockSerializer(serializers.Serializer):
+    user = UserSummarySerializer(help_text="The person I blocked.")
+    created_at = serializers.DateTimeField()
+
+    def to_representation(self, instance):
+        return {"user": events.user_data(instance.blocked), "created_at": instance.created_at}
 
 
 class InboxConversationSerializer(ConversationSerializer):
@@ -203,9 +278,7 @@ class MessageListQuerySerializer(Serializer):
 
 
 class MessageCreateSerializer(Serializer):
-    body = serializers.CharField(
-        required=False, allow_blank=True, trim_whitespace=False, default=""
-    )
+    body = MessageBodyField(required=False, allow_blank=True, default="")
     client_id = serializers.CharField(
         required=False, allow_blank=True, max_length=CLIENT_ID_MAX_LENGTH, default=""
     )
@@ -229,13 +302,17 @@ class MessageUploadSerializer(MessageCreateSerializer):
 
 
 class MessageEditSerializer(Serializer):
-    body = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    body = MessageBodyField(allow_blank=True)
 
 
 class ReadSerializer(Serializer):
     seq = serializers.IntegerField(
         required=False, min_value=0, allow_null=True, help_text="Default: the last message."
     )
+
+
+class BlockCreateSerializer(Serializer):
+    user = serializers.UUIDField(help_text="The person to block.")
 
 
 class ParticipantAddSerializer(Serializer):
@@ -247,9 +324,7 @@ class ParticipantAddSerializer(Serializer):
 
 class SupportOpenSerializer(Serializer):
     organization = serializers.CharField(max_length=220, help_text="Organisation id or slug.")
-    body = serializers.CharField(
-        allow_blank=True, trim_whitespace=False, required=False, default=""
-    )
+    body = MessageBodyField(allow_blank=True, required=False, default="")
     client_id = serializers.CharField(
         required=False, allow_blank=True, max_length=CLIENT_ID_MAX_LENGTH, default=""
     )
@@ -277,8 +352,14 @@ class WidgetQuerySerializer(Serializer):
 
 class BusinessHoursSerializer(serializers.Serializer):
     weekday = serializers.IntegerField(min_value=0, max_value=6, help_text="Monday = 0.")
-    opens = serializers.CharField(help_text="HH:MM, organisation's time zone.")
-    closes = serializers.CharField(help_text="HH:MM (24:00 allowed).")
+    opens = serializers.CharField(max_length=5, help_text="HH:MM, organisation's time zone.")
+    closes = serializers.CharField(max_length=5, help_text="HH:MM (24:00 allowed).")
+
+
+@extend_schema_field(BusinessHoursSerializer(many=True))
+class BusinessHoursField(serializers.JSONField):
+    """The opening periods, as JSON: checked by the service (400
+    ``invalid_business_hours`` with the period at fault), documented as their shape."""
 
 
 class SupportSettingsSerializer(Serializer):
@@ -287,9 +368,9 @@ class SupportSettingsSerializer(Serializer):
     organization = serializers.UUIDField(read_only=True, source="organization_id")
     configured = serializers.SerializerMethodField()
     enabled = serializers.BooleanField(required=False, default=True)
-    business_hours = serializers.JSONField(required=False, default=list)
+    business_hours = BusinessHoursField(required=False, default=list)
     auto_reply = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=2000
+        required=False, allow_blank=True, default="", max_length=NOTE_MAX_LENGTH
     )
     welcome_message = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=300

@@ -9,6 +9,20 @@ MESSAGE = f"{CONVERSATION}messages/<uuid:message_id>/"
 
 urlpatterns = [
     path("conversations/", views.ConversationListCreateView.as_view(), name="conversation-list"),
+    path("conversations/invitations/", views.InvitationListView.as_view(), name="invitation-list"),
+    path(
+        "conversations/invitations/<uuid:invitation_id>/accept/",
+        views.InvitationAcceptView.as_view(),
+        name="invitation-accept",
+    ),
+    path(
+        "conversations/invitations/<uuid:invitation_id>/decline/",
+        views.InvitationDeclineView.as_view(),
+        name="invitation-decline",
+    ),
+    path(f"{CONVERSATION}leave/", views.LeaveView.as_view(), name="conversation-leave"),
+    path("messaging/blocks/", views.BlockListCreateView.as_view(), name="block-list"),
+    path("messaging/blocks/<uuid:user_id>/", views.BlockDetailView.as_view(), name="block-detail"),
     path(CONVERSATION, views.ConversationDetailView.as_view(), name="conversation-detail"),
     path(f"{CONVERSATION}messages/", views.MessageListCreateView.as_view(), name="message-list"),
     path(

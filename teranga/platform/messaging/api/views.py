@@ -1,5 +1,9 @@
 """Conversation endpoints: my conversations, messages (cursor-paginated by seq),
-attachments, read marks and group participants.
+attachments, read marks, group participants, invitations to groups and blocks.
+
+Consent (``services.consent``): owners and admins add directly only people they share
+an organisation or a conversation with; anyone else is invited and joins only by
+accepting. A block keeps two people apart.
 
 Access (``messaging.access``): participants, and the support agents of a support
 conversation's organisation. Anyone else gets 404 ``conversation_not_found`` for
@@ -43,13 +47,27 @@ USER_ID = OpenApiParameter(
 NOT_FOUND = "404 `conversation_not_found` when the caller may not see the conversation."
 SEND_ERRORS = (
     "Errors: 400 `empty_message`, `message_too_long`, `message_blocked` (moderation: "
-    "nothing stored); 409 `client_id_reused`; " + NOT_FOUND
+    "nothing stored); 403 `conversation_blocked` (a private conversation where one of "
+    "the two blocked the other); 409 `client_id_reused`; " + NOT_FOUND
 )
 SEND_CODES = {
     400: [E.EMPTY_MESSAGE, E.MESSAGE_TOO_LONG, E.MESSAGE_BLOCKED],
+    403: [E.CONVERSATION_BLOCKED],
     404: [E.CONVERSATION_NOT_FOUND],
     409: [E.CLIENT_ID_REUSED],
 }
+INVITATION_ID = OpenApiParameter(
+    "invitation_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Invitation id"
+)
+CONSENT = (
+    "Consent: a person is added directly only when the caller shares an organisation with "
+    "them, or a private or group conversation in which both are active and that person "
+    "started it or wrote in it. Anyone else gets a pending invitation (and a "
+    "`chat.invitation` notification): they are not a participant, do not see the group "
+    "or its messages, until they accept it (`POST /conversations/invitations/{id}/"
+    "accept/`). A block between the caller and the person, either way, refuses with 403 "
+    "`user_unavailable`."
+)
 ATTACHMENT_CODES = [E.INVALID_ATTACHMENT, E.ATTACHMENT_TOO_LARGE, E.TOO_MANY_ATTACHMENTS]
 ATTACHMENT_ERRORS = (
     "Attachment errors: 400 `invalid_attachment`, `attachment_too_large`, "
@@ -117,10 +135,20 @@ class ConversationListCreateView(MessagingView):
         summary="Start a private conversation or create a group",
         description='`{"kind": "private", "user": id}`: the conversation with that '
         'person — 201 when new, 200 with the existing one. `{"kind": "group", "title", '
-        '"participants": [ids]}`: a new group (201) whose owner is the caller.\n\n'
-        "Errors: 400 `invalid`, `unknown_user`, `cannot_message_self`, `group_full`.",
+        '"participants": [ids]}`: a new group (201) whose owner is the caller; the people '
+        "listed become participants or get an invitation (see `pending_invitations`).\n\n"
+        + CONSENT
+        + "\n\nErrors: 400 `invalid`, `unknown_user`, `cannot_message_self`, `group_full`; "
+        "403 `user_unavailable` (nothing is created).",
         request=s.ConversationCreateSerializer,
         responses={200: s.ConversationDetailSerializer, 201: s.ConversationDetailSerializer},
+        extensions=error_codes(
+            {
+                400: [E.UNKNOWN_USER, E.CANNOT_MESSAGE_SELF, E.GROUP_FULL],
+                403: [E.USER_UNAVAILABLE],
+            }
+        ),
+        examples=examples.GROUP_CREATE,
     )
     def post(self, request):
         serializer = s.ConversationCreateSerializer(data=request.data)
@@ -391,26 +419,47 @@ class ParticipantListCreateView(MessagingView):
 
     @extend_schema(
         tags=TAG,
-        summary="Add someone to a group",
+        summary="Add someone to a group, or invite them",
         description="Owners and admins of a group (403 `not_group_admin`); only an owner "
-        "adds an admin (403 `role_too_high`). 201 when added, 200 when already there.\n\n"
-        "Errors: 400 `not_a_group`, `unknown_user`; 409 `group_full`; " + NOT_FOUND,
+        "adds an admin (403 `role_too_high`). 201 with the participant when added, 200 "
+        "when already there, 202 with the pending invitation when they must accept first "
+        "(the same invitation when asked again).\n\n" + CONSENT + "\n\n"
+        "Errors: 400 `not_a_group`, `unknown_user`; 403 `user_unavailable`; 409 "
+        "`group_full` (participants and pending invitations count), `invitation_declined` "
+        "(they declined an invitation to this group in the last 30 days); " + NOT_FOUND,
         parameters=[CONVERSATION_ID],
         request=s.ParticipantAddSerializer,
-        responses={200: s.ParticipantSerializer, 201: s.ParticipantSerializer},
+        responses={
+            200: s.ParticipantSerializer,
+            201: s.ParticipantSerializer,
+            202: s.GroupInvitationSerializer,
+        },
+        extensions=error_codes(
+            {
+                400: [E.NOT_A_GROUP, E.UNKNOWN_USER],
+                403: [E.NOT_GROUP_ADMIN, E.ROLE_TOO_HIGH, E.USER_UNAVAILABLE],
+                404: [E.CONVERSATION_NOT_FOUND],
+                409: [E.GROUP_FULL, E.INVITATION_DECLINED],
+            }
+        ),
+        examples=examples.PARTICIPANT_ADD,
     )
     def post(self, request, conversation_id):
         serializer = s.ParticipantAddSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        participant, created = services.participant_add(
+        result, outcome = services.participant_add(
             actor=request.user,
             conversation_id=conversation_id,
             user_id=serializer.validated_data["user"],
             role=serializer.validated_data["role"],
         )
+        if outcome == services.ADD_INVITED:
+            return Response(
+                s.GroupInvitationSerializer(result).data, status=status.HTTP_202_ACCEPTED
+            )
         return Response(
-            s.ParticipantSerializer(participant).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+            s.ParticipantSerializer(result).data,
+            status=status.HTTP_201_CREATED if outcome == services.ADD_ADDED else status.HTTP_200_OK,
         )
 
 
@@ -419,9 +468,10 @@ class ParticipantDetailView(MessagingView):
 
     @extend_schema(
         tags=TAG,
-        summary="Remove someone from a group, or leave (my own id)",
+        summary="Remove someone from a group, withdraw their invitation, or leave (my own id)",
         description="Removing: owners and admins (403 `not_group_admin`); only an owner "
-        "removes an owner or an admin (403 `role_too_high`). Leaving: anyone in a group, "
+        "removes an owner or an admin (403 `role_too_high`). The same call withdraws a "
+        "pending invitation of that person. Leaving: anyone in a group, "
         "agents in a support conversation; a private conversation cannot be left (400 "
         "`not_a_group`). When the last owner leaves, the longest-standing admin (else "
         "member) becomes owner.\n\nErrors: 404 `participant_not_found`; " + NOT_FOUND,
@@ -433,4 +483,149 @@ class ParticipantDetailView(MessagingView):
         services.participant_remove(
             actor=request.user, conversation_id=conversation_id, user_id=user_id
         )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LeaveView(MessagingView):
+    serializer_class = None
+
+    @extend_schema(
+        tags=TAG,
+        summary="Leave a group",
+        description="The caller stops being a participant: the group leaves their inbox, "
+        "they get none of its messages, notifications or live events (an open socket is "
+        "closed with 4403), and the others get the live event `participant.removed` with "
+        '`"reason": "left"`. When the last owner leaves, the longest-standing admin (else '
+        "member) becomes owner. Support agents leave a support conversation the same way."
+        "\n\nErrors: 400 `not_a_group` (a private conversation, or the requester of a "
+        "support conversation); " + NOT_FOUND,
+        parameters=[CONVERSATION_ID],
+        request=None,
+        responses={204: None},
+        extensions=error_codes(
+            {
+                400: [E.NOT_A_GROUP],
+                404: [E.CONVERSATION_NOT_FOUND, E.PARTICIPANT_NOT_FOUND],
+            }
+        ),
+    )
+    def post(self, request, conversation_id):
+        services.participant_leave(user=request.user, conversation_id=conversation_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class InvitationListView(MessagingView):
+    serializer_class = s.GroupInvitationSerializer
+
+    @extend_schema(
+        tags=TAG,
+        summary="My pending invitations to groups",
+        description="Invitations I have not answered yet, most recently sent first. A group "
+        "I am invited to is not among my conversations until I accept. Page-numbered.",
+        responses={200: s.GroupInvitationSerializer(many=True)},
+        examples=examples.INVITATION_LIST,
+    )
+    def get(self, request):
+        page = self.paginate_queryset(selectors.invitations_of(user=request.user))
+        return self.get_paginated_response(s.GroupInvitationSerializer(page, many=True).data)
+
+
+class InvitationAcceptView(MessagingView):
+    serializer_class = s.ConversationDetailSerializer
+
+    @extend_schema(
+        tags=TAG,
+        summary="Accept an invitation to a group",
+        description="I become a participant with the invited role, reading from now on; "
+        "the group's sockets get `participant.added`. Answers the conversation.\n\n"
+        "Errors: 404 `invitation_not_found` (not mine, answered, withdrawn or cancelled by "
+        "a block); 409 `group_full`.",
+        parameters=[INVITATION_ID],
+        request=None,
+        responses={200: s.ConversationDetailSerializer},
+        extensions=error_codes({404: [E.INVITATION_NOT_FOUND], 409: [E.GROUP_FULL]}),
+    )
+    def post(self, request, invitation_id):
+        participant = services.invitation_accept(user=request.user, invitation_id=invitation_id)
+        return self.conversation_response(participant.conversation_id)
+
+
+class InvitationDeclineView(MessagingView):
+    serializer_class = None
+
+    @extend_schema(
+        tags=TAG,
+        summary="Decline an invitation to a group",
+        description="The group may not invite me again for 30 days. Nobody is told.\n\n"
+        "Errors: 404 `invitation_not_found`.",
+        parameters=[INVITATION_ID],
+        request=None,
+        responses={204: None},
+        extensions=error_codes({404: [E.INVITATION_NOT_FOUND]}),
+    )
+    def post(self, request, invitation_id):
+        services.invitation_decline(user=request.user, invitation_id=invitation_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+BLOCK_EFFECT = (
+    "A block works both ways: neither person can start a private conversation with the "
+    "other or add or invite the other to a group (403 `user_unavailable`), and their "
+    "private conversation takes no new message from either (403 `conversation_blocked`). "
+    "Pending invitations between them are cancelled. In a group both are in, messages "
+    "stay visible to all, but the blocker is not notified of the blocked person's "
+    "messages. The blocked person is not told."
+)
+
+
+class BlockListCreateView(MessagingView):
+    serializer_class = s.BlockSerializer
+
+    @extend_schema(
+        tags=TAG,
+        summary="The people I blocked",
+        description="Most recent first. Page-numbered.",
+        responses={200: s.BlockSerializer(many=True)},
+    )
+    def get(self, request):
+        page = self.paginate_queryset(selectors.blocks_of(user=request.user))
+        return self.get_paginated_response(s.BlockSerializer(page, many=True).data)
+
+    @extend_schema(
+        tags=TAG,
+        summary="Block someone",
+        description="201 when blocked, 200 when already blocked.\n\n"
+        + BLOCK_EFFECT
+        + "\n\nErrors: 400 `cannot_block_self`, `unknown_user`.",
+        request=s.BlockCreateSerializer,
+        responses={200: s.BlockSerializer, 201: s.BlockSerializer},
+        extensions=error_codes({400: [E.CANNOT_BLOCK_SELF, E.UNKNOWN_USER]}),
+        examples=examples.BLOCK_CREATE,
+    )
+    def post(self, request):
+        serializer = s.BlockCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        block, created = services.block_create(
+            user=request.user, user_id=serializer.validated_data["user"]
+        )
+        return Response(
+            s.BlockSerializer(block).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class BlockDetailView(MessagingView):
+    serializer_class = None
+
+    @extend_schema(
+        tags=TAG,
+        summary="Unblock someone",
+        description="Errors: 404 `block_not_found` (I had not blocked them).",
+        parameters=[USER_ID],
+        request=None,
+        responses={204: None},
+        extensions=error_codes({404: [E.BLOCK_NOT_FOUND]}),
+    )
+    def delete(self, request, user_id):
+        services.block_delete(user=request.user, user_id=user_id)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -2,7 +2,11 @@
 its participants' rows, and broadcasts to the conversation's socket group after commit.
 """
 
+from .consent import block_create, block_delete, invitation_accept, invitation_decline
 from .conversations import (
+    ADD_ADDED,
+    ADD_INVITED,
+    ADD_PRESENT,
     conversation_create,
     conversation_update,
     participant_add,
@@ -13,9 +17,16 @@ from .messages import conversation_read, message_delete, message_edit, message_s
 from .support import support_conversation_close, support_conversation_open, support_settings_update
 
 __all__ = [
+    "ADD_ADDED",
+    "ADD_INVITED",
+    "ADD_PRESENT",
+    "block_create",
+    "block_delete",
     "conversation_create",
     "conversation_read",
     "conversation_update",
+    "invitation_accept",
+    "invitation_decline",
     "message_delete",
     "message_edit",
     "message_send",

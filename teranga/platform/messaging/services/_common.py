@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from teranga.core.errors import ValidationFailed
+from teranga.core.limits import MESSAGE_MAX_LENGTH
 from teranga.core.validators import parse_uuid
 from teranga.platform.messaging.errors import MessagingError
 from teranga.platform.realtime.broadcast import broadcast_on_commit
@@ -18,7 +19,9 @@ from ..models import Conversation, Participant, ParticipantRole
 
 
 def max_length() -> int:
-    return int(getattr(settings, "CHAT_MESSAGE_MAX_LENGTH", 4000))
+    """A message's length limit: ``CHAT_MESSAGE_MAX_LENGTH``, never above the stored
+    field's (``teranga.core.limits.MESSAGE_MAX_LENGTH``)."""
+    return min(int(getattr(settings, "CHAT_MESSAGE_MAX_LENGTH", 4000)), MESSAGE_MAX_LENGTH)
 
 
 def edit_window_seconds() -> int:

@@ -5,7 +5,8 @@
 * Group: a title, the creator is its owner; owners and admins add and remove
   participants (only an owner adds an admin or removes one); anyone may leave, and a
   group whose last owner leaves gets a new owner (the longest-standing admin, else
-  member).
+  member). Nobody is put into a group without consent: whom the adder does not "trust"
+  is invited instead, and a block keeps two people apart (``services.consent``).
 * Support conversations are opened by ``services.support``; only their agents leave.
 """
 
@@ -25,10 +26,27 @@ from teranga.platform.messaging.errors import MessagingError
 
 from ..access import conversation_access
 from ..events import participant_data
-from ..models import Conversation, ConversationKind, Participant, ParticipantRole
+from ..models import (
+    Conversation,
+    ConversationKind,
+    GroupInvitation,
+    Participant,
+    ParticipantRole,
+)
 from ._common import active_user, emit, group_max_participants
+from .consent import (
+    blocked_with,
+    invitation_issue,
+    invitation_withdraw,
+    participant_activate,
+    pending_invitation_count,
+    trusted_ids,
+    unavailable,
+)
 
 TITLE_MAX_LENGTH = 200
+#: What ``participant_add`` did.
+ADD_ADDED, ADD_PRESENT, ADD_INVITED = "added", "present", "invited"
 
 
 def _not_a_group() -> ValidationFailed:
@@ -83,6 +101,8 @@ def _private(*, creator, user_id) -> tuple[Conversation, bool]:
             fields={"user": [_("Choose another user.")]},
         )
     other = active_user(user_id, field="user")
+    if blocked_with(creator, [other.pk]):
+        raise unavailable([str(other.pk)], field="user")
     key = private_key(creator.pk, other.pk)
     existing = Conversation.objects.filter(private_key=key).first()
     if existing is not None:
@@ -129,13 +149,23 @@ def _group(*, creator, title: str, participant_ids: Iterable) -> Conversation:
             code=MessagingError.UNKNOWN_USER,
             fields={"participants": [_("Unknown user: %(id)s.") % {"id": u} for u in unknown]},
         )
+    blocked = blocked_with(creator, [user.pk for user in users])
+    if blocked:
+        raise unavailable(sorted(blocked), field="participants")
+    trusted = trusted_ids(creator, [user.pk for user in users])
     conversation = Conversation.objects.create(
         kind=ConversationKind.GROUP, title=title, created_by=creator
     )
+    members = [user for user in users if str(user.pk) in trusted]
     Participant.objects.bulk_create(
         [Participant(conversation=conversation, user=creator, role=ParticipantRole.OWNER)]
-        + [Participant(conversation=conversation, user=user) for user in users]
+        + [Participant(conversation=conversation, user=user) for user in members]
     )
+    for user in users:
+        if str(user.pk) not in trusted:
+            invitation_issue(
+                conversation, user=user, invited_by=creator, role=ParticipantRole.MEMBER
+            )
     return conversation
 
 
@@ -171,8 +201,12 @@ def conversation_update(
 @transaction.atomic
 def participant_add(
     *, actor, conversation_id, user_id, role: str = ParticipantRole.MEMBER
-) -> tuple[Participant, bool]:
-    """Add ``user_id`` to a group (or make a former participant active again)."""
+) -> tuple[Participant | GroupInvitation, str]:
+    """Add ``user_id`` to a group (or make a former participant active again) when the
+    actor may add them without asking (``consent.trusted_ids``), else invite them.
+
+    Returns (the participant, ``"added"``), (the participant, ``"present"``: already
+    there) or (the pending invitation, ``"invited"``)."""
     access = conversation_access(actor, conversation_id, lock=True)
     conversation = access.conversation
     if not access.is_group:
@@ -192,37 +226,28 @@ def participant_add(
     user = active_user(user_id, field="user")
     existing = Participant.objects.filter(conversation=conversation, user=user).first()
     if existing is not None and existing.left_at is None:
-        return existing, False
+        return existing, ADD_PRESENT
+    if blocked_with(actor, [user.pk]):
+        raise unavailable([str(user.pk)], field="user")
     active = Participant.objects.filter(conversation=conversation, left_at__isnull=True).count()
-    if active >= group_max_participants():
+    if active + pending_invitation_count(conversation) >= group_max_participants():
         raise Conflict(
             _("A group has at most %(count)d participants.") % {"count": group_max_participants()},
             code=MessagingError.GROUP_FULL,
         )
-    now = timezone.now()
-    if existing is not None:
-        existing.left_at = None
-        existing.role = role
-        existing.muted = False
-        existing.last_read_seq = conversation.last_seq
-        existing.last_read_at = now
-        existing.save()
-        participant = existing
-    else:
-        participant = Participant.objects.create(
-            conversation=conversation,
-            user=user,
-            role=role,
-            last_read_seq=conversation.last_seq,
-            last_read_at=now,
+    if str(user.pk) not in trusted_ids(actor, [user.pk]):
+        invitation, _created = invitation_issue(
+            conversation, user=user, invited_by=actor, role=role
         )
-    emit(conversation, {"type": "participant.added", "participant": participant_data(participant)})
-    return participant, True
+        return invitation, ADD_INVITED
+    invitation_withdraw(conversation, user.pk)  # now a member: nothing left to accept
+    return participant_activate(conversation, user, role=role), ADD_ADDED
 
 
 @transaction.atomic
-def participant_remove(*, actor, conversation_id, user_id) -> Participant:
-    """Remove ``user_id`` from a group (owners and admins); removing oneself is leaving."""
+def participant_remove(*, actor, conversation_id, user_id) -> Participant | GroupInvitation:
+    """Remove ``user_id`` from a group (owners and admins), or withdraw their pending
+    invitation; removing oneself is leaving."""
     if str(user_id) == str(actor.pk):
         return participant_leave(user=actor, conversation_id=conversation_id)
     access = conversation_access(actor, conversation_id, lock=True)
@@ -240,6 +265,9 @@ def participant_remove(*, actor, conversation_id, user_id) -> Participant:
         .first()
     )
     if target is None:
+        withdrawn = invitation_withdraw(access.conversation, user_id)
+        if withdrawn is not None:
+            return withdrawn
         raise NotFound(
             _("This person is not in the conversation."), code=MessagingError.PARTICIPANT_NOT_FOUND
         )

@@ -6,6 +6,10 @@ are ``last_seq - last_read_seq``. A send carrying a ``client_id`` already used b
 same sender in the conversation returns the first message (created False): a retried
 send is one message.
 
+Blocks (``services.consent``): a private conversation between two people one of whom
+blocked the other takes no new message (403 ``conversation_blocked``); in a group, whoever
+blocked the sender is not notified of the message.
+
 Edits: the sender only, text messages only, within ``CHAT_EDIT_WINDOW_SECONDS`` (15
 minutes by default) of sending, and not once deleted. Deletes are soft (``deleted_at``;
 the body is kept for staff review but shown blank to everyone but the sender): by the
@@ -45,6 +49,7 @@ from ..notices import chat_message_notify
 from ..presence import online_user_ids
 from ..support import closed_since
 from ._common import agent_join, edit_window_seconds, emit, max_length
+from .consent import blocked_by_any_of, conversation_is_blocked
 
 CLIENT_ID_MAX_LENGTH = 64
 
@@ -97,12 +102,18 @@ def message_send(
     if len(client_id) > CLIENT_ID_MAX_LENGTH:
         message = _("At most %(count)d characters.") % {"count": CLIENT_ID_MAX_LENGTH}
         raise ValidationFailed(message, code=CoreError.INVALID, fields={"client_id": [message]})
+    # Access first: an outsider learns nothing, and never makes us re-encode images.
+    access = conversation_access(sender, conversation_id)
     checked = attachments_check(attachments)
     body = _body(body, has_attachments=bool(checked))
-    access = conversation_access(sender, conversation_id)
     existing = _by_client_id(access.conversation.pk, sender, client_id, body)
     if existing is not None:
         return existing, False
+    if conversation_is_blocked(access.conversation, sender):
+        raise Forbidden(
+            _("You can no longer write in this conversation."),
+            code=MessagingError.CONVERSATION_BLOCKED,
+        )
     verdict = moderate(body, conversation=access.conversation, sender=sender)
     if verdict.blocked:
         raise _blocked()
@@ -214,7 +225,8 @@ def _recipients(access: ConversationAccess, sender) -> list:
         .filter(conversation=conversation, left_at__isnull=True, user__is_active=True)
         .exclude(user=sender)
     )
-    users = [p.user for p in participants if not p.muted]
+    blockers = blocked_by_any_of([p.user_id for p in participants], sender)
+    users = [p.user for p in participants if not p.muted and str(p.user_id) not in blockers]
     if conversation.kind == ConversationKind.SUPPORT:
         agents = _support_agent_ids(conversation.organization_id)
         users = [u for u in users if u.pk == conversation.created_by_id or u.pk in agents]

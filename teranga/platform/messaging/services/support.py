@@ -135,9 +135,7 @@ def support_settings_update(*, organization, **fields) -> SupportSettings:
     support.business_hours = hours_validate(fields.get("business_hours", []))
     support.auto_reply = (fields.get("auto_reply") or "").strip()
     support.welcome_message = (fields.get("welcome_message") or "").strip()
-    support.whatsapp = whatsapp_normalize(
-        fields.get("whatsapp", ""), region=organization.country
-    )
+    support.whatsapp = whatsapp_normalize(fields.get("whatsapp", ""), region=organization.country)
     support.telegram = telegram_normalize(fields.get("telegram", ""))
     support.discord = discord_normalize(fields.get("discord", ""))
     support.email = (fields.get("email") or "").strip().lower()

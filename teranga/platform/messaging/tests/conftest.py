@@ -15,7 +15,7 @@ from teranga.platform.messaging.services import (
     message_send,
     support_settings_update,
 )
-from teranga.platform.organizations.models import Role
+from teranga.platform.organizations.models import Membership, Role
 from teranga.platform.organizations.tests.factories import OrganizationFactory, member
 
 _seq = itertools.count(1)
@@ -34,12 +34,18 @@ def person(name: str, **extra):
 
 @pytest.fixture
 def people(db):
-    return SimpleNamespace(
+    """Four classmates: members of one organisation, so that a group's owner adds them
+    directly (``services.consent``); strangers are made with :func:`person`."""
+    club = OrganizationFactory(name="Promo club", slug=f"promo-club-{next(_seq)}")
+    classmates = SimpleNamespace(
         alice=person("alice"),
         bob=person("bob"),
         carol=person("carol"),
         dave=person("dave"),
     )
+    for user in vars(classmates).values():
+        Membership.objects.create(organization=club, user=user, role=Role.MEMBER)
+    return classmates
 
 
 @pytest.fixture

@@ -12,6 +12,8 @@ from django.db import close_old_connections, connection
 
 from teranga.platform.messaging.models import Conversation, ConversationKind, Message
 from teranga.platform.messaging.services import conversation_create, message_send
+from teranga.platform.organizations.models import Membership, Role
+from teranga.platform.organizations.tests.factories import OrganizationFactory
 
 from .conftest import person
 
@@ -47,6 +49,9 @@ def race(workers: int, work) -> list[BaseException]:
 
 def test_concurrent_sends_get_gapless_unique_numbers():
     senders = [person(f"s{n}") for n in range(THREADS)]
+    team = OrganizationFactory(name="Rush team", slug="rush-team")
+    for sender in senders:  # colleagues: added directly, no invitation to accept
+        Membership.objects.create(organization=team, user=sender, role=Role.MEMBER)
     conversation, _ = conversation_create(
         creator=senders[0],
         kind=ConversationKind.GROUP,

@@ -14,6 +14,7 @@ from channels.layers import channel_layers
 from teranga.platform.messaging import presence
 from teranga.platform.messaging.models import Message, Participant
 from teranga.platform.messaging.services import (
+    conversation_create,
     message_send,
     participant_remove,
     support_conversation_open,
@@ -411,3 +412,57 @@ async def until_closed(comm, limit: int = 20) -> dict:
         if message["type"] == "websocket.close":
             return message
     raise AssertionError("the socket was not closed")
+
+
+# --- consent: leaving, invitations ----------------------------------------------------------
+
+
+def test_leaving_closes_the_socket_and_tells_the_others(people, group):
+    async def body():
+        bob, _ = await opened(group.pk, people.bob)
+        carol, _ = await opened(group.pk, people.carol)
+        response = await database_sync_to_async(people.carol.api.post)(
+            f"/api/v1/conversations/{group.pk}/leave/"
+        )
+        assert response.status_code == 204
+        left = await until(bob, event_of("participant.removed"))
+        assert left["event"] == {
+            "type": "participant.removed",
+            "user": str(people.carol.pk),
+            "reason": "left",
+        }
+        closed = await until_closed(carol)
+        assert closed["code"] == 4403
+        await carol.disconnect(code=4403, timeout=TIMEOUT)
+        # Carol's socket is gone; a new one is refused.
+        assert await closed_with(socket(group.pk, people.carol)) == 4403
+        await bob.disconnect(timeout=TIMEOUT)
+
+    run(body)
+
+
+def test_an_invitee_connects_only_once_they_accept(people):
+    stranger = person("stranger")
+    conversation, _ = conversation_create(
+        creator=stranger, kind="group", title="Invite", participant_ids=[people.alice.pk]
+    )
+
+    async def body():
+        assert await closed_with(socket(conversation.pk, people.alice)) == 4403
+        owner, _ = await opened(conversation.pk, stranger)
+        invitations = await database_sync_to_async(people.alice.api.get)(
+            "/api/v1/conversations/invitations/"
+        )
+        invitation = invitations.json()["results"][0]["id"]
+        accepted = await database_sync_to_async(people.alice.api.post)(
+            f"/api/v1/conversations/invitations/{invitation}/accept/"
+        )
+        assert accepted.status_code == 200
+        added = await until(owner, event_of("participant.added"))
+        assert added["event"]["participant"]["user"]["id"] == str(people.alice.pk)
+        alice, snapshot = await opened(conversation.pk, people.alice)
+        assert snapshot["data"]["me"]["role"] == "member"
+        await alice.disconnect(timeout=TIMEOUT)
+        await owner.disconnect(timeout=TIMEOUT)
+
+    run(body)

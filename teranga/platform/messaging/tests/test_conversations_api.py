@@ -246,7 +246,11 @@ def test_participant_roles(people, group):
         ).status_code
         == 403
     )
-    assert people.dave.api.post(participants(group), {"user": str(eve.pk)}).status_code == 201
+    # Eve shares nothing with Dave: she is invited, not added (services.consent).
+    assert people.dave.api.post(participants(group), {"user": str(eve.pk)}).status_code == 202
+    assert (
+        people.dave.api.post(participants(group), {"user": str(people.carol.pk)}).status_code == 200
+    )
     refused = people.dave.api.delete(f"{participants(group)}{people.alice.pk}/")
     assert refused.status_code == 403
     assert refused.json()["error"]["code"] == "role_too_high"

@@ -18,7 +18,10 @@ from . import device_serializers as s
 TAG = ["devices"]
 DEVICE_ID = OpenApiParameter("device_id", str, OpenApiParameter.PATH, description="Device UUID")
 TOKEN_QUERY = OpenApiParameter(
-    "token", str, OpenApiParameter.QUERY, required=False,
+    "token",
+    {"type": "string", "minLength": s.TOKEN_MIN_LENGTH, "maxLength": s.TOKEN_MAX_LENGTH},
+    OpenApiParameter.QUERY,
+    required=False,
     description="The push token to remove, when it is not sent in the body.",
 )
 NOT_FOUND = OpenApiResponse(description="Not one of my devices (`device_not_found`).")
@@ -101,7 +104,7 @@ class DeviceListView(_WriteThrottled, GenericAPIView):
         summary="Remove a device by its token",
         operation_id="devices_remove_by_token",
         description="Stops push notifications to the device with this token (on logout, "
-        "for instance). The token goes in a JSON body `{\"token\": \"…\"}` or, for "
+        'for instance). The token goes in a JSON body `{"token": "…"}` or, for '
         "clients that cannot send a body with DELETE, in the `token` query parameter."
         "\n\nErrors: 400 `invalid` (no or malformed `token`, unknown fields); 404 "
         "`device_not_found` (no such token among my devices — another user's is 404 "
@@ -125,8 +128,7 @@ class DeviceDetailView(_WriteThrottled, GenericAPIView):
         tags=TAG,
         summary="Remove one of my devices",
         operation_id="devices_remove",
-        description="Errors: 404 `device_not_found` (not one of my devices); 429 "
-        "`throttled`.",
+        description="Errors: 404 `device_not_found` (not one of my devices); 429 `throttled`.",
         parameters=[DEVICE_ID],
         request=None,
         responses={204: None, 404: NOT_FOUND},

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from teranga.core.limits import NOTE_MAX_LENGTH, QUERY_MAX_LENGTH
 from teranga.core.serializers import Serializer
 from teranga.platform.notifications.channels import shown_at
 from teranga.platform.notifications.models import Broadcast, Channel, Notification
@@ -151,18 +153,70 @@ class PreviewSerializer(serializers.Serializer):
 # --- Broadcasts ----------------------------------------------------------------------------
 
 
+#: A segment's parameters: a few named scalars (each segment's own serializer checks them).
+SEGMENT_PARAMS_MAX = 20
+SEGMENT_PARAM_NAME_MAX_LENGTH = 60
+SEGMENT_PARAMS_SCHEMA = {
+    "type": "object",
+    "maxProperties": SEGMENT_PARAMS_MAX,
+    "additionalProperties": {
+        "oneOf": [
+            {"type": "string", "maxLength": QUERY_MAX_LENGTH},
+            {"type": "number"},
+            {"type": "boolean"},
+        ]
+    },
+}
+
+
+@extend_schema_field(SEGMENT_PARAMS_SCHEMA)
+class SegmentParamsField(serializers.JSONField):
+    """A segment's parameters (any JSON to the field: the service refuses what is not an
+    object, the segment's serializer what it does not take; bounded below)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "help_text",
+            f"The segment's parameters: an object of at most {SEGMENT_PARAMS_MAX} names (of "
+            f"at most {SEGMENT_PARAM_NAME_MAX_LENGTH} characters), each a number, a boolean "
+            f"or a string of at most {QUERY_MAX_LENGTH} characters.",
+        )
+        super().__init__(**kwargs)
+
+
 class BroadcastCreateSerializer(Serializer):
     segment = serializers.CharField(max_length=60, help_text="e.g. booking.upcoming_clients")
-    params = serializers.JSONField(
-        required=False, default=dict, help_text="The segment's parameters (an object)."
-    )
+    params = SegmentParamsField(required=False, default=dict)
     title = serializers.CharField(max_length=200)
-    body = serializers.CharField(max_length=2000)
+    body = serializers.CharField(max_length=NOTE_MAX_LENGTH)
     channels = serializers.ListField(
         child=serializers.ChoiceField(choices=Channel.choices),
         allow_empty=False,
         max_length=len(Channel.choices),
     )
+
+    def validate_params(self, value):
+        """Bound what the segment's serializer will see (and may echo back in its errors).
+        What is not an object is the service's to refuse (``invalid_segment_params``)."""
+        if not isinstance(value, dict):
+            return value
+        too_long = _("Ensure this field has no more than {max_length} characters.")
+        if len(value) > SEGMENT_PARAMS_MAX:
+            raise serializers.ValidationError(
+                _("Ensure this field has no more than {max_length} elements.").format(
+                    max_length=SEGMENT_PARAMS_MAX
+                )
+            )
+        for name, item in value.items():
+            if len(name) > SEGMENT_PARAM_NAME_MAX_LENGTH:
+                raise serializers.ValidationError(
+                    too_long.format(max_length=SEGMENT_PARAM_NAME_MAX_LENGTH)
+                )
+            if isinstance(item, str) and len(item) > QUERY_MAX_LENGTH:
+                raise serializers.ValidationError(
+                    {name: [too_long.format(max_length=QUERY_MAX_LENGTH)]}
+                )
+        return value
 
 
 class BroadcastSerializer(serializers.ModelSerializer):

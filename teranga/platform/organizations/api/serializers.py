@@ -5,10 +5,15 @@ from drf_spectacular.utils import extend_schema_field
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
+from teranga.core.limits import NOTE_MAX_LENGTH
 from teranga.core.serializers import ModelSerializer, PhoneField, Serializer
 from teranga.core.validators import validate_image_content
-from teranga.platform.geo.api.serializers import DepartmentRefSerializer, RegionRefSerializer
-from teranga.platform.geo.models import Department, Region
+from teranga.platform.geo.api.serializers import (
+    DepartmentRefSerializer,
+    DepartmentSlugField,
+    RegionCodeField,
+    RegionRefSerializer,
+)
 
 from ..models import (
     DECIDABLE_STATUS_CHOICES,
@@ -85,13 +90,7 @@ class OrganizationPrivateSerializer(OrganizationPublicSerializer):
 
 
 class OrganizationWriteSerializer(ModelSerializer):
-    region = serializers.SlugRelatedField(
-        slug_field="code",
-        queryset=Region.objects.all(),
-        required=False,
-        allow_null=True,
-        help_text="Region code (e.g. DK).",
-    )
+    region = RegionCodeField(required=False, allow_null=True, help_text="Region code (e.g. DK).")
     contact_phone = PhoneField(required=False, allow_blank=True)
 
     class Meta:
@@ -130,7 +129,9 @@ class OrganizationUpdateSerializer(OrganizationWriteSerializer):
 class OrganizationLogoUploadSerializer(Serializer):
     logo = serializers.ImageField(
         validators=[validate_image_content],
-        help_text="A JPEG, PNG, WebP or GIF image, checked by content.",
+        help_text="A JPEG, PNG, WebP or GIF image (at most 40,000,000 pixels and 16,000 "
+        "on a side), checked by content. It is stored re-encoded in its own format, upright "
+        "(EXIF orientation applied), without metadata and with its real extension.",
     )
 
 
@@ -185,7 +186,7 @@ class InvitationSerializer(serializers.ModelSerializer):
 
 
 class InvitationCreateSerializer(Serializer):
-    email = serializers.EmailField()
+    email = serializers.EmailField(max_length=Invitation._meta.get_field("email").max_length)
     role = serializers.ChoiceField(choices=Role.choices, default=Role.MEMBER)
 
 
@@ -246,12 +247,8 @@ class BranchSerializer(serializers.ModelSerializer):
 
 
 class BranchWriteSerializer(ModelSerializer):
-    region = serializers.SlugRelatedField(
-        slug_field="code", queryset=Region.objects.all(), required=False, allow_null=True
-    )
-    department = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Department.objects.all(), required=False, allow_null=True
-    )
+    region = RegionCodeField(required=False, allow_null=True)
+    department = DepartmentSlugField(required=False, allow_null=True)
     phone = PhoneField(required=False, allow_blank=True)
 
     class Meta:
@@ -305,7 +302,8 @@ class VerificationDocumentSerializer(serializers.ModelSerializer):
 class VerificationDocumentUploadSerializer(Serializer):
     kind = serializers.ChoiceField(choices=DocumentKind.choices)
     file = serializers.FileField(
-        help_text="A PDF or an image (JPEG, PNG, WebP); checked by content."
+        help_text="A PDF or an image (JPEG, PNG, WebP, GIF); checked by content. A PDF is "
+        "stored as it came; an image is stored re-encoded without metadata."
     )
 
 
@@ -336,4 +334,6 @@ class VerificationStateSerializer(serializers.ModelSerializer):
 
 class VerificationDecideSerializer(Serializer):
     status = serializers.ChoiceField(choices=DECIDABLE_STATUS_CHOICES)
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=NOTE_MAX_LENGTH
+    )

@@ -23,6 +23,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 
 from teranga.core.errors import ValidationFailed
+from teranga.core.filters import TextFilter
+from teranga.core.limits import QUERY_MAX_LENGTH
 from teranga.platform.organizations.access import get_organization_for
 from teranga.platform.payments.errors import PaymentError
 
@@ -61,9 +63,7 @@ class CouponValidateThrottle(UserRateThrottle):
 
 class CouponFilter(django_filters.FilterSet):
     is_active = django_filters.BooleanFilter()
-    q = django_filters.CharFilter(
-        field_name="code", lookup_expr="icontains", label="Part of the code"
-    )
+    q = TextFilter(field_name="code", lookup_expr="icontains", label="Part of the code")
 
     class Meta:
         model = Coupon
@@ -101,7 +101,7 @@ class CouponListCreateView(CouponView):
         "uses_count (`-` for descending). Page-number paginated.",
         parameters=[
             OpenApiParameter("organization", OpenApiTypes.UUID, required=True),
-            OpenApiParameter("q", OpenApiTypes.STR),
+            OpenApiParameter("q", {"type": "string", "maxLength": QUERY_MAX_LENGTH}),
             OpenApiParameter("is_active", OpenApiTypes.BOOL),
         ],
         responses={200: s.CouponSerializer(many=True)},

@@ -93,10 +93,7 @@ class PaymentListQuerySerializer(serializers.Serializer):
 
     def to_internal_value(self, data):
         if hasattr(data, "getlist"):
-            data = {
-                key: (data.getlist(key) if key == "status" else data.get(key))
-                for key in data
-            }
+            data = {key: (data.getlist(key) if key == "status" else data.get(key)) for key in data}
         return super().to_internal_value(data)
 
     def filters(self) -> dict:
@@ -238,11 +235,50 @@ class WebhookResultSerializer(serializers.Serializer):
     outcomes = serializers.ListField(child=serializers.CharField())
 
 
+#: An organisation's credentials for one provider: a few named secrets.
+CREDENTIALS_MAX = 20
+CREDENTIAL_NAME_MAX_LENGTH = 100
+CREDENTIAL_MAX_LENGTH = 500
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "maxProperties": CREDENTIALS_MAX,
+        "additionalProperties": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": CREDENTIAL_MAX_LENGTH,
+        },
+    }
+)
+class CredentialsField(serializers.DictField):
+    """Named secrets (``validate_credentials`` bounds their number and names)."""
+
+
 class ProviderAccountSerializer(strict.Serializer):
-    credentials = serializers.DictField(
-        child=serializers.CharField(max_length=500), write_only=True
+    credentials = CredentialsField(
+        child=serializers.CharField(max_length=CREDENTIAL_MAX_LENGTH),
+        write_only=True,
+        help_text=f"At most {CREDENTIALS_MAX} credentials, by name (at most "
+        f"{CREDENTIAL_NAME_MAX_LENGTH} characters).",
     )
     is_active = serializers.BooleanField(default=True)
+
+    def validate_credentials(self, value):
+        if len(value) > CREDENTIALS_MAX:
+            raise serializers.ValidationError(
+                _("Ensure this field has no more than {max_length} elements.").format(
+                    max_length=CREDENTIALS_MAX
+                )
+            )
+        if any(len(name) > CREDENTIAL_NAME_MAX_LENGTH for name in value):
+            raise serializers.ValidationError(
+                _("Ensure this field has no more than {max_length} characters.").format(
+                    max_length=CREDENTIAL_NAME_MAX_LENGTH
+                )
+            )
+        return value
 
 
 class ProviderAccountReadSerializer(serializers.Serializer):

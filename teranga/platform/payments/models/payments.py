@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
+from teranga.core.limits import ERROR_MAX_LENGTH
 from teranga.core.models import AppendOnlyModel, BaseModel
 from teranga.core.money import CURRENCY_CHOICES, Money
 
@@ -274,7 +275,7 @@ class Fulfilment(BaseModel):
         default=FulfilmentStatus.PENDING,
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
+    last_error = models.TextField(_("last error"), blank=True, max_length=ERROR_MAX_LENGTH)
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
 
@@ -339,7 +340,9 @@ class ProviderAccount(BaseModel):
     )
     provider = models.CharField(_("provider"), max_length=32)
     is_active = models.BooleanField(_("active"), default=True)
-    credentials_encrypted = models.TextField(editable=False)
+    # The Fernet token of at most 20 credentials of at most 600 characters, name and
+    # value (the API's bounds), base64-encoded: well under this.
+    credentials_encrypted = models.TextField(editable=False, max_length=32_768)
 
     class Meta(BaseModel.Meta):
         verbose_name = _("provider account")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from teranga.core.limits import DESCRIPTION_MAX_LENGTH
 from teranga.core.models import BaseModel
 from teranga.core.money import CURRENCY_CHOICES
 
@@ -13,7 +14,7 @@ from teranga.core.money import CURRENCY_CHOICES
 class Plan(BaseModel):
     code = models.SlugField(_("code"), max_length=30, unique=True)
     name = models.CharField(_("name"), max_length=100)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=DESCRIPTION_MAX_LENGTH)
     #: Feature flags, e.g. ``["sms", "analytics", "api"]``.
     features = models.JSONField(_("features"), default=list, blank=True)
     #: Limits, e.g. ``{"branches": 3, "counters": 10, "sms_per_month": 1000}``; a missing

@@ -9,15 +9,16 @@ recorded in the same transaction, delivered after commit: see ``notices``).
 """
 
 from .bookings import (
-    HOLD_DURATION,
     TRANSITIONS,
     booking_cancel,
     booking_complete,
     booking_confirm,
     booking_create,
+    booking_hold_keep,
     booking_no_show,
     booking_reschedule,
     bookings_recheck,
+    hold_duration,
     holds_expire,
 )
 from .feeds import (
@@ -42,13 +43,14 @@ from .resources import (
 )
 
 __all__ = [
-    "HOLD_DURATION",
     "RESOURCE_FIELDS",
     "RULE_FIELDS",
     "TRANSITIONS",
     "booking_cancel",
     "booking_complete",
     "booking_confirm",
+    "booking_hold_keep",
+    "hold_duration",
     "booking_create",
     "booking_no_show",
     "booking_reschedule",

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -48,7 +49,11 @@ from ..models import (
     Resource,
 )
 
-HOLD_DURATION = timedelta(minutes=5)
+
+def hold_duration() -> timedelta:
+    """How long a hold keeps its slot: ``BOOKING_HOLD_MINUTES`` (5 by default)."""
+    return timedelta(minutes=settings.TERANGA["BOOKING_HOLD_MINUTES"])
+
 
 #: status -> statuses it may move to.
 TRANSITIONS: dict[str, set[str]] = {
@@ -274,7 +279,7 @@ def booking_create(
 ) -> Booking:
     """Book ``starts_at`` on ``resource`` for ``client``.
 
-    ``hold``: a pending booking that reserves the slot for :data:`HOLD_DURATION` while
+    ``hold``: a pending booking that reserves the slot for :func:`hold_duration` while
     payment completes (confirm it with :func:`booking_confirm`). Otherwise the booking is
     confirmed, or pending business confirmation when ``confirm`` is False.
     """
@@ -301,7 +306,7 @@ def booking_create(
         capacity=policy.capacity,
         time_zone=organization.time_zone,
         status=status,
-        hold_expires_at=hold_until(now, HOLD_DURATION) if hold else None,
+        hold_expires_at=hold_until(now, hold_duration()) if hold else None,
         confirmed_at=now if status == BookingStatus.CONFIRMED else None,
     )
     _save_checked(booking, force_insert=True)
@@ -326,11 +331,7 @@ def booking_confirm(*, booking_id, actor=None) -> Booking:
     """Confirm a pending booking (the business accepts it, or its payment succeeded)."""
     booking = _get_booking(booking_id)
     now = timezone.now()
-    if booking.status == BookingStatus.EXPIRED or (
-        booking.status == BookingStatus.PENDING
-        and booking.hold_expires_at is not None
-        and booking.hold_expires_at <= now
-    ):
+    if booking.hold_over(now):
         raise Gone(_("The hold on this slot has expired."), code=SchedulingError.HOLD_EXPIRED)
     BOOKINGS.move(
         booking,
@@ -341,6 +342,25 @@ def booking_confirm(*, booking_id, actor=None) -> Booking:
         actor=actor,
     )
     notices.announce(booking, "confirmed")
+    return booking
+
+
+@transaction.atomic
+def booking_hold_keep(*, booking_id, actor=None) -> Booking:
+    """End a held booking's deadline without confirming it: the hold was paid for and the
+    booking now waits for the business (a service that requires its confirmation). The
+    slot stays taken; the event is recorded, and the booking is announced as created,
+    which a hold never was. 410 ``hold_expired`` when the hold already ran out."""
+    booking = _get_booking(booking_id)
+    now = timezone.now()
+    if booking.hold_over(now):
+        raise Gone(_("The hold on this slot has expired."), code=SchedulingError.HOLD_EXPIRED)
+    if booking.status != BookingStatus.PENDING or booking.hold_expires_at is None:
+        return booking  # already kept, confirmed or closed: nothing to end
+    booking.hold_expires_at = None
+    booking.save(update_fields=["hold_expires_at", "updated_at"])
+    _event(booking, "hold_kept", from_status=booking.status, actor=actor)
+    notices.announce(booking, "created")
     return booking
 
 

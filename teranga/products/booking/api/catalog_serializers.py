@@ -12,7 +12,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from teranga.core.serializers import ModelSerializer, Serializer
+from teranga.core.limits import QUERY_MAX_LENGTH
+from teranga.core.money import Money
+from teranga.core.serializers import BoundedSlugRelatedField, ModelSerializer, Serializer
 from teranga.platform.geo.api.serializers import RegionRefSerializer
 from teranga.platform.organizations.models import Branch, Organization
 from teranga.platform.scheduling.availability import zone
@@ -22,7 +24,16 @@ from teranga.platform.scheduling.models import (
     Resource,
 )
 
-from ..models import MAX_IMAGES, Service, ServiceCategory, ServiceImage, Tag
+from ..models import (
+    DEPOSIT_PERCENT_MAX,
+    DEPOSIT_PERCENT_MIN,
+    MAX_IMAGES,
+    PaymentMode,
+    Service,
+    ServiceCategory,
+    ServiceImage,
+    Tag,
+)
 from ..services.catalog import MAX_TAGS
 
 # --- Read side ------------------------------------------------------------------------------
@@ -76,6 +87,30 @@ class ServiceSerializer(serializers.ModelSerializer):
     price = PriceSerializer(read_only=True)
     images = ServiceImageSerializer(many=True, read_only=True)
     resource = serializers.UUIDField(source="resource_id", read_only=True)
+    payment_mode = serializers.ChoiceField(
+        choices=PaymentMode.choices,
+        read_only=True,
+        help_text="`online_full`: the whole price is paid online before the reservation is "
+        "confirmed; `deposit`: a deposit is paid online before it, the rest on site; "
+        "`on_site`: nothing is paid online (always so for a free service).",
+    )
+    deposit_amount = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="The deposit in minor units, when it is set as an amount.",
+    )
+    deposit_percent = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="The deposit as a percentage of the price, when it is set so.",
+    )
+    amount_due_online = serializers.SerializerMethodField(
+        help_text="Paid online when booking, before the reservation is confirmed: the "
+        "price, the deposit (a percentage rounded up to the minor unit), or 0."
+    )
+    amount_due_on_site = serializers.SerializerMethodField(
+        help_text="Paid at the business: the price minus what is paid online."
+    )
 
     class Meta:
         model = Service
@@ -87,6 +122,11 @@ class ServiceSerializer(serializers.ModelSerializer):
             "category",
             "tags",
             "price",
+            "payment_mode",
+            "deposit_amount",
+            "deposit_percent",
+            "amount_due_online",
+            "amount_due_on_site",
             "duration_minutes",
             "buffer_before_minutes",
             "buffer_after_minutes",
@@ -104,6 +144,14 @@ class ServiceSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(PriceSerializer)
+    def get_amount_due_online(self, service: Service) -> dict:
+        return Money(service.amount_due_online, service.currency).as_dict()
+
+    @extend_schema_field(PriceSerializer)
+    def get_amount_due_on_site(self, service: Service) -> dict:
+        return Money(service.amount_due_on_site, service.currency).as_dict()
+
 
 # --- Services: writes ----------------------------------------------------------------------
 
@@ -114,6 +162,9 @@ SERVICE_WRITE_FIELDS = [
     "tags",
     "resource",
     "price_amount",
+    "payment_mode",
+    "deposit_amount",
+    "deposit_percent",
     "duration_minutes",
     "buffer_before_minutes",
     "buffer_after_minutes",
@@ -128,7 +179,7 @@ SERVICE_WRITE_FIELDS = [
 
 
 class ServiceUpdateSerializer(ModelSerializer):
-    category = serializers.SlugRelatedField(
+    category = BoundedSlugRelatedField(
         slug_field="slug",
         queryset=ServiceCategory.objects.all(),
         required=False,
@@ -150,6 +201,30 @@ class ServiceUpdateSerializer(ModelSerializer):
         required=False,
         help_text="Minor units in the organisation's currency; 0 is free, otherwise within "
         "the currency's limits (400 `price_out_of_range`).",
+    )
+    payment_mode = serializers.ChoiceField(
+        choices=PaymentMode.choices,
+        required=False,
+        help_text="`online_full` (default for a priced service), `deposit` or `on_site` "
+        "(always so for a free service: 400 `payment_mode_requires_price` otherwise). "
+        "Reservations of an online mode are held until their payment succeeds.",
+    )
+    deposit_amount = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        allow_null=True,
+        help_text="With `deposit`: the deposit in minor units, at least the currency's "
+        "minimum price and less than the price (400 `invalid_deposit`). Replaces "
+        "`deposit_percent`.",
+    )
+    deposit_percent = serializers.IntegerField(
+        min_value=DEPOSIT_PERCENT_MIN,
+        max_value=DEPOSIT_PERCENT_MAX,
+        required=False,
+        allow_null=True,
+        help_text="With `deposit`: the deposit as a percentage of the price (1 to 99, "
+        "rounded up to the minor unit; 400 `invalid_deposit` below the currency's minimum "
+        "price). Replaces `deposit_amount`.",
     )
     duration_minutes = serializers.IntegerField(
         required=False,
@@ -200,6 +275,8 @@ class DateOrDateTimeField(serializers.Field):
 
     def to_internal_value(self, data) -> date | datetime:
         text = str(data).strip()
+        if len(text) > QUERY_MAX_LENGTH:
+            self.fail("invalid")
         if "T" in text:
             text = text.replace(" ", "+")  # a "+" of the offset, decoded from the query
         try:

@@ -28,6 +28,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from teranga.core.limits import QUERY_MAX_LENGTH
 from teranga.core.pagination import PaginatedViewMixin
 from teranga.platform.organizations.access import OrganizationAccess
 
@@ -35,6 +36,7 @@ from ..models import Service
 from ..selectors import catalog as selectors
 from ..services import catalog as services
 from . import catalog_serializers as s
+from . import examples
 from .filters import (
     ServiceFilter,
 )
@@ -124,9 +126,15 @@ class ServiceListCreateView(CatalogView):
         "(free) or within its limits (400 `price_out_of_range`); duration a multiple of 5 "
         "minutes between 5 and 480 (400 `invalid_duration`). Without `resource`, a "
         "resource of kind `service` is created: give it availability rules. A business "
-        "not verified yet may prepare services; they are public and bookable once it is.",
+        "not verified yet may prepare services; they are public and bookable once it is.\n\n"
+        "`payment_mode`: `online_full` (the default for a priced service), `deposit` "
+        "(with `deposit_amount` or `deposit_percent`, at least the currency's minimum "
+        "price and less than the price: 400 `invalid_deposit`) or `on_site`. A free "
+        "service is always `on_site` (400 `payment_mode_requires_price` when asked "
+        "otherwise). Reservations of an online mode are held until their payment succeeds.",
         request=s.ServiceCreateSerializer,
         responses={201: s.ServiceSerializer},
+        examples=examples.SERVICE_CREATE,
     )
     def post(self, request):
         serializer = s.ServiceCreateSerializer(data=request.data)
@@ -196,7 +204,11 @@ class ServiceDetailView(CatalogView):
         tags=TAG,
         summary="Change a service (manager and above)",
         description="`tags` replaces the tags. `resource` can only change while the service "
-        "was never booked (409 `service_has_reservations`).",
+        "was never booked (409 `service_has_reservations`). `payment_mode` and the deposit "
+        "follow the rules of the creation; a price set to 0 makes the service `on_site`, "
+        "leaving `deposit` drops the deposit, and a deposit given one way (amount or "
+        "percentage) replaces the other. Existing reservations keep the terms they were "
+        "booked with.",
         parameters=[SERVICE_ID],
         request=s.ServiceUpdateSerializer,
         responses={200: s.ServiceSerializer},
@@ -286,8 +298,16 @@ class ServiceSlotsView(CatalogView):
         "slots of their other services. Throttle scope `slots`.",
         parameters=[
             SERVICE_ID,
-            OpenApiParameter("from", OpenApiTypes.STR, description="ISO date or datetime"),
-            OpenApiParameter("to", OpenApiTypes.STR, description="ISO date or datetime"),
+            OpenApiParameter(
+                "from",
+                {"type": "string", "maxLength": QUERY_MAX_LENGTH},
+                description="ISO date or datetime",
+            ),
+            OpenApiParameter(
+                "to",
+                {"type": "string", "maxLength": QUERY_MAX_LENGTH},
+                description="ISO date or datetime",
+            ),
         ],
         responses={200: s.ServiceSlotsSerializer},
         auth=[],

@@ -10,20 +10,20 @@ CLIENT_ID = "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b"
 
 RESERVATION_CREATE = [
     OpenApiExample(
-        "Book a slot and hold it while paying",
-        summary="A one-hour haircut, held for payment",
+        "Book a slot of a service with a deposit",
+        summary="A one-hour haircut, held until its deposit is paid",
         description="`starts_at` is one of the `slots` of "
-        "`GET /api/v1/booking/services/{id}/slots/`.",
+        "`GET /api/v1/booking/services/{id}/slots/`. The service takes a 30 % deposit "
+        "online, so the reservation is held whatever `hold` says.",
         request_only=True,
         value={
             "service": SERVICE_ID,
             "starts_at": "2026-03-09T10:00:00Z",
             "client_note": "Coupe courte, merci.",
-            "hold": True,
         },
     ),
     OpenApiExample(
-        "The reservation, pending until paid",
+        "The reservation, pending until its deposit is paid",
         response_only=True,
         status_codes=["201"],
         value={
@@ -48,6 +48,9 @@ RESERVATION_CREATE = [
             "ends_at": "2026-03-09T11:00:00Z",
             "time_zone": "Africa/Dakar",
             "price": Money(5000, "XOF").as_dict(),
+            "payment_mode": "deposit",
+            "amount_due_online": Money(1500, "XOF").as_dict(),
+            "amount_due_on_site": Money(3500, "XOF").as_dict(),
             "client_note": "Coupe courte, merci.",
             "hold_expires_at": "2026-03-02T08:05:00Z",
             "confirmed_at": None,
@@ -79,6 +82,45 @@ RESERVATION_CREATE = [
                     "created_at": "2026-03-02T08:00:00Z",
                 }
             ],
+        },
+    ),
+]
+
+ORGANIZATION_ID = "3f0c8a52-6a4e-4f5e-9a1e-5b7d2c9e4a10"
+
+SERVICE_CREATE = [
+    OpenApiExample(
+        "A haircut with a 30 % deposit online",
+        request_only=True,
+        value={
+            "organization": ORGANIZATION_ID,
+            "name": "Coupe",
+            "price_amount": 5000,
+            "payment_mode": "deposit",
+            "deposit_percent": 30,
+            "duration_minutes": 60,
+        },
+    ),
+    OpenApiExample(
+        "A massage paid in full online",
+        request_only=True,
+        value={
+            "organization": ORGANIZATION_ID,
+            "name": "Massage",
+            "price_amount": 20000,
+            "payment_mode": "online_full",
+            "duration_minutes": 60,
+        },
+    ),
+    OpenApiExample(
+        "A consultation paid at the counter",
+        request_only=True,
+        value={
+            "organization": ORGANIZATION_ID,
+            "name": "Consultation",
+            "price_amount": 10000,
+            "payment_mode": "on_site",
+            "duration_minutes": 30,
         },
     ),
 ]

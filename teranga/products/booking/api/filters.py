@@ -6,6 +6,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 
+from teranga.core.filters import TextFilter
 from teranga.platform.scheduling.models import (
     AvailabilityOverride,
     AvailabilityRule,
@@ -21,11 +22,13 @@ MAX_SEARCH_TERMS = 5
 
 
 class ServiceFilter(django_filters.FilterSet):
-    category = django_filters.CharFilter(field_name="category__slug", label="Category slug")
-    city = django_filters.CharFilter(
-        field_name="organization__city", lookup_expr="iexact", label="City of the business"
+    category = TextFilter(field_name="category__slug", label="Category slug")
+    city = TextFilter(
+        field_name="organization__city",
+        lookup_expr="iexact",
+        label="City of the business",
     )
-    region = django_filters.CharFilter(
+    region = TextFilter(
         field_name="organization__region__code",
         lookup_expr="iexact",
         label="Region code of the business (e.g. DK, TH)",
@@ -36,11 +39,12 @@ class ServiceFilter(django_filters.FilterSet):
     price_max = django_filters.NumberFilter(
         field_name="price_amount", lookup_expr="lte", label="Maximum price (minor units)"
     )
-    tag = django_filters.CharFilter(field_name="tags__slug", label="Tag slug")
+    tag = TextFilter(field_name="tags__slug", label="Tag slug")
     organization = django_filters.UUIDFilter(field_name="organization_id", label="Business id")
     is_active = django_filters.BooleanFilter()
-    q = django_filters.CharFilter(
-        method="search", label="Search name, description, business and category names"
+    q = TextFilter(
+        method="search",
+        label="Search name, description, business and category names",
     )
 
     class Meta:
@@ -72,7 +76,7 @@ class ResourceFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=ResourceKind.choices)
     branch = django_filters.UUIDFilter(field_name="branch_id")
     is_active = django_filters.BooleanFilter()
-    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name")
+    q = TextFilter(field_name="name", lookup_expr="icontains", label="Name")
 
     class Meta:
         model = Resource

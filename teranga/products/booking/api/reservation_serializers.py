@@ -17,7 +17,7 @@ from teranga.core.serializers import Serializer
 from teranga.platform.scheduling.models import BookingStatus
 
 from ..exports import FORMATS
-from ..models import Reservation
+from ..models import PaymentMode, Reservation
 from ..selectors.reservations import (
     GROUP_BY_CHOICES,
     ORDERINGS,
@@ -53,8 +53,9 @@ class ReservationCreateSerializer(Serializer):
     hold = serializers.BooleanField(
         required=False,
         default=False,
-        help_text="Keep the slot for 5 minutes, pending, while payment completes; confirm "
-        "it (POST …/confirm/) to keep it, or it expires.",
+        help_text="Keep the slot for 5 minutes, pending; confirm it (POST …/confirm/) to "
+        "keep it, or it expires. A service paid online (`online_full`, `deposit`) is always "
+        "held, whatever this says: its payment confirms it.",
     )
 
 
@@ -215,6 +216,17 @@ class ReservationSerializer(serializers.ModelSerializer):
     ends_at = serializers.DateTimeField(source="booking.ends_at", read_only=True)
     time_zone = serializers.CharField(source="booking.time_zone", read_only=True)
     price = serializers.SerializerMethodField()
+    payment_mode = serializers.ChoiceField(
+        choices=PaymentMode.choices,
+        read_only=True,
+        help_text="The service's payment mode when it was booked.",
+    )
+    amount_due_online = serializers.SerializerMethodField(
+        help_text="Paid online before the reservation is confirmed (the price or the "
+        "deposit; pay it with `POST /api/v1/payments/`, `target_type` "
+        "`booking.reservation`); 0 when it is paid on site."
+    )
+    amount_due_on_site = serializers.SerializerMethodField(help_text="Left to pay at the business.")
     hold_expires_at = serializers.DateTimeField(
         source="booking.hold_expires_at", read_only=True, allow_null=True
     )
@@ -243,6 +255,9 @@ class ReservationSerializer(serializers.ModelSerializer):
             "ends_at",
             "time_zone",
             "price",
+            "payment_mode",
+            "amount_due_online",
+            "amount_due_on_site",
             "client_note",
             "hold_expires_at",
             "confirmed_at",
@@ -261,6 +276,14 @@ class ReservationSerializer(serializers.ModelSerializer):
     @extend_schema_field(MoneySerializer)
     def get_price(self, obj: Reservation) -> dict:
         return obj.price.as_dict()
+
+    @extend_schema_field(MoneySerializer)
+    def get_amount_due_online(self, obj: Reservation) -> dict:
+        return obj.amount_due_online.as_dict()
+
+    @extend_schema_field(MoneySerializer)
+    def get_amount_due_on_site(self, obj: Reservation) -> dict:
+        return obj.amount_due_on_site.as_dict()
 
 
 class ActorSerializer(serializers.Serializer):

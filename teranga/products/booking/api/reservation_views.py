@@ -4,8 +4,8 @@ Who may do what (decided by ``services.reservations.acting_side`` and
 ``organizations.access``; see ``hooks``):
 
 * a signed-in client books, lists and reads their own reservations, cancels and moves
-  them within the service's notice periods, and confirms their own *hold* — the
-  "payment completed" path until the payments module confirms holds itself;
+  them within the service's notice periods, and confirms their own *hold* of a service
+  paid on site; a reservation paid online is confirmed by its payment only;
 * an organisation's agents and above (and staff, read-only) list and read its
   reservations and export them; agents and above confirm, cancel, move, complete and
   mark no-shows; managers and above (and staff) read the statistics;
@@ -84,10 +84,15 @@ class ReservationListCreateView(ReservationView):
         tags=TAG,
         summary="Book a slot of a service",
         description="Books `starts_at` (a free slot, with its UTC offset) for the caller. "
-        "Confirmed at once, or `pending` when the service requires the business's "
-        "confirmation. With `hold: true` the reservation is `pending` and keeps the slot "
-        "for 5 minutes while payment completes: confirm it (`POST …/confirm/`) or it "
-        "expires. Safe under concurrency: a slot never takes more than its capacity.\n\n"
+        "A service paid online (`payment_mode` `online_full` or `deposit`) is always held: "
+        "the reservation is `pending`, keeps the slot for 5 minutes (`hold_expires_at`) and "
+        "is confirmed only when its payment of `amount_due_online` succeeds (`POST "
+        "/api/v1/payments/` with `target_type` `booking.reservation`) — or, when the "
+        "service requires the business's confirmation, then waits for it; unpaid, it "
+        "expires and frees the slot. A service paid on site is confirmed at once, or "
+        "`pending` when it requires the business's confirmation; with `hold: true` it is "
+        "`pending` for 5 minutes: confirm it (`POST …/confirm/`) or it expires. Safe under "
+        "concurrency: a slot never takes more than its capacity.\n\n"
         "Errors: 404 `service_not_found`; 409 `service_inactive`, "
         "`organization_not_verified`, `resource_inactive`, `slot_full`, `client_overlap`; "
         "400 `booking_in_past`, `outside_availability`, `notice_too_short`, `too_far_ahead`.",
@@ -151,10 +156,11 @@ class ReservationConfirmView(ReservationView):
         tags=TAG,
         summary="Confirm a pending reservation",
         description="The organisation's agents and above confirm a pending reservation. "
-        'The client may confirm their own *hold*: this is the "payment completed" step '
-        "until the payments module does it. A hold that ran out: 410 `hold_expired`. "
-        "Anything but pending: 409 `invalid_transition`. A client confirming a reservation "
-        "that is not a hold: 403.",
+        "The client may confirm their own *hold* of a service paid on site. A reservation "
+        "whose online payment (`amount_due_online`) has not succeeded cannot be confirmed "
+        "by anyone: 409 `payment_required` (its payment confirms it). A hold that ran out: "
+        "410 `hold_expired`. Anything but pending: 409 `invalid_transition`. A client "
+        "confirming a reservation that is not a hold: 403.",
         parameters=[RESERVATION_ID],
         request=None,
         responses={200: s.ReservationDetailSerializer},

@@ -16,6 +16,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from teranga.core.errors import Conflict, NotFound, ValidationFailed, refuse_unknown_fields
+from teranga.core.images import image_reencode
 from teranga.core.money import Money
 from teranga.platform.organizations.models import Organization, OrganizationKind
 from teranga.platform.scheduling import services as scheduling
@@ -28,6 +29,7 @@ from ..models import (
     DURATION_STEP,
     MAX_IMAGES,
     PRICE_LIMITS,
+    PaymentMode,
     Reservation,
     Service,
     ServiceCategory,
@@ -47,6 +49,9 @@ SERVICE_FIELDS = {
     "tags",
     "resource",
     "price_amount",
+    "payment_mode",
+    "deposit_amount",
+    "deposit_percent",
     "duration_minutes",
     "buffer_before_minutes",
     "buffer_after_minutes",
@@ -85,6 +90,37 @@ def _check_duration(minutes: int) -> None:
         ) % {"min": DURATION_MIN, "max": DURATION_MAX, "step": DURATION_STEP}
         raise ValidationFailed(
             message, code=BookingError.INVALID_DURATION, fields={"duration_minutes": [message]}
+        )
+
+
+DEPOSIT_FIELDS = ("deposit_amount", "deposit_percent")
+
+
+def _settle_payment(service: Service, given: set[str]) -> None:
+    """Settle the payment mode and deposit from what the request ``given`` changed, then
+    check them against the price. A free service is paid on site (400
+    ``payment_mode_requires_price`` when asked otherwise); leaving the deposit mode drops
+    the deposit; a deposit given one way replaces the other (amount or percentage)."""
+    if service.price_amount == 0:
+        if "payment_mode" in given and service.payment_mode != PaymentMode.ON_SITE:
+            message = _("A free service is paid on site: set a price first.")
+            raise ValidationFailed(
+                message,
+                code=BookingError.PAYMENT_MODE_REQUIRES_PRICE,
+                fields={"payment_mode": [message]},
+            )
+        service.payment_mode = PaymentMode.ON_SITE
+    if service.payment_mode != PaymentMode.DEPOSIT:
+        if not any(getattr(service, name) is not None for name in given & set(DEPOSIT_FIELDS)):
+            service.deposit_amount = service.deposit_percent = None
+    else:
+        for name, other in (DEPOSIT_FIELDS, DEPOSIT_FIELDS[::-1]):
+            if name in given and getattr(service, name) is not None and other not in given:
+                setattr(service, other, None)
+    errors = service.payment_errors()
+    if errors:
+        raise ValidationFailed(
+            next(iter(errors.values()))[0], code=BookingError.INVALID_DEPOSIT, fields=errors
         )
 
 
@@ -164,6 +200,9 @@ def service_create(
 
     An organisation that is not verified yet may prepare services: they are not public
     and cannot be booked until it is.
+
+    Without ``payment_mode`` a priced service is paid online in full (its reservations
+    wait for the payment), a free one on site.
     """
     refuse_unknown_fields(fields, SERVICE_FIELDS)
     if organization.kind not in SERVICE_ORGANIZATION_KINDS:
@@ -182,6 +221,7 @@ def service_create(
     )
     _check_duration(service.duration_minutes)
     _check_price(service.price_amount, service.currency)
+    _settle_payment(service, set(fields))
     _full_clean(service, exclude=["resource"])
     if resource is not None:
         service.resource = _resolve_resource(organization, resource)
@@ -219,6 +259,7 @@ def service_update(*, organization: Organization, service_id, **fields: Any) -> 
         _check_duration(service.duration_minutes)
     if "price_amount" in fields:
         _check_price(service.price_amount, service.currency)
+    _settle_payment(service, set(fields))
     _full_clean(service)
     service.save()
     if tags is not None:
@@ -280,6 +321,14 @@ def service_image_add(*, organization: Organization, service_id, image) -> Servi
             message, code=BookingError.TOO_MANY_IMAGES, fields={"image": [message]}
         )
     position = 0 if existing["last"] is None else existing["last"] + 1
+    try:  # never the uploaded bytes: a clean copy (no trailing data, no metadata)
+        image = image_reencode(image)
+    except DjangoValidationError as exc:
+        raise ValidationFailed(
+            _("Upload a valid image."),
+            code=BookingError.INVALID_IMAGE,
+            fields={"image": exc.messages},
+        ) from None
     service_image = ServiceImage(service=service, image=image, position=position)
     try:
         service_image.full_clean(exclude=["service"], validate_unique=False)

@@ -6,8 +6,14 @@ history and announces the change), then keeps the :class:`Reservation` row in st
 Who acts as what (checked here, through ``organizations.access``):
 
 * the reservation's **client** may cancel and reschedule it within the service's notice
-  periods, and confirm their *hold* of a free service; the hold of a paid service is
-  confirmed by its payment (``payables``: ``booking.reservation``), never by hand;
+  periods, and confirm their *hold* of a service paid on site (or free);
+* a reservation of a service paid online (``online_full``, ``deposit``) is created as a
+  hold whatever the client asks, and only its succeeded payment (``payables``:
+  ``booking.reservation``, fulfilled by :func:`reservation_paid`) confirms it — or, when
+  the service requires confirmation, hands it to the business. Nobody confirms it by
+  hand before that (409 ``payment_required``), the business included: no path lets
+  staff book for a client, and a business that takes the money at the counter sets the
+  service to ``on_site``. A hold that is not paid in time expires and frees the slot;
 * the organisation's **agents and above** (``booking.reservations.manage``) may cancel,
   confirm, reschedule, complete and mark a no-show at any time the state allows;
 * a member of the organisation who booked for themselves acts as the client, unless
@@ -29,11 +35,12 @@ from django.utils.translation import gettext as _
 
 from teranga.core.errors import Conflict, CoreError, Forbidden, Gone, NotFound
 from teranga.platform.organizations import access
+from teranga.platform.payments.selectors import target_paid
 from teranga.platform.scheduling import services as scheduling
 from teranga.platform.scheduling.models import Booking, BookingStatus
 from teranga.products.booking.errors import BookingError
 
-from ..models import Reservation, Service
+from ..models import PaymentMode, Reservation, Service
 from ..selectors.reservations import (
     RESERVATIONS_MANAGE,
     RESERVATIONS_VIEW,
@@ -43,6 +50,8 @@ from ..selectors.reservations import (
 
 #: The product's name in the scheduling engine (``Booking.source``).
 SOURCE = "booking"
+#: What a reservation is paid as (the payable's type name).
+PAYABLE = "booking.reservation"
 
 
 def _reservation(reservation_id) -> Reservation:
@@ -109,9 +118,10 @@ def reservation_create(
     The engine checks (under its locks) the organisation is verified, the time is ahead,
     inside the availability, the notice and advance windows, that the slot has room left
     and that the client has no other booking then. ``hold``: a pending reservation that
-    keeps the slot for a few minutes while payment completes (confirm it to keep it).
-    Otherwise the reservation is confirmed at once, or pending the business's
-    confirmation when the service requires it.
+    keeps the slot for a few minutes (confirm it to keep it). A service paid online is
+    always held, whatever ``hold`` says: its payment confirms it. Otherwise the
+    reservation is confirmed at once, or pending the business's confirmation when the
+    service requires it.
     """
     service = (
         Service.objects.select_related("organization", "resource").filter(pk=service_id).first()
@@ -122,6 +132,7 @@ def reservation_create(
         raise Conflict(
             _("This service is not open for booking."), code=BookingError.SERVICE_INACTIVE
         )
+    online_amount = service.amount_due_online
     booking = scheduling.booking_create(
         resource=service.resource,
         client=client,
@@ -130,7 +141,7 @@ def reservation_create(
         title=service.name,
         starts_at=starts_at,
         policy=service.slot_policy(),
-        hold=hold,
+        hold=hold or online_amount > 0,
         confirm=not service.requires_confirmation,
         actor=client,
     )
@@ -141,9 +152,18 @@ def reservation_create(
         service=service,
         price_amount=service.price_amount,
         currency=service.currency,
+        payment_mode=service.payment_mode if online_amount else PaymentMode.ON_SITE,
+        online_amount=online_amount,
         client_note=client_note,
     )
     return _loaded(reservation.pk, Side.CLIENT)
+
+
+def _unpaid(reservation: Reservation) -> bool:
+    """Whether the reservation still owes its online payment."""
+    return reservation.online_amount > 0 and not target_paid(
+        target_type=PAYABLE, target_id=reservation.pk
+    )
 
 
 @transaction.atomic
@@ -177,19 +197,39 @@ def reservation_confirm(*, actor, reservation_id) -> Reservation:
     # confirm their hold (anything else is answered by the state: 409 or 410).
     awaits_business = booking.status == BookingStatus.PENDING and booking.hold_expires_at is None
     side = acting_side(user=actor, reservation=reservation, business_only=awaits_business)
-    hold_over = booking.status == BookingStatus.EXPIRED or (
-        booking.status == BookingStatus.PENDING
-        and booking.hold_expires_at is not None
-        and booking.hold_expires_at <= timezone.now()
-    )
-    if hold_over:
+    if booking.hold_over(timezone.now()):
         raise Gone(_("The hold on this slot has expired."), code=BookingError.HOLD_EXPIRED)
-    if side == Side.CLIENT and reservation.price_amount > 0:
+    if _unpaid(reservation):
         raise Conflict(
             _("Pay for this reservation to confirm it."), code=BookingError.PAYMENT_REQUIRED
         )
     scheduling.booking_confirm(booking_id=booking.pk, actor=actor)
     return _touch(reservation, side)
+
+
+@transaction.atomic
+def reservation_paid(*, reservation_id, payer) -> Booking:
+    """The reservation's online payment has succeeded (the payable's fulfilment, inside
+    its transaction): confirm the booking, or — when the service requires the business's
+    confirmation — end the hold so that it waits for the business. A hold that ran out
+    is 410 ``hold_expired``; a booking that is no longer pending is 409 (the fulfilment
+    then refuses, and the payment is refunded)."""
+    reservation = _reservation(reservation_id)
+    booking = Booking.objects.select_for_update().get(pk=reservation.booking_id)
+    now = timezone.now()
+    if booking.hold_over(now):
+        raise Gone(_("The hold on this slot has expired."), code=BookingError.HOLD_EXPIRED)
+    if booking.status != BookingStatus.PENDING or booking.hold_expires_at is None:
+        raise Conflict(
+            _("This reservation is not awaiting payment."),
+            code=BookingError.NOT_AWAITING_PAYMENT,
+        )
+    if not reservation.service.requires_confirmation:
+        return scheduling.booking_confirm(booking_id=booking.pk, actor=payer)
+    # Paid, and now the business's to accept: the hold ends, the slot stays taken.
+    booking = scheduling.booking_hold_keep(booking_id=booking.pk, actor=payer)
+    Reservation.objects.filter(pk=reservation.pk).update(updated_at=timezone.now())
+    return booking
 
 
 @transaction.atomic

@@ -24,10 +24,16 @@ def clock():
 
 @pytest.fixture
 def shop(db, clock):
-    """A verified business with one service (1 h, 5 000 F CFA, 24 h notices) and one user
-    per role, plus two clients and a platform staff user (each with a logged-in client)."""
+    """A verified business with one service paid on site (1 h, 5 000 F CFA, 24 h notices)
+    and one paid online in full (``online``: a massage, 5 000 F CFA), one user per role,
+    plus two clients and a platform staff user (each with a logged-in client)."""
     business, owner = business_with_owner(name="Salon Awa", slug="salon-awa")
-    service = ServiceFactory(organization=business, name="Coupe", price_amount=5000)
+    service = ServiceFactory(
+        organization=business, name="Coupe", price_amount=5000, payment_mode="on_site"
+    )
+    online = ServiceFactory(
+        organization=business, name="Massage", price_amount=5000, payment_mode="online_full"
+    )
     people = {
         "owner": owner,
         "manager": member(business, Role.MANAGER),
@@ -42,9 +48,8 @@ def shop(db, clock):
     return SimpleNamespace(
         business=business,
         service=service,
+        online=online,
         other=other,
         users=people,
         api={name: authed_client(user) for name, user in people.items()},
     )
-
-

@@ -12,7 +12,7 @@ from teranga.platform.scheduling.tests.factories import (  # noqa: F401  (re-exp
     ResourceFactory,
     weekly_rules,
 )
-from teranga.products.booking.models import Service, ServiceCategory
+from teranga.products.booking.models import PaymentMode, Service, ServiceCategory
 
 
 class ServiceFactory(factory.django.DjangoModelFactory):
@@ -34,6 +34,11 @@ class ServiceFactory(factory.django.DjangoModelFactory):
     )
     price_amount = 5000
     currency = factory.LazyAttribute(lambda o: o.organization.currency)
+    # As the API decides without a mode: a priced service is paid online, a free one on
+    # site (``PaymentMode.ON_SITE`` for a priced service paid at the counter).
+    payment_mode = factory.LazyAttribute(
+        lambda o: PaymentMode.ONLINE_FULL if o.price_amount else PaymentMode.ON_SITE
+    )
     duration_minutes = 60
     min_notice_minutes = 60
     max_advance_days = 90

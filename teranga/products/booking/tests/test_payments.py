@@ -19,8 +19,12 @@ from .test_reservations_api import assert_error, at, book, status_of
 def pay(client, reservation_id, **extra):
     return client.post(
         "/api/v1/payments/",
-        {"target_type": "booking.reservation", "target_id": reservation_id,
-         "provider": "sandbox", **extra},
+        {
+            "target_type": "booking.reservation",
+            "target_id": reservation_id,
+            "provider": "sandbox",
+            **extra,
+        },
         format="json",
         HTTP_IDEMPOTENCY_KEY=f"resa-{uuid.uuid4().hex}",
     )
@@ -30,18 +34,19 @@ def press(payment_id, outcome="succeeded"):
     browser = Client()
     page = browser.get(f"/pay/sandbox/{payment_id}/")
     token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.content).group(1)
-    return browser.post(f"/pay/sandbox/{payment_id}/",
-                        {"outcome": outcome, "csrfmiddlewaretoken": token.decode()})
+    return browser.post(
+        f"/pay/sandbox/{payment_id}/", {"outcome": outcome, "csrfmiddlewaretoken": token.decode()}
+    )
 
 
 def test_paying_the_hold_confirms_the_reservation(shop, django_capture_on_commit_callbacks):
-    reservation_id = book(shop.api["alice"], shop.service, at(3, 10), hold=True).json()["id"]
+    reservation_id = book(shop.api["alice"], shop.online, at(3, 10), hold=True).json()["id"]
     with django_capture_on_commit_callbacks(execute=True):
         response = pay(shop.api["alice"], reservation_id)
     assert response.status_code == 201, response.content
     payment = response.json()
     assert payment["total"]["amount"] == 5000 and payment["currency"] == "XOF"
-    assert payment["description"] == "Coupe"
+    assert payment["description"] == "Massage"
     with django_capture_on_commit_callbacks(execute=True):
         press(payment["id"])
     assert status_of(reservation_id) == "confirmed"
@@ -50,7 +55,7 @@ def test_paying_the_hold_confirms_the_reservation(shop, django_capture_on_commit
 
 
 def test_only_the_client_pays_only_a_hold(shop):
-    held = book(shop.api["alice"], shop.service, at(3, 10), hold=True).json()["id"]
+    held = book(shop.api["alice"], shop.online, at(3, 10), hold=True).json()["id"]
     assert_error(pay(shop.api["bob"], held), 404, "reservation_not_found")
     assert_error(pay(shop.api["alice"], str(uuid.uuid4())), 404, "reservation_not_found")
     confirmed = book(shop.api["bob"], shop.service, at(3, 12)).json()["id"]
@@ -61,7 +66,7 @@ def test_only_the_client_pays_only_a_hold(shop):
 def test_a_payment_confirmed_after_the_hold_ran_out_is_refunded(
     shop, clock, django_capture_on_commit_callbacks
 ):
-    reservation_id = book(shop.api["alice"], shop.service, at(3, 10), hold=True).json()["id"]
+    reservation_id = book(shop.api["alice"], shop.online, at(3, 10), hold=True).json()["id"]
     with django_capture_on_commit_callbacks(execute=True):
         payment_id = pay(shop.api["alice"], reservation_id).json()["id"]
     clock.move_to(NOW + timedelta(minutes=4))
@@ -77,10 +82,15 @@ def test_a_payment_confirmed_after_the_hold_ran_out_is_refunded(
 
 
 def test_a_coupon_for_the_service(shop, django_capture_on_commit_callbacks):
-    Coupon.objects.create(organization=shop.business, code="KORITE", kind="percent",
-                          percent_off=20, scope_type="booking.service",
-                          scope_id=str(shop.service.pk))
-    reservation_id = book(shop.api["alice"], shop.service, at(3, 10), hold=True).json()["id"]
+    Coupon.objects.create(
+        organization=shop.business,
+        code="KORITE",
+        kind="percent",
+        percent_off=20,
+        scope_type="booking.service",
+        scope_id=str(shop.online.pk),
+    )
+    reservation_id = book(shop.api["alice"], shop.online, at(3, 10), hold=True).json()["id"]
     with django_capture_on_commit_callbacks(execute=True):
         response = pay(shop.api["alice"], reservation_id, coupon_codes=["korite"])
     assert response.status_code == 201, response.content

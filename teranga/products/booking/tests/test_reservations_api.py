@@ -155,7 +155,9 @@ class TestCreate:
         assert Reservation.objects.count() == 1
 
     def test_client_cannot_overlap_their_own_bookings(self, shop):
-        other_service = ServiceFactory(organization=shop.other, name="Massage")
+        other_service = ServiceFactory(
+            payment_mode="on_site", organization=shop.other, name="Massage"
+        )
         assert book(shop.api["alice"], shop.service, at(3, 10)).status_code == 201
         response = book(shop.api["alice"], other_service, at(3, 10))
         assert_error(response, 409, "client_overlap")
@@ -334,7 +336,9 @@ class TestLifecycle:
         )
 
     def test_reschedule_into_own_other_booking_is_client_overlap(self, shop):
-        other_service = ServiceFactory(organization=shop.other, name="Massage")
+        other_service = ServiceFactory(
+            payment_mode="on_site", organization=shop.other, name="Massage"
+        )
         first = book(shop.api["alice"], shop.service, at(3, 10)).json()["id"]
         assert book(shop.api["alice"], other_service, at(4, 10)).status_code == 201
         response = action(shop.api["alice"], first, "reschedule", {"starts_at": iso(at(4, 10))})
@@ -353,8 +357,9 @@ class TestLifecycle:
         assert response.json()["history"][-1]["action"] == "no_show"
 
     def test_paid_hold_is_confirmed_by_its_payment_not_by_hand(self, shop):
-        reservation_id = book(shop.api["alice"], shop.service, at(3, 10), hold=True).json()["id"]
+        reservation_id = book(shop.api["alice"], shop.online, at(3, 10), hold=True).json()["id"]
         assert_error(action(shop.api["alice"], reservation_id, "confirm"), 409, "payment_required")
+        assert_error(action(shop.api["agent"], reservation_id, "confirm"), 409, "payment_required")
         detail = shop.api["alice"].get(f"/api/v1/booking/reservations/{reservation_id}/").json()
         assert detail["status"] == "pending"
 
@@ -486,7 +491,9 @@ class TestList:
     def dataset(self, shop, clock):
         """Alice: 3 reservations (one cancelled), Bob: 1; one on a second service. Made a
         second apart, in this order."""
-        second = ServiceFactory(organization=shop.business, name="Barbe", price_amount=2000)
+        second = ServiceFactory(
+            payment_mode="on_site", organization=shop.business, name="Barbe", price_amount=2000
+        )
         ids = {}
         for key, client, service, starts_at in (
             ("a1", "alice", shop.service, at(3, 10)),
@@ -566,7 +573,7 @@ class TestList:
         # Paris is UTC+1 in March: 23:30 UTC on the 3rd is 00:30 on the 4th there.
         shop.business.time_zone = "Europe/Paris"
         shop.business.save()
-        late = ServiceFactory(organization=shop.business, rules=False)
+        late = ServiceFactory(payment_mode="on_site", organization=shop.business, rules=False)
         reservation = Reservation.objects.create(
             booking=Booking.objects.create(
                 organization=shop.business,
@@ -670,7 +677,7 @@ def _outcome(result) -> tuple[int, str | None]:
 
 def _verified_service(**fields):
     business = BusinessFactory()
-    return ServiceFactory(organization=business, **fields)
+    return ServiceFactory(payment_mode="on_site", organization=business, **fields)
 
 
 CONCURRENT = pytest.mark.django_db(transaction=True)
@@ -705,8 +712,11 @@ class TestConcurrency:
         business = BusinessFactory()
         # Five 1-hour services at 10:00 and five 1 h 30 services at 9:00 (9:00–10:30), each
         # on its own resource: the ten slots are free, but any two of them overlap.
-        services = [ServiceFactory(organization=business) for _ in range(5)]
-        services += [ServiceFactory(organization=business, duration_minutes=90) for _ in range(5)]
+        services = [ServiceFactory(payment_mode="on_site", organization=business) for _ in range(5)]
+        services += [
+            ServiceFactory(payment_mode="on_site", organization=business, duration_minutes=90)
+            for _ in range(5)
+        ]
         starts = [at(3, 10)] * 5 + [at(3, 9)] * 5
         user = create_user("eager@example.test")
         clients = [authed_client(user) for _ in services]

@@ -46,7 +46,7 @@ def clients(shop):
     users["dave"] = create_user("dave@example.test")
     users["erin"] = create_user("erin@example.test")
     strict = ServiceFactory(
-        organization=shop.business, name="Soin", requires_confirmation=True
+        organization=shop.business, name="Soin", requires_confirmation=True, payment_mode="on_site"
     )
     reservation_create(client=users["alice"], service_id=shop.service.pk, starts_at=at(3, 10))
     reservation_create(client=users["bob"], service_id=shop.service.pk, starts_at=at(12, 10))
@@ -55,7 +55,7 @@ def clients(shop):
         client=users["dave"], service_id=shop.service.pk, starts_at=at(3, 15)
     )
     reservation_cancel(actor=shop.users["owner"], reservation_id=cancelled.pk, as_business=True)
-    elsewhere = ServiceFactory(organization=shop.other, name="Ailleurs")
+    elsewhere = ServiceFactory(organization=shop.other, name="Ailleurs", payment_mode="on_site")
     reservation_create(client=users["erin"], service_id=elsewhere.pk, starts_at=at(3, 10))
     shop.strict = strict
     return shop

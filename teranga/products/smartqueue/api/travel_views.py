@@ -97,7 +97,7 @@ class NearbyView(PublicReadView):
             OpenApiParameter("lat", OpenApiTypes.DOUBLE, required=True),
             OpenApiParameter("lng", OpenApiTypes.DOUBLE, required=True),
             OpenApiParameter("radius_km", OpenApiTypes.DOUBLE),
-            OpenApiParameter("service_category", OpenApiTypes.STR),
+            OpenApiParameter("service_category", OpenApiTypes.STR, enum=s.ServiceCategory.values),
             OpenApiParameter("mode", OpenApiTypes.STR, enum=["car", "public", "taxi", "walk"]),
         ],
         responses={200: s.NearbySerializer(many=True), 400: ErrorSerializer},

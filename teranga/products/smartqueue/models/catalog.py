@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from teranga.core.limits import DESCRIPTION_MAX_LENGTH
 from teranga.core.models import BaseModel
 from teranga.core.money import CURRENCY_CHOICES, Money
 
@@ -48,7 +49,7 @@ class QueueService(BaseModel):
         "organizations.Organization", on_delete=models.CASCADE, related_name="queue_services"
     )
     name = models.CharField(_("name"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=DESCRIPTION_MAX_LENGTH)
     category = models.CharField(
         _("category"), max_length=20, choices=ServiceCategory.choices, default=ServiceCategory.OTHER
     )
