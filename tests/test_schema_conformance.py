@@ -22,6 +22,7 @@ schemathesis' WSGI transport does not inflate gzip as an HTTP client does.
 from __future__ import annotations
 
 import itertools
+import os
 import uuid
 from contextlib import contextmanager
 from datetime import timedelta
@@ -34,6 +35,7 @@ from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -47,6 +49,9 @@ pytestmark = pytest.mark.django_db
 
 #: The schema (built in English whatever the request's language: EnglishSchemaGenerator).
 SCHEMA_URL = "/api/schema/?format=json&lang=en"
+#: Fuzzed invalid requests per operation in the negative-data run, after its coverage
+#: phase (which sends each kind of invalid value once).
+NEGATIVE_EXAMPLES = 5
 
 CHECKS = [
     not_a_server_error,
@@ -460,3 +465,52 @@ def test_every_operation_answers_as_documented(case, world):
                 case.call_and_validate(
                     headers={**headers, "Accept-Encoding": "identity"}, checks=CHECKS
                 )
+
+
+# --- bad data: negative generation only, every operation, no 5xx -------------------------
+
+#: The same schema with schemathesis' negative generation only: invalid bodies, query
+#: and path parameters and headers (GenerationMode.NEGATIVE; the coverage phase's
+#: boundary cases, then fuzzing). The one rule is ``not_a_server_error``: bad input gets
+#: a 4xx. A separate schema object: its generation settings are its own.
+negative_schema = _wsgi_schema()
+negative_schema.config.generation.update(modes=[GenerationMode.NEGATIVE])
+
+
+@pytest.fixture
+def _postgresql_leg():
+    """The negative-data run belongs to the PostgreSQL + Redis leg of CI (``.ci/run``),
+    where it runs once; on SQLite it is skipped, saying so. If DATABASE_URL names
+    PostgreSQL the database must be what the tests run on."""
+    from django.db import connection
+
+    expected = os.environ.get("DATABASE_URL", "").startswith("postgres")
+    if not expected:
+        pytest.skip("negative-data run: on the PostgreSQL + Redis leg only (DATABASE_URL unset)")
+    if connection.vendor != "postgresql":
+        pytest.fail(f"DATABASE_URL names PostgreSQL but the tests run on {connection.vendor}")
+
+
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="negative-data run: on the PostgreSQL + Redis leg only (DATABASE_URL unset)",
+)
+@negative_schema.parametrize()
+@settings(
+    max_examples=NEGATIVE_EXAMPLES,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+)
+def test_bad_data_never_answers_5xx(_postgresql_leg, case, world):
+    _point_at_the_data(case, world)
+    identities = [{}, world.headers["client"], world.headers["owner"]]
+    if "/kiosk/" in case.operation.path:
+        identities.append(world.kiosk)
+    headers = identities[next(_TURNS) % len(identities)]  # anonymous too, in turn
+    with _connections_kept():
+        cache.clear()
+        with _rolled_back():
+            case.call_and_validate(
+                headers={**headers, "Accept-Encoding": "identity"}, checks=[not_a_server_error]
+            )
