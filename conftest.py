@@ -6,6 +6,10 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+# No silent skips: counts the skipped tests per reason on every run and, under CI=true,
+# fails the run on a skip not declared for the leg (tests/skips.py).
+pytest_plugins = ["tests.skips"]
+
 AUTH = "/_allauth/app/v1"
 DEFAULT_PASSWORD = "Teranga-Test-2026!"
 

@@ -26,6 +26,8 @@ from urllib.parse import urlparse, urlunparse
 
 import pytest
 
+from tests.skips import skip_on_leg
+
 ROOT = Path(__file__).resolve().parent.parent
 #: A Redis database of these tests' own; the commands add a unique huey name and delete
 #: their keys at the end.
@@ -38,8 +40,7 @@ EVENTS = NOTIFICATIONS = 60
 def leg() -> dict[str, str]:
     """DATABASE_URL and REDIS_URL of the PostgreSQL + Redis leg."""
     database_url = os.environ.get("DATABASE_URL", "")
-    if not database_url.startswith("postgres"):
-        pytest.skip("crash commands: on the PostgreSQL + Redis leg only (DATABASE_URL unset)")
+    skip_on_leg("sqlite", "crash commands: on the PostgreSQL + Redis leg only")
     redis_url = os.environ.get("REDIS_URL", "")
     if not redis_url:
         pytest.fail("DATABASE_URL names PostgreSQL but REDIS_URL is unset: the leg needs both")

@@ -22,6 +22,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -43,6 +44,7 @@ class CoreError(StrEnum):
     CONFLICT = "conflict"
     GONE = "gone"
     ILLEGAL_TRANSITION = "illegal_transition"
+    IN_USE = "in_use"
     INVALID = "invalid"
     INVALID_PHONE = "invalid_phone"
     INVALID_REQUEST = "invalid_request"
@@ -126,6 +128,39 @@ def refuse_unknown_fields(fields, allowed) -> None:
         raise ValidationFailed(fields={name: [_("Unknown field.")] for name in unknown})
 
 
+#: At most this many kinds of rows are named in an ``in_use`` message.
+IN_USE_KINDS_SHOWN = 5
+
+
+def in_use_conflict(error: ProtectedError | RestrictedError) -> Conflict:
+    """The 409 ``in_use`` for a delete that rows which must be kept refuse: Django's
+    ``ProtectedError`` (``on_delete=PROTECT``) or ``RestrictedError`` (``RESTRICT``).
+
+    A service checks what it can name (``branch_in_use``, ``coupon_in_use``…); this is
+    the net under every other delete, so that none answers 500. The message names the
+    kinds of rows in the way (their models' plural verbose names, translated), never a
+    row: those may belong to another organisation. Logged at warning level with the
+    models' labels only."""
+    blocking = (
+        error.protected_objects if isinstance(error, ProtectedError) else error.restricted_objects
+    )
+    # PROTECT raises with the queryset of the blocking rows (not evaluated: its model is
+    # enough), the collector with a set of instances.
+    model = getattr(blocking, "model", None)
+    models = {model} if model is not None else {type(row) for row in blocking}
+    models = {m._meta.concrete_model for m in models}
+    logger.warning(
+        "Delete refused (409 in_use): rows of %s refer to it.",
+        ", ".join(sorted(m._meta.label for m in models)),
+    )
+    kinds = sorted(str(m._meta.verbose_name_plural) for m in models)
+    shown = ", ".join(kinds[:IN_USE_KINDS_SHOWN]) + ("…" if len(kinds) > IN_USE_KINDS_SHOWN else "")
+    return Conflict(
+        _("This cannot be deleted: other records depend on it (%(kinds)s).") % {"kinds": shown},
+        code=CoreError.IN_USE,
+    )
+
+
 def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict:
     # str(): a catalogue member is a StrEnum; the body carries its plain value.
     return {"error": {"code": str(code), "message": str(message), "fields": fields or {}}}
@@ -161,6 +196,8 @@ _DRF_CODES: dict[type, str] = {
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     headers: dict[str, str] = {}
+    if isinstance(exc, (ProtectedError, RestrictedError)):
+        exc = in_use_conflict(exc)
     if isinstance(exc, ApplicationError):
         set_rollback()
         return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status_code)

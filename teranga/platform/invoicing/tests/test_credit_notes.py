@@ -13,6 +13,7 @@ from teranga.core.errors import ApplicationError, Conflict, Forbidden, NotFound,
 from teranga.platform.invoicing.models import Invoice, InvoiceKind
 from teranga.platform.invoicing.selectors import remaining_by_rate
 from teranga.platform.invoicing.services import credit_note_issue, invoice_issue
+from tests.skips import require
 
 from .factories import fr_seller, manager_of, manual_lines, sn_seller
 
@@ -110,8 +111,11 @@ def test_who_may_credit():
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_credit_notes_never_exceed_the_invoice(settings):
-    if connection.vendor == "sqlite" and connection.is_in_memory_db():
-        pytest.skip("Threaded tests need a file-backed SQLite test database.")
+    require(
+        "a file-backed SQLite test database",
+        not (connection.vendor == "sqlite" and connection.is_in_memory_db()),
+        "threaded tests need separate connections: config/test_settings.py sets its TEST NAME",
+    )
     invoice, manager = two_rate_invoice()
     threads_count = 10
     amount = 5000  # 10 × 50.00 against 225.50: at most 4 succeed

@@ -19,6 +19,7 @@ from teranga.platform.invoicing.numbering import (
 )
 from teranga.platform.invoicing.services import credit_note_issue, invoice_issue
 from teranga.platform.invoicing.services.sequences import sequence_next
+from tests.skips import require
 
 from .factories import fr_seller, manager_of, manual_lines, sn_seller
 
@@ -134,8 +135,11 @@ def test_sequence_next_requires_a_transaction():
 
 @pytest.fixture
 def threaded():
-    if connection.vendor == "sqlite" and connection.is_in_memory_db():
-        pytest.skip("Threaded tests need a file-backed SQLite test database (TEST NAME).")
+    require(
+        "a file-backed SQLite test database",
+        not (connection.vendor == "sqlite" and connection.is_in_memory_db()),
+        "threaded tests need separate connections: config/test_settings.py sets its TEST NAME",
+    )
 
 
 def run_threads(target, count):

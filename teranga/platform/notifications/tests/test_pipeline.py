@@ -37,6 +37,7 @@ from teranga.platform.notifications.services import (
 )
 from teranga.platform.notifications.tasks import notification_deliveries_redeliver_stale
 from teranga.platform.notifications.types import NotificationType, notification_type_register
+from tests.skips import require
 
 pytestmark = pytest.mark.django_db
 
@@ -282,10 +283,11 @@ def test_duplicate_tasks_send_once(person, sandbox_push, django_capture_on_commi
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_running_the_periodic_job_at_once_send_once(make_user, monkeypatch):
     """Real threads, each with its own connection: the row lock lets one of them send."""
-    if connection.vendor == "sqlite" and connection.settings_dict["NAME"].startswith(
-        "file:memorydb"
-    ):
-        pytest.skip("an in-memory SQLite database is not shared between threads")
+    require(
+        "a file-backed SQLite test database",
+        not (connection.vendor == "sqlite" and connection.is_in_memory_db()),
+        "threaded tests need separate connections: config/test_settings.py sets its TEST NAME",
+    )
     monkeypatch.setattr(services, "notification_deliver_task", LostTask())
     monkeypatch.setattr(sms_outbox, "sms_deliver_task", LostTask())
     users = [make_user(f"race{i}@example.com") for i in range(5)]

@@ -210,10 +210,11 @@ class OrganizationDetailView(OrganizationScopedView):
         tags=TAG,
         summary="Delete an organisation (owner only)",
         description="Refused (409 `organization_in_use`) while records that must be kept "
-        "(payments, invoices, bookings, queues…) belong to it.",
+        "(payments, invoices, bookings, queues…) belong to it; 409 `in_use` if other "
+        "records still depend on it (the error handler's net).",
         parameters=[ORG_ID],
         responses={204: None},
-        extensions=error_codes({409: [OrganizationError.ORGANIZATION_IN_USE]}),
+        extensions=error_codes({409: [OrganizationError.ORGANIZATION_IN_USE, CoreError.IN_USE]}),
     )
     def delete(self, request, organization_id):
         services.organization_delete(organization=self.organization)
@@ -490,10 +491,11 @@ class BranchDetailView(OrganizationScopedView):
         tags=TAG,
         summary="Delete a branch (manager and above)",
         description="Refused (409 `branch_in_use`) while records that must be kept (a "
-        "product's queue and its tickets, invoices…) belong to it.",
+        "product's queue and its tickets, invoices…) belong to it; 409 `in_use` if other "
+        "records still depend on it (the error handler's net).",
         parameters=[ORG_ID, BRANCH_ID],
         responses={204: None},
-        extensions=error_codes({409: [OrganizationError.BRANCH_IN_USE]}),
+        extensions=error_codes({409: [OrganizationError.BRANCH_IN_USE, CoreError.IN_USE]}),
     )
     def delete(self, request, organization_id, branch_id):
         services.branch_delete(organization=self.organization, branch_id=branch_id)

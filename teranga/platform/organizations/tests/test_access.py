@@ -1,7 +1,13 @@
 """The permission layer: the pure policy, get_organization_for, and a role matrix of
-every write action through HTTP."""
+every guarded action through HTTP: a refused call changes nothing, an allowed write has
+its effect (``tests.writes``)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, time
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -10,7 +16,18 @@ from django.core.exceptions import ImproperlyConfigured
 from teranga.core.errors import Forbidden, NotFound
 from teranga.core.registry import thawed
 from teranga.platform.organizations import access
-from teranga.platform.organizations.models import Membership, Role, VerificationStatus
+from teranga.platform.organizations.models import (
+    Branch,
+    Closure,
+    Invitation,
+    Membership,
+    OpeningHours,
+    Role,
+    VerificationDecision,
+    VerificationDocument,
+    VerificationStatus,
+)
+from tests.writes import changed, gone, unchanged
 
 from .factories import BranchFactory, ClosureFactory, OrganizationFactory, member, user
 
@@ -84,120 +101,189 @@ def _pdf():
     return SimpleUploadedFile("doc.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
 
 
-def _invitee_membership(org):
-    return Membership.objects.get(user=member(org, Role.MEMBER)).pk
+def _invitee_membership(org) -> Membership:
+    return Membership.objects.get(user=member(org, Role.MEMBER))
 
 
-# every guarded endpoint: action -> (minimum role, builder(org) -> (method, url, data, format))
-ACTIONS_BY_ROLE = {
+@dataclass
+class Call:
+    """One request of the matrix and what it must have done when allowed: ``effect``
+    asserts it; a read (``effect`` None) changes nothing, allowed or not."""
+
+    method: str
+    path: str
+    data: Any = None
+    format: str | None = None
+    effect: Callable[[], None] | None = None
+
+
+def _organisation_rows(org) -> tuple:
+    """Every row the organisation's endpoints write: what a refused call leaves alone."""
+    return (
+        org,
+        Membership.objects.filter(organization=org),
+        Invitation.objects.filter(organization=org),
+        Branch.objects.filter(organization=org),
+        OpeningHours.objects.filter(branch__organization=org),
+        Closure.objects.filter(organization=org),
+        VerificationDocument.objects.filter(organization=org),
+        VerificationDecision.objects.filter(organization=org),
+    )
+
+
+def _gone_with(org) -> None:
+    gone(org)
+    assert not Membership.objects.filter(organization=org).exists()
+
+
+def _update_role(org) -> Call:
+    target = _invitee_membership(org)
+    return Call(
+        "patch",
+        f"organizations/{org.pk}/members/{target.pk}/",
+        {"role": "agent"},
+        "json",
+        effect=lambda: changed(target, role=Role.AGENT),
+    )
+
+
+def _remove_member(org) -> Call:
+    target = _invitee_membership(org)
+    return Call(
+        "delete", f"organizations/{org.pk}/members/{target.pk}/", effect=lambda: gone(target)
+    )
+
+
+def _invite(org) -> Call:
+    def effect():
+        invitation = Invitation.objects.get(organization=org, email="n@example.test")
+        assert (invitation.role, invitation.revoked_at) == (Role.MEMBER, None)
+
+    return Call(
+        "post",
+        f"organizations/{org.pk}/invitations/",
+        {"email": "n@example.test"},
+        "json",
+        effect=effect,
+    )
+
+
+def _create_branch(org) -> Call:
+    return Call(
+        "post",
+        f"organizations/{org.pk}/branches/",
+        {"name": "B"},
+        "json",
+        effect=lambda: Branch.objects.get(organization=org, name="B"),
+    )
+
+
+def _update_branch(org) -> Call:
+    branch = BranchFactory(organization=org)
+    return Call(
+        "patch",
+        f"organizations/{org.pk}/branches/{branch.pk}/",
+        {"name": "C"},
+        "json",
+        effect=lambda: changed(branch, name="C"),
+    )
+
+
+def _delete_branch(org) -> Call:
+    branch = BranchFactory(organization=org)
+    return Call(
+        "delete", f"organizations/{org.pk}/branches/{branch.pk}/", effect=lambda: gone(branch)
+    )
+
+
+def _set_hours(org) -> Call:
+    branch = BranchFactory(organization=org)
+
+    def effect():
+        week = OpeningHours.objects.filter(branch=branch).values_list(
+            "weekday", "opens_at", "closes_at"
+        )
+        assert list(week) == [(0, time(8), time(12))]
+
+    return Call(
+        "put",
+        f"organizations/{org.pk}/branches/{branch.pk}/opening-hours/",
+        [{"weekday": 0, "opens_at": "08:00", "closes_at": "12:00"}],
+        "json",
+        effect=effect,
+    )
+
+
+def _create_closure(org) -> Call:
+    return Call(
+        "post",
+        f"organizations/{org.pk}/closures/",
+        {"starts_on": "2026-01-01", "ends_on": "2026-01-01"},
+        "json",
+        effect=lambda: Closure.objects.get(
+            organization=org, starts_on=date(2026, 1, 1), ends_on=date(2026, 1, 1)
+        ),
+    )
+
+
+def _delete_closure(org) -> Call:
+    closure = ClosureFactory(organization=org)
+    return Call(
+        "delete", f"organizations/{org.pk}/closures/{closure.pk}/", effect=lambda: gone(closure)
+    )
+
+
+def _submit_document(org) -> Call:
+    return Call(
+        "post",
+        f"organizations/{org.pk}/verification/",
+        {"kind": "ninea", "file": _pdf()},
+        "multipart",
+        effect=lambda: VerificationDocument.objects.get(organization=org, kind="ninea"),
+    )
+
+
+# every guarded endpoint: action -> (minimum role, builder(org) -> Call)
+ACTIONS_BY_ROLE: dict[str, tuple[str | None, Callable[[Any], Call]]] = {
     "organization.update": (
         Role.ADMIN,
-        lambda org: ("patch", f"organizations/{org.pk}/", {"city": "Thiès"}, "json"),
+        lambda org: Call(
+            "patch",
+            f"organizations/{org.pk}/",
+            {"city": "Thiès"},
+            "json",
+            effect=lambda: changed(org, city="Thiès"),
+        ),
     ),
     "organization.delete": (
         Role.OWNER,
-        lambda org: ("delete", f"organizations/{org.pk}/", None, None),
+        lambda org: Call("delete", f"organizations/{org.pk}/", effect=lambda: _gone_with(org)),
     ),
     "members.view": (
         Role.MANAGER,
-        lambda org: ("get", f"organizations/{org.pk}/members/", None, None),
+        lambda org: Call("get", f"organizations/{org.pk}/members/"),
     ),
-    "members.update_role": (
-        Role.ADMIN,
-        lambda org: (
-            "patch",
-            f"organizations/{org.pk}/members/{_invitee_membership(org)}/",
-            {"role": "agent"},
-            "json",
-        ),
-    ),
-    "members.remove": (
-        Role.ADMIN,
-        lambda org: (
-            "delete",
-            f"organizations/{org.pk}/members/{_invitee_membership(org)}/",
-            None,
-            None,
-        ),
-    ),
-    "invitations.create": (
-        Role.ADMIN,
-        lambda org: (
-            "post",
-            f"organizations/{org.pk}/invitations/",
-            {"email": "n@example.test"},
-            "json",
-        ),
-    ),
+    "members.update_role": (Role.ADMIN, _update_role),
+    "members.remove": (Role.ADMIN, _remove_member),
+    "invitations.create": (Role.ADMIN, _invite),
     "invitations.list": (
         Role.ADMIN,
-        lambda org: ("get", f"organizations/{org.pk}/invitations/", None, None),
+        lambda org: Call("get", f"organizations/{org.pk}/invitations/"),
     ),
-    "branches.create": (
-        Role.MANAGER,
-        lambda org: ("post", f"organizations/{org.pk}/branches/", {"name": "B"}, "json"),
-    ),
-    "branches.update": (
-        Role.MANAGER,
-        lambda org: (
-            "patch",
-            f"organizations/{org.pk}/branches/{BranchFactory(organization=org).pk}/",
-            {"name": "C"},
-            "json",
-        ),
-    ),
-    "branches.delete": (
-        Role.MANAGER,
-        lambda org: (
-            "delete",
-            f"organizations/{org.pk}/branches/{BranchFactory(organization=org).pk}/",
-            None,
-            None,
-        ),
-    ),
-    "opening_hours.set": (
-        Role.MANAGER,
-        lambda org: (
-            "put",
-            f"organizations/{org.pk}/branches/{BranchFactory(organization=org).pk}/opening-hours/",
-            [{"weekday": 0, "opens_at": "08:00", "closes_at": "12:00"}],
-            "json",
-        ),
-    ),
-    "closures.create": (
-        Role.MANAGER,
-        lambda org: (
-            "post",
-            f"organizations/{org.pk}/closures/",
-            {"starts_on": "2026-01-01", "ends_on": "2026-01-01"},
-            "json",
-        ),
-    ),
-    "closures.delete": (
-        Role.MANAGER,
-        lambda org: (
-            "delete",
-            f"organizations/{org.pk}/closures/{ClosureFactory(organization=org).pk}/",
-            None,
-            None,
-        ),
-    ),
+    "branches.create": (Role.MANAGER, _create_branch),
+    "branches.update": (Role.MANAGER, _update_branch),
+    "branches.delete": (Role.MANAGER, _delete_branch),
+    "opening_hours.set": (Role.MANAGER, _set_hours),
+    "closures.create": (Role.MANAGER, _create_closure),
+    "closures.delete": (Role.MANAGER, _delete_closure),
     "verification.view": (
         Role.ADMIN,
-        lambda org: ("get", f"organizations/{org.pk}/verification/", None, None),
+        lambda org: Call("get", f"organizations/{org.pk}/verification/"),
     ),
-    "verification.submit": (
-        Role.ADMIN,
-        lambda org: (
-            "post",
-            f"organizations/{org.pk}/verification/",
-            {"kind": "ninea", "file": _pdf()},
-            "multipart",
-        ),
-    ),
-    "verification.decide": (
+    "verification.submit": (Role.ADMIN, _submit_document),
+    "verification.decide": (  # staff only: refused to every member
         None,
-        lambda org: (
+        lambda org: Call(
             "post",
             f"organizations/{org.pk}/verification/decision/",
             {"status": "verified"},
@@ -210,17 +296,28 @@ ACTIONS_BY_ROLE = {
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("action", sorted(ACTIONS_BY_ROLE))
 def test_role_matrix(client_for, action, role):
+    """Each role against each guarded endpoint: a refused call answers 403 and changes
+    nothing; an allowed write has its effect; a read changes nothing."""
     org = OrganizationFactory()
     member(org, Role.OWNER)  # an owner besides the acting user, so last-owner rules stay out
     actor = member(org, role)
     minimum, build = ACTIONS_BY_ROLE[action]
-    method, path, data, fmt = build(org)
+    call = build(org)
     client = client_for(actor)
-    call = getattr(client, method)
-    response = (
-        call(f"{API}/{path}", data, format=fmt) if data is not None else call(f"{API}/{path}")
-    )
+    send = getattr(client, call.method)
+    url = f"{API}/{call.path}"
     allowed = minimum is not None and access.role_at_least(role, minimum)
+
+    def request():
+        return send(url, call.data, format=call.format) if call.data is not None else send(url)
+
+    if allowed and call.effect is not None:
+        response = request()
+        assert 200 <= response.status_code < 300, (action, role, response.content)
+        call.effect()
+        return
+    with unchanged(*_organisation_rows(org)):
+        response = request()
     if allowed:
         assert 200 <= response.status_code < 300, (action, role, response.content)
     else:
@@ -233,12 +330,15 @@ def test_role_matrix(client_for, action, role):
 
 
 def test_self_leave_allowed_for_every_role(client_for):
+    """Anyone may leave: their membership goes, and nobody else's changes."""
     org = OrganizationFactory()
     member(org, Role.OWNER)
     for role in ROLES:
         person = member(org, role)
         membership = Membership.objects.get(user=person)
-        response = client_for(person).delete(
-            f"{API}/organizations/{org.pk}/members/{membership.pk}/"
-        )
+        others = Membership.objects.filter(organization=org).exclude(pk=membership.pk)
+        client = client_for(person)  # logging in touches the account: before the snapshot
+        with unchanged(org, others, person):
+            response = client.delete(f"{API}/organizations/{org.pk}/members/{membership.pk}/")
         assert response.status_code == 204, (role, response.content)
+        gone(membership)

@@ -22,9 +22,10 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 
-from teranga.core.errors import ValidationFailed
+from teranga.core.errors import CoreError, ValidationFailed
 from teranga.core.filters import TextFilter
 from teranga.core.limits import QUERY_MAX_LENGTH
+from teranga.core.schema import error_codes
 from teranga.platform.organizations.access import get_organization_for
 from teranga.platform.payments.errors import PaymentError
 
@@ -165,9 +166,11 @@ class CouponDetailView(CouponView):
         tags=TAG,
         summary="Delete a coupon (managers and above)",
         description="Only a coupon never redeemed; otherwise 409 `coupon_in_use` "
-        "(deactivate it with `is_active: false`).",
+        "(deactivate it with `is_active: false`); 409 `in_use` if other records still "
+        "depend on it (the error handler's net).",
         parameters=[COUPON_ID],
         responses={204: None},
+        extensions=error_codes({409: [PaymentError.COUPON_IN_USE, CoreError.IN_USE]}),
     )
     def delete(self, request, coupon_id):
         coupon = services.coupon_for(

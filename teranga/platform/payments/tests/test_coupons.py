@@ -36,6 +36,7 @@ from teranga.platform.payments.services.coupons import (
     coupons_release,
     percent_of,
 )
+from tests.skips import require
 
 from .test_subscriptions import sandbox_choose
 
@@ -383,8 +384,11 @@ def race(calls) -> tuple[list, Counter, list]:
 
 @pytest.fixture
 def threaded(db):
-    if connection.vendor == "sqlite" and connection.is_in_memory_db():
-        pytest.skip("Threaded tests need a file-backed SQLite test database (TEST NAME).")
+    require(
+        "a file-backed SQLite test database",
+        not (connection.vendor == "sqlite" and connection.is_in_memory_db()),
+        "threaded tests need separate connections: config/test_settings.py sets its TEST NAME",
+    )
 
 
 @pytest.mark.django_db(transaction=True)

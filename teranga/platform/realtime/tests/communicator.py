@@ -2,14 +2,32 @@
 
 ``channels.testing`` cannot be imported without daphne (its live-server helper imports
 it), and daphne is not a dependency: this is the same small client, without daphne.
+
+No test waits a fixed time to see that nothing arrives: ``receive_nothing`` is refused.
+Send something through the same channel that must arrive (a broadcast to the same group,
+the next event) and assert that it is the next frame: whatever should not have come would
+have come before it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import Callable
 from urllib.parse import unquote, urlparse
 
 from asgiref.testing import ApplicationCommunicator
+
+
+async def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    """Wait (at most ``timeout`` seconds) until ``condition()`` holds: for a state that
+    another task or thread changes and that sends no message (a counter of re-checks)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"still waiting after {timeout} s for {what}")
+        await asyncio.sleep(0.01)
 
 
 class WebsocketCommunicator(ApplicationCommunicator):
@@ -43,6 +61,12 @@ class WebsocketCommunicator(ApplicationCommunicator):
         response = await self.receive_output(timeout)
         assert response["type"] == "websocket.send", response
         return json.loads(response["text"])
+
+    async def receive_nothing(self, timeout=0.1, interval=0.01):
+        raise AssertionError(
+            "a fixed wait proves nothing: send something that must arrive through the same "
+            "channel, and assert that it is the next frame"
+        )
 
     async def disconnect(self, code: int = 1000, timeout: float = 1) -> None:
         await self.send_input({"type": "websocket.disconnect", "code": code})

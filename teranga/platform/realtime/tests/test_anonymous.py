@@ -14,7 +14,7 @@ from django.urls import path
 from teranga.platform.realtime import broadcast as rt
 from teranga.platform.realtime.auth import JWTAuthMiddleware
 from teranga.platform.realtime.consumers import RealtimeConsumer
-from teranga.platform.realtime.tests.communicator import WebsocketCommunicator
+from teranga.platform.realtime.tests.communicator import WebsocketCommunicator, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,8 +26,10 @@ class PublicConsumer(RealtimeConsumer):
     allow_anonymous = True
     auth_recheck_seconds = RECHECK
     allowed = True
+    checks = 0  # calls of authorize(): one at connect, then one per re-check
 
     async def authorize(self) -> bool:
+        type(self).checks += 1
         return type(self).allowed
 
     async def get_groups(self) -> list[str]:
@@ -55,6 +57,7 @@ def application():
 @pytest.fixture(autouse=True)
 def _allowed():
     PublicConsumer.allowed = True
+    PublicConsumer.checks = 0
     yield
     PublicConsumer.allowed = True
 
@@ -71,7 +74,9 @@ def test_anonymous_socket_gets_snapshot_events_and_survives_rechecks():
         snapshot = await comm.receive_json_from(timeout=TIMEOUT)
         assert snapshot["type"] == "snapshot"
         assert snapshot["data"] == {"anonymous": True}
-        await asyncio.sleep(RECHECK * 4)  # several re-checks: no session, still open
+        # Several re-checks pass with no session: a check at connect, three re-checks
+        # that passed, and a fourth one begun (they run one after the other).
+        await wait_until(lambda: PublicConsumer.checks >= 5, TIMEOUT, "three re-checks")
         seq = await asyncio.to_thread(rt.broadcast, "public.board", {"type": "call"})
         message = await comm.receive_json_from(timeout=TIMEOUT)
         assert message == {"type": "event", "seq": seq, "event": {"type": "call"}}

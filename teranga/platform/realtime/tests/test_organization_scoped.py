@@ -5,8 +5,6 @@ periodic re-check."""
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
@@ -26,7 +24,7 @@ from teranga.platform.realtime.consumers import (
     CLOSE_UNAUTHENTICATED,
     OrganizationScopedConsumer,
 )
-from teranga.platform.realtime.tests.communicator import WebsocketCommunicator
+from teranga.platform.realtime.tests.communicator import WebsocketCommunicator, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -136,7 +134,11 @@ def test_recheck_closes_a_socket_whose_user_lost_access(people):
         connected, _ = await comm.connect(timeout=TIMEOUT)
         assert connected
         assert (await comm.receive_json_from(timeout=TIMEOUT))["type"] == "snapshot"
-        await asyncio.sleep(RECHECK * 3)  # re-checks pass while access holds
+        # Re-checks pass while access holds: a check at connect, two re-checks that
+        # passed, and a third one begun (they run one after the other).
+        await wait_until(lambda: BranchConsumer.checks >= 4, TIMEOUT, "two re-checks")
+        await comm.send_json_to({"type": "ping"})
+        assert await comm.receive_json_from(timeout=TIMEOUT) == {"type": "pong"}  # open
         await database_sync_to_async(Membership.objects.filter(user=people["admin"]).update)(
             role=Role.MEMBER
         )

@@ -19,6 +19,7 @@ from teranga.core.errors import ApplicationError
 from teranga.platform.scheduling import services
 from teranga.platform.scheduling.availability import SlotPolicy, free_slots, occupying_q
 from teranga.platform.scheduling.models import AvailabilityRule, Booking, BookingStatus
+from tests.skips import require, skip_on_leg
 
 from .factories import OFFERING, client, occupy, resource_with_rules, utc
 
@@ -31,10 +32,13 @@ JOIN_TIMEOUT = 120
 @pytest.fixture
 def frozen():
     """Now is frozen for every thread (time_machine patches the clock process-wide)."""
-    if connection.vendor == "sqlite" and connection.is_in_memory_db():
-        # Threads share an in-memory SQLite database through its shared cache, whose
-        # table locks fail at once ("database table is locked") instead of waiting.
-        pytest.skip("Threaded tests need a file-backed SQLite test database (TEST NAME).")
+    # Threads share an in-memory SQLite database through its shared cache, whose
+    # table locks fail at once ("database table is locked") instead of waiting.
+    require(
+        "a file-backed SQLite test database",
+        not (connection.vendor == "sqlite" and connection.is_in_memory_db()),
+        "threaded tests need separate connections: config/test_settings.py sets its TEST NAME",
+    )
     with time_machine.travel(NOW, tick=False) as traveller:
         yield traveller
 
@@ -198,8 +202,7 @@ def test_a_race_mixing_clients_and_slots_never_overfills(frozen):
 
 
 def require_postgresql():
-    if connection.vendor != "postgresql":
-        pytest.skip("The exclusion constraint exists on PostgreSQL only.")
+    skip_on_leg("sqlite", "The exclusion constraint exists on PostgreSQL only.")
 
 
 @pytest.mark.django_db

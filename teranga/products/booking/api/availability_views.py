@@ -11,9 +11,13 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from teranga.core.errors import CoreError
+from teranga.core.schema import error_codes
 from teranga.platform.scheduling import services as scheduling
+from teranga.platform.scheduling.errors import SchedulingError
 from teranga.platform.scheduling.models import AvailabilityOverride, AvailabilityRule, Resource
 
+from ..errors import BookingError
 from ..selectors import catalog as selectors
 from ..services import catalog as services
 from . import catalog_serializers as s
@@ -126,9 +130,19 @@ class ResourceDetailView(CatalogView):
         tags=AVAILABILITY_TAG,
         summary="Delete a resource (manager and above)",
         description="Only a resource no service uses (409 `resource_in_use`) and never "
-        "booked (409 `resource_has_bookings`); otherwise deactivate it with PATCH.",
+        "booked (409 `resource_has_bookings`); otherwise deactivate it with PATCH. 409 "
+        "`in_use` if other records still depend on it (the error handler's net).",
         parameters=[RESOURCE_ID],
         responses={204: None},
+        extensions=error_codes(
+            {
+                409: [
+                    BookingError.RESOURCE_IN_USE,
+                    SchedulingError.RESOURCE_HAS_BOOKINGS,
+                    CoreError.IN_USE,
+                ]
+            }
+        ),
     )
     def delete(self, request, resource_id):
         resource = selectors.resource_for(

@@ -28,8 +28,10 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from teranga.core.errors import CoreError
 from teranga.core.limits import QUERY_MAX_LENGTH
 from teranga.core.pagination import PaginatedViewMixin
+from teranga.core.schema import error_codes
 from teranga.platform.organizations.access import OrganizationAccess
 
 from ..models import Service
@@ -227,9 +229,11 @@ class ServiceDetailView(CatalogView):
         summary="Delete a service (manager and above)",
         description="A service that was never booked is deleted (with its images, and with "
         "its own resource of kind `service` if nothing else uses it); one with "
-        "reservations is deactivated instead, keeping its history. 204 either way.",
+        "reservations is deactivated instead, keeping its history. 204 either way; 409 "
+        "`in_use` if other records still depend on it (the error handler's net).",
         parameters=[SERVICE_ID],
         responses={204: None},
+        extensions=error_codes({409: [CoreError.IN_USE]}),
     )
     def delete(self, request, service_id):
         service = selectors.service_for(user=request.user, service_id=service_id)

@@ -29,6 +29,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from teranga.core.errors import CoreError
 from teranga.core.pagination import PaginatedViewMixin
 from teranga.core.schema import error_codes
 from teranga.core.serializers import ErrorSerializer, validated_query
@@ -187,9 +188,11 @@ class ServiceDetailView(CatalogView):
         summary="Delete a service (managers and above)",
         description="A service nothing refers to is deleted; one with queues, tickets or "
         "appointments is deactivated and its queues closed. 204 either way. Errors: 403, "
-        "404 `service_not_found`.",
+        "404 `service_not_found`, 409 `in_use` if other records still depend on it (the "
+        "error handler's net).",
         parameters=[path_id("service_id")],
-        responses={204: None, **ERRORS},
+        responses={204: None, **ERRORS_409},
+        extensions=error_codes({409: [CoreError.IN_USE]}),
     )
     def delete(self, request, service_id):
         service = selectors.service_for(
@@ -358,9 +361,11 @@ class QueueDetailView(CatalogView):
         tags=QUEUES_TAG,
         summary="Delete a queue (managers and above)",
         description="A queue that never had a ticket is deleted; otherwise it is closed and "
-        "deactivated, its waiting tickets expire. 204. Errors: 403, 404.",
+        "deactivated, its waiting tickets expire. 204. Errors: 403, 404, 409 `in_use` if "
+        "other records still depend on it (the error handler's net).",
         parameters=[path_id("queue_id")],
-        responses={204: None, **ERRORS},
+        responses={204: None, **ERRORS_409},
+        extensions=error_codes({409: [CoreError.IN_USE]}),
     )
     def delete(self, request, queue_id):
         queue = selectors.queue_for(user=request.user, queue_id=queue_id, action=QUEUE_MANAGE)
@@ -501,6 +506,7 @@ class CounterDetailView(CatalogView):
         "Errors: 403, 404, 409 `counter_staffed` (an agent session is open).",
         parameters=[path_id("counter_id")],
         responses={204: None, **ERRORS_409},
+        extensions=error_codes({409: [SmartQueueError.COUNTER_STAFFED]}),
     )
     def delete(self, request, counter_id):
         counter = selectors.counter_for(

@@ -2,14 +2,14 @@
 against the real server (``manage.py serve`` in a subprocess, its own database).
 
 (a) the board shows the snapshot; (b) an agent signs in to the console, opens a session
-and clicks "Appeler le suivant": the board, in a second page, shows the number within a
-second; (c) the board reconnects after its socket drops, recovers the call it missed and
-still shows new calls."""
+and clicks "Appeler le suivant": the board, in a second page, shows the number; (c) the
+board reconnects after its socket drops, recovers the call it missed and still shows new
+calls. How fast the board shows a call is measured by ``benchmarks.smartqueue_board_fanout``
+(p99 target 1 s), not asserted here: every wait is bounded, none is timed."""
 
 from __future__ import annotations
 
 import os
-import time
 import uuid
 from pathlib import Path
 from urllib.parse import urlparse
@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from tests.live import manage, own_database, process_env, with_path
+from tests.skips import require
 from tests.test_live_server import Server, shell
 
 pytestmark = pytest.mark.live
@@ -36,8 +37,11 @@ ARGS = [
 ]
 WAIT_MS = 10_000
 
-if not Path(CHROMIUM).exists():
-    pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)", allow_module_level=True)
+require(
+    f"Chromium ({CHROMIUM})",
+    Path(CHROMIUM).exists(),
+    "the browser tests drive Debian's Chromium (apt-get install chromium; `make install` does it)",
+)
 
 
 @pytest.fixture(scope="module")
@@ -177,7 +181,7 @@ def test_board_shows_the_snapshot(browser, server, world):
     page.close()
 
 
-def test_console_call_next_shows_on_the_board_within_a_second(browser, server, world):
+def test_console_call_next_shows_on_the_board(browser, server, world):
     tv = board(browser, server, world)
     console = browser.new_page()
     errors: list[str] = []
@@ -191,11 +195,8 @@ def test_console_call_next_shows_on_the_board_within_a_second(browser, server, w
     assert console.locator("#counter-name").inner_text() == "Guichet 2"
     assert console.locator("#queue-list .waiting").inner_text() == "5"
     call_next = console.get_by_role("button", name="Appeler le suivant")
-    started = time.monotonic()
     call_next.click()
     tv.wait_for_function("document.body.dataset.lastCall === 'A002'", timeout=WAIT_MS)
-    elapsed = time.monotonic() - started
-    assert elapsed < 1.0, f"the board showed the call after {elapsed:.2f} s"
     assert tv.locator("#flash-number").inner_text() == "A002"
     assert tv.locator("#current .call .number").all_inner_texts() == ["A002", "A001"]
     assert tv.evaluate("Number(document.body.dataset.chimes || 0)") >= 1
@@ -227,9 +228,7 @@ def test_board_reconnects_and_still_shows_calls(browser, server, world):
     # And live again after the reconnection.
     for action in ("start", "finish"):
         assert agent.post(f"{counter}/{action}/", json={}).status_code == 200
-    started = time.monotonic()
     assert agent.post(f"{counter}/call-next/", json={}).json()["called"]["number"] == "A004"
     tv.wait_for_function("document.body.dataset.lastCall === 'A004'", timeout=WAIT_MS)
-    assert time.monotonic() - started < 1.0
     assert tv.errors == []
     tv.close()

@@ -29,6 +29,7 @@ from teranga.products.smartqueue.tests.factories import (
     QueueFactory,
     QueueServiceFactory,
 )
+from tests.writes import unchanged
 
 BASE = "/api/v1/smartqueue"
 
@@ -130,7 +131,8 @@ class TestServices:
     def test_keyword_taken(self, bank):
         QueueServiceFactory(organization=bank.other, sms_keyword="BANQUE")
         body = {"organization": str(bank.org.pk), "name": "X", "sms_keyword": "banque"}
-        response = bank.api["manager"].post(f"{BASE}/services/", body)
+        with unchanged(QueueService):
+            response = bank.api["manager"].post(f"{BASE}/services/", body)
         assert response.status_code == 409 and error_code(response) == "sms_keyword_taken"
 
     def test_detail_patch_delete(self, bank, api):
@@ -420,7 +422,9 @@ class TestCounters:
         assert Counter.objects.count() == before
 
     def test_staffed_counter_cannot_be_deleted(self, bank):
-        response = bank.api["manager"].delete(f"{BASE}/counters/{bank.counter1.pk}/")
+        counter = bank.counter1
+        with unchanged(counter, counter.queues.all(), AgentSession.objects.filter(counter=counter)):
+            response = bank.api["manager"].delete(f"{BASE}/counters/{counter.pk}/")
         assert response.status_code == 409 and error_code(response) == "counter_staffed"
 
     def test_sessions(self, bank):

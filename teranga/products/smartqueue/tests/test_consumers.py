@@ -414,7 +414,7 @@ def test_nothing_is_sent_when_the_change_rolls_back(bank):
     from django.db import transaction
 
     async def body():
-        board, _ = await opened(display_path(bank.branch))
+        board, snapshot = await opened(display_path(bank.branch))
 
         def rolled_back():
             with transaction.atomic():
@@ -423,7 +423,15 @@ def test_nothing_is_sent_when_the_change_rolls_back(bank):
 
         await database_sync_to_async(rolled_back)()
         assert await database_sync_to_async(Ticket.objects.count)() == 0
-        assert await board.receive_nothing(timeout=0.5)
+        # The board's next frame is the change that was committed after it: one waiting.
+        await aissue(bank.normal, bank.users["bob"])
+        message = await board.receive_json_from(timeout=TIMEOUT)
+        assert message["type"] == "event" and message["event"]["type"] == "waiting"
+        assert message["seq"] == snapshot["seq"] + 1  # nothing numbered for the rollback
+        assert [(q["prefix"], q["waiting"]) for q in message["event"]["queues"]] == [
+            ("A", 1),
+            ("P", 0),
+        ]
         await board.disconnect()
 
     run(body)

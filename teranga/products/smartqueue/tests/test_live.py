@@ -1,18 +1,26 @@
 """``live``: what is published after commit (and nothing before), and the KPI coalescing
-(at most one publication per interval per key, and always a trailing one)."""
+(at most one publication per interval per key, and always a trailing one).
+
+The coalescer's wall clock (``time.time``, kept in the cache) is frozen with time_machine
+and moved by hand; its timer thread waits on the monotonic clock, which time_machine
+leaves alone. The test waits for the trailing publication itself (bounded), not for a
+fixed time."""
 
 from __future__ import annotations
 
-import time
+import threading
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 
 from teranga.platform.realtime import broadcast as rt
 from teranga.products.smartqueue import live
 from teranga.products.smartqueue.services.tickets import ticket_issue
 
 INTERVAL = 0.2
+TIMEOUT = 5  # seconds: the bound on waiting for the trailing publication
 
 
 @pytest.fixture
@@ -23,15 +31,25 @@ def fast(settings):
 def test_coalescer_publishes_at_once_then_one_trailing(fast):
     coalescer = live.Coalescer(f"test-{uuid.uuid4().hex}")
     published: list[int] = []
+    trailing = threading.Event()
     state = {"value": 0}
-    for n in range(1, 6):  # a burst of five changes
-        state["value"] = n
-        coalescer.request("org", lambda: published.append(state["value"]))
-    assert published == [1]  # the first at once, the rest wait
-    time.sleep(INTERVAL * 3)
-    assert published == [1, 5]  # one trailing publication, with the last state
-    coalescer.request("org", lambda: published.append(99))
-    assert published == [1, 5, 99]  # a quiet interval later: at once again
+
+    def publish():
+        published.append(state["value"])
+        if len(published) == 2:
+            trailing.set()
+
+    start = datetime(2026, 3, 2, 10, tzinfo=UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        for n in range(1, 6):  # a burst of five changes
+            state["value"] = n
+            coalescer.request("org", publish)
+        assert published == [1]  # the first at once, the rest wait
+        assert trailing.wait(TIMEOUT), "no trailing publication"
+        assert published == [1, 5]  # one trailing publication, with the last state
+        clock.move_to(start + timedelta(seconds=INTERVAL))
+        coalescer.request("org", lambda: published.append(99))
+        assert published == [1, 5, 99]  # a quiet interval later: at once again
 
 
 def test_coalescer_keys_are_independent(fast):
