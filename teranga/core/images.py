@@ -226,6 +226,20 @@ def image_reencode(file, *, stem: str = "image") -> ContentFile:
     return ContentFile(content, name=f"{stem}{extension}")
 
 
+def image_upload_clean(
+    file, *, field: str, stem: str = "image", message: str | None = None, code=None
+) -> ContentFile:
+    """:func:`image_reencode` for an upload endpoint: a refused image is 400 in the
+    standard shape (``code``, default ``invalid``), its reason under ``fields.<field>``.
+    The one wrapper every image upload service calls."""
+    from teranga.core.errors import ValidationFailed
+
+    try:
+        return image_reencode(file, stem=stem)
+    except ValidationError as error:
+        raise ValidationFailed(message, code=code, fields={field: error.messages}) from None
+
+
 def stored_extension(filename: str) -> str:
     """The extension an upload is stored with: the one of ``filename`` (a name we gave:
     :func:`image_reencode`'s, or ``document.pdf``) when it is one we serve, else none."""

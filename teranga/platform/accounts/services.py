@@ -9,15 +9,14 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
 from django.conf import settings
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from teranga.core.errors import ApplicationError, ValidationFailed, refuse_unknown_fields
-from teranga.core.images import image_reencode
+from teranga.core.errors import ApplicationError, refuse_unknown_fields
+from teranga.core.images import image_upload_clean
 from teranga.platform.accounts.errors import AccountError
 from teranga.platform.accounts.models import ClientProfile
 from teranga.platform.notifications.devices import devices_erase
@@ -77,22 +76,13 @@ def user_update(
         if avatar is None:
             user.avatar = None
         else:  # never the uploaded bytes: a clean copy (no trailing data, no metadata)
-            image = _avatar_image(avatar)
+            image = image_upload_clean(avatar, field="avatar", stem="avatar")
             user.avatar.save(image.name, image, save=False)
         fields.append("avatar")
         _delete_file_on_commit(storage, old_name)
     if fields:
         user.save(update_fields=[*fields, "updated_at"])
     return user
-
-
-def _avatar_image(avatar: File) -> File:
-    """``avatar`` re-encoded (``teranga.core.images``); 400 ``invalid`` with the reason
-    under ``fields.avatar``, as the upload endpoint documents."""
-    try:
-        return image_reencode(avatar, stem="avatar")
-    except DjangoValidationError as error:
-        raise ValidationFailed(fields={"avatar": error.messages}) from None
 
 
 def user_sessions_end(*, user, keep_session_key: str | None = None) -> int:

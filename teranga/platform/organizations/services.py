@@ -31,7 +31,7 @@ from teranga.core.errors import (
     refuse_unknown_fields,
 )
 from teranga.core.i18n import normalize_language
-from teranga.core.images import image_reencode
+from teranga.core.images import image_upload_clean
 from teranga.core.links import public_link
 from teranga.core.phones import phone_e164_or_blank
 from teranga.platform.organizations.errors import OrganizationError
@@ -156,15 +156,6 @@ def organization_update(*, organization: Organization, **fields: Any) -> Organiz
     return organization
 
 
-def _clean_image(file, *, field: str, stem: str):
-    """``file`` re-encoded (``teranga.core.images``); 400 ``invalid`` with the reason
-    under ``fields.<field>`` otherwise, as the upload endpoints document."""
-    try:
-        return image_reencode(file, stem=stem)
-    except DjangoValidationError as exc:
-        raise ValidationFailed(fields={field: exc.messages}) from None
-
-
 def _clean_document(file):
     """A verification document as stored: a PDF as it came (named ``document.pdf``), an
     image re-encoded. 400 ``invalid`` (``fields.file``) when it is neither."""
@@ -178,7 +169,7 @@ def _clean_document(file):
     if head.lstrip(b"\r\n\t \x00\xef\xbb\xbf")[:5] == PDF_MAGIC:
         file.name = "document.pdf"
         return file
-    return _clean_image(file, field="file", stem="document")
+    return image_upload_clean(file, field="file", stem="document")
 
 
 @transaction.atomic
@@ -190,7 +181,7 @@ def organization_logo_set(*, organization: Organization, logo) -> Organization:
     old_name = organization.logo.name if organization.logo else ""
     storage = organization.logo.storage
     # Never the uploaded bytes: a clean copy (no trailing data, no metadata).
-    organization.logo = _clean_image(logo, field="logo", stem="logo") if logo else ""
+    organization.logo = image_upload_clean(logo, field="logo", stem="logo") if logo else ""
     _full_clean(organization)
     organization.save(update_fields=["logo", "updated_at"])
     if old_name and old_name != organization.logo.name:

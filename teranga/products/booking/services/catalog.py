@@ -16,7 +16,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from teranga.core.errors import Conflict, NotFound, ValidationFailed, refuse_unknown_fields
-from teranga.core.images import image_reencode
+from teranga.core.images import image_upload_clean
 from teranga.core.money import Money
 from teranga.platform.organizations.models import Organization, OrganizationKind
 from teranga.platform.scheduling import services as scheduling
@@ -321,14 +321,10 @@ def service_image_add(*, organization: Organization, service_id, image) -> Servi
             message, code=BookingError.TOO_MANY_IMAGES, fields={"image": [message]}
         )
     position = 0 if existing["last"] is None else existing["last"] + 1
-    try:  # never the uploaded bytes: a clean copy (no trailing data, no metadata)
-        image = image_reencode(image)
-    except DjangoValidationError as exc:
-        raise ValidationFailed(
-            _("Upload a valid image."),
-            code=BookingError.INVALID_IMAGE,
-            fields={"image": exc.messages},
-        ) from None
+    # Never the uploaded bytes: a clean copy (no trailing data, no metadata).
+    image = image_upload_clean(
+        image, field="image", message=_("Upload a valid image."), code=BookingError.INVALID_IMAGE
+    )
     service_image = ServiceImage(service=service, image=image, position=position)
     try:
         service_image.full_clean(exclude=["service"], validate_unique=False)
