@@ -79,10 +79,11 @@ INSTALLED_APPS = [
     "django_prometheus",
     "django_structlog",
     "django_tasks",
+    # teranga.core before djhuey: its run_huey (a graceful stop on SIGTERM) wins.
+    "teranga.core",
     "huey.contrib.djhuey",
     "channels",
     # Teranga
-    "teranga.core",
     "teranga.platform.accounts",
     "teranga.platform.geo",
     "teranga.platform.organizations",
@@ -204,7 +205,8 @@ if REDIS_URL:
     }
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # channels_redis, with a receive that always ends once cancelled (issue 23).
+            "BACKEND": "teranga.platform.realtime.layers.RedisChannelLayer",
             "CONFIG": {
                 # Each consumer waits for its messages with a blocking BRPOP of 5 s
                 # (channels_redis' brpop_timeout). redis-py 8 gives sockets a default
@@ -268,6 +270,13 @@ TASKS = {
 # embedded mode (no REDIS_URL), where the in-memory channel layer cannot cross
 # processes; off at scale, where `manage.py run_huey` runs as separate workers.
 EMBEDDED_WORKER = env.bool("EMBEDDED_WORKER", default=not REDIS_URL)
+# How long a stop may take (SIGTERM or SIGINT), in seconds: the web server finishes its
+# requests and closes its WebSockets (code 1012), a task worker finishes or re-queues its
+# tasks, then each exits, by force at the latest after this. Keep it under the grace
+# period of whatever stops the process (Kubernetes: terminationGracePeriodSeconds, 30).
+SHUTDOWN_TIMEOUT = env.float("SHUTDOWN_TIMEOUT", default=20.0)
+if SHUTDOWN_TIMEOUT <= 0:
+    raise ImproperlyConfigured("SHUTDOWN_TIMEOUT must be positive (seconds).")
 
 # --- Auth, sessions -------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

@@ -16,7 +16,9 @@ import threading
 
 from django.conf import settings
 from django.utils.module_loading import autodiscover_modules
-from huey.consumer import Consumer
+
+from teranga.core.management.commands.run_huey import GracefulConsumer
+from teranga.core.management.commands.serve import drain_seconds, stop_seconds_left
 
 logger = logging.getLogger(__name__)
 
@@ -24,9 +26,10 @@ _lock = threading.Lock()
 _consumer = None
 
 
-class EmbeddedConsumer(Consumer):
-    """huey's consumer, minus its signal handlers: inside the web process, uvicorn owns
-    SIGINT and SIGTERM and stops us through the ASGI lifespan."""
+class EmbeddedConsumer(GracefulConsumer):
+    """``run_huey``'s consumer (a task cut off by the stop goes back on the queue), minus
+    its signal handlers: inside the web process, uvicorn owns SIGINT and SIGTERM and stops
+    us through the ASGI lifespan."""
 
     def _set_signal_handlers(self) -> None:
         return None
@@ -58,7 +61,6 @@ def start_embedded_consumer():
         options = dict(settings.HUEY.get("consumer", {}))
         options.setdefault("workers", 2)
         options["worker_type"] = "thread"
-        options.setdefault("shutdown_timeout", 10)
         consumer = EmbeddedConsumer(HUEY, **options)
         consumer.start()
         _consumer = consumer
@@ -67,10 +69,17 @@ def start_embedded_consumer():
 
 
 def stop_embedded_consumer() -> None:
+    """Stop taking tasks; give the running ones what is left of the stop's budget (after
+    the server drained its requests), then put any still running back on the queue: the
+    next start runs them again (tasks are idempotent)."""
     global _consumer
     with _lock:
         consumer, _consumer = _consumer, None
     if consumer is None:
         return
+    left = stop_seconds_left()  # None: stopped without a signal (tests, reload)
+    budget = drain_seconds() if left is None else left - (left / 4)
+    consumer.shutdown_timeout = max(0.0, budget)
     consumer.stop(graceful=True)  # waits up to shutdown_timeout for running tasks
+    consumer.huey.notify_interrupted_tasks()  # re-queues what still runs
     logger.info("embedded task consumer stopped")

@@ -33,7 +33,6 @@ the base's periodic re-check closes any other socket whose user lost access.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import time
 
@@ -43,7 +42,13 @@ from django.utils import translation
 
 from teranga.core.errors import ApplicationError, NotFound
 from teranga.platform.realtime import broadcast
-from teranga.platform.realtime.consumers import CLOSE_FORBIDDEN, RealtimeConsumer, cache_to_async
+from teranga.platform.realtime.consumers import (
+    CLOSE_FORBIDDEN,
+    RealtimeConsumer,
+    cache_to_async,
+    stop_task,
+)
+from teranga.platform.realtime.layers import raise_if_cancel_requested
 
 from . import presence, selectors
 from .access import access_still_valid, conversation_access
@@ -102,9 +107,7 @@ class ChatConsumer(RealtimeConsumer):
 
     async def disconnect(self, code):
         if self._refresh_task is not None:
-            self._refresh_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._refresh_task
+            await stop_task(self._refresh_task, "chat presence refresh")
             self._refresh_task = None
         if self._present:
             self._present = False
@@ -116,6 +119,7 @@ class ChatConsumer(RealtimeConsumer):
 
     async def _refresh_presence(self) -> None:
         while True:
+            raise_if_cancel_requested()
             await asyncio.sleep(presence.REFRESH_INTERVAL)
             await cache_to_async(presence.presence_refresh)(self.conversation_id, self.user.pk)
 

@@ -76,6 +76,7 @@ from teranga.platform.realtime.auth import (
     TOKEN_CLAIMS_SCOPE_KEY,
     token_session_user,
 )
+from teranga.platform.realtime.layers import raise_if_cancel_requested
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +93,27 @@ DEFAULT_AUTH_RECHECK_SECONDS = 60.0
 #: took its number but has not stored its event: look again this many times.
 GAP_RETRIES = 3
 GAP_RETRY_DELAY = 0.05  # seconds
+#: Stopping a socket's background task: ask this many times, waiting this long each time.
+TASK_STOP_ATTEMPTS = 20
+TASK_STOP_WAIT = 0.25  # seconds
+
+
+async def stop_task(task: asyncio.Task, name: str) -> None:
+    """Cancel a socket's background task (a re-check timer, a presence refresh) and wait
+    until it has ended, within a bound (5 s), so that a closed socket leaves nothing
+    behind for the server's shutdown to wait on.
+
+    On Python 3.11 a cancellation can be lost on the way (redis-py sends through
+    ``asyncio.wait_for``, see ``realtime.layers``), so it is asked for again at every
+    wait; the task's own loop also checks ``raise_if_cancel_requested``."""
+    for _ in range(TASK_STOP_ATTEMPTS):
+        task.cancel()
+        done, _ = await asyncio.wait({task}, timeout=TASK_STOP_WAIT)
+        if done:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                task.result()
+            return
+    logger.warning("realtime task did not stop", extra={"task": name})
 
 
 class RealtimeConsumer(AsyncJsonWebsocketConsumer):
@@ -197,13 +219,12 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         watcher, self._watcher = getattr(self, "_watcher", None), None
         if watcher is None or watcher is asyncio.current_task():
             return
-        watcher.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await watcher
+        await stop_task(watcher, "realtime re-check")
 
     async def _watch(self, previous: dict[str, int]) -> None:
         interval = self._recheck_interval()
         while True:
+            raise_if_cancel_requested()  # a cancellation lost on the way (layers)
             # Each wait is drawn between half the interval and all of it: sockets that
             # connected together (a server restart, a room of boards) would otherwise
             # re-check in one burst every interval, and delay the events meanwhile.
