@@ -3,6 +3,7 @@ clients, through real HTTP (see README.md for the full description).
 
     python -m benchmarks.webhook_storm [--events 1000] [--copies 3] [--clients 20]
                                       [--workers 4] [--task-workers 2]
+                                      [--task-processes 1] [--check]
 
 The real server (``manage.py serve`` on 127.0.0.1, a free port) runs against a throwaway
 database (see ``benchmarks``). With ``--workers`` > 1 its embedded task worker is off (the
@@ -11,7 +12,9 @@ fulfilment is queued after the webhook's commit and consumed by that separate pr
 as a multi-worker deployment runs it. Not ``TASKS_IMMEDIATE``: it would run each
 fulfilment inside the webhook request after its commit, which no deployment does, put
 the product's handler in the webhook's latency and hide the queue between the two.
-``--workers 1`` is the embedded mode (task threads inside the server).
+``--workers 1`` is the embedded mode (task threads inside the server). With
+``--task-processes N`` (at scale), N ``run_huey`` processes of ``--task-workers`` threads
+each serve the queue, the first with the scheduler, the others ``--no-periodic``.
 
 What is paid for is real: Booking reservations held for payment (``booking.reservation``),
 so the product's handler (confirm the booking) and the fulfilled-hooks (invoicing) run.
@@ -30,6 +33,15 @@ one ``ProviderEvent`` per event; exactly ``--events`` ``pending → succeeded`` 
 none twice; every ``Fulfilment`` done, once; every booking confirmed; no refund. (When
 the periodic reconciliation settles a payment before its webhook, that delivery answers
 ``unchanged``: accepted for that payment only, and counted.) Exits 1 if it is broken.
+
+After the answers (issue 25), from the answers' wall-clock times and the database: the
+fulfilment lag per event — from the answer that acted on the event to its
+``Fulfilment.done_at`` — at p50, p99 and max, and when the last invoice PDF was stored
+(``Invoice.pdf_rendered_at``), counted from the storm's end (its last answer); the run
+waits for the PDFs at most ``PDF_TIMEOUT`` after the storm (not in crash mode, where a
+render task may die with a worker: the first download renders that PDF). Targets: lag
+p99 <= 5 s, every PDF within 10 minutes of the storm's end; ``--check`` exits 1 when
+one is missed.
 
 Baseline, same run, clients and count: webhooks of the same shape and size with a bad
 signature, rejected on the raw body (400 ``invalid_signature``) by the same middleware,
@@ -82,6 +94,9 @@ OPEN_FROM, OPEN_UNTIL = 8, 20  # local hours, every day
 REQUEST_TIMEOUT = 60.0
 BARRIER_TIMEOUT = 60.0
 FULFIL_TIMEOUT = 240.0  # how long the fulfilment queue may take to drain after the storm
+PDF_TIMEOUT = 900.0  # how long after the storm's end the invoice PDFs may take (target 600)
+LAG_TARGET = 5.0  # seconds: fulfilment lag p99 (issue 25)
+PDF_TARGET = 600.0  # seconds after the storm's end: every invoice PDF ready (issue 25)
 WARM_UP_PER_CLIENT = 10
 RETRY_FOR = 120.0  # crash mode: how long a delivery is retried while the server is down
 RETRY_PAUSE = 0.25
@@ -104,6 +119,12 @@ def parse_args(argv):
     parser.add_argument(
         "--task-workers", type=int, default=2, help="threads of the run_huey worker"
     )
+    parser.add_argument(
+        "--task-processes",
+        type=int,
+        default=1,
+        help="run_huey processes (the first runs the scheduler, the others --no-periodic)",
+    )
     parser.add_argument("--seed", type=int, default=None, help="delivery order seed")
     parser.add_argument(
         "--kill-worker", type=int, default=0, help="kill -9 the task worker this many times"
@@ -114,9 +135,17 @@ def parse_args(argv):
     parser.add_argument(
         "--redis-url", default="", help="queue, cache and channel layer on this Redis database"
     )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help=f"exit 1 when a target is missed (fulfilment lag p99 <= {LAG_TARGET:.0f} s, "
+        f"every invoice PDF ready within {PDF_TARGET:.0f} s of the storm's end)",
+    )
     args = parser.parse_args(argv)
     if (args.kill_worker or args.kill_server) and args.workers < 2:
         parser.error("the crash mode needs --workers 2 or more (a separate task worker)")
+    if args.task_processes > 1 and (args.workers < 2 or args.kill_worker or args.kill_server):
+        parser.error("--task-processes > 1 needs --workers 2 or more and no crash mode")
     if not (0 <= args.kill_worker <= 10 and 0 <= args.kill_server <= 5):
         parser.error("0 <= kill-worker <= 10, 0 <= kill-server <= 5")
     if not (
@@ -125,10 +154,11 @@ def parse_args(argv):
         and 2 <= args.clients <= 200
         and 1 <= args.workers <= 16
         and 1 <= args.task_workers <= 16
+        and 1 <= args.task_processes <= 8
     ):
         parser.error(
             "1 <= events <= 5000, 2 <= copies <= 10, 2 <= clients <= 200, "
-            "1 <= workers <= 16, 1 <= task-workers <= 16"
+            "1 <= workers <= 16, 1 <= task-workers <= 16, 1 <= task-processes <= 8"
         )
     return args
 
@@ -299,6 +329,7 @@ class Result:
     code: str | None = None
     started: float = 0.0
     ended: float = 0.0
+    answered_at: float = 0.0  # wall clock (time.time()) of the answer, beside done_at
     retries: int = 0
 
     @property
@@ -360,6 +391,7 @@ def deliver(
                     result.retries += 1
                     time.sleep(RETRY_PAUSE)
             result.ended = time.perf_counter()
+            result.answered_at = time.time()
             if response is None:
                 continue
             result.status = response.status_code
@@ -388,6 +420,30 @@ def deliver(
     if any(thread.is_alive() for thread in threads):
         raise SystemExit("Delivery threads still running past their deadline.")
     return results, wall
+
+
+class HelperTaskWorker(TaskWorker):
+    """One more ``manage.py run_huey`` process beside the first, without the scheduler
+    (``--no-periodic``: exactly one worker of a deployment runs it, README "At scale").
+    Only the command differs from :class:`TaskWorker`."""
+
+    def __init__(self, env: dict, log_path: Path):
+        import subprocess
+
+        from . import ROOT
+
+        self.log_path = log_path
+        self.log = open(log_path, "w")  # noqa: SIM115 — closed in stop()/kill()
+        self.started = time.perf_counter()
+        self.process = subprocess.Popen(  # noqa: S603 — our own fixed command
+            [sys.executable, "manage.py", "run_huey", "--no-periodic"],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
 
 
 def next_index(counter) -> int:
@@ -460,6 +516,23 @@ def wait_for_fulfilment(organization, worker) -> float:
         if current is not None:
             current.check_alive()
         time.sleep(0.5)
+    return time.perf_counter() - started
+
+
+def wait_for_pdfs(organization, worker, *, until: float) -> float:
+    """Wait (bounded: until the wall-clock time ``until``) until every invoice of the
+    storm has its PDF stored; returns the seconds waited."""
+    invoice = invoice_model()
+    started = time.perf_counter()
+    if invoice is None:
+        return 0.0
+    while time.time() < until:
+        if not invoice.objects.filter(payment__organization=organization, pdf="").exists():
+            break
+        current = worker() if callable(worker) else worker
+        if current is not None:
+            current.check_alive()
+        time.sleep(1.0)
     return time.perf_counter() - started
 
 
@@ -539,8 +612,20 @@ def notification_problems(figures: dict) -> list:
 # --- The rule -----------------------------------------------------------------------------
 
 
-def database_figures(shop: Shop) -> dict:
+def invoice_model():
+    """The invoicing app's ``Invoice`` (with its ``payment``), or None without it."""
     from django.apps import apps
+
+    try:
+        invoice = apps.get_model("invoicing", "Invoice")
+    except LookupError:
+        return None
+    if not any(f.name == "payment" for f in invoice._meta.get_fields()):
+        return None
+    return invoice
+
+
+def database_figures(shop: Shop) -> dict:
     from django.db.models import Count, Max
 
     from teranga.platform.payments.models import (
@@ -585,15 +670,43 @@ def database_figures(shop: Shop) -> dict:
             pk__in=shop.reservation_ids, status=BookingStatus.CONFIRMED
         ).count(),
         "refunds": Refund.objects.filter(**mine).count(),
+        "done_at": {
+            str(payment_id): done_at
+            for payment_id, done_at in Fulfilment.objects.filter(
+                done_at__isnull=False, **mine
+            ).values_list("payment_id", "done_at")
+        },
         "invoices": None,
+        "pdfs": None,
+        "last_pdf_at": None,
     }
-    try:
-        invoice = apps.get_model("invoicing", "Invoice")
-    except LookupError:
-        invoice = None
-    if invoice is not None and any(f.name == "payment" for f in invoice._meta.get_fields()):
+    invoice = invoice_model()
+    if invoice is not None:
         figures["invoices"] = invoice.objects.filter(**mine).count()
+        rendered = invoice.objects.filter(**mine).exclude(pdf="")
+        figures["pdfs"] = rendered.count()
+        figures["last_pdf_at"] = rendered.aggregate(t=Max("pdf_rendered_at"))["t"]
     return figures
+
+
+def fulfilment_lags(results: list[Result], bodies: list[bytes], done_at: dict) -> list[float]:
+    """Per event, the seconds from the webhook's answer to its fulfilment being done
+    (``Fulfilment.done_at``, the same machine's clock). The answer is the one that acted
+    on the event (the others were ``duplicate``), or its first answer when none did (crash
+    mode: the acting answer was lost with the server)."""
+    answered: dict[int, tuple[bool, float]] = {}
+    for result in results:
+        if not result.answered_at or result.status is None:
+            continue
+        key = (not any(o != "duplicate" for o in result.outcomes), result.answered_at)
+        if result.event not in answered or key < answered[result.event]:
+            answered[result.event] = key
+    lags = []
+    for event, (_, at) in sorted(answered.items(), key=lambda item: item[1][1]):
+        done = done_at.get(json.loads(bodies[event])["data"]["payment_id"])
+        if done is not None:
+            lags.append(done.timestamp() - at)
+    return lags  # in the order of the answers
 
 
 def answer_problems(
@@ -698,8 +811,9 @@ def run(args, environment) -> int:
 
     rng = random.Random(args.seed)  # noqa: S311 — a delivery order, not a secret
     total = args.events * args.copies
+    processes = f"{args.task_processes} × " if args.task_processes > 1 else ""
     mode = (
-        f"manage.py serve --workers {args.workers} + manage.py run_huey "
+        f"manage.py serve --workers {args.workers} + {processes}manage.py run_huey "
         f"({args.task_workers} threads)"
         if args.workers > 1
         else f"manage.py serve --workers 1 (embedded task worker, {args.task_workers} threads)"
@@ -726,6 +840,8 @@ def run(args, environment) -> int:
         workers.append(TaskWorker(env, data_dir / f"worker-{next(incarnations)}.log"))
         return workers[-1]
 
+    helpers: list[TaskWorker] = []
+
     chaos = None
     clients: list = []
     try:
@@ -734,8 +850,12 @@ def run(args, environment) -> int:
             chaos = Chaos(server, start_worker, args.kill_worker, args.kill_server)
         elif args.workers > 1:
             start_worker()
-        if workers:
-            workers[-1].check_alive()
+            helpers += [
+                HelperTaskWorker(env, data_dir / f"worker-helper-{n}.log")
+                for n in range(1, args.task_processes)
+            ]
+        for each in [*workers[-1:], *helpers]:
+            each.check_alive()
         clients = [
             httpx.Client(base_url=server.base, timeout=REQUEST_TIMEOUT) for _ in range(args.clients)
         ]
@@ -761,11 +881,14 @@ def run(args, environment) -> int:
         current = (lambda: workers[-1]) if workers else None
         waited = wait_for_fulfilment(shop.organization, current)
         notified = wait_for_notifications(sinks, current) if chaos is not None else 0.0
+        storm_ended = max((r.answered_at for r in results if r.answered_at), default=time.time())
+        if chaos is None:  # crash mode: a render task may have died with a worker
+            wait_for_pdfs(shop.organization, current, until=storm_ended + PDF_TIMEOUT)
     finally:
         for http in clients:
             http.close()
         server.stop()
-        for each in workers:
+        for each in [*workers, *helpers]:
             each.stop()
         sinks.stop()
         forget_redis(args.redis_url, os.environ.get("HUEY_NAME", ""))
@@ -819,6 +942,46 @@ def run(args, environment) -> int:
         f"    bookings confirmed: {figures['confirmed']}, refunds: {figures['refunds']}"
         + (f", invoices: {figures['invoices']}" if figures["invoices"] is not None else "")
     )
+    lags = fulfilment_lags(results, bodies, figures["done_at"])
+    misses = []
+    print("  after the answers:")
+    if lags:
+        lag_p99 = percentile(lags, 0.99)
+        if lag_p99 > LAG_TARGET:
+            misses.append(f"fulfilment lag p99 {lag_p99:.1f} s > {LAG_TARGET:.0f} s")
+        print(
+            f"    fulfilment lag (webhook answered → its fulfilment done), {len(lags)} events: "
+            f"p50 {percentile(lags, 0.5):.2f} s, p99 {lag_p99:.2f} s, "
+            f"max {max(lags):.2f} s, min {min(lags):.2f} s (target: p99 ≤ {LAG_TARGET:.0f} s, "
+            f"{'met' if lag_p99 <= LAG_TARGET else 'MISSED'})"
+        )
+        tenth = max(1, len(lags) // 10)
+        print(
+            "      median lag of the events answered first / last (a tenth each): "
+            f"{percentile(lags[:tenth], 0.5):.2f} s / {percentile(lags[-tenth:], 0.5):.2f} s"
+        )
+    else:
+        misses.append("no fulfilment lag measured")
+        print("    fulfilment lag: none measured")
+    if figures["pdfs"] is not None:
+        pdf_line, last_pdf = f"{figures['pdfs']} of {figures['invoices']}", figures["last_pdf_at"]
+        if figures["pdfs"] == figures["invoices"] and last_pdf is not None:
+            ready = last_pdf.timestamp() - storm_ended
+            pdf_line += (
+                f"; the last ready {ready:.1f} s after the storm's end "
+                f"({(last_pdf - storm_started_at).total_seconds():.1f} s after it began)"
+            )
+            if ready > PDF_TARGET:
+                misses.append(f"last PDF {ready:.0f} s after the storm > {PDF_TARGET:.0f} s")
+        elif chaos is not None:
+            pdf_line += " (crash mode: not awaited; a lost render runs on the first download)"
+        else:
+            misses.append(f"invoice PDFs not all ready {PDF_TIMEOUT:.0f} s after the storm")
+            pdf_line += f" by {PDF_TIMEOUT:.0f} s after the storm's end"
+        target = f"target: all within {PDF_TARGET:.0f} s of the storm's end"
+        if chaos is None:
+            target += ", MISSED" if any("PDF" in m for m in misses) else ", met"
+        print(f"    invoice PDFs ready: {pdf_line} ({target})")
     if chaos is not None:
         retried = [r for r in results if r.retries]
         print("  crashes:")
@@ -847,6 +1010,9 @@ def run(args, environment) -> int:
         print("  server log (tail):\n" + server.output())
         if workers:
             print("  task worker log (tail):\n" + workers[-1].output())
+        return 1
+    if misses and args.check:
+        print("  TARGET MISSED: " + "; ".join(misses))
         return 1
     print(
         f"  rule held: {args.events} state changes and {args.events} fulfilments, "

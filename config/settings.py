@@ -238,9 +238,12 @@ else:
 # huey would otherwise follow DEBUG.
 TASKS_IMMEDIATE = env.bool("TASKS_IMMEDIATE", default=False)
 HUEY_NAME = env.str("HUEY_NAME", default="teranga")
+# Tasks carry priorities (teranga.core.priorities: fulfilment and notifications before
+# documents). huey's SQLite storage orders by priority; on Redis the priority storage
+# is a sorted set (Redis 5+), which plain RedisHuey would refuse.
 if REDIS_URL:
     HUEY = {
-        "huey_class": "huey.RedisHuey",
+        "huey_class": "huey.PriorityRedisHuey",
         "name": HUEY_NAME,
         "url": REDIS_URL,
         "immediate": TASKS_IMMEDIATE,
@@ -258,6 +261,9 @@ HUEY["consumer"] = {
     "workers": env.int("TASK_WORKERS", default=2),
     "worker_type": "thread",
     "periodic": True,
+    # An idle worker polls the SQLite queue at least every second (huey backs off to
+    # 10 s): the first payment after a quiet spell is not left waiting. Redis blocks.
+    "max_delay": 1.0,
 }
 TASKS = {
     "default": {

@@ -24,6 +24,7 @@ from django.utils import translation
 from django_tasks import task
 
 from teranga.core.i18n import normalize_language
+from teranga.core.priorities import CRITICAL
 
 #: allauth's keys that are the request itself: rebuilt as nothing in the task.
 REQUEST_KEYS = frozenset({"request"})
@@ -90,7 +91,7 @@ def account_mail_queue(*, template_prefix: str, email: str, context: dict[str, A
     )
 
 
-@task()
+@task(priority=CRITICAL)
 def account_mail_send_task(
     *,
     template_prefix: str,

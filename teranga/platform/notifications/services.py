@@ -27,6 +27,7 @@ from django_tasks import task
 
 from teranga.core.errors import NotFound
 from teranga.core.i18n import normalize_language
+from teranga.core.priorities import CRITICAL
 from teranga.platform.notifications.channels import (
     Permanent,
     Skip,
@@ -397,14 +398,14 @@ def notification_deliver(*, notification_id) -> list[NotificationDelivery]:
     ]
 
 
-@task()
+@task(priority=CRITICAL)
 def notification_deliver_task(*, notification_id: str) -> int:
     """Deliver the queued, due channels of one notification; returns how many were sent."""
     deliveries = notification_deliver(notification_id=notification_id)
     return sum(delivery.sent_now for delivery in deliveries)
 
 
-@task()
+@task(priority=CRITICAL)
 def notification_deliver_batch_task(*, notification_ids: list[str]) -> int:
     """The same for a batch of notifications (bulk sends, broadcasts)."""
     return sum(

@@ -17,6 +17,7 @@ from django_tasks import task
 
 from teranga.core.errors import ValidationFailed
 from teranga.core.phones import phone_e164
+from teranga.core.priorities import CRITICAL
 from teranga.platform.notifications.errors import NotificationError
 from teranga.platform.notifications.models import SmsMessage, SmsStatus
 from teranga.platform.notifications.providers.base import SmsProviderError
@@ -71,7 +72,7 @@ def sms_deliver(*, message_id: str | uuid.UUID) -> SmsMessage | None:
     return message
 
 
-@task()
+@task(priority=CRITICAL)
 def sms_deliver_task(*, message_id: str) -> None:
     sms_deliver(message_id=message_id)
 

@@ -1,13 +1,21 @@
-"""The PDF of an issued document, rendered once and stored.
+"""The PDF of an issued document, rendered once and stored, off the critical path.
 
-Rendering runs outside any transaction — after the issuing transaction has committed
-(:func:`invoice_pdf_render_task`) or on the first download — and the result is stored
-under ``MEDIA_ROOT/invoices/<organisation>/`` and recorded with
-``Invoice.attach_pdf_once``: of two concurrent renderings, the first recorded is kept and
-the other file is removed. From then on the stored file is served as it is, never
-rendered again (its SHA-256 is kept beside it). Should the stored file have been lost,
-the document is rendered again from its snapshots for that response (same content but
-the PDF's creation date) and the loss is logged as an error.
+Issuing a document (inside a payment's fulfilment, for instance) only queues its
+rendering: :func:`invoice_pdf_render_task` runs at the ``DOCUMENTS`` priority, after the
+fulfilments and notifications waiting in the queue, outside any transaction. A download
+that comes first renders the PDF itself at once (:func:`invoice_pdf`). Either way the
+result is stored under ``MEDIA_ROOT/invoices/<organisation>/`` and recorded with
+``Invoice.attach_pdf_once``, and from then on the stored file is served as it is (its
+SHA-256 is kept beside it).
+
+Never rendered twice: a rendering holds a lock named after the document
+(``teranga.core.locks``, across threads, processes and hosts), and whoever gets the lock
+next — the task, or a download that raced it and waited — finds the PDF stored and
+renders nothing. Should a holder keep the lock past :data:`RENDER_WAIT` (stuck), a
+download renders anyway, and ``attach_pdf_once`` keeps the first file recorded. Should
+the stored file have been lost, the document is rendered again from its snapshots for
+that response (same content but the PDF's creation date) and the loss is logged as an
+error.
 """
 
 from __future__ import annotations
@@ -18,6 +26,9 @@ import logging
 from django.core.files.base import ContentFile
 from django.utils import timezone
 from django_tasks import task
+
+from teranga.core.locks import exclusive
+from teranga.core.priorities import DOCUMENTS
 
 from ..documents.pdf import render_pdf
 from ..models import Invoice, pdf_path
@@ -37,14 +48,37 @@ def _read(name: str) -> bytes | None:
         return None
 
 
+#: How long a download waits for a rendering of the same document in progress elsewhere
+#: (a rendering takes about a second).
+RENDER_WAIT = 30.0
+
+
+def _lock_name(invoice_id) -> str:
+    return f"invoicing.pdf:{invoice_id}"
+
+
 def invoice_pdf(*, invoice: Invoice) -> bytes:
-    """The PDF of ``invoice``: the stored one, or rendered and stored now."""
-    if invoice.pdf:
-        content = _read(invoice.pdf.name)
-        if content is not None:
-            return content
-        logger.error("stored invoice PDF is missing", extra={"invoice_id": str(invoice.pk)})
-        return render_pdf(invoice)
+    """The PDF of ``invoice``: the stored one, or rendered and stored now (after any
+    rendering of it in progress, whose file is then served)."""
+    if not invoice.pdf:
+        with exclusive(_lock_name(invoice.pk), wait=RENDER_WAIT) as held:
+            if not held:
+                logger.warning(
+                    "invoice PDF still locked by another rendering; rendering anyway",
+                    extra={"invoice_id": str(invoice.pk)},
+                )
+            stored = Invoice.objects.filter(pk=invoice.pk).values_list("pdf", flat=True).first()
+            if not stored:
+                return _render_and_store(invoice)
+            invoice.pdf.name = stored
+    content = _read(invoice.pdf.name)
+    if content is not None:
+        return content
+    logger.error("stored invoice PDF is missing", extra={"invoice_id": str(invoice.pk)})
+    return render_pdf(invoice)
+
+
+def _render_and_store(invoice: Invoice) -> bytes:
     content = render_pdf(invoice)
     storage = _storage()
     name = storage.save(pdf_path(invoice, "invoice.pdf"), ContentFile(content))
@@ -64,18 +98,21 @@ def invoice_pdf(*, invoice: Invoice) -> bytes:
 
 
 def invoice_pdf_render(*, invoice_id) -> bool:
-    """Render and store the PDF of ``invoice_id`` if it has none (the after-commit task).
+    """Render and store the PDF of ``invoice_id`` if it has none (the queued task).
     Returns whether it rendered one."""
-    invoice = (
-        Invoice.objects.select_related("organization", "credit_of").filter(pk=invoice_id).first()
-    )
-    if invoice is None or invoice.pdf:
-        return False
-    invoice_pdf(invoice=invoice)
-    return True
+    with exclusive(_lock_name(invoice_id), wait=RENDER_WAIT):
+        invoice = (
+            Invoice.objects.select_related("organization", "credit_of")
+            .filter(pk=invoice_id)
+            .first()
+        )
+        if invoice is None or invoice.pdf:
+            return False
+        _render_and_store(invoice)
+        return True
 
 
-@task()
+@task(priority=DOCUMENTS)
 def invoice_pdf_render_task(*, invoice_id: str) -> bool:
     """Render and store the PDF of a document just issued (nothing if it has one)."""
     return invoice_pdf_render(invoice_id=invoice_id)

@@ -1,11 +1,13 @@
 """The PDF: every mandatory mention in its text (read back with pypdf), PDF/A-3, the
 embedded Factur-X XML valid against the EN 16931 XSD with matching totals, and the file
-rendered once and stored."""
+rendered once and stored, also when a download races the render task (real threads)."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
+import threading
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -13,6 +15,7 @@ import facturx
 import pypdf
 import pytest
 from django.core.files.base import ContentFile
+from django.db import connection
 from lxml import etree
 from PIL import Image
 
@@ -21,11 +24,14 @@ from teranga.platform.invoicing.documents.cii import cii_xml, major
 from teranga.platform.invoicing.models import Invoice
 from teranga.platform.invoicing.services import (
     credit_note_issue,
+    documents,
     invoice_for_payment,
     invoice_issue,
     invoice_pdf,
 )
 from teranga.platform.invoicing.snapshots import french_date
+from teranga.platform.invoicing.tasks import invoice_pdf_render_task
+from tests.skips import require
 
 from .factories import (
     BUYER_SIRET,
@@ -379,3 +385,146 @@ def test_the_pdf_is_rendered_after_commit_when_enabled(
         invoice = invoice_for_payment(payment=make_payment(organization, buyer_user()))
     assert callbacks
     assert Invoice.objects.get(pk=invoice.pk).pdf
+
+
+# --- Rendered once, also when a download races the render task -------------------------
+
+RACE_TIMEOUT = 60.0
+
+
+@pytest.fixture
+def threaded():
+    require(
+        "a file-backed SQLite test database",
+        not (connection.vendor == "sqlite" and connection.is_in_memory_db()),
+        "threaded tests need separate connections: config/test_settings.py sets its TEST NAME",
+    )
+
+
+class RenderSpy:
+    """The real rendering, counted, and held at its start until released: what puts a
+    second caller in the middle of a rendering."""
+
+    def __init__(self, monkeypatch, *, hold_first_only: bool = False):
+        self.calls = 0
+        self.started = threading.Event()
+        self.release = threading.Event()
+        self._lock = threading.Lock()
+        real = documents.render_pdf
+
+        def render(invoice):
+            with self._lock:
+                self.calls += 1
+                first = self.calls == 1
+            self.started.set()
+            if first or not hold_first_only:
+                self.release.wait(RACE_TIMEOUT)
+            return real(invoice)
+
+        monkeypatch.setattr(documents, "render_pdf", render)
+
+
+def in_thread(target) -> tuple[threading.Thread, dict]:
+    """Run ``target`` in a thread of its own (its own database connection)."""
+    outcome: dict = {}
+
+    def run():
+        try:
+            outcome["value"] = target()
+        except Exception as error:  # noqa: BLE001 — reported by the test
+            outcome["error"] = repr(error)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, outcome
+
+
+def race_setup(client_for):
+    organization = sn_seller()
+    invoice = invoice_for_payment(payment=make_payment(organization, buyer_user()))
+    assert not Invoice.objects.get(pk=invoice.pk).pdf  # rendering after issue is off here
+    client = client_for(manager_of(organization))
+    url = f"/api/v1/invoices/{invoice.pk}/pdf/"
+    return (
+        invoice,
+        (lambda: client.get(url)),
+        (lambda: invoice_pdf_render_task.call(invoice_id=str(invoice.pk))),
+    )
+
+
+def finish(spy: RenderSpy, *threads: threading.Thread) -> None:
+    spy.release.set()
+    for thread in threads:
+        thread.join(timeout=RACE_TIMEOUT)
+        assert not thread.is_alive(), "a thread hung"
+
+
+def assert_serves_the_stored_file(invoice, answer: dict) -> None:
+    assert "error" not in answer, answer
+    response = answer["value"]
+    assert response.status_code == 200, response.content[:500]
+    assert response["Content-Type"] == "application/pdf"
+    stored = Invoice.objects.get(pk=invoice.pk)
+    assert hashlib.sha256(response.content).hexdigest() == stored.pdf_sha256
+    with stored.pdf.open("rb") as handle:
+        assert handle.read() == response.content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_download_during_the_render_task_waits_for_it_and_nothing_renders_twice(
+    threaded, monkeypatch, client_for
+):
+    invoice, download, render_task = race_setup(client_for)
+    spy = RenderSpy(monkeypatch)
+    task, rendered = in_thread(render_task)
+    assert spy.started.wait(RACE_TIMEOUT), "the task never started rendering"
+    downloader, answer = in_thread(download)
+    downloader.join(timeout=1.0)
+    assert downloader.is_alive(), "the download did not wait for the rendering"
+    assert spy.calls == 1
+    finish(spy, task, downloader)
+    assert rendered == {"value": True}
+    assert spy.calls == 1
+    assert_serves_the_stored_file(invoice, answer)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_render_task_after_a_download_began_renders_nothing(threaded, monkeypatch, client_for):
+    invoice, download, render_task = race_setup(client_for)
+    spy = RenderSpy(monkeypatch)
+    downloader, answer = in_thread(download)
+    assert spy.started.wait(RACE_TIMEOUT), "the download never started rendering"
+    task, rendered = in_thread(render_task)
+    task.join(timeout=1.0)
+    assert task.is_alive(), "the task did not wait for the rendering in progress"
+    finish(spy, task, downloader)
+    assert rendered == {"value": False}  # it found the PDF stored
+    assert spy.calls == 1
+    assert_serves_the_stored_file(invoice, answer)
+    # Later calls render nothing either.
+    assert invoice_pdf_render_task.call(invoice_id=str(invoice.pk)) is False
+    assert spy.calls == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_download_does_not_wait_forever_for_a_stuck_rendering(threaded, monkeypatch, client_for):
+    """A rendering that keeps the lock past RENDER_WAIT (stuck): the download renders
+    the PDF itself (no error, no endless wait), and the first file recorded is kept."""
+    monkeypatch.setattr(documents, "RENDER_WAIT", 0.3)
+    invoice, download, render_task = race_setup(client_for)
+    spy = RenderSpy(monkeypatch, hold_first_only=True)
+    task, rendered = in_thread(render_task)
+    assert spy.started.wait(RACE_TIMEOUT)
+    downloader, answer = in_thread(download)
+    downloader.join(timeout=RACE_TIMEOUT)
+    assert not downloader.is_alive(), "the download waited for the stuck rendering"
+    assert spy.calls == 2
+    assert_serves_the_stored_file(invoice, answer)
+    finish(spy, task)
+    assert rendered == {"value": True}
+    assert_serves_the_stored_file(invoice, answer)  # the task's late file was not kept
+    stored = Invoice.objects.get(pk=invoice.pk)
+    folder = f"invoices/{invoice.organization_id}"
+    assert stored.pdf.storage.listdir(folder)[1] == [stored.pdf.name.rsplit("/", 1)[1]]

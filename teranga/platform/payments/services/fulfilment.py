@@ -25,6 +25,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
+from teranga.core.priorities import CRITICAL
+
 from .. import notices
 from ..extensions import payment_fulfilled
 from ..models import EventSource, Fulfilment, FulfilmentStatus, Payment
@@ -85,7 +87,7 @@ def fulfilment_run(*, payment_id) -> str:
     return fulfilment.status
 
 
-@task()
+@task(priority=CRITICAL)
 def fulfilment_run_task(*, payment_id: str) -> str:
     return fulfilment_run(payment_id=payment_id)
 

@@ -12,12 +12,14 @@ from __future__ import annotations
 from django.db import transaction
 from django_tasks import task
 
+from teranga.core.priorities import CRITICAL
+
 from ..models import SandboxCharge
 from ..providers.sandbox import OUTCOMES, SIGNATURE_HEADER, event_body, sign
 from .webhooks import webhook_receive
 
 
-@task()
+@task(priority=CRITICAL)
 def sandbox_webhook_deliver_task(*, body: str, signature: str) -> list[str]:
     """The sandbox provider "calling" our webhook: the same verification and the same
     path as a real provider's delivery."""
