@@ -234,6 +234,9 @@ else:
         "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": _channel_limits}
     }
 
+# Server-side lifetime of the public reads' cached answers (teranga.core.public_cache; 0: off).
+PUBLIC_CACHE_SECONDS = env.int("PUBLIC_CACHE_SECONDS", default=300)
+
 # huey is the engine behind Django's Tasks API. `immediate` is always set explicitly:
 # huey would otherwise follow DEBUG.
 TASKS_IMMEDIATE = env.bool("TASKS_IMMEDIATE", default=False)

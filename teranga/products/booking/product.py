@@ -12,6 +12,7 @@ from teranga.platform.scheduling.extensions import notice_types
 from teranga.products.booking.errors import BookingError
 
 from .payables import TARGET_TYPE, ReservationPayable
+from .public_cache import register as public_cache_register
 from .segments import SEGMENTS
 
 LABEL = "booking"
@@ -50,6 +51,8 @@ def load_demo(*, password: str) -> list[tuple[str, str, str]]:
 
 
 def product() -> Product:
+    # The HTTP cache of the public catalogue: what invalidates it.
+    public_cache_register()
     return Product(
         label=LABEL,
         name=gettext_lazy("Booking"),

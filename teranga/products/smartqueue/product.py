@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.utils.translation import gettext, gettext_lazy
 
 from teranga.core.links import LinkKind, local_time_text, object_link, summary_of
+from teranga.core.public_cache import bumping
 from teranga.platform.contract import Action, PeriodicJob, Product, ThrottleScope
 from teranga.platform.organizations.extensions import Role
 from teranga.platform.payments.extensions import PlanFeature, PlanLimit
@@ -17,6 +18,8 @@ from .leave_now import leave_now_sweep
 from .links import APPOINTMENT_LINK, TICKET_LINK
 from .notices import TYPES
 from .payables import APPOINTMENT, TICKET_ORDER, AppointmentPayable, TicketOrderPayable
+from .public_cache import ALL as PUBLIC_CACHE_ALL
+from .public_cache import register as public_cache_register
 from .routing import websocket_urlpatterns
 from .services.appointments import appointments_mark_missed
 from .services.catalog import queues_follow_hours
@@ -90,6 +93,8 @@ def _appointment_rows(appointment) -> list[tuple]:
 
 
 def product() -> Product:
+    # The HTTP cache of the public catalogue: what invalidates it.
+    public_cache_register()
     return Product(
         label=LABEL,
         name="SmartQueue",
@@ -145,7 +150,11 @@ def product() -> Product:
             # Called tickets nobody started serving within the queue's timeout: no-show.
             PeriodicJob("smartqueue.no_shows_mark", no_shows_mark),
             # Open and close the queues that follow their hours; expire last night's.
-            PeriodicJob("smartqueue.queues_follow_hours", queues_follow_hours),
+            # Its opening and closing is a QuerySet.update: it bumps the public cache.
+            PeriodicJob(
+                "smartqueue.queues_follow_hours",
+                bumping(queues_follow_hours, PUBLIC_CACHE_ALL),
+            ),
             # "Leave now" to the clients whose travel time caught up with their wait.
             PeriodicJob("smartqueue.leave_now_sweep", leave_now_sweep),
             # Forget the positions nobody needs any more.

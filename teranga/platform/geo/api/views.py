@@ -3,14 +3,26 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from teranga.core.public_cache import PublicCacheMixin
+
 from .. import selectors
+from ..public_cache import SCOPE
 from .serializers import RegionSerializer
 
 
-class RegionListView(APIView):
+class ReferenceListView(PublicCacheMixin, APIView):
+    """Reference data: public, HTTP-cached, kept server-side until a region or a
+    department changes."""
+
     permission_classes = [AllowAny]
     throttle_scope = "directory"
+    public_cache_max_age = 3600
 
+    def public_cache_scopes(self, request, **kwargs):
+        return [SCOPE]
+
+
+class RegionListView(ReferenceListView):
     @extend_schema(
         tags=["geo"],
         summary="Regions of Senegal with their departments",
@@ -21,10 +33,7 @@ class RegionListView(APIView):
         return Response(RegionSerializer(selectors.region_list(), many=True).data)
 
 
-class RegionDetailView(APIView):
-    permission_classes = [AllowAny]
-    throttle_scope = "directory"
-
+class RegionDetailView(ReferenceListView):
     @extend_schema(
         tags=["geo"],
         summary="One region (by ISO code, e.g. DK) with its departments",

@@ -27,12 +27,14 @@ from rest_framework.response import Response
 
 from teranga.core.errors import CoreError
 from teranga.core.pagination import PaginatedViewMixin
+from teranga.core.public_cache import PublicCacheMixin
 from teranga.core.schema import error_codes
 from teranga.core.serializers import ErrorSerializer
 
 from .. import selectors, services
 from ..access import OrganizationAccess
 from ..errors import OrganizationError
+from ..public_cache import DIRECTORY, organization_scope
 from . import examples
 from . import serializers as s
 from .filters import OrganizationDirectoryFilter
@@ -71,11 +73,20 @@ class OrganizationScopedView(PaginatedViewMixin, GenericAPIView):
     organization = None
 
 
+class OrganizationPublicReadView(PublicCacheMixin, OrganizationScopedView):
+    """A read that is public for a verified organisation: HTTP-cached (ETag, 304), and
+    kept server-side for anonymous callers until the organisation changes."""
+
+    def public_cache_scopes(self, request, **kwargs):
+        return [organization_scope(kwargs["organization_id"])]
+
+
 # --- Organisations ---------------------------------------------------------------------
 
 
-class OrganizationListCreateView(GenericAPIView):
-    """GET: the public directory of verified organisations. POST: create one."""
+class OrganizationListCreateView(PublicCacheMixin, GenericAPIView):
+    """GET: the public directory of verified organisations (HTTP-cached). POST: create
+    one."""
 
     serializer_class = s.OrganizationPublicSerializer
     filter_backends = [DjangoFilterBackend, OrderingFilter]
@@ -94,6 +105,9 @@ class OrganizationListCreateView(GenericAPIView):
 
     def get_queryset(self):
         return selectors.organization_directory()
+
+    def public_cache_scopes(self, request, **kwargs):
+        return [DIRECTORY]
 
     @extend_schema(
         tags=TAG,
@@ -152,7 +166,7 @@ class MyOrganizationsView(GenericAPIView):
         )
 
 
-class OrganizationDetailView(OrganizationScopedView):
+class OrganizationDetailView(OrganizationPublicReadView):
     organization_actions = {
         "GET": "organization.view",
         "PATCH": "organization.update",
@@ -407,7 +421,7 @@ class InvitationAcceptView(GenericAPIView):
 BRANCH_ID = OpenApiParameter("branch_id", str, OpenApiParameter.PATH)
 
 
-class BranchListCreateView(OrganizationScopedView):
+class BranchListCreateView(OrganizationPublicReadView):
     organization_actions = {"GET": "branches.view", "POST": "branches.manage"}
     serializer_class = s.BranchSerializer
 
@@ -442,7 +456,7 @@ class BranchListCreateView(OrganizationScopedView):
         return Response(s.BranchSerializer(branch).data, status=status.HTTP_201_CREATED)
 
 
-class BranchDetailView(OrganizationScopedView):
+class BranchDetailView(OrganizationPublicReadView):
     organization_actions = {
         "GET": "branches.view",
         "PATCH": "branches.manage",
@@ -502,7 +516,7 @@ class BranchDetailView(OrganizationScopedView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class OpeningHoursView(OrganizationScopedView):
+class OpeningHoursView(OrganizationPublicReadView):
     organization_actions = {"GET": "branches.view", "PUT": "branches.manage"}
     serializer_class = s.OpeningHoursSerializer
     pagination_class = None
@@ -539,7 +553,7 @@ class OpeningHoursView(OrganizationScopedView):
 # --- Closures --------------------------------------------------------------------------
 
 
-class ClosureListCreateView(OrganizationScopedView):
+class ClosureListCreateView(OrganizationPublicReadView):
     organization_actions = {"GET": "closures.view", "POST": "closures.manage"}
     serializer_class = s.ClosureSerializer
 

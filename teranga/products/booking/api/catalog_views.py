@@ -31,10 +31,12 @@ from rest_framework.response import Response
 from teranga.core.errors import CoreError
 from teranga.core.limits import QUERY_MAX_LENGTH
 from teranga.core.pagination import PaginatedViewMixin
+from teranga.core.public_cache import PublicCacheMixin
 from teranga.core.schema import error_codes
 from teranga.platform.organizations.access import OrganizationAccess
 
 from ..models import Service
+from ..public_cache import CATEGORIES, SERVICES
 from ..selectors import catalog as selectors
 from ..services import catalog as services
 from . import catalog_serializers as s
@@ -65,10 +67,14 @@ class CatalogView(PaginatedViewMixin, GenericAPIView):
 # --- Categories -----------------------------------------------------------------------------
 
 
-class CategoryListView(CatalogView):
+class CategoryListView(PublicCacheMixin, CatalogView):
     permission_classes = [AllowAny]
     serializer_class = s.CategorySerializer
     pagination_class = None
+    public_cache_max_age = 300  # reference data, rarely changed
+
+    def public_cache_scopes(self, request, **kwargs):
+        return [CATEGORIES]
 
     @extend_schema(
         tags=TAG,
@@ -84,7 +90,15 @@ class CategoryListView(CatalogView):
 # --- Services -------------------------------------------------------------------------------
 
 
-class ServiceListCreateView(CatalogView):
+class PublicServiceCache(PublicCacheMixin):
+    """The public list and pages of services: HTTP-cached, kept server-side for
+    anonymous callers until a service, category, tag, image or business changes."""
+
+    def public_cache_scopes(self, request, **kwargs):
+        return [SERVICES]
+
+
+class ServiceListCreateView(PublicServiceCache, CatalogView):
     serializer_class = s.ServiceSerializer
     filterset_class = ServiceFilter
     ordering_fields = SERVICE_ORDERING
@@ -182,7 +196,7 @@ class OrganizationServiceListView(CatalogView):
         return self.paginated(self.filter_queryset(self.get_queryset()), s.ServiceSerializer)
 
 
-class ServiceDetailView(CatalogView):
+class ServiceDetailView(PublicServiceCache, CatalogView):
     serializer_class = s.ServiceSerializer
 
     def get_permissions(self):

@@ -31,11 +31,13 @@ from rest_framework.response import Response
 
 from teranga.core.errors import CoreError
 from teranga.core.pagination import PaginatedViewMixin
+from teranga.core.public_cache import PublicCacheMixin, scopes_bump
 from teranga.core.schema import error_codes
 from teranga.core.serializers import ErrorSerializer, validated_query
 from teranga.platform.payments.errors import PaymentError
 from teranga.products.smartqueue.errors import SmartQueueError
 
+from .. import public_cache
 from ..access import COUNTER_OPERATE, QUEUE_MANAGE, QUEUE_VIEW
 from ..selectors import catalog as selectors
 from ..selectors.estimates import estimate_wait
@@ -88,9 +90,12 @@ class CatalogView(PaginatedViewMixin, GenericAPIView):
 # --- Services --------------------------------------------------------------------------
 
 
-class ServiceListCreateView(CatalogView):
+class ServiceListCreateView(PublicCacheMixin, CatalogView):
     serializer_class = s.SqServiceSerializer
     public_methods = ("GET",)
+
+    def public_cache_scopes(self, request, **kwargs):
+        return public_cache.organization_services_scopes(request.query_params.get("organization"))
 
     @extend_schema(
         tags=SERVICES_TAG,
@@ -139,9 +144,12 @@ class ServiceListCreateView(CatalogView):
         return Response(s.SqServiceSerializer(service).data, status=status.HTTP_201_CREATED)
 
 
-class ServiceDetailView(CatalogView):
+class ServiceDetailView(PublicCacheMixin, CatalogView):
     serializer_class = s.SqServiceSerializer
     public_methods = ("GET",)
+
+    def public_cache_scopes(self, request, **kwargs):
+        return public_cache.service_scopes(kwargs["service_id"])
 
     @extend_schema(
         tags=SERVICES_TAG,
@@ -202,9 +210,12 @@ class ServiceDetailView(CatalogView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ServiceHoursView(CatalogView):
+class ServiceHoursView(PublicCacheMixin, CatalogView):
     serializer_class = s.SqHoursWriteSerializer
     public_methods = ("GET",)
+
+    def public_cache_scopes(self, request, **kwargs):
+        return public_cache.service_scopes(kwargs["service_id"])
 
     @extend_schema(
         tags=SERVICES_TAG,
@@ -240,6 +251,8 @@ class ServiceHoursView(CatalogView):
             service_id=service.pk,
             hours=serializer.validated_data["hours"],
         )
+        # The new week is a bulk_create, which sends no signal: the public cache is told.
+        scopes_bump(*public_cache.hours_changed_scopes(service.pk))
         return Response(s.SqHoursWriteSerializer({"hours": hours}).data)
 
 
@@ -252,9 +265,21 @@ def queue_body(request, queue, staff: bool, status_code=status.HTTP_200_OK) -> R
     return Response(serializer(queue, context={"waits": waits}).data, status=status_code)
 
 
-class QueueListCreateView(CatalogView):
+class PublicQueueCache(PublicCacheMixin):
+    """Queues carry live figures (waiting, estimated wait): short lifetimes. Tickets,
+    counters and sessions bump them; the server-side copy lives 30 s at most."""
+
+    public_cache_max_age = 5
+    public_cache_stale = 10
+    public_cache_timeout = 30
+
+
+class QueueListCreateView(PublicQueueCache, CatalogView):
     serializer_class = s.SqQueueSerializer
     public_methods = ("GET",)
+
+    def public_cache_scopes(self, request, **kwargs):
+        return public_cache.organization_queues_scopes(request.query_params.get("organization"))
 
     @extend_schema(
         tags=QUEUES_TAG,
@@ -317,9 +342,12 @@ class QueueListCreateView(CatalogView):
         return queue_body(request, queue, True, status.HTTP_201_CREATED)
 
 
-class QueueDetailView(CatalogView):
+class QueueDetailView(PublicQueueCache, CatalogView):
     serializer_class = s.SqQueueSerializer
     public_methods = ("GET",)
+
+    def public_cache_scopes(self, request, **kwargs):
+        return public_cache.queue_scopes(kwargs["queue_id"])
 
     @extend_schema(
         tags=QUEUES_TAG,
