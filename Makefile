@@ -53,6 +53,9 @@ lint: install
 # their own throwaway database: SQLite by default, PostgreSQL when DATABASE_URL is set.
 # The board fan-out runs on Redis: REDIS_URL, or the one on 127.0.0.1:6379 (database 13).
 bench: install
+	@command -v wrk >/dev/null 2>&1 || { echo "Installing Debian package: wrk"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+	$(BIN)/python -m benchmarks.api_overhead
 	$(BIN)/python -m benchmarks.slots
 	$(BIN)/python -m benchmarks.booking_concurrency
 	$(BIN)/python -m benchmarks.webhook_storm

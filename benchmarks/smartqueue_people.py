@@ -36,14 +36,7 @@ def users_with_tokens(count: int, prefix: str):
     """``count`` users and an access token each. Each token has its own database session
     holding the user's login (the JWTs are stateful), as after a real login."""
     from allauth.account.models import EmailAddress
-    from allauth.headless.tokens.strategies.jwt import internal
-    from django.contrib.auth import (
-        BACKEND_SESSION_KEY,
-        HASH_SESSION_KEY,
-        SESSION_KEY,
-        get_user_model,
-    )
-    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.auth import get_user_model
 
     User = get_user_model()
     users = User.objects.bulk_create(
@@ -53,15 +46,22 @@ def users_with_tokens(count: int, prefix: str):
     EmailAddress.objects.bulk_create(
         [EmailAddress(user=u, email=u.email, primary=True, verified=True) for u in users]
     )
-    people = []
-    for user in users:
-        session = SessionStore()
-        session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        session.create()
-        people.append((user, internal.create_access_token(user, session, {})))
-    return people
+    return [(user, token_for(user)) for user in users]
+
+
+def token_for(user) -> str:
+    """An access token for ``user`` with its own database session holding the login (the
+    JWTs are stateful), as after a real login."""
+    from allauth.headless.tokens.strategies.jwt import internal
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return internal.create_access_token(user, session, {})
 
 
 def run_threads(base: str, count: int, loop) -> float:

@@ -14,7 +14,7 @@ EMBEDDED_WORKER = False
 PAYMENTS_HTTP_BACKOFF = 0.0  # retries in tests do not sleep
 LOGGING = {**LOGGING, "root": {**LOGGING["root"], "level": "WARNING"}}  # noqa: F405
 
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+if DATABASES["default"]["ENGINE"].endswith("sqlite"):  # noqa: F405 — teranga.core.sqlite
     # A file, not the shared in-memory database: threaded tests (booking the last slot
     # from many clients at once) then get real separate connections with IMMEDIATE
     # transactions and WAL, as in production, instead of SQLite's shared-cache table locks.

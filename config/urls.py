@@ -1,11 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 
 from config.health import health_live, health_ready
 from config.metrics import metrics
 from teranga.core import pages as core_pages
-from teranga.core.views import not_found, server_error
+from teranga.core.views import SchemaView, not_found, server_error
 from teranga.platform import landing
 from teranga.platform.contract import product_urlpatterns
 from teranga.platform.organizations import pages as organization_pages
@@ -34,7 +34,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("_allauth/", include("allauth.headless.urls")),
     path("api/v1/", include(api_v1)),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/", SchemaView.as_view(), name="schema"),
     path(
         "api/docs/",
         SpectacularSwaggerView.as_view(

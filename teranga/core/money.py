@@ -6,6 +6,7 @@ Never multiply XOF by 100: the exponent comes from ``CURRENCY_EXPONENTS``.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -67,4 +68,11 @@ class Money:
 
 def format_money(money: Money, locale: str | None = None) -> str:
     locale = locale or DEFAULT_LOCALE_FOR_CURRENCY.get(money.currency, "fr_FR")
-    return format_currency(money.major, money.currency, locale=locale)
+    return _formatted(money.amount, money.currency, locale)
+
+
+@functools.lru_cache(maxsize=8192)
+def _formatted(amount: int, currency: str, locale: str) -> str:
+    # Babel parses the locale's pattern on every call (about 0.3 ms); a page of 20 items
+    # shows up to 60 amounts, and prices repeat, so each text is made once per process.
+    return format_currency(Money(amount, currency).major, currency, locale=locale)

@@ -10,9 +10,13 @@ that phonenumbers knows; the accounts and organisations pass theirs), else
 
 from __future__ import annotations
 
+import functools
+
 import phonenumbers
 from django.conf import settings
 from django.utils.translation import gettext as _
+from phonenumber_field import modelfields
+from phonenumber_field.phonenumber import PhoneNumber, to_python
 
 from teranga.core.errors import CoreError, ValidationFailed
 
@@ -63,3 +67,29 @@ def phone_e164_or_blank(value, *, region: str | None = None, field: str = "phone
     if value is None or not str(value).strip():
         return ""
     return phone_e164(value, region=region, field=field)
+
+
+@functools.lru_cache(maxsize=4096)
+def _stored_number(value: str) -> PhoneNumber:
+    return to_python(value)
+
+
+class PhoneNumberField(modelfields.PhoneNumberField):
+    """django-phonenumber-field's model field, reading stored numbers from a per-process
+    cache: the library parses every number it loads (about 0.3 ms each), which made a list
+    that shows 20 users' phones spend most of its time in phonenumbers. A stored value is
+    E.164, so the same text always gives the same number; each row gets its own copy.
+
+    Migrations name the library's field (``deconstruct``): the columns are the same, only
+    the reading differs."""
+
+    def from_db_value(self, value, expression, connection):
+        if not value or not isinstance(value, str):
+            return super().from_db_value(value, expression, connection)
+        number = PhoneNumber()
+        number.merge_from(_stored_number(value))
+        return number
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "phonenumber_field.modelfields.PhoneNumberField", args, kwargs

@@ -11,8 +11,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from phonenumber_field.modelfields import PhoneNumberField
 
+from teranga.core.phones import PhoneNumberField
 from teranga.core.validators import validate_image_content
 
 

@@ -30,11 +30,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
-from phonenumber_field.modelfields import PhoneNumberField
 
 from teranga.core.limits import NOTE_MAX_LENGTH
 from teranga.core.models import AppendOnlyModel, BaseModel
 from teranga.core.money import CURRENCY_CHOICES, Money
+from teranga.core.phones import PhoneNumberField
 from teranga.platform.organizations.models import Country, OrganizationKind
 from teranga.platform.organizations.validators import (
     validate_ninea,

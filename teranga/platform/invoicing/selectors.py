@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.db.models import Q, QuerySet
 
+from teranga.core.db import related_only
 from teranga.core.errors import Forbidden, NotFound
 from teranga.core.validators import parse_uuid
 from teranga.platform.invoicing.errors import InvoicingError
@@ -52,11 +53,14 @@ def _filtered(queryset: QuerySet, filters: InvoiceFilters) -> QuerySet:
 
 
 def _list_queryset() -> QuerySet:
-    return (
+    """What a list shows (``InvoiceSerializer``): the invoice without its snapshots, the
+    organisation's name and the number of the invoice a credit note cancels."""
+    queryset = (
         Invoice.objects.select_related("organization", "credit_of")
         .defer("seller", "buyer", "mentions", "notes")
         .order_by("-issued_at", "-sequence")
     )
+    return related_only(queryset, organization=["name"], credit_of=["number"])
 
 
 def invoices_of_buyer(*, user, filters: InvoiceFilters) -> QuerySet:

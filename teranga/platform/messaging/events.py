@@ -14,6 +14,9 @@ from django.utils.translation import gettext as _
 
 from .models import Attachment, Conversation, Message, Participant
 
+#: The fields of a user that :func:`user_data` reads (what lists load of each user).
+USER_DATA_FIELDS = ("first_name", "last_name", "avatar")
+
 
 def user_data(user) -> dict[str, Any] | None:
     """What other people see of a user: id, name and avatar — never the email."""

@@ -10,6 +10,7 @@ from django.db.models import (
     Count,
     ExpressionWrapper,
     F,
+    FilteredRelation,
     OuterRef,
     Prefetch,
     Q,
@@ -19,12 +20,13 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from teranga.core.db import related_only
 from teranga.core.errors import NotFound
 from teranga.core.validators import parse_uuid
 from teranga.platform.messaging.errors import MessagingError
 
 from .access import ConversationAccess, conversation_access
-from .events import conversation_data, message_data, participant_data
+from .events import USER_DATA_FIELDS, conversation_data, message_data, participant_data
 from .models import (
     Block,
     Conversation,
@@ -61,10 +63,29 @@ def _with_unread(queryset: QuerySet, user) -> QuerySet:
 
 
 def conversations_of(*, user, kind: str | None = None, unread: bool | None = None) -> QuerySet:
-    """The caller's conversations (active participant), most recent activity first."""
-    mine = Participant.objects.filter(user=user, left_at__isnull=True).values("conversation_id")
-    queryset = _with_unread(Conversation.objects.filter(pk__in=mine), user).annotate(
-        participant_count=Count("participants", filter=Q(participants__left_at__isnull=True))
+    """The caller's conversations (active participant), most recent activity first.
+
+    The caller's own participant row (one per conversation) is joined once and gives
+    the read position, role and mute: no subquery per column and no GROUP BY, so the
+    page and its count stay cheap. :func:`attach_summaries` adds the participant
+    counts of the page."""
+    queryset = (
+        Conversation.objects.annotate(
+            mine=FilteredRelation(
+                "participants",
+                condition=Q(participants__user=user, participants__left_at__isnull=True),
+            )
+        )
+        .filter(mine__isnull=False)
+        .annotate(
+            my_last_read_seq=F("mine__last_read_seq"),
+            my_role=F("mine__role"),
+            my_muted=F("mine__muted"),
+            unread=ExpressionWrapper(
+                F("last_seq") - F("mine__last_read_seq"), output_field=BigInt()
+            ),
+            activity=Coalesce("last_message_at", "created_at"),
+        )
     )
     if kind:
         queryset = queryset.filter(kind=kind)
@@ -72,7 +93,8 @@ def conversations_of(*, user, kind: str | None = None, unread: bool | None = Non
         queryset = queryset.filter(unread__gt=0)
     elif unread is False:
         queryset = queryset.filter(unread=0)
-    return queryset.select_related("organization").order_by("-activity", "-pk")
+    queryset = related_only(queryset.select_related("organization"), organization=["name"])
+    return queryset.order_by("-activity", "-pk")
 
 
 def attach_summaries(conversations: list[Conversation]) -> list[Conversation]:
@@ -80,24 +102,41 @@ def attach_summaries(conversations: list[Conversation]) -> list[Conversation]:
     conversations) on each of ``conversations``: two or three queries in all."""
     if not conversations:
         return conversations
-    wanted = Q()
     for conversation in conversations:
         conversation.last_message = None
         conversation.peers = []
-        if conversation.last_seq:
-            wanted |= Q(conversation_id=conversation.pk, seq=conversation.last_seq)
-    if wanted:
-        messages = (
-            Message.objects.filter(wanted).select_related("sender").prefetch_related("attachments")
+    uncounted = [c for c in conversations if not hasattr(c, "participant_count")]
+    if uncounted:
+        counts = dict(
+            Participant.objects.filter(
+                conversation_id__in=[c.pk for c in uncounted], left_at__isnull=True
+            )
+            .values_list("conversation_id")
+            .annotate(count=Count("pk"))
+            .order_by()
+        )
+        for conversation in uncounted:
+            conversation.participant_count = counts.get(conversation.pk, 0)
+    talked = [c.pk for c in conversations if c.last_seq]
+    if talked:
+        # Each conversation's last message: its (conversation, seq) is unique and indexed.
+        messages = related_only(
+            Message.objects.filter(conversation_id__in=talked, seq=F("conversation__last_seq"))
+            .select_related("sender")
+            .prefetch_related("attachments"),
+            sender=USER_DATA_FIELDS,
         )
         by_conversation = {message.conversation_id: message for message in messages}
         for conversation in conversations:
             conversation.last_message = by_conversation.get(conversation.pk)
     private = [c.pk for c in conversations if c.kind == ConversationKind.PRIVATE]
     if private:
-        peers = Participant.objects.filter(
-            conversation_id__in=private, left_at__isnull=True
-        ).select_related("user")
+        peers = related_only(
+            Participant.objects.filter(
+                conversation_id__in=private, left_at__isnull=True
+            ).select_related("user"),
+            user=USER_DATA_FIELDS,
+        )
         by_conversation: dict = {}
         for participant in peers:
             by_conversation.setdefault(participant.conversation_id, []).append(participant)

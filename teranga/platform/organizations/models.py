@@ -11,11 +11,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
-from phonenumber_field.modelfields import PhoneNumberField
 
 from teranga.core.limits import DESCRIPTION_MAX_LENGTH, NOTE_MAX_LENGTH
 from teranga.core.models import AppendOnlyModel, BaseModel
 from teranga.core.money import CURRENCY_CHOICES
+from teranga.core.phones import PhoneNumberField
 from teranga.core.validators import validate_image_content
 
 from .validators import (

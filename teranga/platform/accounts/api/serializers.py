@@ -8,12 +8,13 @@ from rest_framework import serializers
 
 from teranga.core import serializers as strict
 from teranga.core.limits import PASSWORD_MAX_LENGTH
+from teranga.core.serializers import BaseModelSerializer
 from teranga.core.validators import validate_image_content
 from teranga.platform.accounts.models import ClientProfile, Language, User
 from teranga.platform.geo.api.serializers import RegionCodeField
 
 
-class ClientProfileSerializer(serializers.ModelSerializer):
+class ClientProfileSerializer(BaseModelSerializer):
     """The client section of the profile: postal address."""
 
     region = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
@@ -51,7 +52,7 @@ class ClientProfileUpdateSerializer(strict.Serializer):
     )
 
 
-class MeSerializer(serializers.ModelSerializer):
+class MeSerializer(BaseModelSerializer):
     """The signed-in user's profile (read)."""
 
     phone = serializers.SerializerMethodField()

@@ -1,6 +1,5 @@
-from rest_framework import serializers
 
-from teranga.core.serializers import BoundedSlugRelatedField
+from teranga.core.serializers import BaseModelSerializer, BoundedSlugRelatedField
 
 from ..models import Department, Region
 
@@ -19,13 +18,13 @@ class DepartmentSlugField(BoundedSlugRelatedField):
         super().__init__(slug_field="slug", model=Department, **kwargs)
 
 
-class DepartmentSerializer(serializers.ModelSerializer):
+class DepartmentSerializer(BaseModelSerializer):
     class Meta:
         model = Department
         fields = ["id", "name", "slug"]
 
 
-class RegionSerializer(serializers.ModelSerializer):
+class RegionSerializer(BaseModelSerializer):
     departments = DepartmentSerializer(many=True, read_only=True)
 
     class Meta:
@@ -33,7 +32,7 @@ class RegionSerializer(serializers.ModelSerializer):
         fields = ["id", "code", "name", "slug", "departments"]
 
 
-class RegionRefSerializer(serializers.ModelSerializer):
+class RegionRefSerializer(BaseModelSerializer):
     """A region in a compact form, for other resources that point at one."""
 
     class Meta:
@@ -41,7 +40,7 @@ class RegionRefSerializer(serializers.ModelSerializer):
         fields = ["code", "name", "slug"]
 
 
-class DepartmentRefSerializer(serializers.ModelSerializer):
+class DepartmentRefSerializer(BaseModelSerializer):
     class Meta:
         model = Department
         fields = ["name", "slug"]

@@ -15,7 +15,7 @@ from rest_framework import serializers
 
 from teranga.core.limits import NOTE_MAX_LENGTH
 from teranga.core.money import CURRENCY_CHOICES, Money
-from teranga.core.serializers import ModelSerializer, PhoneField, Serializer
+from teranga.core.serializers import BaseModelSerializer, ModelSerializer, PhoneField, Serializer
 from teranga.platform.organizations.validators import validate_ninea, validate_siret
 
 from ..models import Invoice, InvoiceKind, InvoiceLine, InvoicingProfile
@@ -163,7 +163,7 @@ class InvoiceRefSerializer(serializers.Serializer):
     number = serializers.CharField()
 
 
-class InvoiceSerializer(serializers.ModelSerializer):
+class InvoiceSerializer(BaseModelSerializer):
     organization = OrganizationRefSerializer(read_only=True)
     credit_of = InvoiceRefSerializer(read_only=True, allow_null=True)
     total_display = serializers.SerializerMethodField()
@@ -201,7 +201,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
         return reverse("invoice-pdf", kwargs={"invoice_id": invoice.pk})
 
 
-class InvoiceLineSerializer(serializers.ModelSerializer):
+class InvoiceLineSerializer(BaseModelSerializer):
     class Meta:
         model = InvoiceLine
         fields = [
@@ -286,7 +286,7 @@ class InvoiceDetailSerializer(InvoiceSerializer):
         return int(invoice.total_ttc) - self.get_credited_amount(invoice)
 
 
-class InvoicingProfileSerializer(serializers.ModelSerializer):
+class InvoicingProfileSerializer(BaseModelSerializer):
     organization = serializers.UUIDField(source="organization_id", read_only=True)
     configured = serializers.SerializerMethodField(
         help_text="False until the profile is first saved: the values shown are the defaults."

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from teranga.core.serializers import Serializer
+from teranga.core.serializers import BaseModelSerializer, Serializer
 from teranga.platform.notifications.devices import (
     NAME_MAX_LENGTH,
     TOKEN_MAX_LENGTH,
@@ -15,7 +15,7 @@ from teranga.platform.notifications.devices import (
 from teranga.platform.notifications.models import Device, DevicePlatform
 
 
-class DeviceSerializer(serializers.ModelSerializer):
+class DeviceSerializer(BaseModelSerializer):
     """One of my devices: its push token and whether pushes still go to it."""
 
     class Meta:

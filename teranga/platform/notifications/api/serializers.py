@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from teranga.core.limits import NOTE_MAX_LENGTH, QUERY_MAX_LENGTH
-from teranga.core.serializers import Serializer
+from teranga.core.serializers import BaseModelSerializer, Serializer
 from teranga.platform.notifications.channels import shown_at
 from teranga.platform.notifications.models import Broadcast, Channel, Notification
 from teranga.platform.organizations.validators import validate_time_zone
@@ -22,7 +22,7 @@ class ShownAtField(serializers.DateTimeField):
         return shown_at(instance)
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationSerializer(BaseModelSerializer):
     is_read = serializers.SerializerMethodField()
     data = serializers.JSONField(
         read_only=True, help_text="What the notification is about (ids, times), by kind."
@@ -219,7 +219,7 @@ class BroadcastCreateSerializer(Serializer):
         return value
 
 
-class BroadcastSerializer(serializers.ModelSerializer):
+class BroadcastSerializer(BaseModelSerializer):
     segment_params = serializers.JSONField(read_only=True)
     channels = serializers.ListField(child=serializers.CharField(), read_only=True)
     created_by = serializers.UUIDField(source="created_by_id", read_only=True, allow_null=True)

@@ -6,7 +6,7 @@ from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
 from teranga.core.limits import NOTE_MAX_LENGTH
-from teranga.core.serializers import ModelSerializer, PhoneField, Serializer
+from teranga.core.serializers import BaseModelSerializer, ModelSerializer, PhoneField, Serializer
 from teranga.core.validators import validate_image_content
 from teranga.platform.geo.api.serializers import (
     DepartmentRefSerializer,
@@ -62,7 +62,7 @@ PRIVATE_FIELDS = [
 ]
 
 
-class OrganizationPublicSerializer(serializers.ModelSerializer):
+class OrganizationPublicSerializer(BaseModelSerializer):
     """What anyone sees of a verified organisation."""
 
     region = RegionRefSerializer(read_only=True)
@@ -152,7 +152,7 @@ class MemberUserSerializer(serializers.Serializer):
     last_name = serializers.CharField()
 
 
-class MembershipSerializer(serializers.ModelSerializer):
+class MembershipSerializer(BaseModelSerializer):
     user = MemberUserSerializer(read_only=True)
 
     class Meta:
@@ -165,7 +165,7 @@ class MembershipRoleSerializer(Serializer):
     role = serializers.ChoiceField(choices=Role.choices)
 
 
-class InvitationSerializer(serializers.ModelSerializer):
+class InvitationSerializer(BaseModelSerializer):
     state = serializers.CharField(read_only=True)
     invited_by = serializers.EmailField(source="invited_by.email", read_only=True, default=None)
 
@@ -190,7 +190,7 @@ class InvitationCreateSerializer(Serializer):
     role = serializers.ChoiceField(choices=Role.choices, default=Role.MEMBER)
 
 
-class InvitationAcceptedSerializer(serializers.ModelSerializer):
+class InvitationAcceptedSerializer(BaseModelSerializer):
     organization = OrganizationPublicSerializer(read_only=True)
 
     class Meta:
@@ -221,7 +221,7 @@ class OpeningHoursSerializer(Serializer):
         }
 
 
-class BranchSerializer(serializers.ModelSerializer):
+class BranchSerializer(BaseModelSerializer):
     region = RegionRefSerializer(read_only=True)
     department = DepartmentRefSerializer(read_only=True)
     phone = PhoneNumberField(read_only=True)
@@ -265,7 +265,7 @@ class OpeningHoursWeekSerializer(serializers.ListSerializer):
     child = OpeningHoursSerializer()
 
 
-class ClosureSerializer(serializers.ModelSerializer):
+class ClosureSerializer(BaseModelSerializer):
     branch = serializers.UUIDField(source="branch_id", read_only=True, allow_null=True)
 
     class Meta:
@@ -292,7 +292,7 @@ class ClosureCreateSerializer(Serializer):
 # --- Verification ----------------------------------------------------------------------
 
 
-class VerificationDocumentSerializer(serializers.ModelSerializer):
+class VerificationDocumentSerializer(BaseModelSerializer):
     class Meta:
         model = VerificationDocument
         fields = ["id", "kind", "file", "status", "reviewed_at", "note", "created_at"]
@@ -307,7 +307,7 @@ class VerificationDocumentUploadSerializer(Serializer):
     )
 
 
-class VerificationDecisionSerializer(serializers.ModelSerializer):
+class VerificationDecisionSerializer(BaseModelSerializer):
     decided_by = serializers.EmailField(source="decided_by.email", read_only=True, default=None)
 
     class Meta:
@@ -316,7 +316,7 @@ class VerificationDecisionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class VerificationStateSerializer(serializers.ModelSerializer):
+class VerificationStateSerializer(BaseModelSerializer):
     organization = serializers.UUIDField(source="id", read_only=True)
     status = serializers.CharField(source="verification_status", read_only=True)
     documents = VerificationDocumentSerializer(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from teranga.core.money import CURRENCY_CHOICES
-from teranga.core.serializers import Serializer
+from teranga.core.serializers import BaseModelSerializer, Serializer
 
 from ..models import Coupon, CouponKind
 from ..services.coupons import MAX_CODES
@@ -16,7 +16,7 @@ from ..services.coupons import MAX_CODES
 MAX_AMOUNT = 10**12
 
 
-class CouponSerializer(serializers.ModelSerializer):
+class CouponSerializer(BaseModelSerializer):
     organization = serializers.UUIDField(source="organization_id", read_only=True)
     remaining_uses = serializers.SerializerMethodField(
         help_text="Uses left in total (null: unlimited)."

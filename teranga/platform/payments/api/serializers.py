@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from teranga.core import serializers as strict
 from teranga.core.money import CURRENCY_CHOICES, Money
+from teranga.core.serializers import BaseModelSerializer
 
 from ..models import (
     EventSource,
@@ -100,7 +101,7 @@ class PaymentListQuerySerializer(serializers.Serializer):
         return {k: v for k, v in self.validated_data.items() if k != "organization"}
 
 
-class PaymentSerializer(serializers.ModelSerializer):
+class PaymentSerializer(BaseModelSerializer):
     organization = serializers.SerializerMethodField()
     total = MoneyField("amount")
     subtotal = MoneyField("subtotal_amount")
@@ -146,7 +147,7 @@ class PaymentSerializer(serializers.ModelSerializer):
             return None
 
 
-class PaymentEventSerializer(serializers.ModelSerializer):
+class PaymentEventSerializer(BaseModelSerializer):
     source = serializers.ChoiceField(choices=EventSource.choices, read_only=True)
 
     class Meta:
@@ -155,7 +156,7 @@ class PaymentEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RefundSerializer(serializers.ModelSerializer):
+class RefundSerializer(BaseModelSerializer):
     amount = MoneyField("amount")
     status = serializers.ChoiceField(choices=RefundStatus.choices, read_only=True)
 

@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from teranga.core.money import CURRENCY_EXPONENTS, Money
-from teranga.core.serializers import Serializer
+from teranga.core.serializers import BaseModelSerializer, Serializer
 
 from ..models import BillingPeriod, Plan, Subscription
 from ..services import subscriptions as services
@@ -19,7 +19,7 @@ class PlanPriceSerializer(serializers.Serializer):
     display = serializers.CharField(help_text="Formatted for people, e.g. `15 000 F CFA`.")
 
 
-class PlanSerializer(serializers.ModelSerializer):
+class PlanSerializer(BaseModelSerializer):
     limits = serializers.SerializerMethodField(
         help_text="Every limit that the platform and the products declare; null: unlimited."
     )
@@ -51,7 +51,7 @@ class PlanSerializer(serializers.ModelSerializer):
         return prices
 
 
-class PlanRefSerializer(serializers.ModelSerializer):
+class PlanRefSerializer(BaseModelSerializer):
     class Meta:
         model = Plan
         fields = ["code", "name"]
@@ -69,7 +69,7 @@ class SubscriptionPaymentSerializer(serializers.Serializer):
     )
 
 
-class SubscriptionSerializer(serializers.ModelSerializer):
+class SubscriptionSerializer(BaseModelSerializer):
     organization = serializers.UUIDField(source="organization_id", read_only=True)
     plan = PlanRefSerializer(read_only=True)
     next_plan = PlanRefSerializer(read_only=True, allow_null=True)

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from teranga.core.serializers import Serializer
+from teranga.core.serializers import BaseModelSerializer, Serializer
 
 from ..links import booking_link
 from ..models import Booking, BookingStatus, CalendarFeed
@@ -50,7 +50,7 @@ class _RefSerializer(serializers.Serializer):
     name = serializers.CharField(read_only=True)
 
 
-class AgendaEntrySerializer(serializers.ModelSerializer):
+class AgendaEntrySerializer(BaseModelSerializer):
     """One booking of my agenda. ``role``: whether I am its client or the staff member
     booked. ``link``: the page of the product's object (e.g. the reservation), which
     hands over to the app (``teranga.core.links``); "" when the product has none."""
@@ -92,7 +92,7 @@ class AgendaEntrySerializer(serializers.ModelSerializer):
 # --- Calendar feeds ----------------------------------------------------------------------
 
 
-class CalendarFeedSerializer(serializers.ModelSerializer):
+class CalendarFeedSerializer(BaseModelSerializer):
     """A feed as listed: never its secret token (it is shown once, at creation)."""
 
     organization = serializers.UUIDField(

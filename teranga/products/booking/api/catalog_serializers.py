@@ -14,7 +14,12 @@ from rest_framework import serializers
 
 from teranga.core.limits import QUERY_MAX_LENGTH
 from teranga.core.money import Money
-from teranga.core.serializers import BoundedSlugRelatedField, ModelSerializer, Serializer
+from teranga.core.serializers import (
+    BaseModelSerializer,
+    BoundedSlugRelatedField,
+    ModelSerializer,
+    Serializer,
+)
 from teranga.platform.geo.api.serializers import RegionRefSerializer
 from teranga.platform.organizations.models import Branch, Organization
 from teranga.platform.scheduling.availability import zone
@@ -39,14 +44,14 @@ from ..services.catalog import MAX_TAGS
 # --- Read side ------------------------------------------------------------------------------
 
 
-class CategorySerializer(serializers.ModelSerializer):
+class CategorySerializer(BaseModelSerializer):
     class Meta:
         model = ServiceCategory
         fields = ["slug", "name", "position"]
         read_only_fields = fields
 
 
-class TagSerializer(serializers.ModelSerializer):
+class TagSerializer(BaseModelSerializer):
     class Meta:
         model = Tag
         fields = ["slug", "name"]
@@ -62,7 +67,7 @@ class PriceSerializer(serializers.Serializer):
         return instance.as_dict()
 
 
-class OrganizationSummarySerializer(serializers.ModelSerializer):
+class OrganizationSummarySerializer(BaseModelSerializer):
     region = RegionRefSerializer(read_only=True)
 
     class Meta:
@@ -71,7 +76,7 @@ class OrganizationSummarySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ServiceImageSerializer(serializers.ModelSerializer):
+class ServiceImageSerializer(BaseModelSerializer):
     image = serializers.ImageField(read_only=True, help_text="Absolute URL.")
 
     class Meta:
@@ -80,7 +85,7 @@ class ServiceImageSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ServiceSerializer(serializers.ModelSerializer):
+class ServiceSerializer(BaseModelSerializer):
     organization = OrganizationSummarySerializer(read_only=True)
     category = CategorySerializer(read_only=True, allow_null=True)
     tags = TagSerializer(many=True, read_only=True)
@@ -334,7 +339,7 @@ class ServiceSlotsSerializer(serializers.Serializer):
 # --- Resources ------------------------------------------------------------------------------
 
 
-class ResourceSerializer(serializers.ModelSerializer):
+class ResourceSerializer(BaseModelSerializer):
     organization = serializers.UUIDField(source="organization_id", read_only=True)
     branch = serializers.UUIDField(source="branch_id", read_only=True, allow_null=True)
     user = serializers.UUIDField(source="user_id", read_only=True, allow_null=True)
@@ -399,7 +404,7 @@ RULE_FIELDS = [
 ]
 
 
-class AvailabilityRuleSerializer(serializers.ModelSerializer):
+class AvailabilityRuleSerializer(BaseModelSerializer):
     resource = serializers.UUIDField(source="resource_id", read_only=True)
 
     class Meta:
@@ -448,7 +453,7 @@ class RuleGenerateSerializer(Serializer):
 # --- Availability overrides -----------------------------------------------------------------
 
 
-class AvailabilityOverrideSerializer(serializers.ModelSerializer):
+class AvailabilityOverrideSerializer(BaseModelSerializer):
     resource = serializers.UUIDField(source="resource_id", read_only=True)
 
     class Meta:

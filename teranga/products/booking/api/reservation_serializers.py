@@ -13,7 +13,7 @@ from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
 from teranga.core.money import CURRENCY_CHOICES
-from teranga.core.serializers import Serializer
+from teranga.core.serializers import BaseModelSerializer, Serializer
 from teranga.platform.scheduling.models import BookingStatus
 
 from ..exports import FORMATS
@@ -204,7 +204,7 @@ class ReservationClientSerializer(serializers.Serializer):
     phone = PhoneNumberField(allow_null=True)
 
 
-class ReservationSerializer(serializers.ModelSerializer):
+class ReservationSerializer(BaseModelSerializer):
     reference = serializers.SerializerMethodField(help_text="Short reference for people.")
     organization = ReservationOrganizationSerializer(read_only=True)
     service = ReservedServiceSerializer(read_only=True)

@@ -77,7 +77,7 @@ class ReservationListCreateView(ReservationView):
             queryset = selectors.reservations_of_organization(
                 organization=organization, filters=query.filters()
             )
-        page = self.paginate_queryset(queryset)
+        page = self.paginate_queryset(selectors.listed(queryset))
         return self.get_paginated_response(s.ReservationSerializer(page, many=True).data)
 
     @extend_schema(

@@ -21,6 +21,7 @@ from django.db.models.functions import Coalesce, TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from teranga.core.db import related_only
 from teranga.core.errors import Forbidden, NotFound
 from teranga.core.money import Money
 from teranga.platform.organizations import access
@@ -99,6 +100,17 @@ def _filtered(
     if filters.needs_attention is not None:
         queryset = queryset.filter(booking__needs_attention=filters.needs_attention)
     return queryset.order_by(*_ORDER_BY[filters.ordering])
+
+
+def listed(queryset: QuerySet[Reservation]) -> QuerySet[Reservation]:
+    """``queryset`` with only what a list shows of the organisation, the service and the
+    client (``ReservationSerializer``)."""
+    return related_only(
+        queryset,
+        organization=["name", "slug", "time_zone"],
+        service=["name", "duration_minutes"],
+        booking__client=["email", "first_name", "last_name", "phone"],
+    )
 
 
 def reservations_of_client(

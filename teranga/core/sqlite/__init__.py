@@ -1,0 +1,1 @@
+"""SQLite, with connections reused within a process (``base.DatabaseWrapper``)."""
