@@ -33,3 +33,8 @@ WHITENOISE_AUTOREFRESH = True
 # The example product of docs/adding-a-product.md: one folder plus this one entry, and
 # nothing else in config/ or the platform (tests/test_product_contract.py).
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.example_product"]  # noqa: F405
+
+if isinstance(DATABASES["default"].get("OPTIONS", {}).get("pool"), dict):  # noqa: F405
+    # The concurrency tests run up to 50 threads that each hold a connection while they
+    # wait for the others (a barrier): the pool must hold them all at once.
+    DATABASES["default"]["OPTIONS"]["pool"]["max_size"] = 80  # noqa: F405

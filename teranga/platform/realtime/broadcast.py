@@ -167,12 +167,27 @@ def _send(group: str, message: dict) -> None:
     async_to_sync(layer.group_send)(group, message)
 
 
-def broadcast(group: str, event: dict) -> int:
-    """Send ``event`` to every connection in ``group`` now; returns its sequence number."""
+def number(group: str, event: dict) -> tuple[int, dict]:
+    """The first half of :func:`broadcast`: give ``event`` the group's next sequence
+    number and keep it in the buffer; returns ``(seq, event as sent)``. Hand both to
+    :func:`deliver`. For a caller that must number events inside a lock of its own but
+    not wait for the channel layer there: consumers that receive them out of order fill
+    the gap from the buffer."""
     event = _normalise(event)
     seq = _next_seq(group)
     _cache().set(_event_key(group, seq), event, timeout=BUFFER_TTL)
+    return seq, event
+
+
+def deliver(group: str, seq: int, event: dict) -> None:
+    """The second half of :func:`broadcast`: send a numbered event (see :func:`number`)."""
     _send(group, {"type": EVENT_MESSAGE_TYPE, "group": group, "seq": seq, "event": event})
+
+
+def broadcast(group: str, event: dict) -> int:
+    """Send ``event`` to every connection in ``group`` now; returns its sequence number."""
+    seq, event = number(group, event)
+    deliver(group, seq, event)
     return seq
 
 

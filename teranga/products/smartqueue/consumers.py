@@ -4,7 +4,8 @@ a snapshot on connect, then seq-numbered events, ``resume`` and ``ping``).
 * ``/ws/smartqueue/queues/{id}/`` (:class:`QueueConsumer`): any signed-in user, for a
   queue of a verified organisation. Personalised: the snapshot and each event carry
   ``mine``, the connected user's live tickets in the queue with their position and
-  estimated wait, never anyone else's tickets.
+  estimated wait, never anyone else's tickets. Positions are kept from the snapshot
+  and the events' changes, without a query per event.
 * ``/ws/smartqueue/branches/{id}/display/`` (:class:`DisplayConsumer`): the waiting-room
   board, anonymous allowed, for an active branch of a verified organisation.
 * ``/ws/organizations/{id}/monitor/`` (:class:`MonitorConsumer`): live KPIs, managers and
@@ -29,16 +30,23 @@ from teranga.platform.realtime.consumers import OrganizationScopedConsumer, Real
 from . import live
 from .access import COUNTER_OPERATE, STATS_VIEW
 from .models import Counter, Queue
-from .selectors.boards import (
-    branch_waiting,
-    display_snapshot,
-    my_tickets,
-    organizations_summary,
-    queue_public_state,
-)
+from .selectors.boards import branch_waiting, display_snapshot, organizations_summary, place
+from .selectors.positions import precedes
+
+#: What the queue's events carry for the consumer alone, never sent to a client.
+QUEUE_INTERNAL = ("change", "counts", "order", "paces", "user")
 
 
 class QueueConsumer(OrganizationScopedConsumer):
+    """Each client's positions, kept from a snapshot and the events after it with
+    constant work per event (no query): a snapshot (``live.queue_watch``) counts, for
+    each of the user's waiting tickets, the listed tickets before it, as of event
+    ``seq``; every later event that lists or unlists a ticket before it moves that count
+    by one (``selectors.positions.precedes``), and the class counts and paces come with
+    each event. Events numbered up to the snapshot's ``seq`` are already in it. When one
+    of the user's own tickets changes, or the queue's order (strategy, weights) does,
+    the user's tickets are read again."""
+
     queue = None
 
     @database_sync_to_async
@@ -60,35 +68,61 @@ class QueueConsumer(OrganizationScopedConsumer):
     async def get_groups(self) -> list[str]:
         return [live.queue_group(self.queue.pk)]
 
-    @database_sync_to_async
-    def _state(self) -> tuple[dict, list[dict]]:
-        return queue_public_state(self.queue), my_tickets(self.queue.pk, self.user)
+    async def _watch_state(self) -> dict:
+        watch = await database_sync_to_async(live.queue_watch)(self.queue.pk, self.user)
+        if watch is None:  # deleted meanwhile: nothing of the user's to follow
+            watch = {"mine": [], "seq": 0, "counts": {}, "paces": [], "order": {}}
+        self._as_of = watch["seq"]
+        self._mine = watch["mine"]
+        self._order = watch["order"]
+        self._counts = watch["counts"]
+        self._paces = watch["paces"]
+        return watch
 
     async def get_snapshot(self) -> dict:
-        state, self._mine = await self._state()
-        return {**state, "mine": self._mine}
+        watch = await self._watch_state()
+        snapshot = {key: watch[key] for key in ("queue", "waiting", "last_called") if key in watch}
+        snapshot["mine"] = self._public_mine()
+        return snapshot
 
-    @database_sync_to_async
-    def _my_tickets(self) -> list[dict]:
-        return my_tickets(self.queue.pk, self.user)
+    def _public_mine(self) -> list[dict]:
+        return [{k: v for k, v in ticket.items() if k != "track"} for ticket in self._mine]
+
+    def _mine_changed(self, event: dict) -> bool:
+        change = event.get("change") or {}
+        return (
+            event.get("user") == str(self.user.pk)
+            or event.get("order", self._order) != self._order
+            or any(ticket["id"] == change.get("id") for ticket in self._mine)
+        )
+
+    def _apply(self, event: dict) -> None:
+        """Move the user's positions by one event (numbered after the snapshot)."""
+        strategy = self._order.get("strategy")
+        change = event.get("change")
+        if change:
+            step = 1 if change["listed"] else -1
+            for ticket in self._mine:
+                track = ticket.get("track")
+                if track is not None and precedes(strategy, change, track):
+                    track["ahead"] = max(track["ahead"] + step, 0)
+        self._counts = event.get("counts", self._counts)
+        self._paces = event.get("paces", self._paces)
+        place(self._mine, strategy, self._order.get("weights"), self._counts, self._paces)
 
     async def _forward(self, group: str, seq: int, event: dict, replay: bool = False) -> bool:
-        """Strip the positions of everyone else: keep only the user's own tickets."""
+        """Personalise the event: the user's own tickets (``mine``) instead of what the
+        consumer needs to keep them (:data:`QUEUE_INTERNAL`)."""
         if event.get("type") != "queue.changed":
             return await super()._forward(group, seq, event, replay=replay)
-        if event.get("user") == str(self.user.pk):  # one of mine changed: reload them
-            self._mine = await self._my_tickets()
-        positions = event.get("positions") or {}
-        mine = []
-        for ticket in getattr(self, "_mine", []):
-            ticket = dict(ticket)
-            if ticket["status"] == "waiting" and not ticket.get("parked"):
-                position, wait = positions.get(ticket["id"], (0, 0))
-                ticket["position"], ticket["estimated_wait_seconds"] = position, wait
-            mine.append(ticket)
-        self._mine = mine
-        personal = {k: v for k, v in event.items() if k not in ("positions", "user")}
-        personal["mine"] = mine
+        if seq > self._as_of:  # not in the snapshot yet
+            if self._mine_changed(event):
+                await self._watch_state()  # as of this event or later
+            else:
+                self._as_of = seq
+                self._apply(event)
+        personal = {k: v for k, v in event.items() if k not in QUEUE_INTERNAL}
+        personal["mine"] = self._public_mine()
         return await super()._forward(group, seq, personal, replay=replay)
 
 

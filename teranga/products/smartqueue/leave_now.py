@@ -19,8 +19,8 @@ racing each other send exactly one. A client already at the branch (closer than
 
 It is evaluated when the client sends a position (:func:`leave_now_for_user`), when the
 queue moves (:func:`leave_now_queue`, from ``effects.ticket_changed``) and every minute
-by :func:`leave_now_sweep` (one query for the candidates, then one order and one
-estimate per queue).
+by :func:`leave_now_sweep` (one query for the candidates, then one estimate per queue
+and a position per candidate).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from teranga.platform.geo.distance import haversine_km
 from .models import Ticket, TicketStatus
 from .notices import LEAVE_NOW
 from .selectors.estimates import queue_paces, wait_seconds_for
-from .selectors.positions import queue_order, ticket_position
+from .selectors.positions import ticket_position
 from .selectors.travel import TravelParams, travel_minutes, travel_model
 from .services.notices import notify, ticket_notice_claim
 
@@ -123,25 +123,26 @@ def _candidates(now):
     )
 
 
-def leave_now_queue(queue, *, order: list | None = None, now=None) -> int:
-    """Evaluate the queue's waiting tickets whose clients share a position; ``order`` is
-    the queue's calling order when the caller has it. Returns how many were told."""
+def leave_now_queue(queue, *, now=None) -> int:
+    """Evaluate the queue's waiting tickets whose clients share a position. Returns how
+    many were told."""
     now = now or timezone.now()
     tickets = list(_candidates(now).filter(queue_id=queue.pk))
     if not tickets:
         return 0
-    return _evaluate_queue(queue, tickets, order=order, now=now)
+    return _evaluate_queue(queue, tickets, now=now)
 
 
-def _evaluate_queue(queue, tickets, *, order=None, now) -> int:
-    order = queue_order(queue) if order is None else order
-    positions = {pk: index + 1 for index, pk in enumerate(order)}
+def _evaluate_queue(queue, tickets, *, now) -> int:
+    """Each ticket's position is counted on its own (``ticket_position``: a few counts
+    on the index): the work follows the clients sharing a position, not the length of
+    the queue."""
     wait_for = wait_estimator(queue, now=now)
     params = travel_model()
     sent = 0
     for ticket in tickets:
         ticket.queue = queue
-        position = positions.get(ticket.pk, 0)
+        position = ticket_position(ticket)
         location = ticket.user.queue_location
         evaluation = evaluate(
             ticket, location, position=position, wait_for=wait_for, now=now, params=params

@@ -16,6 +16,7 @@ from .access import COUNTER_OPERATE, QUEUE_MANAGE, QUEUE_VIEW, STATS_VIEW, TICKE
 from .demo import load as load_demo
 from .leave_now import leave_now_sweep
 from .links import APPOINTMENT_LINK, TICKET_LINK
+from .live import queues_relist
 from .notices import TYPES
 from .payables import APPOINTMENT, TICKET_ORDER, AppointmentPayable, TicketOrderPayable
 from .public_cache import ALL as PUBLIC_CACHE_ALL
@@ -155,6 +156,8 @@ def product() -> Product:
                 "smartqueue.queues_follow_hours",
                 bumping(queues_follow_hours, PUBLIC_CACHE_ALL),
             ),
+            # The queues' watchers: republish any change whose publication was lost.
+            PeriodicJob("smartqueue.queues_relist", queues_relist),
             # "Leave now" to the clients whose travel time caught up with their wait.
             PeriodicJob("smartqueue.leave_now_sweep", leave_now_sweep),
             # Forget the positions nobody needs any more.

@@ -12,7 +12,9 @@
   the ratio holds across calls. Ties go to the lower class rank.
 
 :func:`pick_class` says which class a counter calls next; :func:`order` ranks a whole
-waiting list the same way (the positions clients see).
+waiting list the same way (the positions clients see), and :func:`weighted_position`
+gives one ticket's rank under the mixed strategy from the numbers waiting per class
+alone, without the list.
 """
 
 from __future__ import annotations
@@ -96,3 +98,55 @@ def order(
         if not queue:
             del by_class[chosen]
     return result
+
+
+def weighted_position(
+    index: int, ticket_class: str, counts: dict[str, int], weights: dict | None
+) -> int:
+    """The 1-based position, under the mixed strategy, of the ticket that is ``index``-th
+    (0-based, by order time) of its class when ``counts`` (class -> number waiting) wait:
+    the rank :func:`order` gives it, from the counts alone. 0 if there is no such ticket.
+
+    The round-robin is simulated pick by pick, but its credits repeat with a short
+    period (the sum of the weights, while the same classes wait): once a state repeats,
+    whole periods are skipped at once, up to the next class that runs out or the
+    ticket's own turn. The work depends on the weights and the number of classes, not on
+    the number waiting."""
+    remaining = {cls: int(n) for cls, n in counts.items() if int(n) > 0}
+    if index < 0 or remaining.get(ticket_class, 0) <= index:
+        return 0
+    needed = index + 1  # picks of the ticket's class, its own included
+    taken: dict[str, int] = dict.fromkeys(remaining, 0)
+    state: dict = {}
+    position = 0
+    seen: dict[tuple, tuple[int, dict[str, int]]] = {}
+    while True:
+        signature = tuple(sorted(state.items()))
+        if signature in seen:
+            then, taken_then = seen.pop(signature)
+            period = position - then
+            step = {cls: taken[cls] - taken_then.get(cls, 0) for cls in remaining}
+            # Skip whole periods while every class keeps one ticket and the turn is ahead.
+            skips = (needed - 1) // step[ticket_class] if step[ticket_class] else 0
+            for cls, n in step.items():
+                if n:
+                    skips = min(skips, (remaining[cls] - 1) // n)
+            if skips > 0:
+                position += skips * period
+                needed -= skips * step[ticket_class]
+                for cls, n in step.items():
+                    remaining[cls] -= skips * n
+                    taken[cls] += skips * n
+            seen.clear()
+        seen[signature] = (position, dict(taken))
+        chosen, state = pick_class(remaining.keys(), Strategy.WEIGHTED, weights, state)
+        position += 1
+        taken[chosen] += 1
+        if chosen == ticket_class:
+            needed -= 1
+            if needed == 0:
+                return position
+        remaining[chosen] -= 1
+        if remaining[chosen] == 0:
+            del remaining[chosen]
+            seen.clear()  # other classes wait now: another cycle

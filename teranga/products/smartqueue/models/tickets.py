@@ -138,6 +138,12 @@ class Ticket(BaseModel):
     travel_mode = models.CharField(_("travel mode"), max_length=10, blank=True)
     leave_now_at = models.DateTimeField(_("leave-now notice sent"), null=True, blank=True)
     ahead_notified_at = models.DateTimeField(_("'almost your turn' sent"), null=True, blank=True)
+    #: Counted as waiting in what the queue's watchers were last told: set and cleared one
+    #: ticket at a time by ``live.publish_queue_change``, under the queue's lock, in the
+    #: order its events are numbered (``selectors.positions``).
+    listed = models.BooleanField(
+        _("listed for the queue's watchers"), default=False, editable=False
+    )
     note = models.CharField(_("agent note"), max_length=300, blank=True)
 
     class Meta(BaseModel.Meta):
@@ -166,6 +172,9 @@ class Ticket(BaseModel):
         indexes = [
             models.Index(
                 fields=["queue", "status", "class_rank", "sort_at"], name="sq_ticket_waiting_idx"
+            ),
+            models.Index(
+                fields=["listed", "queue", "class_rank", "sort_at"], name="sq_ticket_listed_idx"
             ),
             models.Index(fields=["organization", "day"], name="sq_ticket_org_day_idx"),
             models.Index(fields=["branch", "status", "called_at"], name="sq_ticket_board_idx"),

@@ -2,8 +2,7 @@
 client's own tickets, and per-organisation summaries. (A counter's console state is
 ``selectors.tickets.counter_state``, the same as the REST API's.)
 
-Every function here is a read of a few queries, whatever the number of tickets (the
-positions map of :func:`queue_positions` is one query plus the cached paces).
+Every function here is a read of a few queries, whatever the number of tickets.
 """
 
 from __future__ import annotations
@@ -20,13 +19,14 @@ from ..models import (
     AT_COUNTER_STATUSES,
     AgentSession,
     Queue,
+    Strategy,
     Ticket,
     TicketStatus,
 )
+from ..strategies import weighted_position
 from .days import local_day
-from .estimates import queue_paces, wait_seconds_for
-from .positions import queue_order
-from .tickets import ticket_live_estimate
+from .estimates import wait_seconds_for
+from .positions import comes_before, listed_tickets, ticket_order_key
 
 S = TicketStatus
 LAST_CALLS = 10  # the board's "last calls"
@@ -108,55 +108,52 @@ def last_called(queue_id, day) -> list[str]:
     )
 
 
-def queue_positions(queue: Queue) -> dict[str, list[int | None]]:
-    """``{ticket id: [position, estimated wait in seconds]}`` for every waiting ticket,
-    computed once (one ordering query, the paces once) for all the queue's watchers; the
-    wait is None while unknown (no counter open on the queue)."""
-    order = queue_order(queue)
-    if not order:
-        return {}
-    paces = queue_paces(queue)
-    return {
-        str(ticket_id): [index + 1, wait_seconds_for(index, paces)]
-        for index, ticket_id in enumerate(order)
-    }
-
-
-def queue_public_state(queue: Queue) -> dict:
-    """What anyone watching the queue may know (no ticket ids)."""
-    day = local_day(queue.organization)
-    waiting = Ticket.objects.filter(queue=queue, status=S.WAITING, parked_at__isnull=True).count()
-    return {
-        "queue": {
-            "id": str(queue.pk),
-            "name": queue.name,
-            "prefix": queue.prefix,
-            "is_open": queue.is_open,
-        },
-        "waiting": waiting,
-        "last_called": last_called(queue.pk, day),
-    }
-
-
-def my_tickets(queue_id, user) -> list[dict]:
-    """``user``'s live tickets in the queue, each with its position and estimate."""
-
-    tickets = Ticket.objects.select_related("queue", "queue__service").filter(
-        queue_id=queue_id, user=user, status__in=ACTIVE_STATUSES
-    )
+def my_tickets(queue: Queue, user, *, counts: dict, paces: list) -> list[dict]:
+    """``user``'s live tickets in the queue, each with its position in the *listed* view
+    (what the queue's watchers were told: ``selectors.positions``) and its estimate from
+    ``paces``; ``counts`` is the listed view's number per class. A waiting ticket also
+    carries ``track``, what the queue consumer needs to move it with the events: its
+    class, rank, order key and how many listed tickets come before it. Two queries per
+    ticket at most, whatever the length of the queue."""
+    tickets = Ticket.objects.filter(queue_id=queue.pk, user=user, status__in=ACTIVE_STATUSES)
+    listed = listed_tickets(queue.pk)
     mine = []
     for ticket in tickets.order_by("sort_at"):
-        estimate = ticket_live_estimate(ticket)
-        mine.append(
-            {
-                "id": str(ticket.pk),
-                "number": ticket.display_number,
-                "status": ticket.status,
-                "parked": ticket.parked_at is not None,
-                "position": estimate.position,
-                "estimated_wait_seconds": estimate.wait_seconds,
+        item = {
+            "id": str(ticket.pk),
+            "number": ticket.display_number,
+            "status": ticket.status,
+            "parked": ticket.parked_at is not None,
+            "position": 0,
+            "estimated_wait_seconds": 0,
+        }
+        if ticket.status == S.WAITING and ticket.parked_at is None:
+            before = comes_before(ticket, queue.strategy)
+            ahead = listed.exclude(pk=ticket.pk).filter(before).count()
+            item["track"] = {
+                "class": ticket.ticket_class,
+                "rank": ticket.class_rank,
+                "key": ticket_order_key(ticket, Strategy.FIFO),
+                "ahead": ahead,
             }
-        )
+        mine.append(item)
+    return place(mine, queue.strategy, queue.weights, counts, paces)
+
+
+def place(mine: list[dict], strategy: str, weights, counts: dict, paces: list) -> list[dict]:
+    """Set the position and estimate of each tracked ticket of ``mine`` from its count of
+    tickets ahead (and, under the weighted strategy, the ``counts`` per class)."""
+    for item in mine:
+        track = item.get("track")
+        if track is None:
+            continue
+        position = track["ahead"] + 1
+        if strategy == Strategy.WEIGHTED:
+            # Not listed yet (its own event is on its way): counted as if it were.
+            own = {track["class"]: max(counts.get(track["class"], 0), track["ahead"] + 1)}
+            position = weighted_position(track["ahead"], track["class"], {**counts, **own}, weights)
+        item["position"] = position
+        item["estimated_wait_seconds"] = wait_seconds_for(position - 1, paces)
     return mine
 
 

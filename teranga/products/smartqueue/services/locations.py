@@ -132,33 +132,29 @@ def locations_purge(*, now: datetime | None = None) -> int:
     return expired + idle
 
 
-def ticket_issued(ticket) -> None:
-    """Called inside the transaction that issues a ticket: note where its client comes
-    from (``origin_region``, ``origin_commune``)."""
-    if ticket.user_id is None:
-        return
-    now = timezone.now()
-    region = None
-    commune = ""
+def ticket_origin(user_id, *, now: datetime | None = None) -> tuple[object, str] | None:
+    """Where a new ticket's client comes from, ``(region_id, commune)``: from their
+    shared position when there is one, else their profile's region; None when neither
+    is known. Read before the ticket is numbered (it needs no lock)."""
+    if user_id is None:
+        return None
+    now = now or timezone.now()
     point = (
-        UserLocation.objects.filter(user_id=ticket.user_id, expires_at__gt=now)
+        UserLocation.objects.filter(user_id=user_id, expires_at__gt=now)
         .values_list("latitude", "longitude")
         .first()
     )
     place = origin.nearest_place(*point) if point else None
     if place is not None:
         region = origin.region_by_code(place.region_code)
+        if region is not None:
+            return region.pk, place.commune
         commune = place.commune
-    if region is None:
-        region_id = (
-            ClientProfile.objects.filter(user_id=ticket.user_id)
-            .values_list("region_id", flat=True)
-            .first()
-        )
-        if region_id is None and not commune:
-            return
-        ticket.origin_region_id = region_id
     else:
-        ticket.origin_region = region
-    ticket.origin_commune = commune
-    ticket.save(update_fields=["origin_region", "origin_commune"])
+        commune = ""
+    region_id = (
+        ClientProfile.objects.filter(user_id=user_id).values_list("region_id", flat=True).first()
+    )
+    if region_id is None and not commune:
+        return None
+    return region_id, commune

@@ -18,6 +18,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,8 +42,9 @@ from ..models import (
     TicketStatus,
 )
 from ..selectors.days import local_day
-from ..selectors.estimates import estimate_wait
+from ..selectors.estimates import queue_paces, wait_seconds_for
 from ..selectors.positions import ticket_position
+from . import locations
 
 S = TicketStatus
 
@@ -155,14 +157,15 @@ def lock_ticket(ticket_id) -> Ticket:
 
 
 def _next_number(queue: Queue, day) -> int:
-    QueueDay.objects.get_or_create(queue=queue, day=day)
-    row = QueueDay.objects.select_for_update().get(queue=queue, day=day)
-    row.last_number += 1
-    row.save(update_fields=["last_number"])
-    return row.last_number
+    """Take the queue's next number of ``day``: the row is locked by the increment
+    (``UPDATE … SET last_number = last_number + 1``) until the transaction ends."""
+    rows = QueueDay.objects.filter(queue=queue, day=day)
+    if not rows.update(last_number=F("last_number") + 1):
+        QueueDay.objects.get_or_create(queue=queue, day=day)
+        rows.update(last_number=F("last_number") + 1)
+    return rows.values_list("last_number", flat=True).get()
 
 
-@transaction.atomic
 def ticket_issue(
     *,
     queue: Queue,
@@ -183,6 +186,12 @@ def ticket_issue(
     appointment or a transfer), a full queue, and a second live ticket of the same
     client (user or phone) in the queue. ``sort_at`` orders the ticket in its class
     (arrival by default; an appointment's time; a transfer's original arrival).
+
+    What needs no lock is read first, outside the transaction (the arguments, the
+    client's origin, the open counters' paces, a first look for a live ticket of the
+    same user); the transaction then holds the queue's day row only for the checks, the
+    number, the position and two inserts: issuers of one queue wait for each other that
+    long, not longer.
     """
     if channel not in Channel.values:
         raise ValidationFailed(
@@ -193,9 +202,41 @@ def ticket_issue(
             code=SmartQueueError.INVALID_CLASS, fields={"ticket_class": [_("Unknown class.")]}
         )
     now = now or timezone.now()
-    organization = queue.organization
-    day = local_day(organization, now)
-    number = _next_number(queue, day)  # the lock: one issuer of this queue at a time
+    live = Ticket.objects.filter(queue=queue, status__in=ACTIVE_STATUSES)
+    if user is not None and live.filter(user=user).exists():  # the constraint decides
+        raise Conflict(
+            _("You already have a ticket in this queue."), code=SmartQueueError.ALREADY_IN_QUEUE
+        )
+    cls = class_for(queue, ticket_class)
+    ticket = Ticket(
+        organization=queue.organization,
+        branch_id=queue.branch_id,
+        queue=queue,
+        service_id=queue.service_id,
+        day=local_day(queue.organization, now),
+        status=S.WAITING,
+        channel=channel,
+        ticket_class=cls,
+        class_rank=CLASS_RANK.get(cls, 2),
+        user=user,
+        phone=phone,
+        language=(getattr(user, "language", None) or language or "fr")[:5],
+        sort_at=sort_at or now,
+        travel_mode=travel_mode,
+    )
+    place = locations.ticket_origin(getattr(user, "pk", None), now=now)
+    if place is not None:
+        ticket.origin_region_id, ticket.origin_commune = place
+    paces = queue_paces(queue, now=now)
+    return _ticket_insert(
+        ticket, paces=paces, phone=phone, actor=actor, check_open=check_open, now=now
+    )
+
+
+@transaction.atomic
+def _ticket_insert(ticket: Ticket, *, paces, phone, actor, check_open, now) -> Ticket:
+    queue = ticket.queue
+    number = _next_number(queue, ticket.day)  # the lock: one issuer of this queue at a time
     queue.refresh_from_db(fields=["is_open", "is_active", "max_size"])
     if not queue.is_active:
         raise NotFound(_("No such queue."), code=SmartQueueError.QUEUE_NOT_FOUND)
@@ -207,34 +248,18 @@ def ticket_issue(
             _("This queue is full. Please try again later."), code=SmartQueueError.QUEUE_FULL
         )
     live = Ticket.objects.filter(queue=queue, status__in=ACTIVE_STATUSES)
-    if user is not None and live.filter(user=user).exists():
-        raise Conflict(
-            _("You already have a ticket in this queue."), code=SmartQueueError.ALREADY_IN_QUEUE
-        )
-    if phone and user is None and live.filter(phone=phone).exists():
+    if phone and ticket.user_id is None and live.filter(phone=phone).exists():
         raise Conflict(
             _("This number already has a ticket in this queue."),
             code=SmartQueueError.ALREADY_IN_QUEUE,
         )
-    cls = class_for(queue, ticket_class)
-    ticket = Ticket(
-        organization=organization,
-        branch_id=queue.branch_id,
-        queue=queue,
-        service_id=queue.service_id,
-        day=day,
-        number=number,
-        display_number=format_number(queue.prefix, number),
-        status=S.WAITING,
-        channel=channel,
-        ticket_class=cls,
-        class_rank=CLASS_RANK.get(cls, 2),
-        user=user,
-        phone=phone,
-        language=(getattr(user, "language", None) or language or "fr")[:5],
-        sort_at=sort_at or now,
-        travel_mode=travel_mode,
-    )
+    ticket.number = number
+    ticket.display_number = format_number(queue.prefix, number)
+    # Its position before it is inserted: everyone before it waits already (a few
+    # counts on the index; its ``created_at`` is set at insert, after everyone's).
+    ticket.created_at = now
+    ticket.position_at_issue = ticket_position(ticket)
+    ticket.estimated_wait_at_issue = wait_seconds_for(ticket.position_at_issue - 1, paces)
     for _attempt in range(3):
         ticket.code = new_code()
         try:
@@ -252,9 +277,6 @@ def ticket_issue(
                 raise
     else:  # pragma: no cover - 32^8 codes
         raise Conflict(code=SmartQueueError.CODE_EXHAUSTED)
-    ticket.position_at_issue = ticket_position(ticket)
-    ticket.estimated_wait_at_issue = estimate_wait(queue, ticket.position_at_issue - 1, now=now)
-    ticket.save(update_fields=["position_at_issue", "estimated_wait_at_issue"])
     TicketEvent.objects.create(
         ticket=ticket,
         action="issue",

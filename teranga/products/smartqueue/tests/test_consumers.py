@@ -14,6 +14,7 @@ from config.asgi import application
 from teranga.platform.organizations.models import VerificationStatus
 from teranga.platform.realtime import broadcast
 from teranga.platform.realtime.tests.communicator import WebsocketCommunicator
+from teranga.products.smartqueue import live
 from teranga.products.smartqueue.models import Ticket
 from teranga.products.smartqueue.selectors.estimates import wait_seconds_for
 from teranga.products.smartqueue.services.tickets import ticket_issue
@@ -96,14 +97,18 @@ async def event_until(comm, event_type: str, predicate) -> dict:
 
 
 def issue(queue, user=None, channel="mobile"):
-    return ticket_issue(queue=queue, channel=channel, user=user)
+    ticket = ticket_issue(queue=queue, channel=channel, user=user)
+    assert live.publisher.flush(), "publications still pending"  # events in order
+    return ticket
 
 
 aissue = database_sync_to_async(issue)
 
 
 def post(bank, who: str, url: str, body=None):
-    return bank.api[who].post(url, body or {}, format="json")
+    response = bank.api[who].post(url, body or {}, format="json")
+    assert live.publisher.flush(), "publications still pending"
+    return response
 
 
 apost = database_sync_to_async(post)

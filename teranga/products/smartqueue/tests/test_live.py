@@ -78,6 +78,9 @@ def test_changes_are_published_after_commit_only(bank, fast, django_capture_on_c
     assert [(q["prefix"], q["waiting"]) for q in event["queues"]] == [("A", 1), ("P", 0)]
     queue_seq = rt.current_seq(live.queue_group(bank.normal.pk))
     queue_event = rt.buffered_events(live.queue_group(bank.normal.pk), [queue_seq])[queue_seq]
-    assert queue_event["waiting"] == 1 and len(queue_event["positions"]) == 1
+    assert queue_event["waiting"] == 1 and queue_event["counts"] == {"normal": 1}
+    # The change, not the queue: the one ticket that joined the waiting list.
+    assert "positions" not in queue_event
+    assert queue_event["change"]["listed"] is True and queue_event["change"]["class"] == "normal"
     live.monitors.cancel_all()
     live.admin_dashboard.cancel_all()
