@@ -31,7 +31,7 @@ from teranga.platform.organizations.tests.factories import (
 )
 from teranga.products.booking.models import ServiceCategory
 from teranga.products.booking.tests.factories import BusinessFactory, ServiceFactory
-from teranga.products.smartqueue.models import ServiceHours
+from teranga.products.smartqueue.models import Queue, ServiceHours
 from teranga.products.smartqueue.tests.factories import (
     BankFactory,
     DakarBranchFactory,
@@ -353,6 +353,23 @@ def test_queues_closed_by_the_hours_job(world, api):
     job = periodic_jobs.get("smartqueue.queues_follow_hours").function
     assert job(now=monday_noon) >= 1
     assert get(api, queue_url).json()["is_open"] is False
+
+
+@pytest.mark.parametrize(("action", "is_open"), [("close_queues", False), ("open_queues", True)])
+def test_queues_opened_or_closed_in_the_admin(world, api, client, action, is_open):
+    """The admin's actions are QuerySet.update calls (no signal): they bump themselves."""
+    if is_open:
+        Queue.objects.filter(pk=world.queue.pk).update(is_open=False)
+    queue_url = ENDPOINTS["sq_queue"](world)
+    assert warm(api, queue_url).json()["is_open"] is not is_open
+    admin_user = user(is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    response = client.post(
+        "/admin/smartqueue/queue/",
+        {"action": action, "_selected_action": [str(world.queue.pk)]},
+    )
+    assert response.status_code == 302, response.content[:300]
+    assert get(api, queue_url).json()["is_open"] is is_open
 
 
 def test_region_renamed(world, api):

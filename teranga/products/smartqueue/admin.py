@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from teranga.core.admin import ReadOnlyTabularInline
+from teranga.core.public_cache import scopes_bump
 
 from .models import (
     AgentSession,
@@ -26,6 +27,7 @@ from .models import (
     TravelModel,
     UserLocation,
 )
+from .public_cache import ALL as PUBLIC_CACHE_ALL
 from .services.kiosks import new_key
 from .services.tickets import tickets_expire
 
@@ -70,12 +72,14 @@ class QueueAdmin(admin.ModelAdmin):
     @admin.action(description=_("Open the selected queues (stop following hours)"))
     def open_queues(self, request, queryset):
         count = queryset.filter(is_active=True).update(is_open=True, follows_hours=False)
+        scopes_bump(PUBLIC_CACHE_ALL)  # an update sends no signal: the catalogue cache
         self.message_user(request, ngettext("%d queue opened.", "%d queues opened.", count) % count)
 
     @admin.action(description=_("Close the selected queues and expire their waiting tickets"))
     def close_queues(self, request, queryset):
         ids = list(queryset.values_list("pk", flat=True))
         queryset.update(is_open=False, follows_hours=False)
+        scopes_bump(PUBLIC_CACHE_ALL)  # an update sends no signal: the catalogue cache
         expired = sum(tickets_expire(queue_id=queue_id) for queue_id in ids)
         self.message_user(
             request,
