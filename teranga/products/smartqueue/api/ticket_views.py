@@ -143,7 +143,7 @@ class TicketListView(TicketView):
             queryset = selectors.tickets_of_organization(
                 user=request.user, organization_id=organization_id, filters=query.filters()
             )
-        page = self.paginate_queryset(queryset)
+        page = self.paginate_queryset(selectors.listed(queryset))
         return self.get_paginated_response(s.TicketSerializer(page, many=True).data)
 
 

@@ -16,6 +16,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from teranga.core.db import related_only
 from teranga.core.errors import NotFound
 from teranga.core.validators import parse_uuid
 from teranga.platform.organizations.access import can, ensure, get_organization_for
@@ -42,6 +43,19 @@ TICKET_RELATIONS = ("queue", "service", "branch", "counter", "organization")
 
 def _tickets():
     return Ticket.objects.select_related(*TICKET_RELATIONS)
+
+
+def listed(queryset):
+    """``queryset`` with only what a list shows of the queue, service, branch, counter
+    and organisation (``TicketSerializer``)."""
+    return related_only(
+        queryset,
+        queue=["name", "prefix", "kind"],
+        service=["name"],
+        branch=["name", "address", "commune"],
+        counter=["name"],
+        organization=["name"],
+    )
 
 
 # --- Taking a ticket ---------------------------------------------------------------------
