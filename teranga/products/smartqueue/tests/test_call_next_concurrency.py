@@ -98,4 +98,8 @@ def test_ten_agents_serve_a_hundred_and_twenty_tickets_once_each():
         assert set(Ticket.objects.filter(counter=counter).values_list("pk", flat=True)) == set(
             served_by[counter.pk]
         )
-    assert sum(1 for pks in served_by.values() if pks) > 1  # the work was really shared
+    if connection.vendor == "postgresql":
+        # PostgreSQL queues the waiters on the row locks, so the agents take turns. SQLite
+        # has one writer and no fair queue (a waiter sleeps in its busy handler while the
+        # agent that just committed takes the lock again): there only the rule is proved.
+        assert sum(1 for pks in served_by.values() if pks) > 1  # the work was really shared
