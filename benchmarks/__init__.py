@@ -163,14 +163,15 @@ def _stop_group(process: subprocess.Popen, timeout: float) -> None:
 
 class TaskWorker:
     """``manage.py run_huey`` in a subprocess with ``env`` (the throwaway environment),
-    its output in ``log_path``, in a process group of its own."""
+    its output in ``log_path``, in a process group of its own; ``args``: more options
+    (``["--no-periodic"]`` for a worker beside the one that runs the scheduler)."""
 
-    def __init__(self, env: dict, log_path: Path):
+    def __init__(self, env: dict, log_path: Path, args: Sequence[str] = ()):
         self.log_path = log_path
         self.log = open(log_path, "w")  # noqa: SIM115 — closed in stop()/kill()
         self.started = time.perf_counter()
         self.process = subprocess.Popen(  # noqa: S603 — our own fixed command
-            [sys.executable, "manage.py", "run_huey"],
+            [sys.executable, "manage.py", "run_huey", *args],
             cwd=ROOT,
             env=env,
             stdout=self.log,

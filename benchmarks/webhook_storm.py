@@ -422,30 +422,6 @@ def deliver(
     return results, wall
 
 
-class HelperTaskWorker(TaskWorker):
-    """One more ``manage.py run_huey`` process beside the first, without the scheduler
-    (``--no-periodic``: exactly one worker of a deployment runs it, README "At scale").
-    Only the command differs from :class:`TaskWorker`."""
-
-    def __init__(self, env: dict, log_path: Path):
-        import subprocess
-
-        from . import ROOT
-
-        self.log_path = log_path
-        self.log = open(log_path, "w")  # noqa: SIM115 — closed in stop()/kill()
-        self.started = time.perf_counter()
-        self.process = subprocess.Popen(  # noqa: S603 — our own fixed command
-            [sys.executable, "manage.py", "run_huey", "--no-periodic"],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-
-
 def next_index(counter) -> int:
     """The next value of an ``itertools.count`` without taking it (read from its repr)."""
     return int(repr(counter).removeprefix("count(").removesuffix(")"))
@@ -851,7 +827,8 @@ def run(args, environment) -> int:
         elif args.workers > 1:
             start_worker()
             helpers += [
-                HelperTaskWorker(env, data_dir / f"worker-helper-{n}.log")
+                # without the scheduler: exactly one worker runs it (README "At scale")
+                TaskWorker(env, data_dir / f"worker-helper-{n}.log", args=["--no-periodic"])
                 for n in range(1, args.task_processes)
             ]
         for each in [*workers[-1:], *helpers]:
