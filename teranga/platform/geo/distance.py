@@ -32,3 +32,29 @@ def haversine_km(lat1: Coordinate, lon1: Coordinate, lat2: Coordinate, lon2: Coo
 def haversine_m(lat1: Coordinate, lon1: Coordinate, lat2: Coordinate, lon2: Coordinate) -> float:
     """Distance in metres between two (latitude, longitude) points in degrees."""
     return haversine_km(lat1, lon1, lat2, lon2) * 1000.0
+
+
+def bounding_box(
+    latitude: Coordinate, longitude: Coordinate, radius_km: float
+) -> tuple[float, float, float | None, float | None]:
+    """``(lat_min, lat_max, lng_min, lng_max)`` of a box that holds every point within
+    ``radius_km`` of the centre, for an indexed range filter before the exact distance.
+    The longitude bounds are ``None`` when the circle reaches a pole or crosses the
+    antimeridian (the latitude bounds alone then filter).
+
+    The longitude half-width is ``asin(sin d / cos φ)`` (d the angular radius), the
+    widest the circle gets, not ``d / cos φ`` at the centre's latitude, which misses
+    points near the box's corners at higher latitudes."""
+    lat, lng = float(latitude), float(longitude)
+    angular = radius_km / EARTH_RADIUS_KM
+    # A hair wider than exact, so that a point at the very edge is never lost to rounding.
+    margin = 1e-9
+    lat_min = max(-90.0, lat - math.degrees(angular) - margin)
+    lat_max = min(90.0, lat + math.degrees(angular) + margin)
+    cos_lat = math.cos(math.radians(lat))
+    if lat_min <= -90.0 or lat_max >= 90.0 or math.sin(angular) >= cos_lat:
+        return lat_min, lat_max, None, None
+    half = math.degrees(math.asin(math.sin(angular) / cos_lat)) + margin
+    if lng - half < -180.0 or lng + half > 180.0:
+        return lat_min, lat_max, None, None
+    return lat_min, lat_max, lng - half, lng + half

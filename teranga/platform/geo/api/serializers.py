@@ -1,4 +1,3 @@
-
 from teranga.core.serializers import BaseModelSerializer, BoundedSlugRelatedField
 
 from ..models import Department, Region

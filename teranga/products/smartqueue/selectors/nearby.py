@@ -13,7 +13,6 @@ services, one for their counters). The wait of a new ticket follows the method o
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,26 +20,22 @@ from datetime import datetime
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
-from teranga.platform.geo.distance import haversine_km
+from teranga.platform.geo.distance import bounding_box, haversine_km
 from teranga.platform.organizations.models import Branch, VerificationStatus
 
 from ..models import Queue, TicketStatus, TravelMode
 from .estimates import queue_wait_details
 from .travel import travel_minutes, travel_model
 
-KM_PER_DEGREE = 111.32
 DEFAULT_RADIUS_KM = 5.0
 MAX_RADIUS_KM = 50.0
 
 
 def _bounding_box(latitude: float, longitude: float, radius_km: float) -> Q:
-    dlat = radius_km / KM_PER_DEGREE
-    box = Q(latitude__gte=latitude - dlat, latitude__lte=latitude + dlat)
-    cos = math.cos(math.radians(latitude))
-    if cos > 0.01:
-        dlng = radius_km / (KM_PER_DEGREE * cos)
-        if longitude - dlng >= -180 and longitude + dlng <= 180:
-            box &= Q(longitude__gte=longitude - dlng, longitude__lte=longitude + dlng)
+    lat_min, lat_max, lng_min, lng_max = bounding_box(latitude, longitude, radius_km)
+    box = Q(latitude__gte=lat_min, latitude__lte=lat_max)
+    if lng_min is not None:
+        box &= Q(longitude__gte=lng_min, longitude__lte=lng_max)
     return box
 
 
