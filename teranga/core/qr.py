@@ -32,3 +32,19 @@ def qr_svg(content: str, *, scale: int = 4) -> str:
 def qr_data_uri(content: str, *, scale: int = 4) -> str:
     """The QR code as a ``data:image/svg+xml`` URI (API responses, mobile apps)."""
     return _symbol(content).svg_data_uri(scale=scale, border=BORDER)
+
+
+def qr_png(content: str, *, scale: int = 8) -> bytes:
+    """The QR code as PNG bytes (downloads, emails, PDFs). ``scale`` is the size of a
+    module in pixels."""
+    buffer = io.BytesIO()
+    _symbol(content).save(buffer, kind="png", scale=scale, border=BORDER)
+    return buffer.getvalue()
+
+
+def qr_png_data_uri(content: str, *, scale: int = 6) -> str:
+    """The QR code as a ``data:image/png;base64`` URI (emails: mail clients show PNG,
+    rarely SVG)."""
+    import base64
+
+    return "data:image/png;base64," + base64.b64encode(qr_png(content, scale=scale)).decode()

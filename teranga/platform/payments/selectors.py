@@ -79,3 +79,27 @@ def target_paid(*, target_type: str, target_id) -> bool:
     return Payment.objects.filter(
         target_type=target_type, target_id=str(target_id), status__in=PAID_STATUSES
     ).exists()
+
+
+def paid_net_of_target(*, target_type: str, target_id, currency: str | None = None):
+    """What was paid for one target, net of succeeded refunds, as a subquery expression
+    for annotating (or summing over) the target's own rows: ``target_id`` is an
+    expression of the target's id as stored on payments (text, e.g. ``OuterRef("key")``).
+    Payments that succeeded count (refunded since or not: ``amount - refunded_amount``,
+    a refund counting once it succeeded); ``currency`` keeps only that currency's. NULL
+    when nothing was paid (``Coalesce`` it). Uses the ``(target_type, target_id)``
+    index."""
+    from django.db.models import BigIntegerField, F, Subquery, Sum
+
+    payments = Payment.objects.filter(
+        target_type=target_type, target_id=target_id, status__in=PAID_STATUSES
+    )
+    if currency:
+        payments = payments.filter(currency=currency)
+    net = (
+        payments.order_by()
+        .values("target_type")
+        .annotate(net=Sum(F("amount") - F("refunded_amount")))
+        .values("net")[:1]
+    )
+    return Subquery(net, output_field=BigIntegerField())
