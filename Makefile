@@ -66,6 +66,13 @@ bench: install
 	$(BIN)/python -m benchmarks.smartqueue_take_ticket
 	$(BIN)/python -m benchmarks.smartqueue_call_next
 	$(BIN)/python -m benchmarks.smartqueue_board_fanout --redis-url $${REDIS_URL:-redis://127.0.0.1:6379}
+	$(BIN)/python -m benchmarks.campus_onsale_rush
+	$(BIN)/python -m benchmarks.campus_checkin
+	$(BIN)/python -m benchmarks.campus_nearby
+	$(BIN)/python -m benchmarks.campus_recommendations
+	$(BIN)/python -m benchmarks.campus_analytics
+	$(BIN)/python -m benchmarks.campus_group_feed
+	$(BIN)/python -m benchmarks.campus_leaderboard
 
 # Recompile the message catalogues (fr, en, wo) after editing the .po files.
 messages: install

@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "teranga.platform.messaging",
     "teranga.products.booking",
     "teranga.products.smartqueue",
+    "teranga.products.campus",
 ]
 
 MIDDLEWARE = [

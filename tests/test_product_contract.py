@@ -91,7 +91,11 @@ def test_config_names_no_product_but_in_installed_apps():
         assert not PRODUCT_WORDS.search((ROOT / "config" / name).read_text()), name
     settings_text = (ROOT / "config" / "settings.py").read_text()
     mentions = [line for line in settings_text.splitlines() if PRODUCT_WORDS.search(line)]
-    assert mentions == ['    "teranga.products.booking",', '    "teranga.products.smartqueue",']
+    assert mentions == [
+        '    "teranga.products.booking",',
+        '    "teranga.products.smartqueue",',
+        '    "teranga.products.campus",',
+    ]
 
 
 # --- the example product, through the public surface ----------------------------------------
@@ -99,7 +103,7 @@ def test_config_names_no_product_but_in_installed_apps():
 
 def test_installed_in_insertion_order_with_its_urls():
     labels = [product.label for product in contract.installed_products()]
-    assert labels == ["booking", "smartqueue", "tutoring"]
+    assert labels == ["booking", "smartqueue", "campus", "tutoring"]
 
 
 def test_api_permissions_tenancy_and_bad_input(tutor):

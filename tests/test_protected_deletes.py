@@ -174,7 +174,13 @@ def test_deletes_without_protected_rows_still_delete(client_for):
 #: Each model that rows protect (``PROTECT``/``RESTRICT`` on it, or on what it cascades
 #: to) -> the operations of the API that delete it (none: the API never deletes it).
 PROTECTED_MODELS: dict[str, set[str]] = {
+    # A user is erased (``DELETE /me/``: personal data wiped, the row kept), never deleted
+    # through the API: orders and tickets keep their buyer and holder.
+    "accounts.User": set(),
     "booking.Service": {"booking_services_destroy"},
+    "campus.Event": {"campus_events_manage_destroy"},
+    "campus.Order": set(),
+    "campus.TicketType": {"campus_ticket_types_destroy"},
     "geo.Department": set(),
     "geo.Region": set(),
     "invoicing.Invoice": set(),

@@ -306,6 +306,8 @@ def _build_world() -> SimpleNamespace:
             for name, user in (("client", client), ("agent", agent), ("owner", owner))
         }
 
+    campus = _campus_world(owner=owner, agent=agent, client=client)
+
     ids = {
         "organization_id": org.pk,
         "branch_id": branch.pk,
@@ -354,6 +356,7 @@ def _build_world() -> SimpleNamespace:
             "/api/v1/conversations/": {"user": str(owner.pk)},
             "/api/v1/payments/": {"target_id": str(unpaid.pk)},
             "/calendar/": {"token": feed_token},
+            "/api/v1/campus/": campus.ids,
         },
         #: Ids a query string or a body may name (``org`` and ``organization`` take an id
         #: or a slug in places: those are always replaced in a valid request).
@@ -370,6 +373,75 @@ def _build_world() -> SimpleNamespace:
         headers={name: {"Authorization": f"Bearer {token}"} for name, token in tokens.items()},
         kiosk={"Authorization": f"Api-Key {kiosk_key}"},
     )
+
+
+def _campus_world(*, owner, agent, client) -> SimpleNamespace:
+    """Campus: a university the owner runs (the agent scans), with a club, an event on
+    sale with a ticket type, a shared quota, a check-in list, a scanner, a series; the
+    client, a student there, holds a ticket, waits on the list and runs a group with a
+    post. ``ids``: what the campus paths and fields name."""
+    from teranga.platform.organizations.models import Membership, Role
+    from teranga.products.campus.models import CheckinList, EventSeries, SharedQuota, Tag
+    from teranga.products.campus.services.groups import group_create
+    from teranga.products.campus.services.posts import post_create
+    from teranga.products.campus.services.scanners import scanner_create
+    from teranga.products.campus.tests.factories import (
+        EventFactory,
+        TicketTypeFactory,
+        UniversityFactory,
+        club_of,
+        issued_ticket,
+        student_of,
+    )
+
+    university = UniversityFactory(name="Université Conformité", slug="universite-conformite")
+    Membership.objects.create(organization=university, user=owner, role=Role.OWNER)
+    Membership.objects.create(organization=university, user=agent, role=Role.AGENT)
+    club_of(university, name="Club Conformité", slug="club-conformite")
+    student_of(client, university)
+    series = EventSeries.objects.create(
+        organization=university,
+        title="Séminaire",
+        weekdays=[1],
+        start_time="18:00",
+        duration_minutes=60,
+        first_date=timezone.localdate(),
+        last_date=timezone.localdate() + timedelta(weeks=4),
+    )
+    event = EventFactory(organization=university, series=series, title="Forum des métiers")
+    event.tags.add(Tag.objects.get_or_create(slug="tech")[0])
+    ticket_type = TicketTypeFactory(event=event, name="Standard", price=2000)
+    quota = SharedQuota.objects.create(event=event, name="Salle", size=200)
+    quota.ticket_types.add(ticket_type)
+    ticket = issued_ticket(ticket_type, client)
+    checkin_list = CheckinList.objects.create(
+        event=event, organization=university, name="Entrée"
+    )
+    scanner, _token = scanner_create(organization=university, name="Porte", created_by=owner)
+    entry = event.waiting_list.create(ticket_type=ticket_type, user=client)
+    group = group_create(user=client, name="Club de lecture")
+    post = post_create(user=client, group_id=group.pk, text="Bienvenue !")
+    ids = {
+        "organization_id": university.pk,
+        "event_id": event.pk,
+        "series_id": series.pk,
+        "ticket_type_id": ticket_type.pk,
+        "quota_id": quota.pk,
+        "order_id": ticket.order_id,
+        "ticket_id": ticket.pk,
+        "list_id": checkin_list.pk,
+        "scanner_id": scanner.pk,
+        "entry_id": entry.pk,
+        "group_id": group.pk,
+        "post_id": post.pk,
+        "user_id": client.pk,
+        "slug": "tech",
+        "event": event.pk,
+        "ticket_type": ticket_type.pk,
+        "organization": university.pk,
+        "university": university.pk,
+    }
+    return SimpleNamespace(ids={name: str(value) for name, value in ids.items()})
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,271 @@
+/* The organiser's dashboard, drawn with the vendored Chart.js.
+
+   With a Django session the server wrote the figures in #dashboard-data (the same JSON
+   as GET /api/v1/campus/dashboard/). Without one, the page signs in through allauth's
+   app API (JWT kept in sessionStorage, as SmartQueue's console does), reads the figures
+   from the API with the page's query (period, from, to) and draws them the same way. */
+(function () {
+  "use strict";
+
+  function el(id) { return document.getElementById(id); }
+  var AUTH = "/_allauth/app/v1";
+  var API = "/api/v1/campus/dashboard/";
+  var source = JSON.parse(el("dashboard-data").textContent);
+  var T = source.strings;
+  var LANG = document.documentElement.lang || "fr";
+  var ORGANIZATION = document.body.dataset.organization;
+  var green = "#0b5d3b";
+  var amber = "#d98e04";
+  var charts = {};
+
+  function token() { return sessionStorage.getItem("campus.access"); }
+
+  function say(text) {
+    var box = el("message");
+    box.textContent = text || "";
+    box.hidden = !text;
+  }
+
+  function amount(money) { return money ? money.amount : 0; }
+
+  function moneyText(value, currency) {
+    try {
+      return new Intl.NumberFormat(LANG, {
+        style: "currency",
+        currency: currency,
+        maximumFractionDigits: currency === "XOF" ? 0 : 2
+      }).format(currency === "XOF" ? value : value / 100);
+    } catch (error) {
+      return String(value) + " " + currency;
+    }
+  }
+
+  function cell(row, text, number) {
+    var td = document.createElement("td");
+    td.textContent = text;
+    if (number) td.className = "number";
+    row.appendChild(td);
+  }
+
+  function chart(id, config) {
+    if (charts[id]) charts[id].destroy();
+    charts[id] = new Chart(el(id), config);
+  }
+
+  function draw(figures) {
+    var currency = figures.currency;
+    var totals = figures.totals;
+    el("organization-name").textContent = figures.organization.name;
+    el("time-zone").textContent = figures.time_zone;
+    el("from").value = figures.date_from;
+    el("to").value = figures.date_to;
+    el("total-events").textContent = totals.events;
+    el("total-tickets").textContent = totals.tickets_sold;
+    el("total-revenue").textContent = totals.revenue.display;
+    el("total-views").textContent = totals.views;
+    el("total-checkin").textContent = Math.round(totals.checkin_rate * 100) + "\u00a0%";
+
+    var body = el("top-events").querySelector("tbody");
+    body.textContent = "";
+    figures.top_events.forEach(function (event) {
+      var row = document.createElement("tr");
+      cell(row, event.title);
+      cell(row, event.starts_at.slice(0, 10));
+      cell(row, event.tickets_sold, true);
+      cell(row, event.revenue.display, true);
+      cell(row, event.views, true);
+      body.appendChild(row);
+    });
+    if (!figures.top_events.length) {
+      var empty = document.createElement("tr");
+      cell(empty, T.no_event);
+      empty.firstChild.colSpan = 5;
+      body.appendChild(empty);
+    }
+
+    var periods = figures.revenue_by_period;
+    chart("chart-periods", {
+      type: "bar",
+      data: {
+        labels: periods.map(function (row) { return row.period; }),
+        datasets: [
+          {
+            type: "bar",
+            label: T.revenue,
+            data: periods.map(function (row) { return amount(row.revenue); }),
+            backgroundColor: green,
+            yAxisID: "revenue"
+          },
+          {
+            type: "line",
+            label: T.tickets,
+            data: periods.map(function (row) { return row.tickets; }),
+            borderColor: amber,
+            backgroundColor: amber,
+            yAxisID: "tickets"
+          }
+        ]
+      },
+      options: {
+        responsive: true,
+        maintainAspectRatio: false,
+        scales: {
+          revenue: {
+            position: "left",
+            beginAtZero: true,
+            ticks: { callback: function (value) { return moneyText(value, currency); } }
+          },
+          tickets: {
+            position: "right",
+            beginAtZero: true,
+            grid: { drawOnChartArea: false },
+            ticks: { precision: 0 }
+          }
+        },
+        plugins: {
+          tooltip: {
+            callbacks: {
+              label: function (context) {
+                var value = context.parsed.y;
+                if (context.dataset.yAxisID === "revenue") value = moneyText(value, currency);
+                return context.dataset.label + ": " + value;
+              }
+            }
+          }
+        }
+      }
+    });
+
+    var top = figures.top_events;
+    chart("chart-top", {
+      type: "bar",
+      data: {
+        labels: top.map(function (event) { return event.title; }),
+        datasets: [
+          {
+            label: T.tickets,
+            data: top.map(function (event) { return event.tickets_sold; }),
+            backgroundColor: green
+          },
+          {
+            label: T.views,
+            data: top.map(function (event) { return event.views; }),
+            backgroundColor: amber
+          }
+        ]
+      },
+      options: {
+        indexAxis: "y",
+        responsive: true,
+        maintainAspectRatio: false,
+        scales: { x: { beginAtZero: true, ticks: { precision: 0 } } }
+      }
+    });
+    el("dashboard-view").hidden = false;
+    document.body.dataset.drawn = "1";
+    document.body.dataset.ready = "1";
+  }
+
+  // --- Without a session: the API with a token -----------------------------------------
+
+  function show(view) {
+    el("login-view").hidden = view !== "login";
+    el("dashboard-view").hidden = view !== "dashboard";
+    el("logout").hidden = view !== "dashboard";
+  }
+
+  function refresh() {
+    var refreshToken = sessionStorage.getItem("campus.refresh");
+    if (!refreshToken) return Promise.resolve(false);
+    return fetch(AUTH + "/tokens/refresh", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ refresh_token: refreshToken })
+    }).then(function (r) { return r.ok ? r.json() : null; }).then(function (body) {
+      var data = body && (body.data || body.meta);
+      if (!data || !data.access_token) return false;
+      sessionStorage.setItem("campus.access", data.access_token);
+      if (data.refresh_token) sessionStorage.setItem("campus.refresh", data.refresh_token);
+      return true;
+    }).catch(function () { return false; });
+  }
+
+  function signOut() {
+    sessionStorage.removeItem("campus.access");
+    sessionStorage.removeItem("campus.refresh");
+    show("login");
+    document.body.dataset.ready = "1";
+  }
+
+  function load(retried) {
+    var query = new URLSearchParams(window.location.search);
+    var params = new URLSearchParams({ organization: ORGANIZATION });
+    ["period", "from", "to", "top_by"].forEach(function (name) {
+      if (query.get(name)) params.set(name, query.get(name));
+    });
+    return fetch(API + "?" + params.toString(), {
+      headers: {
+        Accept: "application/json",
+        "Accept-Language": LANG,
+        Authorization: "Bearer " + token()
+      }
+    }).then(function (response) {
+      if (response.status === 401 && !retried) {
+        return refresh().then(function (ok) {
+          if (ok) return load(true);
+          signOut();
+          say(T.session_expired);
+          return null;
+        });
+      }
+      return response.json().then(function (body) {
+        if (!response.ok) {
+          say(body && body.error ? body.error.message : T.error + " " + response.status);
+          document.body.dataset.ready = "1";
+          document.body.dataset.status = String(response.status);
+          return null;
+        }
+        say("");
+        show("dashboard");
+        draw(body);
+        return body;
+      });
+    });
+  }
+
+  el("login-view").addEventListener("submit", function (event) {
+    event.preventDefault();
+    say("");
+    fetch(AUTH + "/auth/login", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Accept-Language": LANG },
+      body: JSON.stringify({ email: el("email").value, password: el("password").value })
+    }).then(function (r) {
+      return r.json().then(function (b) { return [r, b]; });
+    }).then(function (pair) {
+      var body = pair[1];
+      if (!pair[0].ok || !body.meta || !body.meta.access_token) throw new Error(T.bad_credentials);
+      sessionStorage.setItem("campus.access", body.meta.access_token);
+      if (body.meta.refresh_token) sessionStorage.setItem("campus.refresh", body.meta.refresh_token);
+      el("password").value = "";
+      return load(false);
+    }).catch(function (error) { say(error.message); });
+  });
+
+  el("logout").addEventListener("click", function () {
+    fetch(AUTH + "/auth/session", { method: "DELETE", headers: { Authorization: "Bearer " + token() } })
+      .finally(signOut);
+  });
+
+  if (typeof Chart !== "undefined") {
+    Chart.defaults.animation = false;
+    Chart.defaults.font.family = "system-ui, sans-serif";
+  }
+  if (document.body.dataset.mode === "session" && source.figures) {
+    draw(source.figures);
+  } else if (token()) {
+    load(false);
+  } else {
+    signOut();
+  }
+})();
