@@ -537,6 +537,7 @@ SPECTACULAR_SETTINGS = {
         "ResourceKindEnum": "teranga.platform.scheduling.models.ResourceKind",
         "OverrideKindEnum": "teranga.platform.scheduling.models.OverrideKind",
         "BookingStatusEnum": "teranga.platform.scheduling.models.BookingStatus",
+        "CalendarEntryStatusEnum": ["confirmed", "tentative", "cancelled"],  # scheduling.sources
         "CountryEnum": "teranga.platform.organizations.models.Country",
         "PaymentStatusEnum": "teranga.platform.payments.models.PaymentStatus",
         "PaymentMethodEnum": "teranga.platform.payments.models.PaymentMethod",

@@ -110,6 +110,10 @@ class Product:
     #: Scheduling engine: ``booking source -> namespace`` of its notices (the product
     #: declares those types too, e.g. with ``scheduling.extensions.notice_types``).
     scheduling_notices: Mapping[str, str] = field(default_factory=dict)
+    #: Scheduling engine: ``"<label>.…" -> source(user, starts_from, ends_before)``
+    #: returning ``scheduling.extensions.CalendarEntry`` items, merged into the user's
+    #: personal agenda (``/api/v1/calendar/entries/``) and personal iCal feed.
+    calendar_sources: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
     plan_limits: Mapping[str, PlanLimit] = field(default_factory=dict)
     plan_features: Mapping[str, PlanFeature] = field(default_factory=dict)
     #: Inbound SMS: ``handler(from_e164, text, language_hint) -> reply or None``.
@@ -134,6 +138,9 @@ class Product:
     #: ``() -> [(title, path)]``: pages of the product a visitor may open, listed on the
     #: home page in demo mode (a console, a display board …).
     landing_links: Callable[[], list[tuple[Any, str]]] | None = None
+    #: GDPR erasure: ``name -> eraser(*, user)``, run in the erasure's transaction once
+    #: the account is anonymised, to remove the product's own personal data of the user.
+    user_erasers: Mapping[str, Callable[..., None]] = field(default_factory=dict)
 
 
 #: Every installed product, by label (in ``INSTALLED_APPS`` order).
@@ -185,6 +192,7 @@ def install(product: Product) -> None:
     # app registry is still loading, before any model may be imported.
     from teranga.core.errors import error_catalogues
     from teranga.core.holds import held_order_register
+    from teranga.platform.accounts.extensions import user_erasers
     from teranga.platform.messaging.extensions import moderation_functions
     from teranga.platform.notifications.extensions import (
         broadcast_segments,
@@ -194,7 +202,11 @@ def install(product: Product) -> None:
     from teranga.platform.organizations.extensions import demo_loaders, register_action
     from teranga.platform.payments.extensions import payables, plan_features, plan_limits
     from teranga.platform.realtime.extensions import register_websocket_routes
-    from teranga.platform.scheduling.extensions import booking_links, notice_namespaces
+    from teranga.platform.scheduling.extensions import (
+        booking_links,
+        calendar_sources,
+        notice_namespaces,
+    )
 
     label = product.label
     if not _LABEL.match(label):
@@ -220,6 +232,8 @@ def install(product: Product) -> None:
         booking_links.register(_own_source(product, source), link, origin=label)
     for source, namespace in product.scheduling_notices.items():
         notice_namespaces.register(_own_source(product, source), namespace, origin=label)
+    for name, source in product.calendar_sources.items():
+        calendar_sources.register(_own(product, "calendar source", name), source, origin=label)
     for key, limit in product.plan_limits.items():
         plan_limits.register(key, limit, origin=label)
     for key, feature in product.plan_features.items():
@@ -245,6 +259,8 @@ def install(product: Product) -> None:
         error_catalogues.register(label, product.error_codes, origin=label)
     if product.demo_loader is not None:
         demo_loaders.register(label, product.demo_loader, origin=label)
+    for name, eraser in product.user_erasers.items():
+        user_erasers.register(_own(product, "user eraser", name), eraser, origin=label)
     for name, kind in product.held_orders.items():
         held_order_register(_own(product, "held order kind", name), kind, origin=label)
     for kind in product.link_kinds:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_noop
 from teranga.core.errors import ApplicationError, refuse_unknown_fields
 from teranga.core.images import image_upload_clean
 from teranga.platform.accounts.errors import AccountError
+from teranga.platform.accounts.extensions import user_erasers
 from teranga.platform.accounts.models import ClientProfile
 from teranga.platform.notifications.devices import devices_erase
 from teranga.platform.notifications.services import notifications_erase, sms_recipient_erase
@@ -109,8 +110,10 @@ def session_end(*, session_key: str) -> None:
 @transaction.atomic
 def user_erase(*, user, password: str) -> Any:
     """GDPR erasure. Anonymises the account in place (rows other modules keep, such as
-    invoices, still point at it), removes emails, MFA, sessions and the avatar, and
-    blanks the SMS outbox rows sent to the user's phone. Needs the current password."""
+    invoices, still point at it), removes emails, MFA, sessions and the avatar, blanks
+    the SMS outbox rows sent to the user's phone, and has every registered eraser
+    (``extensions.user_erasers``: the products' personal data) remove its own. Needs the
+    current password."""
     user = type(user).objects.select_for_update().get(pk=user.pk)
     if not password or not user.check_password(password):
         raise InvalidPassword(
@@ -143,6 +146,10 @@ def user_erase(*, user, password: str) -> Any:
     devices_erase(user=user)
     user_sessions_end(user=user)
     _delete_file_on_commit(storage, old_avatar)
+    # What the products keep of the person (``extensions.user_erasers``), in the same
+    # transaction: the erasure is whole or nothing.
+    for name in user_erasers.names():
+        user_erasers.get(name)(user=user)
     return user
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from .links import booking_link
 from .models import CANCELLED_STATUSES, Booking, BookingStatus
 from .selectors import client_display_name
+from .sources import CalendarEntry, EntryStatus
 
 PRODID = "-//Teranga//Scheduling//FR"
 UID_DOMAIN = "teranga"
@@ -76,6 +77,27 @@ def booking_event(booking: Booking, *, client_view: bool) -> icalendar.Event:
     )
 
 
+_ENTRY_STATUS = {
+    EntryStatus.CONFIRMED: icalendar.STATUS.CONFIRMED,
+    EntryStatus.TENTATIVE: icalendar.STATUS.TENTATIVE,
+    EntryStatus.CANCELLED: icalendar.STATUS.CANCELLED,
+}
+
+
+def entry_event(entry: CalendarEntry) -> icalendar.Event:
+    """A product's calendar entry (``sources``) as a VEVENT, UID ``<entry uid>@teranga``."""
+    return icalendar.Event.new(
+        uid=f"{entry.uid}@{UID_DOMAIN}",
+        start=entry.starts_at,
+        end=entry.ends_at,
+        summary=entry.title,
+        description=entry.description or None,
+        location=entry.location or None,
+        status=_ENTRY_STATUS[EntryStatus(entry.status)],
+        url=entry.url or None,
+    )
+
+
 def calendar_ics(
     bookings: Iterable[Booking],
     *,
@@ -83,9 +105,11 @@ def calendar_ics(
     time_zone: str,
     uid: str | None = None,
     client_id=None,
+    entries: Iterable[CalendarEntry] = (),
 ) -> bytes:
-    """A VCALENDAR of ``bookings``. A booking whose client is ``client_id`` is shown as
-    its client sees it; the others as the business sees them."""
+    """A VCALENDAR of ``bookings`` and the products' ``entries``. A booking whose client
+    is ``client_id`` is shown as its client sees it; the others as the business sees
+    them."""
     calendar = icalendar.Calendar.new(
         prodid=PRODID,
         name=name,
@@ -104,6 +128,8 @@ def calendar_ics(
                 client_view=client_id is not None and booking.client_id == client_id,
             )
         )
+    for entry in entries:
+        calendar.add_component(entry_event(entry))
     return calendar.to_ical()
 
 

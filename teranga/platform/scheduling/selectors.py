@@ -112,6 +112,12 @@ def calendar_feed_for_token(*, token: str) -> CalendarFeed:
     return feed
 
 
+def feed_range() -> tuple[datetime, datetime]:
+    """What a feed covers: from :data:`FEED_PAST` ago to :data:`FEED_FUTURE` ahead."""
+    now = timezone.now()
+    return now - FEED_PAST, now + FEED_FUTURE
+
+
 def calendar_feed_bookings(*, feed: CalendarFeed) -> QuerySet[Booking]:
     """What ``feed`` shows: its owner's agenda, or its organisation's bookings, from
     :data:`FEED_PAST` ago to :data:`FEED_FUTURE` ahead."""

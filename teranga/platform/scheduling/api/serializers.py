@@ -10,6 +10,7 @@ from teranga.core.serializers import BaseModelSerializer, Serializer
 from ..links import booking_link
 from ..models import Booking, BookingStatus, CalendarFeed
 from ..selectors import AGENDA_DEFAULT_FUTURE, AGENDA_DEFAULT_PAST, AGENDA_MAX_RANGE
+from ..sources import EntryStatus
 
 # --- Agenda -----------------------------------------------------------------------------
 
@@ -87,6 +88,22 @@ class AgendaEntrySerializer(BaseModelSerializer):
 
     def get_link(self, obj: Booking) -> str:
         return booking_link(obj)
+
+
+class CalendarEntrySerializer(Serializer):
+    """A product's calendar entry (``scheduling.sources.CalendarEntry``)."""
+
+    uid = serializers.CharField(read_only=True, help_text="Stable identifier of the entry.")
+    source = serializers.CharField(
+        read_only=True, help_text="The calendar source it comes from (`<product>.…`)."
+    )
+    title = serializers.CharField(read_only=True)
+    starts_at = serializers.DateTimeField(read_only=True)
+    ends_at = serializers.DateTimeField(read_only=True)
+    status = serializers.ChoiceField(choices=[e.value for e in EntryStatus], read_only=True)
+    location = serializers.CharField(read_only=True)
+    url = serializers.CharField(read_only=True, help_text="Its page (empty if none).")
+    description = serializers.CharField(read_only=True)
 
 
 # --- Calendar feeds ----------------------------------------------------------------------

@@ -6,6 +6,7 @@ app_name = "scheduling"
 
 urlpatterns = [
     path("calendar/", views.AgendaView.as_view(), name="calendar-agenda"),
+    path("calendar/entries/", views.CalendarEntriesView.as_view(), name="calendar-entries"),
     path("calendar/feeds/", views.CalendarFeedListCreateView.as_view(), name="calendar-feeds"),
     path(
         "calendar/feeds/<uuid:feed_id>/",

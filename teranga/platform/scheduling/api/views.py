@@ -3,6 +3,9 @@ booking as a ``.ics`` file.
 
 * ``/calendar/``: the bookings where I am the client, and those of the resources that
   are me (a staff member's schedule).
+* ``/calendar/entries/``: what the products add to my calendar (their registered
+  calendar sources, ``scheduling.sources``): the same range, a separate list so that
+  ``/calendar/`` keeps answering bookings only.
 * ``/calendar/feeds/``: my subscription URLs — my own agenda, or an organisation's
   (``scheduling.view``: agents and above). The token is shown once, at creation.
 * ``/calendar/{token}.ics`` (outside the API, ``feed_urls``): public, the token is the
@@ -37,6 +40,7 @@ from teranga.platform.organizations.access import get_organization_for
 
 from .. import ical, selectors, services
 from ..models import Booking, CalendarFeed
+from ..sources import calendar_entries_of
 from . import serializers as s
 
 TAG = ["calendar"]
@@ -150,6 +154,32 @@ class AgendaView(GenericAPIView):
         )
 
 
+class CalendarEntriesView(GenericAPIView):
+    serializer_class = s.CalendarEntrySerializer
+    filter_backends: list = []
+
+    def get_queryset(self):  # for the schema only
+        return Booking.objects.none()
+
+    @extend_schema(
+        tags=TAG,
+        summary="My calendar entries from the products (besides bookings)",
+        description="What the installed products add to my calendar (an event I "
+        "hold a ticket for, one I favourited …), overlapping `[from, to)`, in time order. "
+        "Bookings are not in it: they are in `GET /calendar/`. Each entry names its "
+        "`source`; `status` is `confirmed`, `tentative` or `cancelled`. Same range rules "
+        "as `GET /calendar/`. My personal iCal feed holds both.",
+        parameters=[s.AgendaQuerySerializer],
+        responses={200: s.CalendarEntrySerializer(many=True)},
+    )
+    def get(self, request):
+        query = s.AgendaQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        entries = calendar_entries_of(user=request.user, **query.validated_data)
+        page = self.paginate_queryset(entries)
+        return self.get_paginated_response(s.CalendarEntrySerializer(page, many=True).data)
+
+
 # --- Feeds ------------------------------------------------------------------------------------
 
 
@@ -233,7 +263,9 @@ class CalendarFeedIcsView(GenericAPIView):
         tags=TAG,
         summary="A calendar feed (iCal), for calendar apps",
         description="Public: the secret token in the URL is the credential. Bookings from "
-        "30 days ago to 365 days ahead. Revoked or unknown tokens, and organisation feeds "
+        "30 days ago to 365 days ahead; a personal feed (no organisation) also holds the "
+        "products' calendar entries (as in `GET /calendar/entries/`) over the same range. "
+        "Revoked or unknown tokens, and organisation feeds "
         "whose owner may no longer see the organisation's agenda, answer 404. Throttled "
         "per token (`calendar_feed`), and per address on unknown tokens "
         "(`calendar_feed_miss`).",
@@ -253,15 +285,21 @@ class CalendarFeedIcsView(GenericAPIView):
             if feed.organization is not None:
                 name = feed.name or feed.organization.name
                 time_zone = feed.organization.time_zone
+                entries = []
             else:
                 name = feed.name or _("My Teranga agenda")
                 time_zone = settings.TIME_ZONE
+                starts_from, ends_before = selectors.feed_range()
+                entries = calendar_entries_of(
+                    user=feed.owner, starts_from=starts_from, ends_before=ends_before
+                )
             body = ical.calendar_ics(
                 bookings,
                 name=name,
                 time_zone=time_zone,
                 uid=f"feed-{feed.pk}@{ical.UID_DOMAIN}",
                 client_id=feed.owner_id if feed.organization_id is None else None,
+                entries=entries,
             )
         services.calendar_feed_touch(feed=feed)
         return _ics(body)
