@@ -73,6 +73,7 @@ bench: install
 	$(BIN)/python -m benchmarks.campus_analytics
 	$(BIN)/python -m benchmarks.campus_group_feed
 	$(BIN)/python -m benchmarks.campus_leaderboard
+	$(BIN)/python -m benchmarks.campus_invitations
 
 # Recompile the message catalogues (fr, en, wo) after editing the .po files.
 messages: install

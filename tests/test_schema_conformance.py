@@ -357,6 +357,8 @@ def _build_world() -> SimpleNamespace:
             "/api/v1/payments/": {"target_id": str(unpaid.pk)},
             "/calendar/": {"token": feed_token},
             "/api/v1/campus/": campus.ids,
+            "/api/v1/campus/invitations/": {"code": campus.invitation_code},
+            "/api/v1/campus/share/": {"code": campus.share_code},
         },
         #: Ids a query string or a body may name (``org`` and ``organization`` take an id
         #: or a slug in places: those are always replaced in a valid request).
@@ -381,7 +383,14 @@ def _campus_world(*, owner, agent, client) -> SimpleNamespace:
     client, a student there, holds a ticket, waits on the list and runs a group with a
     post. ``ids``: what the campus paths and fields name."""
     from teranga.platform.organizations.models import Membership, Role
-    from teranga.products.campus.models import CheckinList, EventSeries, SharedQuota, Tag
+    from teranga.products.campus.models import (
+        CheckinList,
+        EventInvitation,
+        EventSeries,
+        SharedQuota,
+        ShareLink,
+        Tag,
+    )
     from teranga.products.campus.services.groups import group_create
     from teranga.products.campus.services.posts import post_create
     from teranga.products.campus.services.scanners import scanner_create
@@ -441,7 +450,20 @@ def _campus_world(*, owner, agent, client) -> SimpleNamespace:
         "organization": university.pk,
         "university": university.pk,
     }
-    return SimpleNamespace(ids={name: str(value) for name, value in ids.items()})
+    invitation = EventInvitation.objects.create(
+        event=event, user=client, code="CONFORMITEINVITE", invited_by=owner
+    )
+    share = ShareLink.objects.create(
+        event=event,
+        created_by=client,
+        code="CONFPARTAGE1",
+        expires_at=timezone.now() + timedelta(days=7),
+    )
+    return SimpleNamespace(
+        ids={name: str(value) for name, value in ids.items()},
+        invitation_code=invitation.code,
+        share_code=share.code,
+    )
 
 
 @pytest.fixture(scope="module")

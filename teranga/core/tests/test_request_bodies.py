@@ -24,6 +24,8 @@ UPLOADS = {
     ("post", "/api/v1/conversations/{conversation_id}/messages/upload/"),
     ("post", "/api/v1/support/conversations/upload/"),
     ("post", "/api/v1/booking/services/{service_id}/images/"),
+    ("post", "/api/v1/campus/events/{event_id}/cover/"),
+    ("post", "/api/v1/campus/me/student-verification/"),
 }
 #: Twilio's callbacks: form-encoded, the format Twilio posts (not called by our clients).
 PROVIDER_FORMS = {

@@ -343,3 +343,22 @@ class GroupJoinRequestAdmin(ReadOnlyModelAdmin):
 class GroupReactionAdmin(ReadOnlyModelAdmin):
     list_display = ("post", "user", "emoji", "created_at")
     list_select_related = ("post", "user")
+
+
+# --- invitations ---
+from .models import EventInvitation, ShareLink  # noqa: E402
+
+
+@admin.register(EventInvitation)
+class EventInvitationAdmin(ReadOnlyModelAdmin):
+    list_display = ("event", "user", "email", "status", "created_at", "responded_at")
+    list_filter = ("status",)
+    search_fields = ("email", "user__email", "code")
+    list_select_related = ("event", "user")
+
+
+@admin.register(ShareLink)
+class ShareLinkAdmin(ReadOnlyModelAdmin):
+    list_display = ("event", "code", "created_by", "expires_at", "visits", "conversions")
+    search_fields = ("code",)
+    list_select_related = ("event", "created_by")

@@ -18,18 +18,30 @@ BADGE_AWARDED = "campus.badge_awarded"
 STUDENT_VERIFICATION = "campus.student_verification"
 
 
-def _badge_name(ctx) -> str:
-    from .services.badges import BADGES
+#: Each badge's name and description for people, by code (the rules that award them are
+#: ``services.badges.BADGES``, which take their labels from here).
+BADGE_LABELS = {
+    "first_event": (
+        gettext_lazy("First event"),
+        gettext_lazy("Checked in at a first campus event."),
+    ),
+    "events_10": (gettext_lazy("Regular"), gettext_lazy("Checked in at ten campus events.")),
+    "organizer_5": (
+        gettext_lazy("Organiser"),
+        gettext_lazy("Organised five events that took place."),
+    ),
+    "reviewer": (gettext_lazy("Reviewer"), gettext_lazy("Wrote a first review of an event.")),
+}
 
-    rule = BADGES.get(ctx.get("badge", ""))
-    return str(rule.name) if rule is not None else ctx.get("badge", "")
+
+def _badge_name(ctx) -> str:
+    labels = BADGE_LABELS.get(ctx.get("badge", ""))
+    return str(labels[0]) if labels is not None else ctx.get("badge", "")
 
 
 def _badge_description(ctx) -> str:
-    from .services.badges import BADGES
-
-    rule = BADGES.get(ctx.get("badge", ""))
-    return str(rule.description) if rule is not None else ""
+    labels = BADGE_LABELS.get(ctx.get("badge", ""))
+    return str(labels[1]) if labels is not None else ""
 
 
 def _badge_title(ctx) -> str:

@@ -91,3 +91,10 @@ class CampusError(StrEnum):
     COMMENT_NOT_FOUND = "comment_not_found"
     REACTION_NOT_FOUND = "reaction_not_found"
     CONTENT_BLOCKED = "content_blocked"
+    # Invitations
+    INVITATION_NOT_FOUND = "invitation_not_found"
+    ALREADY_INVITED = "already_invited"
+    SHARE_LINK_NOT_FOUND = "share_link_not_found"
+    SHARE_LINK_EXPIRED = "share_link_expired"
+    ORDER_NOT_PAID = "order_not_paid"
+    ALREADY_CONVERTED = "already_converted"

@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("teranga.products.campus.ticket_pages")),
     path("", include("teranga.products.campus.checkin_pages")),
     path("", include("teranga.products.campus.analytics_pages")),
+    path("", include("teranga.products.campus.share_pages")),
 ]

@@ -19,6 +19,12 @@ def load_demo(*, password: str) -> list[tuple[str, str, str]]:
     return load(password=password)
 
 
+def _user_erase(*, user) -> None:
+    from .erasure import campus_user_erase
+
+    campus_user_erase(user=user)
+
+
 def landing_pages() -> list[tuple]:
     """The scanner page, and the analytics dashboard of each organiser with events (at
     most ten): the home page lists them in demo mode."""
@@ -157,6 +163,39 @@ def product() -> Product:
             "CampusJoinResultEnum": "teranga.products.campus.api.group_serializers.JoinResult",
         }
     )
+    # --- calendar section ---
+    from .calendar import participations
+
+    calendar_sources = {"campus.participations": participations}
+    enum_names["CampusCalendarKindEnum"] = ["ticket", "favourite"]  # calendar.CalendarKind
+    # --- invitations section ---
+    from .invitation_notices import TYPES as INVITATION_TYPES
+    from .invitation_notices import invitation_link_kind
+
+    notification_types += INVITATION_TYPES
+    link_kinds.append(invitation_link_kind())
+    throttle_scopes.append(ThrottleScope("campus_invitations", "60/min"))
+    enum_names["CampusInvitationStatusEnum"] = "teranga.products.campus.models.InvitationStatus"
+    # --- OpenAPI names of the choice sets that live in no model ---
+    from .community_notices import BADGE_LABELS
+    from .models import ScanResult
+    from .selectors.analytics import PERIODS, TOP_BY
+    from .selectors.recommendations import WEIGHTS
+
+    enum_names.update(
+        {
+            "CampusBadgeCodeEnum": list(BADGE_LABELS),
+            "CampusDashboardPeriodEnum": list(PERIODS),
+            "CampusTopByEnum": list(TOP_BY),
+            "CampusRecommendationReasonEnum": list(WEIGHTS),
+            "CampusScanDirectionEnum": "teranga.products.campus.models.ScanDirection",
+            "CampusScanResultEnum": "teranga.products.campus.models.ScanResult",
+            # What a device decided offline: every scan result but a conflict.
+            "CampusScanLocalResultEnum": [
+                choice for choice in ScanResult.choices if choice[0] != ScanResult.CONFLICT
+            ],
+        }
+    )
     return Product(
         label=LABEL,
         name=gettext_lazy("Campus"),
@@ -173,4 +212,6 @@ def product() -> Product:
         error_codes=CampusError,
         demo_loader=load_demo,
         landing_links=landing_pages,
+        calendar_sources=calendar_sources,
+        user_erasers={"campus.personal_data": _user_erase},
     )

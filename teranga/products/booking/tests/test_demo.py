@@ -16,7 +16,9 @@ pytestmark = pytest.mark.django_db
 def test_client1_paid_a_deposit_with_the_sandbox(capsys):
     call_command("seed_demo")
     call_command("seed_demo")  # idempotent: nothing is paid twice
-    payment = Payment.objects.get(payer__email="client1@teranga.demo")
+    payment = Payment.objects.get(
+        payer__email="client1@teranga.demo", target_type="booking.reservation"
+    )
     assert (payment.provider, payment.status) == ("sandbox", "succeeded")
     assert payment.fulfilment.status == "done"
     assert ProviderEvent.objects.get(payment=payment).outcome == "applied"

@@ -10,4 +10,6 @@ urlpatterns = [
     path("", include("teranga.products.campus.api.analytics_urls")),
     path("", include("teranga.products.campus.api.community_urls")),
     path("", include("teranga.products.campus.api.group_urls")),
+    path("", include("teranga.products.campus.api.invitation_urls")),
+    path("", include("teranga.products.campus.api.calendar_urls")),
 ]

@@ -25,6 +25,7 @@ from ..errors import CampusError
 from ..selectors import waitlist as selectors
 from ..selectors.access import event_for_staff
 from ..selectors.tickets import order_for_buyer
+from ..services import offers
 from ..services import waitlist as services
 from . import waitlist_serializers as s
 from .ticket_serializers import CampusOrderSerializer
@@ -170,6 +171,6 @@ class WaitlistAcceptView(WaitlistView):
         ),
     )
     def post(self, request, entry_id):
-        order = services.waitlist_offer_accept(user=request.user, entry_id=entry_id)
+        order = offers.waitlist_offer_accept(user=request.user, entry_id=entry_id)
         order = order_for_buyer(user=request.user, order_id=order.pk)
         return Response(CampusOrderSerializer(order).data, status=status.HTTP_201_CREATED)

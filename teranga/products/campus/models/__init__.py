@@ -43,6 +43,12 @@ from .groups import (
     JoinRequestStatus,
     Reaction,
 )
+from .invitations import (
+    EventInvitation,
+    InvitationStatus,
+    ShareConversion,
+    ShareLink,
+)
 from .tickets import (
     Order,
     OrderLine,
@@ -58,6 +64,10 @@ from .tickets import (
 )
 
 __all__ = [
+    "EventInvitation",
+    "InvitationStatus",
+    "ShareConversion",
+    "ShareLink",
     "BadgeAward",
     "BadgeSweep",
     "Review",

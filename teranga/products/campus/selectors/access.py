@@ -23,6 +23,7 @@ from teranga.platform.organizations.models import Membership
 
 from ..errors import CampusError
 from ..models import Event, EventStatus, EventVisibility, StudentProfile, Ticket, TicketStatus
+from ..models.invitations import EventInvitation, InvitationStatus
 
 #: Statuses a student may see (a draft is the organiser's alone).
 LISTED_STATUSES = (EventStatus.PUBLISHED, EventStatus.CANCELLED, EventStatus.FINISHED)
@@ -65,6 +66,15 @@ def visibility_q(user) -> Q:
         Ticket.objects.filter(event=OuterRef("pk"), holder=user, status=TicketStatus.VALID)
     )
     seen |= Q(holds_ticket, status__in=LISTED_STATUSES)
+    # Invitations: a pending or accepted invitation shows the event to its invitee.
+    invited = Exists(
+        EventInvitation.objects.filter(
+            event=OuterRef("pk"),
+            user=user,
+            status__in=(InvitationStatus.PENDING, InvitationStatus.ACCEPTED),
+        )
+    )
+    seen |= Q(invited, status__in=LISTED_STATUSES)
     return seen
 
 

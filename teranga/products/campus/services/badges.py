@@ -36,14 +36,13 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
 from teranga.core.db import integrity_constraint
 from teranga.platform.notifications.services import notification_send
 from teranga.platform.organizations.models import Membership
 
-from ..community_notices import BADGE_AWARDED
+from ..community_notices import BADGE_AWARDED, BADGE_LABELS
 from ..models import (
     BadgeAward,
     BadgeSweep,
@@ -90,30 +89,10 @@ def _reviewed(user_ids, now):
 BADGES: dict[str, BadgeRule] = {
     rule.code: rule
     for rule in (
-        BadgeRule(
-            "first_event",
-            _("First event"),
-            _("Checked in at a first campus event."),
-            _at_least(_attended, 1),
-        ),
-        BadgeRule(
-            "events_10",
-            _("Regular"),
-            _("Checked in at ten campus events."),
-            _at_least(_attended, 10),
-        ),
-        BadgeRule(
-            "organizer_5",
-            _("Organiser"),
-            _("Organised five events that took place."),
-            _at_least(_organised, 5),
-        ),
-        BadgeRule(
-            "reviewer",
-            _("Reviewer"),
-            _("Wrote a first review of an event."),
-            _at_least(_reviewed, 1),
-        ),
+        BadgeRule("first_event", *BADGE_LABELS["first_event"], _at_least(_attended, 1)),
+        BadgeRule("events_10", *BADGE_LABELS["events_10"], _at_least(_attended, 10)),
+        BadgeRule("organizer_5", *BADGE_LABELS["organizer_5"], _at_least(_organised, 5)),
+        BadgeRule("reviewer", *BADGE_LABELS["reviewer"], _at_least(_reviewed, 1)),
     )
 }
 

@@ -12,7 +12,7 @@ the first one, held for them (``OFFER_MINUTES``) while they accept it.
 * An offer is a held order (``teranga.core.holds``, kind ``campus.waitlist_offer``):
   when it lapses, :func:`waitlist_offer_expire` marks it expired and passes the seat on
   (to the next waiting entry, else back on sale). Leaving while offered does the same.
-* :func:`waitlist_offer_accept` — the offered student makes an order with the held seat
+* ``services.offers.waitlist_offer_accept`` — the offered student makes an order with the held seat
   (``services.orders.order_create(..., offer=entry)``, which marks the entry accepted).
 
 Seats go back on sale through ``services.seats.seats_give_back`` (the tickets part's).
@@ -25,13 +25,13 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from teranga.core.db import integrity_constraint
 from teranga.core.errors import Conflict, Gone, NotFound
-from teranga.core.holds import HeldOrderKind, hold_until, holds_expire_kind
+from teranga.core.holds import HeldOrderKind, hold_until
 from teranga.core.links import object_link
 from teranga.core.validators import parse_uuid
 from teranga.platform.notifications.services import notification_send
@@ -239,34 +239,6 @@ WAITLIST_OFFER_HOLDS = HeldOrderKind(
     expire=waitlist_offer_expire,
     related=("ticket_type", "ticket_type__event"),
 )
-
-
-def waitlist_offer_accept(*, user, entry_id, now: datetime | None = None):
-    """The offered student takes the seat: an order with it (pending payment, or
-    confirmed at once when free), made by ``services.orders.order_create``. 409
-    ``offer_not_open`` when the entry holds no offer; 410 ``offer_expired`` when its hold
-    ran out (the seat is passed on then)."""
-    now = now or timezone.now()
-    entry = _entry_of(user, entry_id)
-    if entry.hold_lapsed(now, pending=WaitingStatus.OFFERED):
-        holds_expire_kind(WAITLIST_OFFER_HOLDS, now=now, scope=Q(pk=entry.pk))
-        raise _offer_expired()
-    from .orders import order_create  # the tickets part's service
-
-    with transaction.atomic():
-        entry = _entry_of(user, entry_id, lock=True)
-        if entry.status != WaitingStatus.OFFERED:
-            raise Conflict(
-                _("No seat is offered to you on this entry."), code=CampusError.OFFER_NOT_OPEN
-            )
-        if entry.hold_lapsed(now, pending=WaitingStatus.OFFERED):
-            raise _offer_expired()
-        return order_create(
-            buyer=user,
-            event_id=entry.event_id,
-            lines=[{"ticket_type": entry.ticket_type_id, "quantity": 1}],
-            offer=entry,
-        )
 
 
 # --- Seats ---------------------------------------------------------------------------------
