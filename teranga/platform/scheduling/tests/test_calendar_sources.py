@@ -11,7 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from teranga.core.links import public_link
 from teranga.core.registry import thawed
-from teranga.platform.contract import Product, install
+from teranga.platform.contract import Product, install, products
 from teranga.platform.scheduling.extensions import CalendarEntry, EntryStatus, calendar_sources
 
 from . import test_calendar_api as base
@@ -139,5 +139,6 @@ def test_entries_need_login(world, source, api):
 
 
 def test_contract_keeps_sources_in_the_product_namespace():
-    with thawed(calendar_sources), pytest.raises(ImproperlyConfigured):
+    with thawed(products, calendar_sources), pytest.raises(ImproperlyConfigured):
         install(Product(label="zzcal", name="Z", calendar_sources={"other.x": lessons}))
+    assert "zzcal" not in products
