@@ -25,6 +25,7 @@ from django.test import Client
 from conftest import create_user
 from teranga.platform.organizations.models import Membership, Role
 from tests.live import manage, own_database, process_env
+from tests.skips import require
 from tests.test_live_server import Server, shell
 
 from .factories import EventFactory, TicketTypeFactory, issued_ticket
@@ -194,8 +195,11 @@ def world(live_env, server):
 
 @pytest.fixture
 def browser(tmp_path):
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"the browser tests drive Debian's Chromium ({CHROMIUM})")
+    require(
+        f"Debian's Chromium ({CHROMIUM})",
+        Path(CHROMIUM).exists(),
+        "make system-packages (apt-get install chromium)",
+    )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
