@@ -17,7 +17,8 @@ from datetime import datetime
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from teranga.platform.geo.distance import bounding_box, haversine_km
+from teranga.platform.geo.distance import haversine_km
+from teranga.platform.geo.selectors import radius_box_q
 
 from ..models import Event, EventStatus, EventVisibility
 from .access import visibility_q
@@ -29,13 +30,7 @@ MAX_RADIUS_KM = 50.0
 
 def box_q(latitude: float, longitude: float, radius_km: float) -> Q:
     """The bounding box of the circle as a filter on the indexed columns."""
-    lat_min, lat_max, lng_min, lng_max = bounding_box(latitude, longitude, radius_km)
-    q = Q(latitude__gte=lat_min, latitude__lte=lat_max)
-    if lng_min is not None:
-        q &= Q(longitude__gte=lng_min, longitude__lte=lng_max)
-    else:
-        q &= Q(longitude__isnull=False)
-    return q
+    return radius_box_q(latitude, longitude, radius_km)
 
 
 def box_rows(*, latitude: float, longitude: float, radius_km: float) -> QuerySet:

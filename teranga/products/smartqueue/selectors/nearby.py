@@ -20,7 +20,8 @@ from datetime import datetime
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
-from teranga.platform.geo.distance import bounding_box, haversine_km
+from teranga.platform.geo.distance import haversine_km
+from teranga.platform.geo.selectors import radius_box_q
 from teranga.platform.organizations.models import Branch, VerificationStatus
 
 from ..models import Queue, TicketStatus, TravelMode
@@ -32,11 +33,7 @@ MAX_RADIUS_KM = 50.0
 
 
 def _bounding_box(latitude: float, longitude: float, radius_km: float) -> Q:
-    lat_min, lat_max, lng_min, lng_max = bounding_box(latitude, longitude, radius_km)
-    box = Q(latitude__gte=lat_min, latitude__lte=lat_max)
-    if lng_min is not None:
-        box &= Q(longitude__gte=lng_min, longitude__lte=lng_max)
-    return box
+    return radius_box_q(latitude, longitude, radius_km)
 
 
 def _queues(category: str | None):
