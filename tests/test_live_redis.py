@@ -8,13 +8,14 @@ it, and its WebSocket broadcast crosses the channel layer to whichever server pr
 holds the recipient's socket. Reconnecting with ``resume`` replays the missed events from
 the buffer in the Redis cache, whichever process the new socket lands on.
 
-Redis: the one in REDIS_URL, else 127.0.0.1:6379 (so the SQLite leg of the suite runs
-this too). The servers use their own Redis database number, HUEY_NAME and
-CHANNELS_PREFIX, and the keys they leave are deleted at the end. The test is skipped,
-saying why, only when Redis does not answer (under CI=true it fails instead). The
-database: SQLite in a fresh DATA_DIR, or ``<name>_liveredis`` on the PostgreSQL server of
-DATABASE_URL (created and dropped here). Every wait is bounded; everything listens on
-127.0.0.1 only.
+Redis: the one in REDIS_URL (the servers take another database number), else
+``TEST_REDIS_URL``, else 127.0.0.1:6379/13, so the SQLite leg of the suite runs this too
+(``.ci/run`` gives that leg a database number the other leg does not use, as both legs
+run at once). The servers use their own HUEY_NAME and CHANNELS_PREFIX, and the keys they
+leave are deleted at the end. The test is skipped, saying why, only when Redis does not
+answer (under CI=true it fails instead). The database: SQLite in a fresh DATA_DIR, or
+``<name>_liveredis`` on the PostgreSQL server of DATABASE_URL (created and dropped
+here). Every wait is bounded; everything listens on 127.0.0.1 only.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ pytestmark = pytest.mark.live
 
 AUTH = "/_allauth/app/v1"
 PASSWORD = "Teranga-Redis-2026!"
-DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/13"
 READY_TIMEOUT = 60.0
 EVENT_TIMEOUT = 20.0
 RECHECK_SECONDS = 1  # the servers' REALTIME_AUTH_RECHECK_SECONDS
@@ -55,9 +56,12 @@ def _redis_for_servers() -> str:
     Redis does not answer, skip (fail under CI=true)."""
     import redis
 
-    base = os.environ.get("REDIS_URL") or DEFAULT_REDIS
-    current = urlparse(base).path.lstrip("/") or "0"
-    url = with_path(base, "/13" if current != "13" else "/12")
+    base = os.environ.get("REDIS_URL")
+    if base:
+        current = urlparse(base).path.lstrip("/") or "0"
+        url = with_path(base, "/13" if current != "13" else "/12")
+    else:  # the SQLite leg: TEST_REDIS_URL as given (.ci/run runs both legs at once)
+        url = os.environ.get("TEST_REDIS_URL") or DEFAULT_REDIS
     try:
         client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
         client.ping()
