@@ -20,7 +20,8 @@ def on_payment_fulfilled(payment, **kwargs) -> None:
     savepoint) is logged and does not undo the fulfilment; anything else (a database
     error, a bug) propagates, and the payments app retries the fulfilment."""
     try:
-        invoice_for_payment(payment=payment)
+        # The fulfilment calls its handlers with the payment it has locked.
+        invoice_for_payment(payment=payment, locked=True)
     except ApplicationError as error:
         logger.error(
             "no invoice for a fulfilled payment",
@@ -37,4 +38,3 @@ def on_refund_succeeded(refund, **kwargs) -> None:
         logger.error(
             "no credit note for a refund", extra={"refund_id": str(refund.pk), "code": error.code}
         )
-

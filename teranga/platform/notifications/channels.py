@@ -101,12 +101,19 @@ def deliver_email(notification: Notification) -> Sent:
     return Sent(email_backend_name(), str(getattr(status, "message_id", "") or ""))
 
 
-def deliver_sms(notification: Notification) -> Sent:
+def _sms_skip(notification: Notification) -> str:
     user = notification.recipient
     if user is None:
-        raise Skip("no account")
+        return "no account"
     if getattr(user, "erased_at", None) or not user.phone or not user.phone_verified:
-        raise Skip("no verified phone number")
+        return "no verified phone number"
+    return ""
+
+
+def deliver_sms(notification: Notification) -> Sent:
+    if reason := _sms_skip(notification):
+        raise Skip(reason)
+    user = notification.recipient
     kind_type = _kind_type(notification)
     with rendering(_language(notification)):
         text = sms_text(
@@ -120,10 +127,16 @@ def deliver_sms(notification: Notification) -> Sent:
     return Sent(message.provider, f"sms:{message.pk}")
 
 
-def deliver_push(notification: Notification) -> Sent:
+def _push_skip(notification: Notification) -> str:
     user = notification.recipient
     if user is None or getattr(user, "erased_at", None) or not user.is_active:
-        raise Skip("inactive account")
+        return "inactive account"
+    return ""
+
+
+def deliver_push(notification: Notification) -> Sent:
+    if reason := _push_skip(notification):
+        raise Skip(reason)
     try:
         message_id = push_deliver(notification=notification)
     except PushSkipped as exc:
@@ -174,6 +187,27 @@ SENDERS: dict[str, Callable[[Notification], Sent]] = {
     Channel.PUSH: deliver_push,
     Channel.WEBSOCKET: deliver_websocket,
 }
+
+
+#: The channels whose senders never touch the database (the email backends, the cache
+#: and the channel layer): a failure there has nothing of ours to undo, so their
+#: deliveries need no savepoint.
+WRITES_NOTHING = frozenset({Channel.EMAIL, Channel.WEBSOCKET})
+
+
+#: What a channel can tell from the notification alone (no database, no provider): the
+#: reason it does not apply to this recipient, or "".
+SKIP_CHECKS: dict[str, Callable[[Notification], str]] = {
+    Channel.SMS: _sms_skip,
+    Channel.PUSH: _push_skip,
+}
+
+
+def skip_reason(channel: str, notification: Notification) -> str:
+    """Why ``channel`` does not apply to ``notification``'s recipient, known without
+    trying (its sender would raise :class:`Skip` with this reason); "" otherwise."""
+    check = SKIP_CHECKS.get(channel)
+    return check(notification) if check is not None else ""
 
 
 def sender_for(channel: str) -> Callable[[Notification], Sent]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -29,10 +30,12 @@ from teranga.core.errors import NotFound
 from teranga.core.i18n import normalize_language
 from teranga.core.priorities import CRITICAL
 from teranga.platform.notifications.channels import (
+    WRITES_NOTHING,
     Permanent,
     Skip,
     notification_payload,  # noqa: F401  (re-exported: the live socket's shape)
     sender_for,
+    skip_reason,
 )
 from teranga.platform.notifications.errors import NotificationError
 from teranga.platform.notifications.models import (
@@ -104,7 +107,6 @@ def _enqueue_delivery(notification_ids: list[str]) -> None:
             )
 
 
-@transaction.atomic
 def notification_send(
     *,
     recipient,
@@ -142,46 +144,54 @@ def notification_send(
     if recipient is None and not email:
         raise ValueError("notification_send needs a recipient or an email address")
     scheduled = _scheduled(send_at)
-    existing = Notification.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None:
-        return existing
-    kind_type = notification_type(kind)
-    data = json_context(context)
-    with rendering(language or getattr(recipient, "language", None)) as language:
-        title = kind_type.render_title(data)
-        body = kind_type.render_body(data)
+    # No read of the key first: the insert below finds a notification told already.
     try:
-        with transaction.atomic():  # a savepoint: a concurrent twin only undoes this
-            notification = Notification.objects.create(
-                recipient=recipient,
-                email=email,
-                kind=kind,
-                title=title,
-                body=body,
-                link=link[:300],
-                data=data,
-                language=language,
-                idempotency_key=idempotency_key,
-                send_at=scheduled,
-            )
-    except IntegrityError:
+        kind_type = notification_type(kind)
+        data = json_context(context)
+        with rendering(language or getattr(recipient, "language", None)) as language:
+            title = kind_type.render_title(data)
+            body = kind_type.render_body(data)
+    except Exception:  # told already: returned as it is, even if not tellable now
         existing = Notification.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is None:
-            raise
-        return existing
-    wanted = kind_type.channels if channels is None else set(channels)
-    if recipient is None:
-        wanted = set(wanted) & {Channel.EMAIL}
-    selected = [channel for channel in kind_type.channels if channel in wanted]
-    NotificationDelivery.objects.bulk_create(
-        [
-            NotificationDelivery(notification=notification, channel=c, next_attempt_at=scheduled)
-            for c in selected
-        ]
-    )
-    if selected and scheduled is None:
-        _enqueue_delivery([str(notification.pk)])
-    return notification
+        if existing is not None:
+            return existing
+        raise
+    # What may refuse has run: in a caller's transaction, only the insert needs a savepoint.
+    with transaction.atomic(savepoint=False):
+        try:
+            with transaction.atomic():  # a savepoint: a concurrent twin only undoes this
+                notification = Notification.objects.create(
+                    recipient=recipient,
+                    email=email,
+                    kind=kind,
+                    title=title,
+                    body=body,
+                    link=link[:300],
+                    data=data,
+                    language=language,
+                    idempotency_key=idempotency_key,
+                    send_at=scheduled,
+                )
+        except IntegrityError:
+            existing = Notification.objects.filter(idempotency_key=idempotency_key).first()
+            if existing is None:
+                raise
+            return existing
+        wanted = kind_type.channels if channels is None else set(channels)
+        if recipient is None:
+            wanted = set(wanted) & {Channel.EMAIL}
+        selected = [channel for channel in kind_type.channels if channel in wanted]
+        NotificationDelivery.objects.bulk_create(
+            [
+                NotificationDelivery(
+                    notification=notification, channel=c, next_attempt_at=scheduled
+                )
+                for c in selected
+            ]
+        )
+        if selected and scheduled is None:
+            _enqueue_delivery([str(notification.pk)])
+        return notification
 
 
 @transaction.atomic
@@ -296,7 +306,9 @@ def _record_failure(delivery: NotificationDelivery, exc: Exception, now: datetim
 
 
 @transaction.atomic
-def notification_delivery_deliver(*, delivery_id) -> NotificationDelivery | None:
+def notification_delivery_deliver(
+    *, delivery_id, notification: Notification | None = None
+) -> NotificationDelivery | None:
     """Hand one queued, due delivery to its channel. Idempotent: the row is locked and
     anything not queued (or not due yet) is left as it is.
 
@@ -306,7 +318,7 @@ def notification_delivery_deliver(*, delivery_id) -> NotificationDelivery | None
     (:func:`retry_delay`) until :data:`MAX_DELIVERY_ATTEMPTS`, then marks it failed.
 
     The returned row's ``sent_now`` says whether this call sent it (not another worker
-    before it)."""
+    before it). ``notification``: its notification and recipient, if already read."""
     delivery = NotificationDelivery.objects.select_for_update().filter(pk=delivery_id).first()
     if delivery is not None:
         delivery.sent_now = False
@@ -315,7 +327,8 @@ def notification_delivery_deliver(*, delivery_id) -> NotificationDelivery | None
     now = timezone.now()
     if delivery.next_attempt_at is not None and delivery.next_attempt_at > now:
         return delivery
-    notification = Notification.objects.select_related("recipient").get(pk=delivery.notification_id)
+    if getattr(notification, "pk", None) != (key := delivery.notification_id):
+        notification = Notification.objects.select_related("recipient").get(pk=key)
     fields = [
         "status",
         "attempts",
@@ -352,17 +365,22 @@ def _attempt(delivery: NotificationDelivery, notification: Notification, now: da
     """Hand ``notification`` to the delivery's channel and record the outcome on
     ``delivery`` (not saved)."""
     outcome: Skip | Permanent | None = None
-    try:
+    if reason := skip_reason(delivery.channel, notification):
+        outcome = Skip(reason)  # known without trying (no phone): nothing to undo
+    else:
         # A savepoint: a channel error undoes only the channel's own writes (and keeps
-        # them — a device found invalid — when the channel answers skip or failed).
-        with transaction.atomic():
-            try:
-                sent = sender_for(delivery.channel)(notification)
-            except (Skip, Permanent) as exc:
-                outcome = exc
-    except Exception as exc:  # a channel error: SMTP, FCM, channel layer, network
-        _record_failure(delivery, exc, now)
-        return
+        # them — a device found invalid — when the channel answers skip or failed); a
+        # channel that writes nothing in the database (email, the socket) needs none.
+        undo = nullcontext() if delivery.channel in WRITES_NOTHING else transaction.atomic()
+        try:
+            with undo:
+                try:
+                    sent = sender_for(delivery.channel)(notification)
+                except (Skip, Permanent) as exc:
+                    outcome = exc
+        except Exception as exc:  # a channel error: SMTP, FCM, channel layer, network
+            _record_failure(delivery, exc, now)
+            return
     delivery.next_attempt_at = None
     if outcome is not None:
         skipped = isinstance(outcome, Skip)
@@ -383,19 +401,20 @@ def _due(now: datetime) -> Q:
 
 def notification_deliver(*, notification_id) -> list[NotificationDelivery]:
     """Deliver every queued, due channel of one notification (each in its own
-    transaction)."""
-    delivery_ids = list(
+    transaction). The notification and its recipient are read once, with the list."""
+    due = list(
         NotificationDelivery.objects.filter(
             _due(timezone.now()), notification_id=notification_id, status=DeliveryStatus.QUEUED
         )
+        .select_related("notification__recipient")
         .order_by("channel")
-        .values_list("pk", flat=True)
     )
-    return [
-        delivery
-        for delivery_id in delivery_ids
-        if (delivery := notification_delivery_deliver(delivery_id=delivery_id)) is not None
-    ]
+    notification = due[0].notification if due else None
+    delivered = (
+        notification_delivery_deliver(delivery_id=queued.pk, notification=notification)
+        for queued in due
+    )
+    return [delivery for delivery in delivered if delivery is not None]
 
 
 @task(priority=CRITICAL)

@@ -4,7 +4,8 @@
   refunded), under a type name of the registering app (``"clinic.visit"``);
 * :data:`payment_fulfilled` / :data:`refund_succeeded` — ``handler(payment)`` /
   ``handler(refund)`` called inside the transaction that records the event, so what they
-  write (an invoice, a credit note) is as durable as the event itself;
+  write (an invoice, a credit note) is as durable as the event itself; the payment comes
+  locked, read with its organisation and payer (``state.payment_lock``);
 * :data:`plan_limits` / :data:`plan_features` — the limits and features a subscription
   plan speaks of, each with its label and free-tier value; the app that enforces a limit
   declares it (``subscription_limit_check(key=…)``);

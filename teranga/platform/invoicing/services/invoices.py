@@ -137,13 +137,20 @@ def _payment_buyer(payment, *, default_country: str) -> dict[str, Any]:
     )
 
 
-def invoice_for_payment(*, payment) -> Invoice | None:
+def invoice_for_payment(*, payment, locked: bool = False) -> Invoice | None:
     """The invoice of ``payment`` (issued now if it has none), in the caller's
     transaction. None for a payment of nothing (a 100 % discount). 409
-    ``payment_not_paid`` for a payment that has not succeeded."""
+    ``payment_not_paid`` for a payment that has not succeeded. ``locked``: the caller
+    holds ``payment``'s row lock in this transaction and read it with its organisation
+    and payer (the fulfilment does), so it is not read again."""
     with transaction.atomic():
         # Two fulfilment workers for one payment queue here; the second finds the invoice.
-        payment = Payment.objects.select_for_update(of=("self",)).get(pk=payment.pk)
+        if not locked:
+            payment = (
+                Payment.objects.select_for_update(of=("self",))
+                .select_related("organization", "payer")
+                .get(pk=payment.pk)
+            )
         existing = Invoice.objects.filter(payment=payment, kind=InvoiceKind.INVOICE).first()
         if existing is not None:
             return existing

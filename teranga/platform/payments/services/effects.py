@@ -32,7 +32,11 @@ def payment_status_changed(payment: Payment, to_status: str) -> None:
 
 def _on_success(payment: Payment) -> None:
     coupons.coupons_consume(payment=payment)
-    fulfilment, _created = Fulfilment.objects.get_or_create(payment=payment)
+    # The payment is locked (every move is): no one else records its fulfilment now, so
+    # a read then an insert is enough (no get_or_create savepoint).
+    fulfilment = Fulfilment.objects.filter(payment=payment).first()
+    if fulfilment is None:
+        fulfilment = Fulfilment.objects.create(payment=payment)
     fulfilment_schedule(fulfilment)
     notices.tell_payer(payment, "succeeded")
 

@@ -182,17 +182,18 @@ def _refuse_second_payment(*, target_type: str, target_id, quote: Quote) -> None
     after the quote, so that only those who may pay for the target learn of it. The open
     case also holds under concurrency: the insert of a second open payment fails on
     ``pay_payment_one_open_per_target`` (see ``payment_initiate``)."""
-    if _open_payments(target_type, target_id).exists():
-        raise _in_progress()
-    if (
-        quote.paid_once
-        and Payment.objects.filter(
-            target_type=target_type, target_id=str(target_id), status__in=CHARGED_STATUSES
-        ).exists()
-    ):
-        raise Conflict(
-            _("This has already been paid for."), code=PaymentError.TARGET_ALREADY_PAID
+    blocking = set(OPEN_STATUSES) | (CHARGED_STATUSES if quote.paid_once else set())
+    found = set(  # one read for both questions
+        Payment.objects.filter(
+            target_type=target_type, target_id=str(target_id), status__in=blocking
         )
+        .values_list("status", flat=True)
+        .distinct()
+    )
+    if found & set(OPEN_STATUSES):
+        raise _in_progress()
+    if found:
+        raise Conflict(_("This has already been paid for."), code=PaymentError.TARGET_ALREADY_PAID)
 
 
 def _replay(payment: Payment, request_hash: str) -> tuple[Payment, bool]:
@@ -272,13 +273,15 @@ def payment_initiate(
             _("This transaction number was already declared."),
             code=PaymentError.TRANSACTION_NUMBER_USED,
         ) from None
+    # Each returns the payment as it locked and saved it (its organisation and payer
+    # read with it): nothing to read again.
     if payment.amount == 0:
-        _settle_free(payment)
+        payment = _settle_free(payment)
     elif manual:
-        _declare_manual(payment)
+        payment = _declare_manual(payment)
     else:
-        _start_checkout(payment, offer)
-    return Payment.objects.select_related("organization").get(pk=payment.pk), True
+        payment = _start_checkout(payment, offer)
+    return payment, True
 
 
 @transaction.atomic
@@ -303,11 +306,14 @@ def _record(
             _("This organisation cannot take payments yet."),
             code=PaymentError.ORGANIZATION_NOT_VERIFIED,
         )
-    payer_phone = phone_e164_or_blank(
-        payer_phone,
-        region=phone_region_for(user=payer, organization=organization),
-        field="payer_phone",
-    )
+    if payer_phone and str(payer_phone).strip():  # blank stays blank: no region to look up
+        payer_phone = phone_e164_or_blank(
+            payer_phone,
+            region=phone_region_for(user=payer, organization=organization),
+            field="payer_phone",
+        )
+    else:
+        payer_phone = ""
     _refuse_second_payment(target_type=target_type, target_id=target_id, quote=quote)
     offer = None
     if method == PaymentMethod.ONLINE:
@@ -401,7 +407,7 @@ def _record(
 
 
 @transaction.atomic
-def _settle_free(payment: Payment) -> None:
+def _settle_free(payment: Payment) -> Payment:
     payment = payment_lock(payment.pk)
     transition(payment, PaymentStatus.PENDING, source=EventSource.SYSTEM)
     transition(
@@ -410,10 +416,11 @@ def _settle_free(payment: Payment) -> None:
         source=EventSource.SYSTEM,
         detail={"reason": "nothing to pay"},
     )
+    return payment
 
 
 @transaction.atomic
-def _declare_manual(payment: Payment) -> None:
+def _declare_manual(payment: Payment) -> Payment:
     payment = payment_lock(payment.pk)
     transition(
         payment,
@@ -423,9 +430,10 @@ def _declare_manual(payment: Payment) -> None:
         detail={"method": payment.method, "transaction_number": payment.transaction_number},
     )
     notices.tell_staff(payment, "manual_declared")
+    return payment
 
 
-def _start_checkout(payment: Payment, offer: offers.Offer) -> None:
+def _start_checkout(payment: Payment, offer: offers.Offer) -> Payment:
     return_url = payment.return_url or public_link(f"/pay/return/{payment.pk}/")
     request = CheckoutRequest(
         payment_id=str(payment.pk),
@@ -477,6 +485,7 @@ def _start_checkout(payment: Payment, offer: offers.Offer) -> None:
                 source=EventSource.SYSTEM,
                 detail={"reference": locked.provider_reference},
             )
+    return locked
 
 
 # --- Payer and time -----------------------------------------------------------------------
