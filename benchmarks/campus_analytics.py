@@ -2,20 +2,23 @@
 (the N+1 way: a few queries per event), on the same data, with identical figures.
 
     python -m benchmarks.campus_analytics [--events 400] [--orders 10] [--views 20]
-                                          [--repetitions 5] [--seed 23] [--check]
+                                          [--reviews 3] [--repetitions 5] [--seed 23]
+                                          [--check]
 
 Runs on a throwaway database (see ``benchmarks``): a temporary SQLite file, or a
 dedicated database on the PostgreSQL server of ``DATABASE_URL``. It bulk-inserts one
 organiser with ``--events`` events, each with two ticket types, ``--orders`` paid orders
 of one ticket (each with its succeeded payment, one in five partly refunded), a third
-of the tickets scanned in, and ``--views`` view rows. Then at a tenth of the events and
+of the tickets scanned in, ``--views`` view rows and ``--reviews`` reviews (one in seven
+hidden pending moderation). Then at a tenth of the events and
 at all of them it times:
 
 * **aggregates**: ``selectors.analytics.dashboard`` (totals, revenue by day over 60
-  days, top 10 events), and ``event_analytics`` of one event: a fixed number of
-  queries whatever the number of events;
-* **per-event loop**: the same totals computed event by event (tickets, check-ins and
-  revenue from its orders' payments: four queries per event).
+  days, the organiser's rating, top 10 events with theirs), and ``event_analytics`` of
+  one event (its reviews included): a fixed number of queries whatever the number of
+  events;
+* **per-event loop**: the same totals computed event by event (tickets, check-ins,
+  revenue from its orders' payments and its shown reviews: five queries per event).
 
 It asserts that both give the same totals and that the aggregates' query count does not
 change with the number of events, and prints the medians and their ratio (``--check``
@@ -43,6 +46,7 @@ def parse_args(argv):
     parser.add_argument("--events", type=int, default=400)
     parser.add_argument("--orders", type=int, default=10, help="paid orders per event")
     parser.add_argument("--views", type=int, default=20, help="view rows per event")
+    parser.add_argument("--reviews", type=int, default=3, help="reviews per event")
     parser.add_argument("--repetitions", type=int, default=5)
     parser.add_argument("--seed", type=int, default=23)
     parser.add_argument("--check", action="store_true", help="exit 1 if the target is missed")
@@ -67,6 +71,7 @@ def fill(args, now: datetime, rng: random.Random):
         Order,
         OrderLine,
         OrderStatus,
+        Review,
         Scan,
         Ticket,
         TicketType,
@@ -77,6 +82,10 @@ def fill(args, now: datetime, rng: random.Random):
         kind="university", name="Université Analytics", slug="universite-analytics"
     )
     buyer = get_user_model().objects.create_user(email="buyer@bench.example", password=None)
+    reviewers = [
+        get_user_model().objects.create_user(email=f"reviewer{n}@bench.example", password=None)
+        for n in range(args.reviews)
+    ]
     events, types, lists = [], [], []
     for n in range(args.events):
         starts_at = now + timedelta(days=rng.randint(-25, 25), hours=rng.randint(0, 23))
@@ -112,7 +121,7 @@ def fill(args, now: datetime, rng: random.Random):
     Event.objects.bulk_create(events, batch_size=BATCH)
     TicketType.objects.bulk_create(types, batch_size=BATCH)
     CheckinList.objects.bulk_create(lists, batch_size=BATCH)
-    orders, lines, tickets, payments, scans, views = [], [], [], [], [], []
+    orders, lines, tickets, payments, scans, views, reviews = [], [], [], [], [], [], []
     for index, event in enumerate(events):
         for k in range(args.orders):
             ticket_type = types[2 * index + (k % 2)]
@@ -178,6 +187,18 @@ def fill(args, now: datetime, rng: random.Random):
                 )
         for v in range(args.views):
             views.append(EventView(event_id=event.pk, viewer=f"v{v}", day=now.date()))
+        for n, reviewer in enumerate(reviewers):
+            hidden = (index * len(reviewers) + n) % 7 == 0
+            reviews.append(
+                Review(
+                    event_id=event.pk,
+                    organization_id=organization.pk,
+                    author_id=reviewer.pk,
+                    rating=rng.randint(1, 5),
+                    reports_count=3 if hidden else 0,
+                    hidden_at=now if hidden else None,
+                )
+            )
     for model, rows in (
         (Order, orders),
         (OrderLine, lines),
@@ -185,23 +206,25 @@ def fill(args, now: datetime, rng: random.Random):
         (Payment, payments),
         (Scan, scans),
         (EventView, views),
+        (Review, reviews),
     ):
         model.objects.bulk_create(rows, batch_size=BATCH)
     print(
         f"  filled {len(events):,} events, {len(tickets):,} tickets and payments, "
-        f"{len(views):,} views in {time.perf_counter() - started:.1f} s (bulk inserts)"
+        f"{len(views):,} views, {len(reviews):,} reviews in {time.perf_counter() - started:.1f} s "
+        "(bulk inserts)"
     )
     return organization, events
 
 
 def per_event_loop(events) -> dict:
-    """The baseline: the same totals, event by event (four queries each)."""
-    from django.db.models import Sum
+    """The baseline: the same totals, event by event (five queries each)."""
+    from django.db.models import Count, Sum
 
     from teranga.platform.payments.models import PAID_STATUSES, Payment
-    from teranga.products.campus.models import Order, Scan, Ticket
+    from teranga.products.campus.models import Order, Review, Scan, Ticket
 
-    sold = checked_in = revenue = views = 0
+    sold = checked_in = revenue = views = reviewed = stars = 0
     for event in events:
         valid = Ticket.objects.filter(event_id=event.pk, status="valid")
         sold += valid.count()
@@ -219,7 +242,19 @@ def per_event_loop(events) -> dict:
         ).aggregate(amount=Sum("amount"), refunded=Sum("refunded_amount"))
         revenue += (paid["amount"] or 0) - (paid["refunded"] or 0)
         views += event.views_count
-    return {"tickets_sold": sold, "checked_in": checked_in, "revenue": revenue, "views": views}
+        shown = Review.objects.filter(event_id=event.pk, hidden_at__isnull=True).aggregate(
+            n=Count("pk"), total=Sum("rating")
+        )
+        reviewed += shown["n"]
+        stars += shown["total"] or 0
+    return {
+        "tickets_sold": sold,
+        "checked_in": checked_in,
+        "revenue": revenue,
+        "views": views,
+        "reviews": reviewed,
+        "rating": round(stars / reviewed, 2) if reviewed else None,
+    }
 
 
 def measure(args, organization, events, label: str):
@@ -265,6 +300,8 @@ def measure(args, organization, events, label: str):
         "checked_in": totals["checked_in"],
         "revenue": totals["revenue"]["amount"],
         "views": totals["views"],
+        "reviews": figures["rating"]["count"],
+        "rating": figures["rating"]["average"],
     }
     assert got == expected, (got, expected)
     aggregates, loop, single = summary(aggregate_ms), summary(loop_ms), summary(event_ms)
@@ -292,7 +329,7 @@ def run(args, environment) -> int:
     organization, events = fill(args, now, rng)
     # The smaller organiser: a tenth of the events (the rest moved to another one).
     from teranga.platform.organizations.models import Organization
-    from teranga.products.campus.models import Event, Order, Ticket
+    from teranga.products.campus.models import Event, Order, Review, Ticket
 
     small = Organization.objects.create(kind="university", name="Petite", slug="petite")
     tenth = events[: max(1, len(events) // 10)]
@@ -300,6 +337,7 @@ def run(args, environment) -> int:
     Event.objects.filter(pk__in=ids).update(organization=small)
     Order.objects.filter(event_id__in=ids).update(organization=small)
     Ticket.objects.filter(event_id__in=ids).update(organization=small)
+    Review.objects.filter(event_id__in=ids).update(organization=small)
     from teranga.platform.payments.models import Payment
 
     Payment.objects.filter(

@@ -94,6 +94,28 @@ class CampusDailyFiguresSerializer(serializers.Serializer):
     tickets = serializers.IntegerField(help_text="Tickets issued that day, still valid.")
 
 
+class CampusRatingCountSerializer(serializers.Serializer):
+    rating = serializers.IntegerField(min_value=1, max_value=5, help_text="Stars (1 to 5).")
+    count = serializers.IntegerField(help_text="Shown reviews with this rating.")
+
+
+class CampusRatingSerializer(serializers.Serializer):
+    average = serializers.FloatField(
+        allow_null=True, help_text="Mean rating of the shown reviews; null without any."
+    )
+    count = serializers.IntegerField(help_text="Shown reviews (hidden ones left out).")
+
+
+class CampusEventReviewsSerializer(CampusRatingSerializer):
+    distribution = CampusRatingCountSerializer(
+        many=True, help_text="Shown reviews per rating, from 1 to 5 stars (every rating listed)."
+    )
+    reported = serializers.IntegerField(help_text="Reviews reported at least once (hidden or not).")
+    hidden = serializers.IntegerField(
+        help_text="Reviews hidden pending moderation (left out of the figures above)."
+    )
+
+
 class CampusEventAnalyticsSerializer(serializers.Serializer):
     event = CampusAnalyticsEventSerializer()
     currency = serializers.ChoiceField(choices=CURRENCY_CHOICES)
@@ -109,6 +131,7 @@ class CampusEventAnalyticsSerializer(serializers.Serializer):
         help_text="Valid tickets with an accepted entry scan on any check-in list."
     )
     checkin_rate = serializers.FloatField(help_text="checked_in / tickets_sold (0 to 1).")
+    reviews = CampusEventReviewsSerializer()
     buyers = serializers.IntegerField(help_text="Distinct buyers of paid orders.")
     conversion_rate = serializers.FloatField(
         help_text="buyers / unique_viewers (0 without viewers; may pass 1)."
@@ -150,6 +173,10 @@ class CampusDashboardEventSerializer(CampusAnalyticsEventSerializer):
     tickets_sold = serializers.IntegerField()
     revenue = CampusMoneySerializer()
     views = serializers.IntegerField()
+    rating_average = serializers.FloatField(
+        allow_null=True, help_text="Mean rating of its shown reviews; null without any."
+    )
+    reviews_count = serializers.IntegerField(help_text="Its shown reviews.")
 
 
 class CampusDashboardSerializer(serializers.Serializer):
@@ -161,5 +188,9 @@ class CampusDashboardSerializer(serializers.Serializer):
     period = serializers.ChoiceField(choices=[(p, p) for p in PERIODS])
     totals = CampusDashboardTotalsSerializer()
     revenue_by_period = CampusDashboardPeriodSerializer(many=True)
+    rating = CampusRatingSerializer(
+        help_text="The organiser's public rating: the shown reviews of all its events "
+        "(not only the range's)."
+    )
     top_by = serializers.ChoiceField(choices=[(t, t) for t in TOP_BY])
     top_events = CampusDashboardEventSerializer(many=True)

@@ -42,7 +42,10 @@ DEFINITIONS = (
     "event's `revenue` is what payments received for its orders, net of succeeded "
     "refunds, in the event's currency; `checkin_rate` = tickets with an accepted entry "
     "scan on any check-in list / valid tickets; `conversion_rate` = distinct buyers of "
-    "paid orders / unique viewers. Reviews are not part of Campus yet: no review figures."
+    "paid orders / unique viewers; `reviews` (an event's) and `rating` (the organiser's, "
+    "over all its events, as on its public profile) count its shown reviews, hidden ones "
+    "(pending moderation) left out of the count, the average (null without any review) "
+    "and the distribution; `reported` and `hidden` say how many were reported, hidden."
 )
 
 

@@ -261,3 +261,54 @@ class UploadSummarySerializer(serializers.Serializer):
 class UploadReportSerializer(serializers.Serializer):
     results = UploadResultSerializer(many=True, source="outcomes", read_only=True)
     summary = UploadSummarySerializer(source="*", read_only=True)
+
+
+# --- Answers built without a serializer per request ------------------------------------
+# The validate and upload answers are written directly (the per-request cost of DRF's
+# field copies matters at the door); the serializers above document them, and the
+# tests check that both give the same JSON.
+
+_DATETIME = serializers.DateTimeField()
+
+
+def _ticket_data(ticket) -> dict:
+    return {
+        "id": str(ticket.pk),
+        "event": str(ticket.event_id),
+        "event_title": ticket.event.title,
+        "ticket_type": str(ticket.ticket_type_id),
+        "ticket_type_name": ticket.ticket_type.name,
+        "holder_name": ticket.holder.get_full_name(),
+        "status": ticket.status,
+    }
+
+
+def scan_outcome_data(outcome) -> dict:
+    """:class:`ScanOutcomeSerializer`'s JSON of ``outcome``."""
+    at = outcome.checked_in_at
+    return {
+        "result": outcome.result,
+        "message": str(outcome.message),
+        "direction": outcome.direction,
+        "checkin_list": str(outcome.checkin_list.pk),
+        "ticket": None if outcome.ticket is None else _ticket_data(outcome.ticket),
+        "checked_in_at": None if at is None else _DATETIME.to_representation(at),
+        "checked_in_by": str(outcome.checked_in_by),
+        "scan": str(outcome.scan.pk),
+    }
+
+
+def upload_report_data(report) -> dict:
+    """:class:`UploadReportSerializer`'s JSON of ``report``."""
+    return {
+        "results": [
+            {**scan_outcome_data(o), "nonce": str(o.nonce), "duplicate": o.duplicate}
+            for o in report.outcomes
+        ],
+        "summary": {
+            "accepted": report.accepted,
+            "refused": report.refused,
+            "duplicates": report.duplicates,
+            "conflicts": report.conflicts,
+        },
+    }

@@ -38,6 +38,7 @@ from ..models import ScannerDevice
 from ..selectors import checkin as selectors
 from ..selectors.access import event_for_staff
 from ..services import checkin as services
+from ..services import checkin_upload as upload_services
 from ..services import scanners as scanner_services
 from . import checkin_serializers as s
 
@@ -204,7 +205,7 @@ class TicketValidateView(CheckinView):
             list_ids=data["lists"],
             direction=data["direction"],
         )
-        return Response(s.ScanOutcomeSerializer(outcome).data)
+        return Response(s.scan_outcome_data(outcome))
 
 
 # --- Scanner devices --------------------------------------------------------------------
@@ -446,5 +447,7 @@ class ScannerScansView(ScannerView):
     def post(self, request):
         serializer = s.UploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        report = services.scans_upload(device=self.device, scans=serializer.validated_data["scans"])
-        return Response(s.UploadReportSerializer(report).data)
+        report = upload_services.scans_upload(
+            device=self.device, scans=serializer.validated_data["scans"]
+        )
+        return Response(s.upload_report_data(report))

@@ -16,6 +16,12 @@ Definitions (the API documents the same):
   check-in lists / valid tickets (0 when there is none).
 * ``conversion_rate``: distinct buyers of paid orders / unique viewers (0 without
   viewers; it may pass 1 when people buy without viewing the event's page).
+* ``reviews``: the event's shown reviews (count, average rating, distribution by star;
+  hidden ones, pending moderation, are left out, as on the organiser's public rating),
+  plus how many were reported and how many are hidden
+  (``selectors.reviews.review_figures``). The dashboard's ``rating`` is the organiser's
+  public rating (every event, not only the range's), and each top event carries its
+  own.
 """
 
 from __future__ import annotations
@@ -25,9 +31,11 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import (
+    Avg,
     CharField,
     Count,
     Exists,
+    FloatField,
     Func,
     IntegerField,
     OuterRef,
@@ -48,6 +56,7 @@ from ..models import (
     EventView,
     Order,
     OrderStatus,
+    Review,
     Scan,
     ScanDirection,
     ScanResult,
@@ -55,6 +64,7 @@ from ..models import (
     TicketStatus,
     TicketType,
 )
+from .reviews import organizer_rating, review_figures
 
 ANALYTICS_VIEW = "campus.analytics.view"
 #: The payable of an order (``services.orders.PAYABLE``).
@@ -202,6 +212,7 @@ def event_analytics(*, event: Event, date_from: date, date_to: date) -> dict:
         "revenue": Money(revenue, currency).as_dict(),
         "checked_in": checked_in,
         "checkin_rate": _rate(checked_in, valid_count),
+        "reviews": review_figures(Review.objects.filter(event=event), detail=True),
         "buyers": buyers,
         "conversion_rate": _rate(buyers, unique_viewers),
         "date_from": date_from,
@@ -316,9 +327,23 @@ def dashboard(*, organization: Organization, query: DashboardQuery) -> dict:
         .annotate(total=Sum("net"))
         .values("total")
     )
+    shown_reviews = (
+        Review.objects.filter(event=OuterRef("pk"), hidden_at__isnull=True)
+        .order_by()
+        .values("event")
+    )
     ranked = events.annotate(
         tickets_sold=Coalesce(Subquery(event_tickets, output_field=IntegerField()), 0),
         revenue=Coalesce(Subquery(event_revenue, output_field=IntegerField()), 0),
+        rating_average=Subquery(
+            shown_reviews.annotate(a=Avg("rating")).values("a"), output_field=FloatField()
+        ),
+        reviews_count=Coalesce(
+            Subquery(
+                shown_reviews.annotate(n=Count("pk")).values("n"), output_field=IntegerField()
+            ),
+            0,
+        ),
     )
     first = "-tickets_sold" if query.top_by == "tickets" else "-revenue"
     second = "-revenue" if query.top_by == "tickets" else "-tickets_sold"
@@ -351,6 +376,7 @@ def dashboard(*, organization: Organization, query: DashboardQuery) -> dict:
             }
             for key in _period_keys(query.date_from, query.date_to, query.period)
         ],
+        "rating": organizer_rating(organization_id=organization.pk),
         "top_by": query.top_by,
         "top_events": [
             {
@@ -361,6 +387,10 @@ def dashboard(*, organization: Organization, query: DashboardQuery) -> dict:
                 "tickets_sold": event.tickets_sold,
                 "revenue": money(event.revenue),
                 "views": event.views_count,
+                "rating_average": (
+                    None if event.rating_average is None else round(event.rating_average, 2)
+                ),
+                "reviews_count": event.reviews_count,
             }
             for event in top
         ],

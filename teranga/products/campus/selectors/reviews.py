@@ -82,14 +82,38 @@ def review_get(*, user, review_id, lock: bool = False) -> Review:
     return review
 
 
-def organizer_rating(*, organization_id) -> dict:
-    """The organiser's shown reviews: ``{"average": 4.25 | None, "count": 12}`` in one
-    SQL statement."""
-    result = Review.objects.filter(
-        organization_id=organization_id, hidden_at__isnull=True
-    ).aggregate(average=Avg("rating"), count=Count("id"))
+def review_figures(reviews: QuerySet[Review], *, detail: bool = False) -> dict:
+    """The ratings of ``reviews`` in one SQL statement: ``{"average": 4.25 | None,
+    "count": 12}`` over the shown ones (hidden ones, ``hidden_at`` set pending
+    moderation, are left out: the rule of the organiser's public rating). With
+    ``detail`` (the organiser's analytics) also ``distribution``, the shown reviews per
+    star (``[{"rating": 1, "count": n}, … 5]``), ``reported`` (reviews reported at
+    least once, hidden or not) and ``hidden``."""
+    shown = Q(hidden_at__isnull=True)
+    if not detail:
+        result = reviews.filter(shown).aggregate(average=Avg("rating"), count=Count("id"))
+    else:
+        stars = {f"star{n}": Count("id", filter=shown & Q(rating=n)) for n in range(1, 6)}
+        result = reviews.order_by().aggregate(
+            average=Avg("rating", filter=shown),
+            count=Count("id", filter=shown),
+            reported=Count("id", filter=Q(reports_count__gt=0)),
+            hidden=Count("id", filter=~shown),
+            **stars,
+        )
     average = result["average"]
-    return {
+    figures = {
         "average": None if average is None else round(float(average), 2),
         "count": result["count"],
     }
+    if detail:
+        figures["distribution"] = [{"rating": n, "count": result[f"star{n}"]} for n in range(1, 6)]
+        figures["reported"] = result["reported"]
+        figures["hidden"] = result["hidden"]
+    return figures
+
+
+def organizer_rating(*, organization_id) -> dict:
+    """The organiser's shown reviews: ``{"average": 4.25 | None, "count": 12}`` in one
+    SQL statement (:func:`review_figures`, as the organiser's dashboard reads it)."""
+    return review_figures(Review.objects.filter(organization_id=organization_id))

@@ -1,26 +1,26 @@
-"""Check-in: the lists (doors) of an event, the staff's online validate, and the scans a
-scanner device uploads after deciding offline.
+"""Check-in: the lists (doors) of an event and the staff's online validate; the scans a
+scanner device uploads after deciding offline are in :mod:`.checkin_upload`, on the same
+rules and the same decision (:func:`presence_result`, :func:`presence_record`).
 
 **One decision, locked.** Online or uploaded, a scan of a known, valid ticket on a list
-that admits its type takes the ticket's :class:`TicketPresence` row at that list
-(created on the first scan; a concurrent creation loses on the unique constraint and
-reads the winner's row) with ``SELECT … FOR UPDATE``, decides, writes the :class:`Scan`
+that admits its type first takes the **ticket's row lock** (``UPDATE … SET updated_at``
+online, which also tells the scanners' delta sync that the ticket changed; ``SELECT … FOR
+UPDATE`` in id order for an upload), then reads the ticket's :class:`TicketPresence` at
+that list (created on the first accepted scan), decides, and writes the :class:`Scan`
 and the presence, all in one transaction: two simultaneous scans of one ticket give
-exactly one ``valid``. Every scan is recorded, refused ones included.
+exactly one ``valid`` (on SQLite the ``IMMEDIATE`` transaction serialises them). A
+ticket cancelled meanwhile is refused (``cancelled``). Every scan is recorded, refused
+ones included.
 
 **Rules** (an entry): the first entry is valid; another one is refused (``already_in``)
 unless the list allows re-entry, and, when the list records exits, only after an exit.
 An exit is always recorded (``valid``) for a valid ticket on the list. A code of another
 organisation is ``unknown``, exactly like a code that does not exist.
 
-**Offline uploads** (:func:`scans_upload`): each scan is counted once per (device,
-nonce): a scan already stored answers its stored result (``duplicate``), also when two
-uploads of the same batch race (the unique constraint decides). New scans are applied
-in ``scanned_at`` order, each in its own transaction (a batch interrupted halfway is
-simply uploaded again). A scan the device refused is recorded as it decided (nobody went
-in). An entry the device admitted that the server refuses as ``already_in`` (another
-device, or the online validate, admitted the ticket first) is recorded as ``conflict``:
-the first admission stands.
+**Cost.** The reads (the lists, the caller's role, the ticket) run before the write
+transaction, so that it stays short (on SQLite it holds the one write lock): a first
+scan is the token check, four small reads, then the ticket lock, the presence read, the scan
+insert and the presence write.
 """
 
 from __future__ import annotations
@@ -29,12 +29,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
-from teranga.core.db import integrity_constraint
 from teranga.core.errors import Conflict, NotFound, ValidationFailed
 from teranga.core.validators import parse_uuid
 from teranga.platform.organizations.access import ensure, membership_of
@@ -45,7 +44,6 @@ from ..models import (
     Event,
     Scan,
     ScanDirection,
-    ScannerDevice,
     ScanResult,
     Ticket,
     TicketPresence,
@@ -192,38 +190,70 @@ def outcome_message(
     return _("Unknown ticket.")
 
 
-def _type_ids(checkin_list: CheckinList) -> set:
-    return checkin_list.admitted_type_ids
-
-
 def _list_for(lists: list[CheckinList], ticket: Ticket) -> tuple[CheckinList | None, bool]:
     """The list of ``lists`` that scans ``ticket`` and whether it admits its type."""
     candidates = [cl for cl in lists if cl.event_id == ticket.event_id]
     for cl in candidates:
-        types = _type_ids(cl)
+        types = cl.admitted_type_ids
         if not types or ticket.ticket_type_id in types:
             return cl, True
     return (candidates[0] if candidates else None), False
 
 
-def _locked_presence(checkin_list: CheckinList, ticket: Ticket) -> TicketPresence:
-    """The ticket's presence at the list, created if missing, locked (in the caller's
-    transaction). Two first scans race on the unique constraint: the loser reads (and
-    waits for) the winner's row."""
-    rows = TicketPresence.objects.select_for_update()
-    presence = rows.filter(checkin_list=checkin_list, ticket=ticket).first()
-    if presence is not None:
-        return presence
-    try:
-        with transaction.atomic():
-            return TicketPresence.objects.create(checkin_list=checkin_list, ticket=ticket)
-    except IntegrityError as exc:
-        if integrity_constraint(exc, TicketPresence) != "campus_presence_once":
-            raise
-    return rows.get(checkin_list=checkin_list, ticket=ticket)
+def scan_precheck(
+    lists: list[CheckinList],
+    ticket: Ticket | None,
+    *,
+    offline: bool = False,
+    local_result: str | None = None,
+) -> tuple[CheckinList, str | None]:
+    """The list that scans ``ticket`` and the refusal decided without its presence
+    (``unknown``, ``not_on_list``, ``cancelled``, or a refusal the device made offline);
+    ``None``: the presence decides."""
+    if ticket is None:
+        return lists[0], ScanResult.UNKNOWN
+    found, admits = _list_for(lists, ticket)
+    if found is None:
+        return lists[0], ScanResult.NOT_ON_LIST
+    if ticket.status != TicketStatus.VALID:
+        return found, ScanResult.CANCELLED
+    if not admits:
+        return found, ScanResult.NOT_ON_LIST
+    if offline and local_result and local_result != ScanResult.VALID:
+        # The device refused it: nobody went in, whatever we would have said.
+        return found, local_result
+    return found, None
 
 
-def _standing_admission(checkin_list: CheckinList, ticket: Ticket) -> Scan | None:
+def presence_result(
+    checkin_list: CheckinList, presence: TicketPresence, direction: str, *, offline: bool
+) -> str:
+    """The decision for a valid ticket on a list that admits it, from its presence."""
+    if direction == ScanDirection.EXIT or presence.first_entry_at is None:
+        return ScanResult.VALID
+    if not checkin_list.allow_reentry or (checkin_list.record_exits and presence.inside):
+        return ScanResult.CONFLICT if offline else ScanResult.ALREADY_IN
+    return ScanResult.VALID
+
+
+def presence_record(presence: TicketPresence, scan: Scan, *, now: datetime) -> bool:
+    """Apply an accepted (or conflicting) ``scan`` to ``presence`` in memory; whether it
+    changed (the caller writes it)."""
+    if scan.result not in (ScanResult.VALID, ScanResult.CONFLICT):
+        return False
+    if scan.direction == ScanDirection.ENTRY:
+        presence.inside = True
+        if presence.first_entry_at is None or scan.scanned_at < presence.first_entry_at:
+            presence.first_entry_at = scan.scanned_at
+    else:
+        presence.inside = False
+    if scan.result == ScanResult.VALID:
+        presence.last_scan = scan
+    presence.updated_at = now
+    return True
+
+
+def standing_admission(checkin_list: CheckinList, ticket: Ticket) -> Scan | None:
     """The last accepted entry of the ticket at the list (who let it in, when)."""
     return (
         Scan.objects.select_related("scanned_by", "device")
@@ -238,114 +268,37 @@ def _standing_admission(checkin_list: CheckinList, ticket: Ticket) -> Scan | Non
     )
 
 
-def _entry_result(checkin_list: CheckinList, presence: TicketPresence) -> str:
-    if presence.first_entry_at is None:
-        return ScanResult.VALID
-    if not checkin_list.allow_reentry:
-        return ScanResult.ALREADY_IN
-    if checkin_list.record_exits and presence.inside:
-        return ScanResult.ALREADY_IN
-    return ScanResult.VALID
-
-
-def _apply_scan(
-    *,
-    lists: list[CheckinList],
-    ticket: Ticket | None,
-    code: str,
-    direction: str,
-    scanned_at: datetime,
-    time_zone: str,
-    user=None,
-    device: ScannerDevice | None = None,
-    nonce: str = "",
-    offline: bool = False,
-    local_result: str | None = None,
-    now: datetime,
-) -> ScanOutcome:
-    """Decide and record one scan (inside the caller's transaction)."""
-    result: str | None = None
-    checkin_list = lists[0]
-    if ticket is None:
-        result = ScanResult.UNKNOWN
-    else:
-        found, admits = _list_for(lists, ticket)
-        if found is None:
-            result = ScanResult.NOT_ON_LIST
-        else:
-            checkin_list = found
-            if ticket.status != TicketStatus.VALID:
-                result = ScanResult.CANCELLED
-            elif not admits:
-                result = ScanResult.NOT_ON_LIST
-    if result is None and offline and local_result and local_result != ScanResult.VALID:
-        # The device refused it: nobody went in, whatever we would have said.
-        result = local_result
-    presence = None
-    standing = None
-    if result is None:
-        presence = _locked_presence(checkin_list, ticket)
-        if direction == ScanDirection.EXIT:
-            result = ScanResult.VALID
-        else:
-            result = _entry_result(checkin_list, presence)
-            if result == ScanResult.ALREADY_IN:
-                standing = _standing_admission(checkin_list, ticket)
-                if offline:
-                    result = ScanResult.CONFLICT
-    scan = Scan.objects.create(
-        checkin_list=checkin_list,
-        ticket=ticket,
-        code=code,
-        direction=direction,
-        result=result,
-        scanned_at=scanned_at,
-        scanned_by=user if user is not None and user.is_authenticated else None,
-        device=device,
-        nonce=nonce,
-        offline=offline,
-    )
-    if presence is not None and result in (ScanResult.VALID, ScanResult.CONFLICT):
-        if direction == ScanDirection.ENTRY:
-            presence.inside = True
-            if presence.first_entry_at is None or scanned_at < presence.first_entry_at:
-                presence.first_entry_at = scanned_at
-        else:
-            presence.inside = False
-        if result == ScanResult.VALID:
-            presence.last_scan = scan
-        presence.save(update_fields=["inside", "first_entry_at", "last_scan", "updated_at"])
-        # The scanners' delta sync reads what changed on the ticket since their cursor.
-        Ticket.objects.filter(pk=ticket.pk).update(updated_at=now)
+def scan_outcome(scan: Scan, *, standing: Scan | None, time_zone: str) -> ScanOutcome:
+    """The answer for a recorded ``scan`` (``standing``: the admission that refused it)."""
     outcome = ScanOutcome(
-        result=result,
+        result=scan.result,
         message="",
-        checkin_list=checkin_list,
-        ticket=ticket,
+        checkin_list=scan.checkin_list,
+        ticket=scan.ticket,
         scan=scan,
-        direction=direction,
-        nonce=nonce,
+        direction=scan.direction,
+        nonce=scan.nonce,
     )
-    if result == ScanResult.VALID and direction == ScanDirection.ENTRY:
-        outcome.checked_in_at = scanned_at
+    if scan.result == ScanResult.VALID and scan.direction == ScanDirection.ENTRY:
+        outcome.checked_in_at = scan.scanned_at
         outcome.checked_in_by = _actor_name(scan)
     elif standing is not None:
         outcome.checked_in_at = standing.scanned_at
         outcome.checked_in_by = _actor_name(standing)
     outcome.message = outcome_message(
-        result,
-        direction=direction,
-        at=outcome.checked_in_at if result != ScanResult.VALID else None,
+        scan.result,
+        direction=scan.direction,
+        at=outcome.checked_in_at if scan.result != ScanResult.VALID else None,
         by=outcome.checked_in_by,
         time_zone=time_zone,
     )
     return outcome
 
 
-def _lists(**filters) -> list[CheckinList]:
-    """The lists (with their organisation), each with ``admitted_type_ids``: two plain
-    queries."""
-    lists = list(CheckinList.objects.select_related("organization").filter(**filters))
+def scan_lists(**filters) -> list[CheckinList]:
+    """The lists (with their organisation), each with ``admitted_type_ids`` (empty: every
+    type): two plain queries (plain ones cost less to build than one with subqueries)."""
+    lists = list(CheckinList.objects.select_related("organization").filter(**filters).order_by())
     admitted: dict = {cl.pk: set() for cl in lists}
     if lists:
         through = CheckinList.ticket_types.through.objects.filter(checkinlist_id__in=list(admitted))
@@ -376,7 +329,7 @@ TICKET_FIELDS = (
 )
 
 
-def _tickets_by_code(organization_id, codes) -> dict[str, Ticket]:
+def tickets_by_code(organization_id, codes) -> dict[str, Ticket]:
     """Tickets of the organisation by code (also found when typed in lower case)."""
     wanted = set()
     for code in codes:
@@ -390,7 +343,7 @@ def _tickets_by_code(organization_id, codes) -> dict[str, Ticket]:
     return {ticket.code: ticket for ticket in rows}
 
 
-def _lookup(tickets: dict[str, Ticket], code: str) -> Ticket | None:
+def ticket_lookup(tickets: dict[str, Ticket], code: str) -> Ticket | None:
     return tickets.get(code) or tickets.get(code.upper())
 
 
@@ -402,7 +355,7 @@ def _lists_for_staff(*, user, list_ids) -> list[CheckinList]:
     unique = set(keys)
     if None in unique:
         raise NotFound(code=CampusError.CHECKIN_LIST_NOT_FOUND)
-    lists = _lists(pk__in=unique)
+    lists = scan_lists(pk__in=unique)
     if len(lists) != len(unique):
         raise NotFound(code=CampusError.CHECKIN_LIST_NOT_FOUND)
     if len({cl.organization_id for cl in lists}) > 1:
@@ -426,133 +379,47 @@ def ticket_validate(
     one organiser where ``user`` is agent or above: 404 ``checkin_list_not_found``
     otherwise, 403 below agent). Answers the decision, recorded as a :class:`Scan`.
 
-    The reads (lists, access, the ticket) come before the write transaction: on SQLite
-    a write transaction holds the one write lock from its start, so it stays short."""
+    The reads (lists and the user's role, the ticket) come before the write
+    transaction: on SQLite a write transaction holds the one write lock from its start,
+    so it stays short."""
     now = now or timezone.now()
     code = code_from_scan(code)
     lists = _lists_for_staff(user=user, list_ids=list_ids)
     organization = lists[0].organization
-    ticket = _lookup(_tickets_by_code(organization.pk, [code]), code) if code else None
+    ticket = ticket_lookup(tickets_by_code(organization.pk, [code]), code) if code else None
+    checkin_list, result = scan_precheck(lists, ticket)
+    presence = standing = None
     with transaction.atomic():
-        return _apply_scan(
-            lists=lists,
+        if result is None:
+            # The ticket's row lock (every scan of it waits here), still valid; the
+            # scanners' delta sync reads what changed on the ticket since their cursor.
+            locked = Ticket.objects.filter(pk=ticket.pk, status=TicketStatus.VALID).update(
+                updated_at=now
+            )
+            if not locked:
+                result = ScanResult.CANCELLED
+                ticket.status = (
+                    Ticket.objects.filter(pk=ticket.pk).values_list("status", flat=True).first()
+                    or ticket.status
+                )
+            else:
+                rows = TicketPresence.objects.filter(checkin_list=checkin_list, ticket=ticket)
+                presence = next(iter(rows.order_by()[:1]), None) or TicketPresence(
+                    checkin_list=checkin_list, ticket=ticket
+                )
+                result = presence_result(checkin_list, presence, direction, offline=False)
+                if result == ScanResult.ALREADY_IN:
+                    standing = standing_admission(checkin_list, ticket)
+        scan = Scan(
+            checkin_list=checkin_list,
             ticket=ticket,
             code=code,
             direction=direction,
+            result=result,
             scanned_at=now,
-            time_zone=organization.time_zone,
-            user=user,
-            now=now,
+            scanned_by=user if user is not None and user.is_authenticated else None,
         )
-
-
-# --- Offline uploads --------------------------------------------------------------------
-
-
-@dataclass
-class UploadReport:
-    outcomes: list[ScanOutcome]
-    accepted: int = 0
-    refused: int = 0
-    duplicates: int = 0
-    conflicts: int = 0
-
-
-def _stored_outcome(scan: Scan, time_zone: str) -> ScanOutcome:
-    return ScanOutcome(
-        result=scan.result,
-        message=outcome_message(scan.result, direction=scan.direction, time_zone=time_zone),
-        checkin_list=scan.checkin_list,
-        ticket=scan.ticket,
-        scan=scan,
-        direction=scan.direction,
-        nonce=scan.nonce,
-        duplicate=True,
-    )
-
-
-def _stored_scans(device: ScannerDevice, nonces) -> dict[str, Scan]:
-    rows = Scan.objects.select_related(
-        "checkin_list", "ticket__ticket_type", "ticket__holder", "ticket__event"
-    ).filter(device=device, nonce__in=list(nonces))
-    return {scan.nonce: scan for scan in rows}
-
-
-def scans_upload(
-    *, device: ScannerDevice, scans: list[dict], now: datetime | None = None
-) -> UploadReport:
-    """Apply the device's scans (``nonce``, ``code``, ``list``, ``direction``,
-    ``scanned_at``, optional ``offline`` (default true) and ``local_result``), each
-    counted once per (device, nonce). Lists must be the device organisation's (400
-    ``invalid_checkin_lists`` otherwise, nothing recorded). The report lists each
-    nonce's final result in the order given."""
-    now = now or timezone.now()
-    organization = device.organization
-    time_zone = organization.time_zone
-    if len(scans) > MAX_UPLOAD:
-        raise ValidationFailed(
-            fields={"scans": [_("At most %(n)d scans at once.") % {"n": MAX_UPLOAD}]}
-        )
-    list_keys = {parse_uuid(item["list"]) for item in scans}
-    lists = {cl.pk: cl for cl in _lists(organization=organization, pk__in=list_keys)}
-    if None in list_keys or len(lists) != len(list_keys):
-        raise ValidationFailed(
-            code=CampusError.INVALID_CHECKIN_LISTS,
-            fields={"scans": [_("Some scans name a list that is not one of this organiser's.")]},
-        )
-    stored = _stored_scans(device, {item["nonce"] for item in scans})
-    by_nonce: dict[str, ScanOutcome] = {}
-    fresh: list[dict] = []
-    seen: set[str] = set()
-    for item in scans:
-        nonce = item["nonce"]
-        if nonce in stored or nonce in seen:
-            continue
-        seen.add(nonce)
-        fresh.append(item)
-    codes = {code_from_scan(item["code"]) for item in fresh}
-    tickets = _tickets_by_code(organization.pk, [c for c in codes if c])
-    report = UploadReport(outcomes=[])
-    latest = now + CLOCK_SKEW
-    for item in sorted(fresh, key=lambda i: (i["scanned_at"], i["nonce"])):
-        code = code_from_scan(item["code"])
-        try:
-            with transaction.atomic():
-                outcome = _apply_scan(
-                    lists=[lists[parse_uuid(item["list"])]],
-                    ticket=_lookup(tickets, code) if code else None,
-                    code=code,
-                    direction=item["direction"],
-                    scanned_at=min(item["scanned_at"], latest),
-                    time_zone=time_zone,
-                    device=device,
-                    nonce=item["nonce"],
-                    offline=item.get("offline", True),
-                    local_result=item.get("local_result") or None,
-                    now=now,
-                )
-        except IntegrityError as exc:
-            if integrity_constraint(exc, Scan) != "campus_scan_nonce_once":
-                raise
-            # The same scan uploaded at the same moment by another request: stored once.
-            scan = _stored_scans(device, [item["nonce"]])[item["nonce"]]
-            outcome = _stored_outcome(scan, time_zone)
-        by_nonce[item["nonce"]] = outcome
-    reported: set[str] = set()
-    for item in scans:
-        nonce = item["nonce"]
-        if nonce in by_nonce and nonce not in reported:
-            outcome = by_nonce[nonce]
-            reported.add(nonce)
-        else:  # stored before, or twice in this batch
-            outcome = _stored_outcome(stored.get(nonce) or by_nonce[nonce].scan, time_zone)
-        report.outcomes.append(outcome)
-        if outcome.duplicate:
-            report.duplicates += 1
-        elif outcome.result == ScanResult.VALID:
-            report.accepted += 1
-        elif outcome.result == ScanResult.CONFLICT:
-            report.conflicts += 1
-        else:
-            report.refused += 1
-    return report
+        scan.save(force_insert=True)
+        if presence is not None and presence_record(presence, scan, now=now):
+            presence.save()
+    return scan_outcome(scan, standing=standing, time_zone=organization.time_zone)

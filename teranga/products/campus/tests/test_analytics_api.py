@@ -1,11 +1,13 @@
 """Organiser analytics over HTTP: one event's figures (views, unique viewers, favourites,
 tickets and revenue by type, revenue net of refunds from the payments, check-in rate,
-conversion, daily series) and the organiser's dashboard (totals, revenue by period, top
-events); permissions, isolation, bad input, and a fixed number of queries."""
+reviews, conversion, daily series) and the organiser's dashboard (totals, revenue by
+period, the organiser's rating, top events with theirs); permissions, isolation, bad
+input, and a fixed number of queries."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from uuid import uuid4
 
 import pytest
 from django.utils import timezone
@@ -19,6 +21,7 @@ from teranga.products.campus.models import (
     EventView,
     Order,
     OrderStatus,
+    Review,
     Scan,
     ScanDirection,
     ScanResult,
@@ -70,6 +73,19 @@ def scan(ticket, checkin_list, *, result=ScanResult.VALID, direction=ScanDirecti
         direction=direction,
         result=result,
         scanned_at=timezone.now(),
+    )
+
+
+def review(event, rating: int, *, author=None, reports: int = 0, hidden: bool = False):
+    """A review of ``event`` as the reviews services store it (``reports`` reports so
+    far; ``hidden``: hidden pending moderation)."""
+    return Review.objects.create(
+        event=event,
+        organization_id=event.organization_id,
+        author=author or create_user(f"reviewer-{uuid4().hex[:8]}@ucad.test"),
+        rating=rating,
+        reports_count=reports,
+        hidden_at=timezone.now() if hidden else None,
     )
 
 
@@ -156,13 +172,51 @@ def test_event_analytics(campus, sold):
     assert body["checkin_rate"] == round(2 / 3, 4)
     assert body["buyers"] == 3  # of paid orders (buyer 2's refunded one left out)
     assert body["conversion_rate"] == round(3 / 5, 4)
-    assert "reviews" not in body
+    # No review yet: a null average, every star listed.
+    assert body["reviews"] == {
+        "average": None,
+        "count": 0,
+        "distribution": [{"rating": n, "count": 0} for n in range(1, 6)],
+        "reported": 0,
+        "hidden": 0,
+    }
     daily = {row["date"]: row for row in body["daily"]}
     assert len(body["daily"]) == 30
     today = timezone.localdate().isoformat()
     yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
     assert daily[today]["views"] == 4 and daily[yesterday]["views"] == 2
     assert daily[today]["tickets"] == 3
+
+
+def test_event_analytics_reviews(campus, sold):
+    """Shown reviews make the count, the average and the distribution (hidden ones left
+    out, as on the organiser's public rating); reported and hidden are counted apart;
+    another event's reviews do not count."""
+    for rating in (5, 4, 4):
+        review(sold, rating)
+    review(sold, 2, reports=1)  # reported once, still shown
+    review(sold, 1, reports=3, hidden=True)  # hidden pending moderation
+    review(EventFactory(organization=campus.university), 1)
+    url = f"/api/v1/campus/events/{sold.pk}/analytics/"
+    body = campus.clients["manager"].get(url).json()["reviews"]
+    assert body["count"] == 4
+    assert body["average"] == round((5 + 4 + 4 + 2) / 4, 2)
+    assert body["distribution"] == [
+        {"rating": 1, "count": 0},
+        {"rating": 2, "count": 1},
+        {"rating": 3, "count": 0},
+        {"rating": 4, "count": 2},
+        {"rating": 5, "count": 1},
+    ]
+    assert body["reported"] == 2 and body["hidden"] == 1
+    # The same rule as the organiser's public rating (one function serves both): its
+    # shown reviews of every event, the other event's 1 included, the hidden one not.
+    public = campus.clients["student"].get(
+        f"/api/v1/campus/organizers/{campus.university.pk}/rating/"
+    )
+    assert public.status_code == 200, public.content
+    assert public.json()["average"] == round((5 + 4 + 4 + 2 + 1) / 5, 2)
+    assert public.json()["count"] == 5
 
 
 def test_event_analytics_range_and_bad_input(campus, sold):
@@ -213,9 +267,11 @@ def test_event_analytics_has_a_fixed_number_of_queries(campus, sold, django_asse
             ticket = issued_ticket(more, create_user(f"m{i}-{j}@ucad.test"))
             paid(ticket.order, amount=2000)
             EventView.objects.create(event=sold, viewer=f"v{i}-{j}", day=timezone.localdate())
+            review(sold, 1 + (i + j) % 5, hidden=j == 2)
     with django_assert_num_queries(len(before.captured_queries)):
         response = client.get(url)
     assert response.json()["tickets_sold"] == 3 + 18
+    assert response.json()["reviews"]["count"] == 12
 
 
 def test_dashboard(campus, sold):
@@ -224,6 +280,10 @@ def test_dashboard(campus, sold):
     ticket = issued_ticket(TicketTypeFactory(event=small, price=500), campus.student)
     paid(ticket.order, amount=500)
     EventFactory(organization=campus.university, title="Brouillon", status="draft")
+    review(sold, 5)
+    review(sold, 4)
+    review(sold, 1, reports=3, hidden=True)
+    review(small, 2)
     client = campus.clients["manager"]
     response = client.get("/api/v1/campus/dashboard/", {"organization": str(campus.university.pk)})
     assert response.status_code == 200, response.content
@@ -254,6 +314,12 @@ def test_dashboard(campus, sold):
     assert [e["title"] for e in body["top_events"]] == ["Hackathon", "Conférence", "Atelier"]
     assert body["top_events"][0]["tickets_sold"] == 3
     assert body["top_events"][0]["revenue"]["amount"] == 9500
+    # The organiser's public rating; each top event's own (hidden reviews left out).
+    assert body["rating"] == {"average": round((5 + 4 + 2) / 3, 2), "count": 3}
+    rows = {e["title"]: e for e in body["top_events"]}
+    assert (rows["Hackathon"]["rating_average"], rows["Hackathon"]["reviews_count"]) == (4.5, 2)
+    assert (rows["Atelier"]["rating_average"], rows["Atelier"]["reviews_count"]) == (2.0, 1)
+    assert (rows["Conférence"]["rating_average"], rows["Conférence"]["reviews_count"]) == (None, 0)
     by_revenue = client.get(
         "/api/v1/campus/dashboard/", {**params, "top_by": "revenue", "top": 2}
     ).json()
@@ -319,6 +385,8 @@ def test_dashboard_has_a_fixed_number_of_queries(campus, sold, django_assert_num
                 TicketTypeFactory(event=event), create_user(f"d{i}-{j}@ucad.test")
             )
             paid(ticket.order, amount=1000)
+            review(event, 3 + j)
     with django_assert_num_queries(len(before.captured_queries)):
         response = client.get("/api/v1/campus/dashboard/", params)
     assert response.json()["totals"]["events"] == 2 + 8
+    assert response.json()["rating"] == {"average": 3.5, "count": 16}

@@ -9,8 +9,9 @@ In a real browser (Debian's Chromium driven by Playwright, against the real serv
 through ``/admin/login/`` and lands on the server-rendered dashboard, whose charts the
 vendored Chart.js draws (both canvases hold a chart with the figures) and whose totals
 are in the page; a manager without a session signs in on the page itself (allauth's app
-API, JWT) and sees the same figures drawn from the API; a manager's session sees them
-too; another organisation's manager gets 404."""
+API, JWT) and sees the same figures drawn from the API (reviews included: the
+organiser's rating and each top event's); a manager's session sees them too; another
+organisation's manager gets 404."""
 
 from __future__ import annotations
 
@@ -131,7 +132,7 @@ from django.utils import timezone
 from allauth.account.models import EmailAddress
 from teranga.platform.organizations.models import Membership, Role
 from teranga.platform.payments.models import Payment
-from teranga.products.campus.models import Event, EventView
+from teranga.products.campus.models import Event, EventView, Review
 from teranga.products.campus.tests.factories import (
     EventFactory, TicketTypeFactory, UniversityFactory, issued_ticket,
 )
@@ -164,6 +165,11 @@ for event, count, price in ((gala, 4, 5000), (atelier, 2, 1000)):
 for n in range(7):
     EventView.objects.create(event=gala, viewer=f"v{{n}}", day=today)
 Event.objects.filter(pk=gala.pk).update(views_count=7)
+# Reviews of the gala: 5 and 4 shown, a 1 hidden pending moderation (left out).
+for n, (rating, hidden) in enumerate(((5, None), (4, None), (1, timezone.now()))):
+    author = User.objects.create_user(email=f"r{{n}}@tableau.example")
+    Review.objects.create(event=gala, organization=university, author=author, rating=rating,
+                          reports_count=3 if hidden else 0, hidden_at=hidden)
 
 def session(user):
     client = Client()
@@ -265,6 +271,11 @@ def test_staff_signs_in_and_sees_the_charts(browser, server, world):
     rows = page.locator("#top-events tbody tr")
     assert rows.count() == 2
     assert "Gala des étudiants" in rows.nth(0).inner_text()
+    # Reviews: the organiser's rating and each top event's (the hidden one left out).
+    assert page.locator("#total-rating").inner_text().startswith("4,5")
+    assert page.locator("#total-reviews").inner_text() == "2"
+    assert "4,5" in rows.nth(0).inner_text() and "(2)" in rows.nth(0).inner_text()
+    assert "—" in rows.nth(1).inner_text()
     # Monthly periods: the form reloads the page.
     page.select_option("select[name=period]", "month")
     page.click("form.filters button[type=submit]")
@@ -324,6 +335,11 @@ def test_a_manager_signs_in_on_the_page(browser, server, world):
         date.fromisoformat(label).weekday() == 0 for label in drawn["chart-periods"]["labels"]
     )
     assert page.locator("#top-events tbody tr").count() == 2
+    # The reviews, drawn by the script from the API as the server writes them.
+    assert page.locator("#total-rating").inner_text().startswith("4,5")
+    assert page.locator("#total-reviews").inner_text() == "2"
+    first_row = page.locator("#top-events tbody tr").nth(0).inner_text()
+    assert "4,5" in first_row and "(2)" in first_row
     # Signed in, a reload draws again from the API without asking.
     page.reload()
     page.wait_for_selector("body[data-drawn='1']", timeout=WAIT_MS)

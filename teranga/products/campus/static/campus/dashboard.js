@@ -40,6 +40,12 @@
     }
   }
 
+  function rating(average, count) {
+    if (average === null || average === undefined) return "\u2014";
+    var text = new Intl.NumberFormat(LANG, { maximumFractionDigits: 2 }).format(average);
+    return count === undefined ? text + "\u00a0/\u00a05" : text + "\u00a0(" + count + ")";
+  }
+
   function cell(row, text, number) {
     var td = document.createElement("td");
     td.textContent = text;
@@ -64,6 +70,8 @@
     el("total-revenue").textContent = totals.revenue.display;
     el("total-views").textContent = totals.views;
     el("total-checkin").textContent = Math.round(totals.checkin_rate * 100) + "\u00a0%";
+    el("total-rating").textContent = rating(figures.rating.average);
+    el("total-reviews").textContent = figures.rating.count;
 
     var body = el("top-events").querySelector("tbody");
     body.textContent = "";
@@ -74,12 +82,13 @@
       cell(row, event.tickets_sold, true);
       cell(row, event.revenue.display, true);
       cell(row, event.views, true);
+      cell(row, rating(event.rating_average, event.reviews_count), true);
       body.appendChild(row);
     });
     if (!figures.top_events.length) {
       var empty = document.createElement("tr");
       cell(empty, T.no_event);
-      empty.firstChild.colSpan = 5;
+      empty.firstChild.colSpan = 6;
       body.appendChild(empty);
     }
 
