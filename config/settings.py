@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "teranga.platform.scheduling",
     "teranga.platform.payments",
     "teranga.platform.invoicing",
+    "teranga.platform.moderation",
     "teranga.platform.messaging",
     "teranga.products.booking",
     "teranga.products.smartqueue",
@@ -556,6 +557,9 @@ SPECTACULAR_SETTINGS = {
         "CurrencyEnum": "teranga.core.money.CURRENCY_CHOICES",
         "LanguageEnum": "teranga.platform.accounts.models.Language",
         "ParticipantRoleEnum": "teranga.platform.messaging.models.ParticipantRole",
+        "ModerationCaseStatusEnum": "teranga.platform.moderation.models.CaseStatus",
+        "ModerationCaseActionEnum": "teranga.platform.moderation.models.CaseAction",
+        "ModerationLogActionEnum": "teranga.platform.moderation.models.LogAction",
         "GroupInvitationStatusEnum": "teranga.platform.messaging.models.InvitationStatus",
         "ParticipantAddRoleEnum": ["member", "admin"],
         "ConversationCreateKindEnum": ["private", "group"],
@@ -861,3 +865,10 @@ CHAT_GROUP_MAX_PARTICIPANTS = env.int("CHAT_GROUP_MAX_PARTICIPANTS", default=500
 for _words in ("MODERATION_BLOCKED_WORDS", "MODERATION_FLAGGED_WORDS"):
     if env.str(_words, default=""):
         globals()[_words] = env.list(_words)
+
+# --- Moderation (teranga.platform.moderation) ----------------------------------------------
+# Every other threshold is a plain setting with its default in the rule's module.
+# A classifier: dotted path of ``(text, context) -> (score 0..1, label)``; none by default.
+MODERATION_CLASSIFIER = env.str("MODERATION_CLASSIFIER", default="") or None
+# Link hosts that never count in the link rule (PUBLIC_URL's host never does).
+MODERATION_ALLOWED_LINK_HOSTS = env.list("MODERATION_ALLOWED_LINK_HOSTS", default=[])

@@ -25,6 +25,7 @@ api_v1 = [
     path("", include("teranga.platform.payments.api.subscription_urls")),
     path("", include("teranga.platform.invoicing.api.urls")),
     path("", include("teranga.platform.messaging.api.urls")),
+    path("moderation/", include("teranga.platform.moderation.api.urls")),
     # Every installed product's API, at /api/v1/<label>/ (the product contract).
     *product_urlpatterns("api"),
 ]

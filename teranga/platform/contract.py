@@ -43,6 +43,7 @@ from teranga.core.registry import Registry
 
 if TYPE_CHECKING:
     from teranga.core.holds import HeldOrderKind
+    from teranga.platform.moderation.extensions import ModerationKind
     from teranga.platform.notifications.extensions import NotificationType, Segment
     from teranga.platform.payments.extensions import Payable, PlanFeature, PlanLimit
 
@@ -118,7 +119,11 @@ class Product:
     plan_features: Mapping[str, PlanFeature] = field(default_factory=dict)
     #: Inbound SMS: ``handler(from_e164, text, language_hint) -> reply or None``.
     sms_handlers: Mapping[str, Callable[..., str | None]] = field(default_factory=dict)
-    moderation_functions: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
+    #: Moderation rules: ``rule(text, context) -> Verdict`` (``moderation.extensions``), run
+    #: on every text checked by ``moderation.services.check`` (chat messages included).
+    moderation_rules: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
+    #: Content kinds its moderators decide on: ``"<label>.…" -> ModerationKind``.
+    moderation_kinds: Mapping[str, ModerationKind] = field(default_factory=dict)
     periodic_jobs: Sequence[PeriodicJob] = ()
     throttle_scopes: Sequence[ThrottleScope] = ()
     #: OpenAPI enum names: ``"QueueKindEnum" -> "dotted.path.to.Choices"`` (or the list
@@ -193,7 +198,7 @@ def install(product: Product) -> None:
     from teranga.core.errors import error_catalogues
     from teranga.core.holds import held_order_register
     from teranga.platform.accounts.extensions import user_erasers
-    from teranga.platform.messaging.extensions import moderation_functions
+    from teranga.platform.moderation.extensions import moderation_kinds, moderation_rules
     from teranga.platform.notifications.extensions import (
         broadcast_segments,
         notification_type_register,
@@ -240,10 +245,10 @@ def install(product: Product) -> None:
         plan_features.register(key, feature, origin=label)
     for name, handler in product.sms_handlers.items():
         sms_inbound_handlers.register(name, handler, origin=label)
-    for name, function in product.moderation_functions.items():
-        moderation_functions.register(
-            _own(product, "moderation function", name), function, origin=label
-        )
+    for name, rule in product.moderation_rules.items():
+        moderation_rules.register(_own(product, "moderation rule", name), rule, origin=label)
+    for name, kind in product.moderation_kinds.items():
+        moderation_kinds.register(_own(product, "moderation kind", name), kind, origin=label)
     for job in product.periodic_jobs:
         _install_periodic_job(product, job)
     for scope in product.throttle_scopes:

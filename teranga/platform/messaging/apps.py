@@ -8,15 +8,14 @@ class MessagingConfig(AppConfig):
 
     def ready(self) -> None:
         """What messaging registers: organisation actions, the ``chat.message``
-        notification type (``notices``), the keyword moderation function
-        (``moderation``), the chat socket and the demo data. Its extension points are in
-        ``extensions``."""
+        notification type (``notices``), the ``messaging.message`` moderation kind
+        (``moderation_kind``), the chat socket and the demo data."""
         from django.urls import path
 
         from teranga.platform.organizations.extensions import Role, demo_loaders, register_action
         from teranga.platform.realtime.extensions import register_websocket_routes
 
-        from . import link_kinds, moderation, notices  # noqa: F401  (the type and the keyword list)
+        from . import link_kinds, moderation_kind, notices  # noqa: F401  (the type)
         from .access import SUPPORT_ANSWER, SUPPORT_SETTINGS_MANAGE, SUPPORT_SETTINGS_VIEW
         from .consumers import ChatConsumer
         from .demo import load as load_demo
@@ -31,3 +30,4 @@ class MessagingConfig(AppConfig):
         )
         demo_loaders.register("messaging", load_demo, origin=self.label)
         link_kinds.register(self.label)
+        moderation_kind.register(self.label)

@@ -163,6 +163,11 @@ def product() -> Product:
             "CampusJoinResultEnum": "teranga.products.campus.api.group_serializers.JoinResult",
         }
     )
+    # --- moderation section ---
+    # Posts, comments, reviews and events in the platform's moderation queue.
+    from .moderation_kinds import kinds as moderation_kinds_of
+
+    moderation_kinds = moderation_kinds_of()
     # --- calendar section ---
     from .calendar import participations
 
@@ -214,4 +219,5 @@ def product() -> Product:
         landing_links=landing_pages,
         calendar_sources=calendar_sources,
         user_erasers={"campus.personal_data": _user_erase},
+        moderation_kinds=moderation_kinds,
     )

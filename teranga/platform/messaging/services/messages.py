@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from teranga.core.errors import Conflict, CoreError, Forbidden, NotFound, ValidationFailed
 from teranga.core.validators import parse_uuid
 from teranga.platform.messaging.errors import MessagingError
+from teranga.platform.moderation.services import check, record_block, record_flag
 from teranga.platform.organizations.access import ROLE_RANK, rule_for
 from teranga.platform.organizations.models import Membership
 
@@ -44,7 +45,6 @@ from ..models import (
     ParticipantRole,
     SupportSettings,
 )
-from ..moderation import moderate
 from ..notices import chat_message_notify
 from ..presence import online_user_ids
 from ..support import closed_since
@@ -52,6 +52,8 @@ from ._common import agent_join, edit_window_seconds, emit, max_length
 from .consent import blocked_by_any_of, conversation_is_blocked
 
 CLIENT_ID_MAX_LENGTH = 64
+#: Messages' moderation kind (registered by ``moderation_kind``).
+MODERATION_KIND = "messaging.message"
 
 
 def _body(body: str, *, has_attachments: bool) -> str:
@@ -76,6 +78,54 @@ def _blocked() -> ValidationFailed:
         code=MessagingError.MESSAGE_BLOCKED,
         fields={"body": [_("This message was blocked by moderation.")]},
     )
+
+
+class _Blocked(Exception):
+    """Raised inside a transaction that the refusal rolls back; logged after it."""
+
+    def __init__(self, verdict, conversation, body: str, message_id: str) -> None:
+        super().__init__(verdict.reason)
+        self.verdict, self.conversation = verdict, conversation
+        self.body, self.message_id = body, message_id
+
+
+def _check(body: str, conversation, sender):
+    """The moderation verdict on ``body`` (``moderation.services.check``)."""
+    return check(
+        body,
+        kind=MODERATION_KIND,
+        author=sender,
+        organization=conversation.organization,
+        scope=f"messaging.conversation:{conversation.pk}",
+    )
+
+
+def _refuse(verdict, conversation, sender, body: str, message_id="") -> ValidationFailed:
+    """Log the blocked attempt (in its own transaction) and answer 400 ``message_blocked``."""
+    record_block(
+        verdict,
+        kind=MODERATION_KIND,
+        author=sender,
+        object_id=message_id,
+        organization=conversation.organization,
+        scope=f"messaging.conversation:{conversation.pk}",
+        text=body,
+    )
+    return _blocked()
+
+
+def _record(verdict, message: Message, conversation, sender) -> None:
+    """A flagged message opens (or joins) its case, in the caller's transaction."""
+    if verdict.flagged:
+        record_flag(
+            verdict,
+            kind=MODERATION_KIND,
+            object_id=str(message.pk),
+            author=sender,
+            organization=conversation.organization,
+            scope=f"messaging.conversation:{conversation.pk}",
+            text=message.body,
+        )
 
 
 def _by_client_id(conversation_id, sender, client_id: str, body: str) -> Message | None:
@@ -114,9 +164,9 @@ def message_send(
             _("You can no longer write in this conversation."),
             code=MessagingError.CONVERSATION_BLOCKED,
         )
-    verdict = moderate(body, conversation=access.conversation, sender=sender)
+    verdict = _check(body, access.conversation, sender)
     if verdict.blocked:
-        raise _blocked()
+        raise _refuse(verdict, access.conversation, sender, body)
     with transaction.atomic():
         access = conversation_access(sender, conversation_id, lock=True)
         existing = _by_client_id(access.conversation.pk, sender, client_id, body)
@@ -148,6 +198,7 @@ def _send_locked(access: ConversationAccess, sender, body, client_id, checked, v
             size=upload.size,
         )
     message.checked_attachments = checked
+    _record(verdict, message, conversation, sender)
     if access.participant is None:  # a support agent's first reply
         agent_join(conversation, sender, read_seq=seq)
     else:  # writing reads everything before
@@ -254,8 +305,21 @@ def _message_for_update(access: ConversationAccess, message_id) -> Message:
     return message
 
 
-@transaction.atomic
 def message_edit(*, actor, conversation_id, message_id, body: str) -> Message:
+    """Edit one's own text message; a blocked text is refused (400 ``message_blocked``,
+    the attempt logged once the edit's transaction rolled back)."""
+    try:
+        return _message_edit(
+            actor=actor, conversation_id=conversation_id, message_id=message_id, body=body
+        )
+    except _Blocked as blocked:
+        raise _refuse(
+            blocked.verdict, blocked.conversation, actor, blocked.body, blocked.message_id
+        ) from None
+
+
+@transaction.atomic
+def _message_edit(*, actor, conversation_id, message_id, body: str) -> Message:
     access = conversation_access(actor, conversation_id, lock=True)
     message = _message_for_update(access, message_id)
     if message.sender_id != actor.pk or message.kind != MessageKind.TEXT:
@@ -271,9 +335,9 @@ def message_edit(*, actor, conversation_id, message_id, body: str) -> Message:
             code=MessagingError.EDIT_WINDOW_CLOSED,
         )
     body = _body(body, has_attachments=message.attachments.exists())
-    verdict = moderate(body, conversation=access.conversation, sender=actor)
+    verdict = _check(body, access.conversation, actor)
     if verdict.blocked:
-        raise _blocked()
+        raise _Blocked(verdict, access.conversation, body, str(message.pk))
     message.body = body
     message.edited_at = timezone.now()
     message.moderation = ModerationStatus.FLAGGED if verdict.flagged else ModerationStatus.OK
@@ -281,6 +345,7 @@ def message_edit(*, actor, conversation_id, message_id, body: str) -> Message:
     message.save(
         update_fields=["body", "edited_at", "moderation", "moderation_reason", "updated_at"]
     )
+    _record(verdict, message, access.conversation, actor)
     emit(access.conversation, {"type": "message.updated", "message": message_data(message)})
     return message
 

@@ -62,7 +62,8 @@ class ReviewSerializer(serializers.Serializer):
     author = PublicUserSerializer()
     reply = serializers.SerializerMethodField(help_text="The organiser's reply, if any.")
     hidden = serializers.SerializerMethodField(
-        help_text="Hidden pending moderation (reported too often): only its author sees it."
+        help_text="Hidden: reported too often (pending moderation) or removed by a moderator; "
+        "only its author sees it."
     )
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()

@@ -33,6 +33,11 @@ from . import community_serializers as s
 TAG_REVIEWS = ["campus: reviews"]
 TAG_BADGES = ["campus: badges"]
 TAG_VERIFICATION = ["campus: student verification"]
+REVIEW_400 = [CoreError.INVALID, CampusError.CONTENT_BLOCKED]
+CHECKED = (  # what the review endpoints say of moderation
+    " The comment passes the moderation checks: 400 `content_blocked` when refused (logged); "
+    "a flagged one is stored and opens a case in `/api/v1/moderation/cases/`."
+)
 
 
 def _uuid_path(name: str, description: str) -> OpenApiParameter:
@@ -87,13 +92,13 @@ class EventReviewsView(PublicReadMixin, CommunityView):
         "`review_not_allowed` otherwise. Once the event has started (409 "
         "`event_not_started`); not for a cancelled event (409 `event_cancelled`); once "
         "per event (409 `already_reviewed`). The author's badges are evaluated after "
-        "commit (the `reviewer` badge).",
+        "commit (the `reviewer` badge)." + CHECKED,
         parameters=[EVENT_ID],
         request=s.ReviewCreateSerializer,
         responses={201: s.ReviewSerializer},
         extensions=error_codes(
             {
-                400: [CoreError.INVALID],
+                400: REVIEW_400,
                 403: [CampusError.REVIEW_NOT_ALLOWED],
                 404: [CampusError.EVENT_NOT_FOUND],
                 409: [
@@ -119,11 +124,11 @@ class ReviewDetailView(CommunityView):
     @extend_schema(
         tags=TAG_REVIEWS,
         summary="Edit my review",
-        description="Its author only (anyone else: 404 `review_not_found`).",
+        description="Its author only (anyone else: 404 `review_not_found`)." + CHECKED,
         parameters=[REVIEW_ID],
         request=s.ReviewUpdateSerializer,
         responses={200: s.ReviewSerializer},
-        extensions=error_codes({400: [CoreError.INVALID], 404: [CampusError.REVIEW_NOT_FOUND]}),
+        extensions=error_codes({400: REVIEW_400, 404: [CampusError.REVIEW_NOT_FOUND]}),
     )
     def patch(self, request, review_id):
         serializer = s.ReviewUpdateSerializer(data=request.data)
@@ -154,13 +159,13 @@ class ReviewReplyView(CommunityView):
         summary="Reply to a review (organiser's managers and above)",
         description="One reply per review, shown under it; posting again replaces it. "
         "Another organisation's review is 404 `review_not_found`; a member below manager "
-        "gets 403.",
+        "gets 403." + CHECKED.replace("comment", "reply"),
         parameters=[REVIEW_ID],
         request=s.ReviewReplyWriteSerializer,
         responses={200: s.ReviewSerializer},
         extensions=error_codes(
             {
-                400: [CoreError.INVALID],
+                400: REVIEW_400,
                 403: [CoreError.PERMISSION_DENIED],
                 404: [CampusError.REVIEW_NOT_FOUND],
             }
@@ -184,7 +189,8 @@ class ReviewReportView(CommunityView):
         description="Any signed-in user who may see it, once per review (409 "
         "`already_reported`; reporting one's own review is refused the same way). After "
         "3 reports from different users the review is hidden (`hidden`: true, left out of "
-        "the event's list) until a moderator shows it again in the admin.",
+        "the event's list). Each report joins the review's moderation case (approve: shown "
+        "again; remove: hidden for good); 30 reports per user and hour at most (429).",
         parameters=[REVIEW_ID],
         request=s.ReviewReportSerializer,
         responses={200: s.ReviewSerializer},
@@ -193,6 +199,7 @@ class ReviewReportView(CommunityView):
                 400: [CoreError.INVALID],
                 404: [CampusError.REVIEW_NOT_FOUND],
                 409: [CampusError.ALREADY_REPORTED],
+                429: [CoreError.THROTTLED],
             }
         ),
     )

@@ -53,8 +53,15 @@ EVENT_NOT_FOUND = [CampusError.EVENT_NOT_FOUND]
 EVENT_WRITE_400 = [
     CampusError.EVENT_INVALID_DATES,
     CampusError.TOO_MANY_TAGS,
+    CampusError.CONTENT_BLOCKED,
     CoreError.INVALID,
 ]
+#: What every description of an event write says of moderation.
+MODERATION_NOTE = (
+    " The title and description pass the moderation checks: a blocked text is refused "
+    "(400 `content_blocked`, with the field's error; the attempt is logged), a flagged "
+    "one is saved and opens a case in the moderation queue (`/api/v1/moderation/cases/`)."
+)
 
 
 class EventView(PaginatedViewMixin, GenericAPIView):
@@ -126,7 +133,7 @@ class OrganizationEventListView(EventView):
         "organiser's active branches: 404 `venue_not_found`; its address and coordinates "
         "are copied unless given) or a free `address` with `latitude` and `longitude` "
         "(both or neither). The cover is uploaded with `POST events/{id}/cover/`; publish "
-        "with `POST events/{id}/publish/`.",
+        "with `POST events/{id}/publish/`." + MODERATION_NOTE,
         parameters=[ORG_ID],
         request=s.CampusEventCreateSerializer,
         responses={201: s.CampusManagedEventSerializer},
@@ -143,7 +150,9 @@ class OrganizationEventListView(EventView):
         )
         serializer = s.CampusEventCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        event = services.event_create(organization=organization, **serializer.validated_data)
+        event = services.event_create(
+            organization=organization, user=request.user, **serializer.validated_data
+        )
         return self.managed_response(event.pk, status.HTTP_201_CREATED)
 
 
@@ -168,7 +177,8 @@ class EventManageView(EventView):
         "series is left alone). `tags` replaces the explicit tags; hashtags of a new "
         "`description` are added. A cancelled or finished event cannot change (409 "
         "`event_not_editable`). Status changes go through publish (and the tickets "
-        "part's cancel).",
+        "part's cancel)." + MODERATION_NOTE + " They are checked again when `title`, "
+        "`description` or `visibility` change.",
         parameters=[EVENT_ID],
         request=s.CampusEventUpdateSerializer,
         responses={200: s.CampusManagedEventSerializer},
@@ -185,7 +195,10 @@ class EventManageView(EventView):
         serializer = s.CampusEventUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.event_update(
-            organization=event.organization, event_id=event.pk, **serializer.validated_data
+            organization=event.organization,
+            event_id=event.pk,
+            user=request.user,
+            **serializer.validated_data,
         )
         return self.managed_response(event.pk)
 
@@ -218,12 +231,15 @@ class EventPublishView(EventView):
         summary="Publish an event (managers and above)",
         description="A draft becomes visible to its audience; publishing a published "
         "event changes nothing. 409 `event_not_editable` once cancelled or finished, "
-        "`event_started` once its start has passed.",
+        "`event_started` once its start has passed. The title and description are "
+        "checked again: a blocked text leaves the draft unpublished (400 "
+        "`content_blocked`), a flagged one is published and opens a moderation case.",
         parameters=[EVENT_ID],
         request=None,
         responses={200: s.CampusManagedEventSerializer},
         extensions=error_codes(
             {
+                400: [CampusError.CONTENT_BLOCKED],
                 404: EVENT_NOT_FOUND,
                 409: [CampusError.EVENT_NOT_EDITABLE, CampusError.EVENT_STARTED],
             }
@@ -231,7 +247,9 @@ class EventPublishView(EventView):
     )
     def post(self, request, event_id):
         event = self.staff_event(event_id)
-        services.event_publish(organization=event.organization, event_id=event.pk)
+        services.event_publish(
+            organization=event.organization, event_id=event.pk, user=request.user
+        )
         return self.managed_response(event.pk)
 
 
@@ -290,7 +308,8 @@ class SeriesCreateView(SeriesResponseMixin, EventView):
         "ticket types and check-in: create the ticket types per date. At most 60 dates "
         "(400 `series_too_many_dates`); none between the dates (or none still to come "
         "with `publish`) is 400 `series_no_dates`. `copy_ticket_types_from` copies an "
-        "event's ticket types onto every date.",
+        "event's ticket types onto every date." + MODERATION_NOTE + " A flagged "
+        "template opens a case for every date.",
         parameters=[ORG_ID],
         request=s.CampusSeriesCreateSerializer,
         responses={201: s.CampusSeriesSerializer},

@@ -413,8 +413,10 @@ class GroupPostsView(WriteThrottled, GroupsView):
         tags=TAG_POSTS,
         summary="Post in a group (members)",
         description="Plain text (markup removed). The platform's moderation checks run "
-        "on it: refused text is 400 `content_blocked` (nothing stored); flagged text is "
-        "published and listed for review.",
+        "on it: refused text is 400 `content_blocked` (nothing stored, the attempt in "
+        "the moderation log); flagged text is published (`flagged`) and opens a case that "
+        "the group's admins and moderators decide in the moderation queue "
+        "(`/api/v1/moderation/cases/`: removing deletes it, approving clears the flag).",
         parameters=[GROUP_ID],
         request=s.PostWriteSerializer,
         responses={201: s.PostSerializer},
@@ -442,7 +444,7 @@ class PostDetailView(GroupsView):
         tags=TAG_POSTS,
         summary="Edit my post",
         description="Its author only (another member: 403 `group_role_too_low`). The "
-        "moderation checks run again.",
+        "moderation checks run again (400 `content_blocked`; flagged: a moderation case).",
         parameters=[POST_ID],
         request=s.PostWriteSerializer,
         responses={200: s.PostSerializer},
@@ -493,7 +495,8 @@ class PostCommentsView(WriteThrottled, GroupsView):
     @extend_schema(
         tags=TAG_POSTS,
         summary="Comment on a post (members of its group)",
-        description="Plain text; the moderation checks run on it (400 `content_blocked`).",
+        description="Plain text; the moderation checks run on it (400 `content_blocked`; "
+        "a flagged comment is published and opens a case in the moderation queue).",
         parameters=[POST_ID],
         request=s.CommentWriteSerializer,
         responses={201: s.CommentSerializer},

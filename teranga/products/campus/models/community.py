@@ -3,10 +3,11 @@ verification.
 
 **Reviews.** A student who checked in at an event reviews it once (unique per event and
 author): a rating of 1 to 5 and a comment. The organiser's staff reply once (the reply
-may be edited). Any signed-in user reports a review once; at
-:data:`REVIEW_HIDE_AFTER_REPORTS` reports it is hidden (``hidden_at``) until a moderator
-shows it again in the admin. ``organization`` is the event's organiser, copied so that
-the organiser's average is one aggregate over an index.
+may be edited). Any signed-in user reports a review once, which opens or joins its case
+in the platform's moderation queue; at :data:`REVIEW_HIDE_AFTER_REPORTS` reports it is
+hidden (``hidden_at``) until a moderator approves it in the queue (or clears it in the
+admin); a moderator who removes it keeps it hidden for good. ``organization`` is the
+event's organiser, copied so that the organiser's average is one aggregate over an index.
 
 **Badges.** The rules live in code (``services.badges.BADGES``); a :class:`BadgeAward`
 is unique per user and badge, so awarding twice (a retried task, two workers) awards
@@ -61,7 +62,8 @@ class Review(BaseModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     reports_count = models.PositiveIntegerField(_("reports"), default=0)
-    #: Hidden pending moderation (reported too often); a moderator clears it.
+    #: Hidden: reported too often (pending moderation; approving the case clears it) or
+    #: removed by a moderator.
     hidden_at = models.DateTimeField(_("hidden at"), null=True, blank=True)
 
     class Meta(BaseModel.Meta):

@@ -186,10 +186,11 @@ class GroupPost(BaseModel):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="campus_group_posts"
     )
-    #: Plain text (control characters removed), checked by the moderation registry.
+    #: Plain text (control characters removed), checked by the platform's moderation.
     text = models.TextField(_("text"), max_length=POST_MAX_LENGTH)
     edited_at = models.DateTimeField(_("edited at"), null=True, blank=True)
-    #: Flagged by a moderation function: shown, and listed for staff review.
+    #: Flagged by the moderation checks: shown, with a case in the moderation queue
+    #: (approving it clears the flag, removing it deletes the post).
     flagged = models.BooleanField(_("flagged"), default=False)
     moderation_reason = models.CharField(
         _("moderation reason"), max_length=MODERATION_REASON_MAX_LENGTH, blank=True

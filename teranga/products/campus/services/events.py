@@ -7,6 +7,17 @@ is a branch of the organiser (its address and coordinates are copied) or a free 
 with coordinates. Tags are the explicit ``tags`` followed by the hashtags of the
 description, at most ``MAX_TAGS``.
 
+**Moderation** (kind ``campus.event``, organisation the organiser; ``services.moderation``):
+the title and the description are checked on creation, when a change touches them or
+the visibility, and on publication. A blocked one is refused (400 ``content_blocked``
+with the field's error, nothing changed, the attempt in the moderation log); a flagged
+one is saved and opens (or joins) the event's case, which platform staff and, for a
+club's event, the owners and admins of its university decide in the moderation queue.
+Removing it is the least destructive thing that takes it out of sight
+(:func:`event_moderation_remove`): the event becomes "invite only" (gone from the public
+and university lists and searches; the organiser, its ticket holders and invitees still
+see it; nothing is cancelled, refunded or notified). Approving changes nothing.
+
 Each service locks the event row (``SELECT … FOR UPDATE``) before it changes it.
 Cancelling an event is the tickets part's (``events/{id}/cancel/``: it refunds tickets).
 """
@@ -24,11 +35,13 @@ from django.utils.translation import gettext as _
 
 from teranga.core.errors import Conflict, NotFound, ValidationFailed, refuse_unknown_fields
 from teranga.core.images import image_upload_clean
+from teranga.platform.moderation.extensions import Verdict
 from teranga.platform.organizations.models import Branch, Organization, OrganizationKind
 
 from ..errors import CampusError
-from ..models import CampusOrganizer, Event, EventStatus, Order, Tag
+from ..models import CampusOrganizer, Event, EventStatus, EventVisibility, Order, Tag
 from ..models.events import MAX_TAGS, RICH_TEXT_MAX_LENGTH
+from .moderation import EVENT_KIND, event_scope, flag_record, moderated, rich_text_plain, text_check
 from .richtext import hashtags, rich_text_clean, tag_slug
 
 #: What an organiser may set on an event (create and change).
@@ -53,6 +66,8 @@ EVENT_FIELDS = frozenset(
     }
 )
 EDITABLE_STATUSES = (EventStatus.DRAFT, EventStatus.PUBLISHED)
+#: A change of one of these checks the event's texts again.
+MODERATED_FIELDS = frozenset({"title", "description", "visibility"})
 
 
 def university_of(organization: Organization) -> Organization | None:
@@ -178,6 +193,51 @@ def _apply(organization: Organization, event: Event, fields: dict[str, Any]) -> 
     return None
 
 
+def event_texts_check(event: Event, *, user=None) -> Verdict:
+    """The verdict on the event's title and description (both checked, the most severe
+    kept; every reason listed); a block raises ``ContentBlocked`` on its field. Checked
+    with no author: an organiser's edits are not counted as repeated or hurried
+    writing (the log still names ``user``)."""
+    saved = not event._state.adding
+    verdicts = []
+    for field, text in (
+        ("title", event.title),
+        ("description", rich_text_plain(event.description)),
+    ):
+        verdicts.append(
+            text_check(
+                text,
+                kind=EVENT_KIND,
+                field=field,
+                author=user,
+                checked_author=None,
+                organization=event.organization,
+                scope=event_scope(event.pk) if saved else "",
+                object_id=event.pk if saved else "",
+            )
+        )
+    flagged = [verdict for verdict in verdicts if verdict.flagged]
+    if not flagged:
+        return Verdict()
+    reasons = tuple(item for verdict in flagged for item in verdict.reason_list())
+    return Verdict(flagged[0].action, flagged[0].reason, flagged[0].code, reasons)
+
+
+def event_texts_flag(event: Event, verdict: Verdict, *, user=None) -> None:
+    """A flagged event (saved) opens or joins its case, in the caller's transaction."""
+    if not verdict.flagged:
+        return
+    flag_record(
+        verdict,
+        kind=EVENT_KIND,
+        object_id=event.pk,
+        author=user,
+        organization=event.organization,
+        scope=event_scope(event.pk),
+        text="\n".join([event.title, rich_text_plain(event.description)]),
+    )
+
+
 def event_build(*, organization: Organization, fields: dict[str, Any]) -> tuple[Event, list[Tag]]:
     """A new draft event of ``organization`` from ``fields`` (validated, not saved)."""
     event = Event(
@@ -190,12 +250,15 @@ def event_build(*, organization: Organization, fields: dict[str, Any]) -> tuple[
     return event, tags or []
 
 
+@moderated
 @transaction.atomic
-def event_create(*, organization: Organization, **fields: Any) -> Event:
-    """A draft event of ``organization`` (a university or a club)."""
+def event_create(*, organization: Organization, user=None, **fields: Any) -> Event:
+    """A draft event of ``organization`` (a university or a club), by ``user``."""
     event, tags = event_build(organization=organization, fields=fields)
+    verdict = event_texts_check(event, user=user)
     event.save()
     event.tags.set(tags)
+    event_texts_flag(event, verdict, user=user)
     return event
 
 
@@ -207,11 +270,13 @@ def _locked(organization: Organization, event_id) -> Event:
     )
     if event is None:
         raise NotFound(code=CampusError.EVENT_NOT_FOUND)
+    event.organization = organization
     return event
 
 
+@moderated
 @transaction.atomic
-def event_update(*, organization: Organization, event_id, **fields: Any) -> Event:
+def event_update(*, organization: Organization, event_id, user=None, **fields: Any) -> Event:
     """Change a draft or published event (409 ``event_not_editable`` once cancelled or
     finished). Only this event: another date of its series is left alone."""
     event = _locked(organization, event_id)
@@ -221,16 +286,23 @@ def event_update(*, organization: Organization, event_id, **fields: Any) -> Even
             code=CampusError.EVENT_NOT_EDITABLE,
         )
     tags = _apply(organization, event, fields)
+    verdict = event_texts_check(event, user=user) if MODERATED_FIELDS & set(fields) else None
     event.save()
     if tags is not None:
         event.tags.set(tags)
+    if verdict is not None:
+        event_texts_flag(event, verdict, user=user)
     return event
 
 
+@moderated
 @transaction.atomic
-def event_publish(*, organization: Organization, event_id, now: datetime | None = None) -> Event:
+def event_publish(
+    *, organization: Organization, event_id, now: datetime | None = None, user=None
+) -> Event:
     """Publish a draft (a published one stays so). 409 ``event_not_editable`` once
-    cancelled or finished, ``event_started`` once its start has passed."""
+    cancelled or finished, ``event_started`` once its start has passed; its texts are
+    checked again (400 ``content_blocked``)."""
     now = now or timezone.now()
     event = _locked(organization, event_id)
     if event.status == EventStatus.PUBLISHED:
@@ -242,9 +314,11 @@ def event_publish(*, organization: Organization, event_id, now: datetime | None 
         )
     if event.starts_at <= now:
         raise Conflict(_("This event has already started."), code=CampusError.EVENT_STARTED)
+    verdict = event_texts_check(event, user=user)
     event.status = EventStatus.PUBLISHED
     event.published_at = now
     event.save(update_fields=["status", "published_at", "updated_at"])
+    event_texts_flag(event, verdict, user=user)
     return event
 
 
@@ -289,3 +363,16 @@ def event_cover_set(*, organization: Organization, event_id, image) -> Event:
     if old:
         transaction.on_commit(lambda: storage.delete(old))
     return event
+
+
+@transaction.atomic
+def event_moderation_remove(*, event_id) -> None:
+    """A moderator removed the event's texts: it becomes "invite only" (out of every
+    public and university list; the organiser, its ticket holders and invitees still see
+    it; nothing cancelled, refunded or notified). The organiser may change it again (the
+    texts are then checked again)."""
+    updated = Event.objects.filter(pk=event_id).exclude(visibility=EventVisibility.INVITE)
+    if updated.update(visibility=EventVisibility.INVITE, updated_at=timezone.now()):
+        from ..public_cache import events_changed
+
+        events_changed()

@@ -4,13 +4,14 @@ Texts are plain text: markup is removed (nh3 with no tag allowed, entities decod
 control characters other than new lines and tabs are dropped, and the length is capped
 by the model's limits (``teranga.core.limits``).
 
-**Moderation.** Posts and comments pass the checks of the platform's moderation registry
-(``messaging.extensions.moderation_functions``: the keyword lists and whatever products
-register), as chat messages do. Messaging offers no public service that runs the
-registry on a text that is not a message, so :func:`content_moderate` runs the
-registered functions itself (in name order, the most severe verdict wins): a ``block``
-refuses the text (400 ``content_blocked``, nothing stored), a ``flag`` stores it marked
-``flagged`` with the reason, for review in the admin.
+**Moderation.** Posts and comments pass the platform's moderation checks
+(``moderation.services.check``, kinds ``campus.group_post`` and ``campus.group_comment``,
+scope the group, organisation a club's organiser; see ``services.moderation``): a
+``block`` refuses the text (400 ``content_blocked``, nothing stored, the attempt in the
+moderation log), a ``flag`` stores it marked ``flagged`` with the reason and opens a case
+in the same transaction, which the group's admins and moderators (and the owners and
+admins of a club's organiser) decide in the moderation queue (``moderation_kinds``):
+removing deletes it as a moderator's delete does, approving clears the flag.
 
 Members write (403 ``not_a_member`` otherwise); a post's author edits it; its author, or
 the group's moderators and admins, delete a post or a comment. One reaction per user and
@@ -28,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from teranga.core.errors import NotFound, ValidationFailed
-from teranga.platform.messaging.extensions import Verdict, moderation_functions
+from teranga.platform.moderation.extensions import Verdict
 
 from ..errors import CampusError
 from ..models import GroupComment, GroupPost, GroupReaction, GroupRole
@@ -41,9 +42,16 @@ from ..selectors.groups import (
     role_at_least,
     role_too_low,
 )
+from .moderation import (
+    COMMENT_KIND,
+    POST_KIND,
+    flag_record,
+    group_scope,
+    moderated,
+    text_check,
+)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_SEVERITY = {"allow": 0, "flag": 1, "block": 2}
 
 
 def plain_text(value: str) -> str:
@@ -52,31 +60,34 @@ def plain_text(value: str) -> str:
     return _CONTROL.sub("", html.unescape(cleaned)).strip()
 
 
-def content_moderate(text: str, *, sender) -> Verdict:
-    """The verdict of every registered moderation function on ``text`` (the most severe;
-    the first of equals)."""
-    verdict = Verdict()
-    if not text:
-        return verdict
-    for name in moderation_functions.names():
-        result = moderation_functions.get(name)(text, conversation=None, sender=sender)
-        if _SEVERITY[result.action] > _SEVERITY[verdict.action]:
-            verdict = result
-            if verdict.blocked:
-                break
-    return verdict
-
-
-def _checked(text: str, *, sender, field: str = "text") -> tuple[str, Verdict]:
+def _checked(text: str, *, sender, group, kind: str, object_id="") -> tuple[str, Verdict]:
+    """The plain text and its verdict; blank: 400, blocked: :class:`ContentBlocked`."""
     text = plain_text(text)
     if not text:
         message = _("This field may not be blank.")
-        raise ValidationFailed(message, fields={field: [message]})
-    verdict = content_moderate(text, sender=sender)
-    if verdict.blocked:
-        message = _("This text breaks the community rules and was not published.")
-        raise ValidationFailed(message, code=CampusError.CONTENT_BLOCKED, fields={field: [message]})
+        raise ValidationFailed(message, fields={"text": [message]})
+    verdict = text_check(
+        text,
+        kind=kind,
+        field="text",
+        author=sender,
+        organization=group.organizer,
+        scope=group_scope(group.pk),
+        object_id=object_id,
+    )
     return text, verdict
+
+
+def _flag(verdict: Verdict, *, kind: str, item, group) -> None:
+    flag_record(
+        verdict,
+        kind=kind,
+        object_id=item.pk,
+        author=item.author,
+        organization=group.organizer,
+        scope=group_scope(group.pk),
+        text=item.text,
+    )
 
 
 def _reason(verdict: Verdict) -> str:
@@ -86,11 +97,12 @@ def _reason(verdict: Verdict) -> str:
 # --- Posts -------------------------------------------------------------------------------
 
 
+@moderated
 @transaction.atomic
 def post_create(*, user, group_id, text: str) -> GroupPost:
     """A new post in a group (its members)."""
     group = group_for_role(user=user, group_id=group_id)
-    text, verdict = _checked(text, sender=user)
+    text, verdict = _checked(text, sender=user, group=group, kind=POST_KIND)
     post = GroupPost.objects.create(
         group=group,
         author=user,
@@ -98,10 +110,12 @@ def post_create(*, user, group_id, text: str) -> GroupPost:
         flagged=verdict.flagged,
         moderation_reason=_reason(verdict),
     )
+    _flag(verdict, kind=POST_KIND, item=post, group=group)
     post.group.my_role = group.my_role
     return post
 
 
+@moderated
 @transaction.atomic
 def post_update(*, user, post_id, text: str) -> GroupPost:
     """Edit one's own post (anyone else: 404 ``post_not_found`` — or 403 for a member
@@ -111,12 +125,13 @@ def post_update(*, user, post_id, text: str) -> GroupPost:
         if post.group.my_role is None:
             raise not_a_member()
         raise role_too_low()
-    text, verdict = _checked(text, sender=user)
+    text, verdict = _checked(text, sender=user, group=post.group, kind=POST_KIND, object_id=post.pk)
     post.text = text
     post.flagged = verdict.flagged
     post.moderation_reason = _reason(verdict)
     post.edited_at = timezone.now()
     post.save(update_fields=["text", "flagged", "moderation_reason", "edited_at", "updated_at"])
+    _flag(verdict, kind=POST_KIND, item=post, group=post.group)
     return post
 
 
@@ -135,20 +150,23 @@ def post_delete(*, user, post_id) -> None:
 # --- Comments ----------------------------------------------------------------------------
 
 
+@moderated
 @transaction.atomic
 def comment_create(*, user, post_id, text: str) -> GroupComment:
     """Comment on a post (members of its group)."""
     post = post_for_viewer(user=user, post_id=post_id)
     if post.group.my_role is None:
         raise not_a_member()
-    text, verdict = _checked(text, sender=user)
-    return GroupComment.objects.create(
+    text, verdict = _checked(text, sender=user, group=post.group, kind=COMMENT_KIND)
+    comment = GroupComment.objects.create(
         post=post,
         author=user,
         text=text,
         flagged=verdict.flagged,
         moderation_reason=_reason(verdict),
     )
+    _flag(verdict, kind=COMMENT_KIND, item=comment, group=post.group)
+    return comment
 
 
 @transaction.atomic
@@ -199,3 +217,26 @@ def reaction_delete(*, user, post_id) -> GroupPost:
             raise not_a_member()
         raise NotFound(_("You have not reacted to this post."), code=CampusError.REACTION_NOT_FOUND)
     return post
+
+
+# --- Moderation decisions (the queue's moderation kinds) ----------------------------------
+
+
+def _model_for(kind: str):
+    return GroupPost if kind == POST_KIND else GroupComment
+
+
+@transaction.atomic
+def content_moderation_remove(*, kind: str, object_id) -> None:
+    """A moderator removed a flagged post or comment (``kind``): deleted, as a
+    moderator's delete does (a post's comments and reactions with it); gone already:
+    nothing to do."""
+    _model_for(kind).objects.filter(pk=object_id).delete()
+
+
+@transaction.atomic
+def content_moderation_approve(*, kind: str, object_id) -> None:
+    """A moderator kept a flagged post or comment: the flag and its reason are cleared."""
+    _model_for(kind).objects.filter(pk=object_id).update(
+        flagged=False, moderation_reason="", updated_at=timezone.now()
+    )

@@ -27,7 +27,8 @@ from teranga.platform.organizations.models import Organization
 
 from ..errors import CampusError
 from ..models import Event, EventSeries, EventStatus, TicketType
-from .events import event_build
+from .events import event_build, event_texts_check, event_texts_flag
+from .moderation import moderated
 from .ticket_types import ticket_type_create
 
 #: At most this many dates in one series.
@@ -76,6 +77,7 @@ def local_start(day: date, start_time: time, time_zone: str) -> datetime:
     return local.astimezone(UTC)
 
 
+@moderated
 @transaction.atomic
 def series_create(
     *,
@@ -137,6 +139,8 @@ def series_create(
             "ends_at": starts[0] + duration,
         },
     )
+    # The texts, once (400 ``content_blocked``); flagged: every date opens its case.
+    verdict = event_texts_check(first, user=actor)
     series = EventSeries.objects.create(
         organization=organization,
         title=title,
@@ -162,6 +166,7 @@ def series_create(
         [through(event_id=event.pk, tag_id=tag.pk) for event in events for tag in tags]
     )
     for event in events:
+        event_texts_flag(event, verdict, user=actor)
         for ticket_type in source_types:
             ticket_type_create(
                 user=actor,
