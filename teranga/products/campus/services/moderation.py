@@ -21,12 +21,10 @@ transaction and :func:`moderated` (around the atomic service) logs the attempt w
 from __future__ import annotations
 
 import functools
-import html
 import re
 from collections.abc import Callable
 from typing import Any
 
-import nh3
 from django.utils.translation import gettext as _
 
 from teranga.core.errors import ValidationFailed
@@ -34,6 +32,7 @@ from teranga.platform.moderation.extensions import Verdict
 from teranga.platform.moderation.services import check, record_block, record_flag
 
 from ..errors import CampusError
+from .richtext import plain_text
 
 POST_KIND = "campus.group_post"
 COMMENT_KIND = "campus.group_comment"
@@ -56,7 +55,7 @@ def event_scope(event_id) -> str:
 def rich_text_plain(value: str) -> str:
     """What people read in sanitised HTML: its text, then its links' addresses (so that
     the link rules see them)."""
-    text = html.unescape(nh3.clean(value or "", tags=set(), clean_content_tags={"script", "style"}))
+    text = plain_text(value)
     links = _HREF.findall(value or "")
     return "\n".join([text.strip(), *links]).strip()
 
