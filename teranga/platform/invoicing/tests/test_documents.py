@@ -8,7 +8,7 @@ import hashlib
 import io
 import logging
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import facturx
@@ -29,6 +29,7 @@ from teranga.platform.invoicing.services import (
     invoice_issue,
     invoice_pdf,
 )
+from teranga.platform.invoicing.services.issuing import local_today
 from teranga.platform.invoicing.snapshots import french_date
 from teranga.platform.invoicing.tasks import invoice_pdf_render_task
 from tests.skips import require
@@ -112,8 +113,8 @@ def b2b_invoice():
                 "vat_rate": Decimal("5.5"),
             },
         ],
-        due_date=date.today() + timedelta(days=30),
-        sale_date=date.today() - timedelta(days=1),
+        due_date=local_today(organization) + timedelta(days=30),  # the seller's day
+        sale_date=local_today(organization) - timedelta(days=1),
         notes="Commande n° 42",
     )
     return Invoice.objects.get(pk=invoice.pk)
