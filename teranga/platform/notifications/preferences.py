@@ -248,18 +248,49 @@ class Hold:
     until: datetime | None = None
 
 
-def delivery_hold(*, user_id, kind_type: NotificationType, channel: str, moment: datetime):
+class RecipientRules:
+    """One recipient's switches for one notification type, read once for all the
+    channels of a notification (each read on first use, then kept)."""
+
+    def __init__(self, *, user_id, kind: str):
+        self.user_id, self.kind = user_id, kind
+        self._disabled: frozenset[str] | None = None
+        self._quiet: list[QuietHours] | None = None
+
+    def disabled(self, channel: str) -> bool:
+        if self._disabled is None:
+            self._disabled = frozenset(
+                NotificationPreference.objects.filter(
+                    user_id=self.user_id, kind=self.kind, enabled=False
+                ).values_list("channel", flat=True)
+            )
+        return channel in self._disabled
+
+    def quiet_hours(self) -> QuietHours | None:
+        if self._quiet is None:
+            self._quiet = list(QuietHours.objects.filter(user_id=self.user_id, enabled=True)[:1])
+        return self._quiet[0] if self._quiet else None
+
+
+def delivery_hold(
+    *,
+    user_id,
+    kind_type: NotificationType,
+    channel: str,
+    moment: datetime,
+    rules: RecipientRules | None = None,
+):
     """A :class:`Hold` when ``user_id``'s preferences or quiet hours stop ``channel`` of
-    ``kind_type`` at ``moment``; None when it may go. Urgent types always go."""
+    ``kind_type`` at ``moment``; None when it may go. Urgent types always go. ``rules``:
+    the recipient's, already read for another channel of the same notification."""
     if kind_type.is_urgent:
         return None
-    if NotificationPreference.objects.filter(
-        user_id=user_id, kind=kind_type.name, channel=channel, enabled=False
-    ).exists():
+    rules = rules or RecipientRules(user_id=user_id, kind=kind_type.name)
+    if rules.disabled(channel):
         return Hold(skip=DISABLED_BY_USER)
     if channel not in QUIET_CHANNELS:
         return None
-    quiet = QuietHours.objects.filter(user_id=user_id, enabled=True).first()
+    quiet = rules.quiet_hours()
     if quiet is None:
         return None
     until = quiet_until(

@@ -44,7 +44,7 @@ from teranga.platform.notifications.models import (
     Notification,
     NotificationDelivery,
 )
-from teranga.platform.notifications.preferences import delivery_hold
+from teranga.platform.notifications.preferences import RecipientRules, delivery_hold
 from teranga.platform.notifications.selectors import CANCELLED, notification_visible
 from teranga.platform.notifications.sms_outbox import (  # noqa: F401  (re-exported)
     phone_to_e164,
@@ -307,7 +307,10 @@ def _record_failure(delivery: NotificationDelivery, exc: Exception, now: datetim
 
 @transaction.atomic
 def notification_delivery_deliver(
-    *, delivery_id, notification: Notification | None = None
+    *,
+    delivery_id,
+    notification: Notification | None = None,
+    rules: RecipientRules | None = None,
 ) -> NotificationDelivery | None:
     """Hand one queued, due delivery to its channel. Idempotent: the row is locked and
     anything not queued (or not due yet) is left as it is.
@@ -318,7 +321,8 @@ def notification_delivery_deliver(
     (:func:`retry_delay`) until :data:`MAX_DELIVERY_ATTEMPTS`, then marks it failed.
 
     The returned row's ``sent_now`` says whether this call sent it (not another worker
-    before it). ``notification``: its notification and recipient, if already read."""
+    before it). ``notification``: its notification and recipient, if already read;
+    ``rules``: the recipient's preferences for it, read once for all its channels."""
     delivery = NotificationDelivery.objects.select_for_update().filter(pk=delivery_id).first()
     if delivery is not None:
         delivery.sent_now = False
@@ -345,8 +349,18 @@ def notification_delivery_deliver(
         delivery.status, delivery.error = DeliveryStatus.FAILED, str(exc)[:2000]
         delivery.save(update_fields=fields)
         return delivery
-    hold = delivery_hold(
-        user_id=notification.recipient_id, kind_type=kind_type, channel=delivery.channel, moment=now
+    # A channel known not to apply (no phone …) is skipped below whatever the user's
+    # switches say: no need to read them.
+    hold = (
+        None
+        if skip_reason(delivery.channel, notification)
+        else delivery_hold(
+            user_id=notification.recipient_id,
+            kind_type=kind_type,
+            channel=delivery.channel,
+            moment=now,
+            rules=rules,
+        )
     )
     if hold is not None:
         if hold.skip:
@@ -410,8 +424,13 @@ def notification_deliver(*, notification_id) -> list[NotificationDelivery]:
         .order_by("channel")
     )
     notification = due[0].notification if due else None
+    rules = (
+        RecipientRules(user_id=notification.recipient_id, kind=notification.kind)
+        if notification is not None
+        else None
+    )
     delivered = (
-        notification_delivery_deliver(delivery_id=queued.pk, notification=notification)
+        notification_delivery_deliver(delivery_id=queued.pk, notification=notification, rules=rules)
         for queued in due
     )
     return [delivery for delivery in delivered if delivery is not None]

@@ -10,6 +10,8 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from teranga.core.registry import thawed
 from teranga.platform.notifications.models import (
@@ -306,6 +308,45 @@ def test_a_channel_turned_off_is_skipped_and_the_inbox_keeps_it(
     assert mail.outbox == [] and SmsMessage.objects.count() == 0
     inbox = client.get("/api/v1/notifications/").json()["results"]
     assert [n["id"] for n in inbox] == [str(notification.pk)]
+
+
+def test_a_notifications_channels_read_the_users_switches_once(
+    person, django_capture_on_commit_callbacks
+):
+    # Four channels, one read of the preferences and one of the quiet hours between them.
+    NotificationPreference.objects.create(
+        user=person, kind="test.pref", channel=Channel.EMAIL, enabled=False
+    )
+    QuietHours.objects.create(user=person, starts_at=time(22), ends_at=time(7))
+    with (
+        time_machine.travel(datetime(2026, 3, 2, 12, 0, tzinfo=UTC), tick=False),
+        CaptureQueriesContext(connection) as queries,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        notification = send(person)
+    assert statuses(notification) == {
+        "email": ("skipped", "disabled by user"),
+        "sms": ("sent", ""),
+        "push": ("sent", ""),
+        "websocket": ("sent", ""),
+    }
+    sql = [query["sql"] for query in queries.captured_queries]
+    assert sum('FROM "notifications_notificationpreference"' in q for q in sql) == 1
+    assert sum('FROM "notifications_quiethours"' in q for q in sql) == 1
+
+
+def test_a_channel_that_cannot_apply_is_skipped_without_reading_the_switches(
+    make_user, django_capture_on_commit_callbacks
+):
+    # No phone: the SMS is skipped for that reason, even though it is also turned off.
+    user = make_user("no-phone@example.com")
+    NotificationPreference.objects.create(
+        user=user, kind="test.pref", channel=Channel.SMS, enabled=False
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        notification = send(user)
+    assert statuses(notification)["sms"] == ("skipped", "no verified phone number")
+    assert SmsMessage.objects.count() == 0
 
 
 def test_urgent_types_ignore_preferences_and_quiet_hours(
