@@ -7,12 +7,12 @@ clients, through real HTTP (see README.md for the full description).
 
 The real server (``manage.py serve`` on 127.0.0.1, a free port) runs against a throwaway
 database (see ``benchmarks``). With ``--workers`` > 1 its embedded task worker is off (the
-at-scale mode), so ``manage.py run_huey`` runs beside it against the same environment:
-fulfilment is queued after the webhook's commit and consumed by that separate process,
-as a multi-worker deployment runs it. Not ``TASKS_IMMEDIATE``: it would run each
-fulfilment inside the webhook request after its commit, which no deployment does, put
-the product's handler in the webhook's latency and hide the queue between the two.
-``--workers 1`` is the embedded mode (task threads inside the server). With
+at-scale mode), so ``manage.py run_huey`` runs beside it against the same environment,
+as a multi-worker deployment runs it. The fulfilment runs in the webhook's request right
+after its commit (``payments.services.fulfilment``); what it sets off (the notifications'
+sends, the invoice PDF) is queued and consumed by that separate process. Not
+``TASKS_IMMEDIATE``: it would run those sends and renders inside the request too, which no
+deployment does. ``--workers 1`` is the embedded mode (task threads inside the server). With
 ``--task-processes N`` (at scale), N ``run_huey`` processes of ``--task-workers`` threads
 each serve the queue, the first with the scheduler, the others ``--no-periodic``.
 
@@ -36,7 +36,9 @@ the periodic reconciliation settles a payment before its webhook, that delivery 
 
 After the answers (issue 25), from the answers' wall-clock times and the database: the
 fulfilment lag per event — from the answer that acted on the event to its
-``Fulfilment.done_at`` — at p50, p99 and max, and when the last invoice PDF was stored
+``Fulfilment.done_at`` — at p50, p99 and max (negative: done before the answer), the
+receipt lag the same way (to the payer's ``payment.succeeded`` notification first sent),
+and when the last invoice PDF was stored
 (``Invoice.pdf_rendered_at``), counted from the storm's end (its last answer); the run
 waits for the PDFs at most ``PDF_TIMEOUT`` after the storm (not in crash mode, where a
 render task may die with a worker: the first download renders that PDF). Targets: lag
@@ -655,6 +657,7 @@ def database_figures(shop: Shop) -> dict:
         "invoices": None,
         "pdfs": None,
         "last_pdf_at": None,
+        "receipt_at": receipt_times(shop),
     }
     invoice = invoice_model()
     if invoice is not None:
@@ -665,9 +668,33 @@ def database_figures(shop: Shop) -> dict:
     return figures
 
 
+def receipt_times(shop: Shop) -> dict:
+    """Per payment, when the payer's receipt (the ``payment.succeeded`` notification) was
+    first sent on any channel (in-app, email …)."""
+    from django.db.models import Min
+
+    from teranga.platform.notifications.models import NotificationDelivery
+
+    first_sent = (
+        NotificationDelivery.objects.filter(
+            notification__kind="payment.succeeded", sent_at__isnull=False
+        )
+        .values_list("notification__idempotency_key")
+        .annotate(first=Min("sent_at"))
+    )
+    wanted = set(shop.payment_ids)
+    times = {}
+    for key, first in first_sent:  # "payment:<id>:succeeded"
+        payment_id = key.split(":")[1]
+        if payment_id in wanted:
+            times[payment_id] = first
+    return times
+
+
 def fulfilment_lags(results: list[Result], bodies: list[bytes], done_at: dict) -> list[float]:
     """Per event, the seconds from the webhook's answer to its fulfilment being done
-    (``Fulfilment.done_at``, the same machine's clock). The answer is the one that acted
+    (``Fulfilment.done_at``, the same machine's clock), or to whatever time ``done_at``
+    maps its payment to (the receipt's first send). The answer is the one that acted
     on the event (the others were ``duplicate``), or its first answer when none did (crash
     mode: the acting answer was lost with the server)."""
     answered: dict[int, tuple[bool, float]] = {}
@@ -940,6 +967,13 @@ def run(args, environment) -> int:
     else:
         misses.append("no fulfilment lag measured")
         print("    fulfilment lag: none measured")
+    receipts = fulfilment_lags(results, bodies, figures["receipt_at"])
+    if receipts:  # no target: the receipt's sends queue behind one another in the worker
+        print(
+            f"    receipt lag (webhook answered → the payer's receipt first sent), "
+            f"{len(receipts)} events: p50 {percentile(receipts, 0.5):.2f} s, "
+            f"p99 {percentile(receipts, 0.99):.2f} s, max {max(receipts):.2f} s"
+        )
     if figures["pdfs"] is not None:
         pdf_line, last_pdf = f"{figures['pdfs']} of {figures['invoices']}", figures["last_pdf_at"]
         if figures["pdfs"] == figures["invoices"] and last_pdf is not None:

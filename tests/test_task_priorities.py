@@ -1,11 +1,12 @@
 """Task priorities (issue 25): with a backlog of invoice PDF renders queued, a payment's
-fulfilment and its receipt queued after them run first.
+fulfilment is done by its webhook's answer, and its receipt, queued after the renders,
+is sent first.
 
 Real huey consumer threads take the tasks from the real storage of the settings — huey's
 SQLite file (here a fresh one) or, with ``REDIS_URL``, its priority Redis queue (under a
 name of its own, deleted afterwards) — against the real database. The payment succeeds
-through its webhook (HTTP, signed as the sandbox signs), which queues the fulfilment
-after its commit, as in production.
+through its webhook (HTTP, signed as the sandbox signs), which runs the fulfilment after
+its commit and queues what it sets off, as in production.
 """
 
 from __future__ import annotations
@@ -162,32 +163,35 @@ def pay_by_webhook(api, client_for, make_user):
     return lesson, json.loads(raw)["data"]["payment_id"]
 
 
-def test_a_fulfilment_queued_after_a_backlog_of_renders_runs_before_them(
+def test_a_fulfilment_is_done_in_the_webhook_and_its_receipt_outruns_a_backlog_of_renders(
     real_queue, backlog, api, client_for, make_user
 ):
     lesson, payment_id = pay_by_webhook(api, client_for, make_user)
+    # Done by the webhook's answer (right after its commit), with no task run yet: the
+    # backlog cannot delay it. Its own invoice is numbered, its PDF queued behind the rest.
     fulfilment = Fulfilment.objects.get(payment_id=payment_id)
-    assert fulfilment.status == FulfilmentStatus.PENDING  # queued, not run in the request
-    assert queued_renders(real_queue) == BACKLOG
-    # The storage hands out the fulfilment, queued last, before every render.
+    assert fulfilment.status == FulfilmentStatus.DONE and fulfilment.attempts == 1
+    lesson.refresh_from_db()
+    assert lesson.paid_at is not None
+    assert Invoice.objects.filter(payment_id=payment_id).exists()
+    assert queued_renders(real_queue) == BACKLOG + 1
+    # The storage hands out the notifications' sends, queued last, before every render.
     order = queued(real_queue)
+    assert fulfilment_run_task.module_path not in order
     first_render = min(i for i, path in enumerate(order) if path.endswith("_render_task"))
-    assert order.index(fulfilment_run_task.module_path) < first_render
+    sends = [i for i, path in enumerate(order) if path == notification_deliver_task.module_path]
+    assert sends and max(sends) < first_render
 
     def drained() -> bool:
-        return (
-            Fulfilment.objects.filter(pk=fulfilment.pk, status=FulfilmentStatus.DONE).exists()
-            and Invoice.objects.count() == BACKLOG + 1
-            and not Invoice.objects.filter(pdf="").exists()
+        return Invoice.objects.count() == BACKLOG + 1 and not (
+            Invoice.objects.filter(pdf="").exists()
         )
 
     # One worker thread: the order in which it takes tasks is the queue's order.
     run_consumer(real_queue, workers=1, until=drained)
 
     fulfilment.refresh_from_db()
-    lesson.refresh_from_db()
     assert fulfilment.status == FulfilmentStatus.DONE and fulfilment.attempts == 1
-    assert lesson.paid_at is not None
     rendered = sorted(
         Invoice.objects.filter(pk__in=backlog).values_list("pdf_rendered_at", flat=True)
     )

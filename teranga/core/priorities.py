@@ -7,9 +7,10 @@ huey's priority one (``PriorityRedisHuey``, a sorted set). Django's Tasks API ha
 task's ``priority`` to huey as it is (``huey.contrib.djhuey.tasks_backend``); huey's own
 periodic jobs run at ``NORMAL``.
 
-- ``CRITICAL``: what a person is waiting for right now: a succeeded payment's fulfilment
-  (booking confirmed, ticket or enrolment issued, invoice numbered) and the sends of
-  notifications, SMS and account emails (the receipt, a verification code).
+- ``CRITICAL``: what a person is waiting for right now: the sends of notifications, SMS
+  and account emails (the receipt, a verification code), and a succeeded payment's
+  fulfilment when it is retried (it first runs right after the success commits, in the
+  same request or task: ``payments.services.fulfilment``).
 - ``NORMAL``: everything else by default.
 - ``DOCUMENTS``: heavy documents nobody waits on at once: invoice PDF renders (a
   download renders a missing PDF itself), exports.

@@ -1,11 +1,21 @@
 """Fulfilment: the product's handler runs exactly once for a succeeded payment.
 
-The ``Fulfilment`` row is written in the transaction where the payment succeeds, and a
-task is queued after commit. :func:`fulfilment_run` locks the payment and the row, runs
-the product's handler and the fulfilled-hooks (invoicing) inside a savepoint, and marks
-the row done in that same transaction: the handler's effects and "done" commit together
-or not at all, and a second run finds the row done. A crash between the commit and the
-task leaves a pending row that :func:`fulfilments_resume` (periodic, and at start) runs.
+The ``Fulfilment`` row is written in the transaction where the payment succeeds (the
+durable record). Right after that transaction commits, the same thread runs it
+(:func:`fulfilment_run_now`): the booking is confirmed, the ticket or the enrolment
+issued and the invoice numbered before the webhook (or the payer's return, or the
+staff's approval) is answered, so a backlog of tasks never stands between a payment
+and what it paid for (issue 25; pretix and Saleor also act on a payment's webhook in
+the request). What the run sets off (notifications, the invoice's PDF) goes through the
+task queue, by priority.
+
+:func:`fulfilment_run` locks the payment and the row, runs the product's handler and
+the fulfilled-hooks (invoicing) inside a savepoint, and marks the row done in that same
+transaction: the handler's effects and "done" commit together or not at all, and a
+second run finds the row done. Should the run after commit fail (a database error) it
+is queued as a task (:func:`fulfilment_run_task`); should the process die between the
+commit and the run, the row stays pending and :func:`fulfilments_resume` (periodic, and
+at start) runs it.
 
 The handler refusing (``FulfilmentRefused``: sold out, hold expired) or failing
 ``MAX_ATTEMPTS`` times refunds the payment automatically.
@@ -42,9 +52,21 @@ RESUME_AFTER = timedelta(seconds=30)
 
 
 def fulfilment_schedule(fulfilment: Fulfilment) -> None:
-    """Run the fulfilment in the background once the caller's transaction commits."""
+    """Run the fulfilment in this thread once the caller's transaction commits."""
     payment_id = str(fulfilment.payment_id)
-    transaction.on_commit(lambda: fulfilment_run_task.enqueue(payment_id=payment_id))
+    transaction.on_commit(lambda: fulfilment_run_now(payment_id))
+
+
+def fulfilment_run_now(payment_id: str) -> str:
+    """Run the fulfilment of ``payment_id`` at once (after the success committed); on a
+    failure of the run itself, queue it as a task rather than fail the caller, whose
+    payment is already recorded. Returns the status, or "" when it was queued."""
+    try:
+        return fulfilment_run(payment_id=payment_id)
+    except Exception:
+        logger.exception("fulfilment could not run at once; queued", extra={"payment": payment_id})
+        fulfilment_run_task.enqueue(payment_id=payment_id)
+        return ""
 
 
 def _backoff(attempts: int) -> timedelta:

@@ -10,7 +10,7 @@ from datetime import timedelta
 from itertools import product
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -90,9 +90,35 @@ class TestStateMachine:
 
 
 class TestFulfilment:
-    def test_crash_after_commit_is_recovered_once(self, shop, monkeypatch):
-        # The process dies after the success is committed, before the handler's task runs.
+    def test_the_fulfilment_is_done_when_the_success_is_answered(self, shop, monkeypatch):
+        # It runs in the thread that recorded the success, right after its commit: no task
+        # is needed (a lost one changes nothing).
         monkeypatch.setattr(fulfilment_service, "fulfilment_run_task", LOST)
+        payment_id = paid(shop)
+        assert Fulfilment.objects.get(payment_id=payment_id).status == "done"
+        assert ITEMS.fulfilled[payment_id] == 1
+
+    def test_a_run_that_fails_after_commit_is_queued_then_done(self, shop, monkeypatch):
+        # The run itself fails (a database error, not the handler): the caller is not
+        # failed, the fulfilment is queued as a task, and that task does it.
+        real_run = fulfilment_service.fulfilment_run
+        calls = []
+
+        def flaky_run(*, payment_id):
+            calls.append(payment_id)
+            if len(calls) == 1:
+                raise OperationalError("database is locked")
+            return real_run(payment_id=payment_id)
+
+        monkeypatch.setattr(fulfilment_service, "fulfilment_run", flaky_run)
+        payment_id = paid(shop)
+        assert calls == [payment_id, payment_id]
+        assert Fulfilment.objects.get(payment_id=payment_id).status == "done"
+        assert ITEMS.fulfilled[payment_id] == 1
+
+    def test_crash_after_commit_is_recovered_once(self, shop, monkeypatch):
+        # The process dies after the success is committed, before the fulfilment runs.
+        monkeypatch.setattr(fulfilment_service, "fulfilment_run_now", lambda payment_id: None)
         payment_id = paid(shop)
         assert Payment.objects.get(pk=payment_id).status == "succeeded"
         assert Fulfilment.objects.get(payment_id=payment_id).status == "pending"
