@@ -24,7 +24,7 @@ from teranga.platform.accounts.mail import account_mail_send_task
 from teranga.platform.invoicing.models import Invoice
 from teranga.platform.invoicing.services import invoice_for_payment
 from teranga.platform.invoicing.tasks import invoice_pdf_render_task
-from teranga.platform.notifications.models import NotificationDelivery
+from teranga.platform.notifications.models import Notification, NotificationDelivery
 from teranga.platform.notifications.services import (
     notification_deliver_batch_task,
     notification_deliver_task,
@@ -74,6 +74,14 @@ def real_queue(settings, tmp_path):
 def queued(huey) -> list[str]:
     """The Django task paths in huey's queue, in the order the storage hands them out."""
     return [task.args[0] for task in huey.pending()]
+
+
+def queued_kind(task) -> str:
+    """The kind of the notification a queued send delivers ("" for another task)."""
+    path, _args, kwargs = task.args
+    if path != notification_deliver_task.module_path:
+        return ""
+    return Notification.objects.get(pk=kwargs["notification_id"]).kind
 
 
 def queued_renders(huey) -> int:
@@ -175,7 +183,8 @@ def test_a_fulfilment_is_done_in_the_webhook_and_its_receipt_outruns_a_backlog_o
     assert lesson.paid_at is not None
     assert Invoice.objects.filter(payment_id=payment_id).exists()
     assert queued_renders(real_queue) == BACKLOG + 1
-    # The storage hands out the notifications' sends, queued last, before every render.
+    # The storage hands out the notifications' sends, queued last, before every render;
+    # the invoice's notice (NORMAL: nobody waits on it) after the receipt (CRITICAL).
     order = queued(real_queue)
     assert fulfilment_run_task.module_path not in order
     first_render = min(i for i, path in enumerate(order) if path.endswith("_render_task"))
@@ -205,3 +214,16 @@ def test_a_fulfilment_is_done_in_the_webhook_and_its_receipt_outruns_a_backlog_o
     own = Invoice.objects.get(payment_id=payment_id)
     assert own.issued_at <= fulfilment.done_at
     assert own.pdf_rendered_at > rendered[-1]
+
+
+def test_an_invoice_notice_waits_behind_the_confirmations_of_later_payments(
+    real_queue, settings, api, client_for, make_user
+):
+    # invoice.issued is sent at NORMAL: a second payment's receipt and confirmation,
+    # queued after the first one's invoice notice, are handed out before it.
+    settings.INVOICING_RENDER_ON_ISSUE = False
+    pay_by_webhook(api, client_for, make_user)
+    pay_by_webhook(api, client_for, make_user)
+    kinds = [kind for task in real_queue.pending() if (kind := queued_kind(task))]
+    assert sorted(kinds) == sorted(["payment.succeeded", "tutoring.paid", "invoice.issued"] * 2)
+    assert kinds[-2:] == ["invoice.issued", "invoice.issued"], kinds

@@ -11,7 +11,8 @@ periodic jobs run at ``NORMAL``.
   and account emails (the receipt, a verification code), and a succeeded payment's
   fulfilment when it is retried (it first runs right after the success commits, in the
   same request or task: ``payments.services.fulfilment``).
-- ``NORMAL``: everything else by default.
+- ``NORMAL``: everything else by default, and the sends of notification types that
+  nobody waits on at once (``NotificationType.send_priority``: an invoice issued).
 - ``DOCUMENTS``: heavy documents nobody waits on at once: invoice PDF renders (a
   download renders a missing PDF itself), exports.
 

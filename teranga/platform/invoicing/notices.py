@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from teranga.core.priorities import NORMAL
 from teranga.platform.notifications.models import Channel
 from teranga.platform.notifications.types import NotificationType, notification_type_register
 
@@ -54,5 +55,7 @@ INVOICE_ISSUED_TYPE = notification_type_register(
         title=_title,
         body=_body,
         label=gettext_lazy("Invoices and credit notes"),
+        # Told after the receipt and the product's confirmation of a burst of payments.
+        send_priority=NORMAL,
     )
 )

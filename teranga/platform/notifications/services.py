@@ -89,21 +89,22 @@ def _scheduled(send_at: datetime | None) -> datetime | None:
     return send_at if send_at > timezone.now() else None
 
 
-def _enqueue_delivery(notification_ids: list[str]) -> None:
+def _enqueue_delivery(notification_ids: list[str], *, priority: int = CRITICAL) -> None:
     """After commit, hand the notifications to the task engine (the tasks below, beside
-    what they run). ``robust``: the caller's data is committed; a failure to enqueue is
-    recovered by the periodic job."""
+    what they run), at their type's ``send_priority``. ``robust``: the caller's data is
+    committed; a failure to enqueue is recovered by the periodic job."""
+    single, batched = notification_deliver_task, notification_deliver_batch_task
+    if priority != CRITICAL:
+        single, batched = single.using(priority=priority), batched.using(priority=priority)
     for start in range(0, len(notification_ids), DELIVERY_BATCH_SIZE):
         batch = notification_ids[start : start + DELIVERY_BATCH_SIZE]
         if len(batch) == 1:
             transaction.on_commit(
-                lambda nid=batch[0]: notification_deliver_task.enqueue(notification_id=nid),
-                robust=True,
+                lambda nid=batch[0]: single.enqueue(notification_id=nid), robust=True
             )
         else:
             transaction.on_commit(
-                lambda ids=batch: notification_deliver_batch_task.enqueue(notification_ids=ids),
-                robust=True,
+                lambda ids=batch: batched.enqueue(notification_ids=ids), robust=True
             )
 
 
@@ -190,7 +191,7 @@ def notification_send(
             ]
         )
         if selected and scheduled is None:
-            _enqueue_delivery([str(notification.pk)])
+            _enqueue_delivery([str(notification.pk)], priority=kind_type.send_priority)
         return notification
 
 
@@ -254,7 +255,10 @@ def notifications_send_bulk(
         batch_size=1000,
     )
     if selected:
-        _enqueue_delivery([str(notification.pk) for notification in notifications])
+        _enqueue_delivery(
+            [str(notification.pk) for notification in notifications],
+            priority=kind_type.send_priority,
+        )
     return notifications
 
 

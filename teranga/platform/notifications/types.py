@@ -23,6 +23,10 @@ A type may say more about itself:
   affect outbound channels; the in-app inbox always keeps every notification.
 * ``staff_only`` — only organisation staff receive it (left out of the preferences of
   users who belong to no organisation).
+* ``send_priority`` — the task priority of its sends (``teranga.core.priorities``):
+  ``CRITICAL`` by default (someone is waiting for it: a receipt, a confirmation, a
+  code); ``NORMAL`` for a notice nobody waits on at once, which then lets a burst's
+  critical sends go first.
 * ``sample`` — context values for the staff preview and the template tests; any key a
   type does not give gets a plausible placeholder (:class:`SampleContext`).
 """
@@ -43,6 +47,7 @@ from django.utils.translation import pgettext
 
 from teranga.core.i18n import normalize_language
 from teranga.core.links import public_base
+from teranga.core.priorities import CRITICAL
 from teranga.core.registry import Registry
 
 from .models import Channel
@@ -81,6 +86,8 @@ class NotificationType:
     urgent: bool = False
     #: Only organisation staff receive it.
     staff_only: bool = False
+    #: The task priority of its sends (``teranga.core.priorities``).
+    send_priority: int = CRITICAL
     #: Context values for previews and tests (merged over generic placeholders).
     sample: dict[str, Any] = field(default_factory=dict)
     #: What the preferences screen calls it (a lazy string); else its sample title.
