@@ -2,59 +2,101 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# What is installed, in two steps: `make run` needs only the project and WeasyPrint's
+# libraries; `make test` (and lint, bench) adds the dev extras, Chromium and Node.js.
+RUN_STAMP  := $(VENV)/.run-stamp
+TEST_STAMP := $(VENV)/.test-stamp
+# apt-get's and pip's output goes here: a line says what is installed, and the end of the
+# log is shown only when something fails.
+INSTALL_LOG := $(VENV)/install.log
+PIP        := $(BIN)/python -m pip --quiet --disable-pip-version-check
 
-.PHONY: install run test lint migrate demo messages bench system-packages
+.PHONY: install install-test system-packages run test lint migrate demo messages bench
 
-# WeasyPrint (PDF exports and invoices) needs Pango and a font from Debian; the browser
-# tests (display board, agent console) drive Debian's Chromium with Playwright.
-SYSTEM_LIBS := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core chromium
+# WeasyPrint (PDF exports and invoices) needs Pango and a font from Debian.
+RUN_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+# The browser tests (display board, agent console) drive Debian's Chromium with Playwright.
+TEST_LIBS := chromium
+# compose.yaml is checked by loading it with Debian's docker-compose (tests/
+# test_deploy_files.py); no Docker daemon is needed for that, hence no recommends.
+COMPOSE_PACKAGES := docker-compose
 # The generated TypeScript client's check (tests/test_generated_clients.py) runs npm:
 # Debian's Node.js and npm, unless a Node.js with npm is already there.
 NODE_PACKAGES := nodejs npm
 
+# $(call quietly,what,command): one line for what is done; the command's output goes to
+# INSTALL_LOG, and its end is shown if the command fails.
+define quietly
+mkdir -p $(VENV); \
+printf '%s (log: %s) ... ' "$(1)" "$(INSTALL_LOG)"; \
+if { $(2); } >>"$(INSTALL_LOG)" 2>&1; then \
+  echo done; \
+else \
+  echo failed; tail -n 40 "$(INSTALL_LOG)"; exit 1; \
+fi
+endef
+
+# $(call apt_install,packages[,apt-get options]): install those of the Debian packages
+# that are missing.
+define apt_install
+missing=""; \
+for package in $(1); do \
+  [ "$$(dpkg-query -W -f='$${db:Status-Status}' "$$package" 2>/dev/null)" = installed ] \
+    || missing="$$missing $$package"; \
+done; \
+if [ -n "$$missing" ]; then \
+  $(call quietly,Installing Debian packages:$$missing,apt-get update -qq && \
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) $$missing); \
+fi
+endef
+
+$(RUN_STAMP): pyproject.toml
+	@$(call apt_install,$(RUN_LIBS))
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(call quietly,Installing Teranga into $(VENV): a few minutes the first time,\
+	  $(PIP) install --upgrade pip && $(PIP) install -e .)
+	@touch $@
+
+# Every Debian package of the tests (and of running).
 system-packages:
-	@dpkg -s $(SYSTEM_LIBS) >/dev/null 2>&1 || { \
-	  echo "Installing Debian packages: $(SYSTEM_LIBS)"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_LIBS); }
-	@command -v npm >/dev/null 2>&1 || { \
-	  echo "Installing Debian packages: $(NODE_PACKAGES)"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(NODE_PACKAGES); }
+	@$(call apt_install,$(RUN_LIBS) $(TEST_LIBS))
+	@command -v npm >/dev/null 2>&1 || { $(call apt_install,$(NODE_PACKAGES)); }
+	@$(call apt_install,$(COMPOSE_PACKAGES),--no-install-recommends)
 
-$(STAMP): pyproject.toml | system-packages
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	touch $(STAMP)
+$(TEST_STAMP): $(RUN_STAMP) | system-packages
+	@$(call quietly,Installing the development tools into $(VENV),$(PIP) install -e ".[dev]")
+	@touch $@
 
-install: $(STAMP)
+install: $(RUN_STAMP)
+
+install-test: $(TEST_STAMP)
 
 migrate: install
-	$(BIN)/python manage.py migrate --noinput
+	@echo "Migrating the database ..."
+	@$(BIN)/python manage.py migrate --noinput -v 0
 
 demo: migrate
-	$(BIN)/python manage.py seed_demo
+	@$(BIN)/python manage.py seed_demo
 
 # Web + WebSockets + task worker + scheduler, in one process (embedded default), or
 # against PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set.
 run: demo
-	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
+	@$(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
 
-test: install
+test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: install
+lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
 # Benchmarks (figures printed against a baseline measured in the same run). They use
 # their own throwaway database: SQLite by default, PostgreSQL when DATABASE_URL is set.
 # The board fan-out runs on Redis: REDIS_URL, or the one on 127.0.0.1:6379 (database 13).
-bench: install
-	@command -v wrk >/dev/null 2>&1 || { echo "Installing Debian package: wrk"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+bench: install-test
+	@command -v wrk >/dev/null 2>&1 || { $(call apt_install,wrk); }
 	$(BIN)/python -m benchmarks.api_overhead
 	$(BIN)/python -m benchmarks.slots
 	$(BIN)/python -m benchmarks.booking_concurrency

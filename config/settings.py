@@ -14,9 +14,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
-import structlog
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from teranga.core import logs as teranga_logs
+from teranga.core.storage import media_storages
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -97,6 +99,7 @@ INSTALLED_APPS = [
     "teranga.products.booking",
     "teranga.products.smartqueue",
     "teranga.products.campus",
+    "teranga.platform.backups",
 ]
 
 MIDDLEWARE = [
@@ -418,7 +421,12 @@ PHONENUMBER_DB_FORMAT = "E164"
 
 # --- Email ----------------------------------------------------------------------------
 # EMAIL_URL: smtp://user:pass@host:587 (smtp+tls://, smtps://), consolemail://, filemail://path
+# consolemail:// prints each email's recipients, subject and text body (not its MIME
+# source) and keeps it whole in DATA_DIR/mail/*.eml (teranga.core.mail_console).
 _email = env.email("EMAIL_URL", default="consolemail://")
+if _email["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend":
+    _email["EMAIL_BACKEND"] = "teranga.core.mail_console.EmailBackend"
+    _email["EMAIL_FILE_PATH"] = str(DATA_DIR / "mail")
 if _email["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend":
     _email["EMAIL_FILE_PATH"] = _email.get("EMAIL_FILE_PATH") or str(DATA_DIR / "mail")
 vars().update(_email)
@@ -437,10 +445,32 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
+# Media (teranga.core.storage): "default" is PRIVATE (verification documents, message
+# attachments, invoice PDFs, student cards: url() is a signed link that expires after
+# S3_SIGNED_URL_SECONDS); "public" holds what anyone may see (logos, avatars, service
+# images, event covers: fields opt in with storage=public_media_storage), under public/.
+# Without S3_BUCKET both are folders of MEDIA_ROOT, served by teranga.core.media_views;
+# with it, one bucket of any S3-compatible store (django-storages).
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))
+MEDIA_SIGNED_URL_SECONDS = env.int("S3_SIGNED_URL_SECONDS", default=600)
+S3_BUCKET = env.str("S3_BUCKET", default="")
+_s3_endpoint_url = env.str("S3_ENDPOINT_URL", default="")
+_s3_region = env.str("S3_REGION", default="us-east-1")
+_s3_access_key = env.str("S3_ACCESS_KEY_ID", default="")
+_s3_secret_key = env.str("S3_SECRET_ACCESS_KEY", default="")
+_media_storages = media_storages(
+    bucket=S3_BUCKET,
+    endpoint_url=_s3_endpoint_url,
+    region=_s3_region,
+    access_key=_s3_access_key,
+    secret_key=_s3_secret_key,
+    public_url=env.str("S3_PUBLIC_URL", default=""),
+    signed_seconds=MEDIA_SIGNED_URL_SECONDS,
+    presign_endpoint_url=env.str("S3_PRESIGN_ENDPOINT_URL", default=""),
+)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **_media_storages,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -449,6 +479,22 @@ STORAGES = {
         )
     },
 }
+
+# Backups (teranga.platform.backups: manage.py backup / restore). BACKUP_TARGET: a folder
+# or s3://bucket/prefix (with the S3_* endpoint and credentials); BACKUP_KEEP: how many of
+# the newest backups are kept; BACKUP_CRON: a 5-field crontab (UTC) for the periodic
+# backup job, empty (the default): no periodic backup.
+BACKUP_TARGET = env.str("BACKUP_TARGET", default=str(DATA_DIR / "backups"))
+BACKUP_KEEP = env.int("BACKUP_KEEP", default=7)
+BACKUP_CRON = env.str("BACKUP_CRON", default="").strip()
+BACKUP_S3_OPTIONS = {
+    "endpoint_url": _s3_endpoint_url or None,
+    "region_name": _s3_region,
+    # Empty: boto3's own chain (an instance or pod role).
+    "aws_access_key_id": _s3_access_key or None,
+    "aws_secret_access_key": _s3_secret_key or None,
+}
+
 # Outside PRODUCTION, serve static files straight from the apps: no collectstatic step.
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = False
@@ -618,46 +664,16 @@ if PRODUCTION:
 
 # --- Logging, metrics, errors ---------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+# LOG_FORMAT: "json" (one JSON object per line, request_id bound by django-structlog; the
+# default in PRODUCTION) or "text" (one readable line per event and per request; the
+# default elsewhere). Both quiet the periodic jobs' lines and WeasyPrint (teranga.core.logs).
+try:
+    LOG_FORMAT = teranga_logs.log_format(env.str("LOG_FORMAT", default=""), production=PRODUCTION)
+except ValueError as exc:
+    raise ImproperlyConfigured(str(exc)) from exc
 DJANGO_STRUCTLOG_CELERY_ENABLED = False
 DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True  # the id RequestIdMiddleware settled on
-_structlog_chain = [
-    structlog.contextvars.merge_contextvars,
-    structlog.stdlib.add_logger_name,
-    structlog.stdlib.add_log_level,
-    structlog.processors.TimeStamper(fmt="iso", utc=True),
-]
-structlog.configure(
-    processors=[
-        *_structlog_chain,
-        structlog.processors.StackInfoRenderer(),
-        structlog.processors.format_exc_info,
-        structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
-    ],
-    logger_factory=structlog.stdlib.LoggerFactory(),
-    cache_logger_on_first_use=True,
-)
-# Every log line is one JSON object; request_id is bound by django-structlog.
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "json": {
-            "()": structlog.stdlib.ProcessorFormatter,
-            "processors": [
-                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                structlog.processors.JSONRenderer(),
-            ],
-            "foreign_pre_chain": _structlog_chain,
-        },
-    },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        "huey": {"level": "INFO"},
-        "uvicorn.access": {"level": "WARNING"},
-    },
-}
+LOGGING = teranga_logs.configure(log_format=LOG_FORMAT, level=LOG_LEVEL)
 PROMETHEUS_EXPORT_MIGRATIONS = False
 # Who may scrape /metrics (config/metrics.py): in PRODUCTION, a bearer token or an address
 # in the allow-list (addresses or CIDR networks), else nobody; elsewhere open unless

@@ -1,9 +1,13 @@
+import re
+
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 
 from config.health import health_live, health_ready
 from config.metrics import metrics
+from teranga.core import media_views
 from teranga.core import pages as core_pages
 from teranga.core.views import SchemaView, not_found, server_error
 from teranga.platform import landing
@@ -30,8 +34,18 @@ api_v1 = [
     *product_urlpatterns("api"),
 ]
 
+# Uploaded media kept on this machine's disk (teranga.core.storage): public files at their
+# plain address, private ones only through a signed, expiring link; 404 for anything else
+# and for every address when media are on S3 (their URLs are then the bucket's).
+_media = re.escape(settings.MEDIA_URL.lstrip("/"))
+media_urlpatterns = [
+    re_path(rf"^{_media}private/(?P<name>.+)$", media_views.private_file, name="media-private"),
+    re_path(rf"^{_media}(?P<name>.+)$", media_views.public_file, name="media-public"),
+]
+
 urlpatterns = [
     path("", landing.home, name="home"),
+    *media_urlpatterns,
     path("admin/", admin.site.urls),
     path("_allauth/", include("allauth.headless.urls")),
     path("api/v1/", include(api_v1)),

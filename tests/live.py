@@ -4,11 +4,14 @@ with the real settings, and their own PostgreSQL database when the run has one."
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import queue
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -150,4 +153,58 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=5)
+        self.log.close()
+
+
+class ShellHelper:
+    """A ``manage.py shell -c <script>`` process started once (Django starts once) that a
+    test drives line by line: it writes ``{"op": …, **request}`` as JSON on stdin, the
+    script answers ``RESULT <json>`` on stdout. Its stderr goes to ``log_path``."""
+
+    def __init__(self, env: dict, log_path: Path, script: str, *, timeout: float = 60):
+        self.log_path = log_path
+        self.timeout = timeout
+        self.log = open(log_path, "w")  # noqa: SIM115 — closed in stop()
+        self.process = subprocess.Popen(  # noqa: S603 — our own fixed command
+            [PYTHON, "manage.py", "shell", "-c", script],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+            text=True,
+            start_new_session=True,
+        )
+        self.lines: queue.Queue = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.lines.put(line)
+        self.lines.put(None)
+
+    def call(self, op: str, timeout: float | None = None, **request) -> dict:
+        self.process.stdin.write(json.dumps({"op": op, **request}) + "\n")
+        self.process.stdin.flush()
+        timeout = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self.lines.get(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty:
+                pytest.fail(f"helper: no answer to {op} within {timeout:.0f} s")
+            if line is None:
+                self.log.flush()
+                pytest.fail(f"helper exited:\n{self.log_path.read_text()[-3000:]}")
+            if line.startswith("RESULT "):
+                return json.loads(line[len("RESULT ") :])
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):
+            self.process.stdin.close()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
         self.log.close()

@@ -23,10 +23,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import queue
 import signal
 import subprocess
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -37,7 +35,16 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect as ws_connect
 
-from tests.live import PYTHON, ROOT, free_port, manage, own_database, process_env, with_path
+from tests.live import (
+    PYTHON,
+    ROOT,
+    ShellHelper,
+    free_port,
+    manage,
+    own_database,
+    process_env,
+    with_path,
+)
 from tests.skips import require
 
 pytestmark = pytest.mark.live
@@ -188,55 +195,6 @@ for line in sys.stdin:
 """
 
 
-class Helper:
-    """The ``HELPER`` shell, started once (Django starts in a few seconds, once)."""
-
-    def __init__(self, env: dict, log_path: Path):
-        self.log = open(log_path, "w")  # noqa: SIM115 — closed in stop()
-        self.log_path = log_path
-        self.process = subprocess.Popen(
-            [PYTHON, "manage.py", "shell", "-c", HELPER],
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self.log,
-            text=True,
-        )
-        self.lines: queue.Queue = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        for line in self.process.stdout:
-            self.lines.put(line)
-        self.lines.put(None)
-
-    def call(self, op: str, timeout: float = 60, **request) -> dict:
-        self.process.stdin.write(json.dumps({"op": op, **request}) + "\n")
-        self.process.stdin.flush()
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                line = self.lines.get(timeout=max(0.01, deadline - time.monotonic()))
-            except queue.Empty:
-                pytest.fail(f"helper: no answer to {op} within {timeout}s")
-            if line is None:
-                self.log.flush()
-                pytest.fail(f"helper exited:\n{self.log_path.read_text()[-3000:]}")
-            if line.startswith("RESULT "):
-                return json.loads(line[len("RESULT ") :])
-
-    def stop(self) -> None:
-        with contextlib.suppress(OSError):
-            self.process.stdin.close()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
-        self.log.close()
-
-
 @pytest.fixture(scope="module")
 def stack(live_env, tmp_path_factory):
     """Two server processes, a task worker and the helper shell, on Redis; two users."""
@@ -248,7 +206,7 @@ def stack(live_env, tmp_path_factory):
         logs / "server.log",
     )
     worker = Process(["run_huey"], live_env, logs / "worker.log")
-    helper = Helper(live_env, logs / "helper.log")
+    helper = ShellHelper(live_env, logs / "helper.log", HELPER)
     people = {}
     try:
         people = helper.call("people")  # while the servers start

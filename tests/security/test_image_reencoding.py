@@ -93,7 +93,7 @@ def media(settings, tmp_path):
     return tmp_path
 
 
-# --- The upload paths: each posts a file and answers (response, stored file name) --------
+# --- The upload paths: each posts a file and answers (response, stored file's path) -----
 
 
 @pytest.fixture
@@ -107,7 +107,7 @@ def service_image():
             f"/api/v1/booking/services/{service.pk}/images/", {"image": file}, format="multipart"
         )
         stored = ServiceImage.objects.filter(service=service).first()
-        return response, stored.image.name if stored else None
+        return response, stored.image.path if stored else None
 
     return post
 
@@ -128,7 +128,7 @@ def attachment():
             format="multipart",
         )
         stored = Attachment.objects.filter(message__conversation=conversation).first()
-        return response, stored.file.name if stored else None
+        return response, stored.file.path if stored else None
 
     post.client = client
     return post
@@ -144,7 +144,7 @@ def logo():
             f"/api/v1/organizations/{business.pk}/logo/", {"logo": file}, format="multipart"
         )
         stored = Organization.objects.get(pk=business.pk).logo
-        return response, stored.name or None
+        return response, stored.path if stored else None
 
     return post
 
@@ -161,7 +161,7 @@ def document():
             format="multipart",
         )
         stored = VerificationDocument.objects.filter(organization=business).first()
-        return response, stored.file.name if stored else None
+        return response, stored.file.path if stored else None
 
     return post
 
@@ -174,7 +174,7 @@ def avatar():
     def post(file):
         response = client.put("/api/v1/me/avatar/", {"avatar": file}, format="multipart")
         stored = User.objects.get(pk=user.pk).avatar
-        return response, stored.name or None
+        return response, stored.path if stored else None
 
     return post
 

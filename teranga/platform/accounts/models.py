@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from teranga.core.phones import PhoneNumberField
+from teranga.core.storage import public_media_storage
 from teranga.core.validators import validate_image_content
 
 
@@ -68,7 +69,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("preferred language"), max_length=5, choices=Language.choices, default=Language.FRENCH
     )
     avatar = models.ImageField(
-        _("avatar"), upload_to=avatar_path, blank=True, validators=[validate_image_content]
+        _("avatar"),
+        upload_to=avatar_path,
+        storage=public_media_storage,
+        blank=True,
+        validators=[validate_image_content],
     )
     privacy_consent_at = models.DateTimeField(_("privacy consent given at"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)

@@ -16,6 +16,7 @@ from teranga.core.limits import DESCRIPTION_MAX_LENGTH, NOTE_MAX_LENGTH
 from teranga.core.models import AppendOnlyModel, BaseModel
 from teranga.core.money import CURRENCY_CHOICES
 from teranga.core.phones import PhoneNumberField
+from teranga.core.storage import public_media_storage
 from teranga.core.validators import validate_image_content
 
 from .validators import (
@@ -91,7 +92,11 @@ class Organization(BaseModel):
     slug = models.SlugField(_("slug"), max_length=220, unique=True)
     description = models.TextField(_("description"), blank=True, max_length=DESCRIPTION_MAX_LENGTH)
     logo = models.ImageField(
-        _("logo"), upload_to=logo_path, blank=True, validators=[validate_image_content]
+        _("logo"),
+        upload_to=logo_path,
+        storage=public_media_storage,
+        blank=True,
+        validators=[validate_image_content],
     )
     contact_email = models.EmailField(_("contact email"), blank=True)
     contact_phone = PhoneNumberField(_("contact phone"), blank=True)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from teranga.core.limits import DESCRIPTION_MAX_LENGTH
 from teranga.core.models import BaseModel
 from teranga.core.money import CURRENCY_CHOICES, Money
+from teranga.core.storage import public_media_storage
 from teranga.core.validators import validate_image_content
 from teranga.platform.scheduling.availability import SlotPolicy
 
@@ -279,7 +280,10 @@ def service_image_path(instance: ServiceImage, filename: str) -> str:
 class ServiceImage(BaseModel):
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="images")
     image = models.ImageField(
-        _("image"), upload_to=service_image_path, validators=[validate_image_content]
+        _("image"),
+        upload_to=service_image_path,
+        storage=public_media_storage,
+        validators=[validate_image_content],
     )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 

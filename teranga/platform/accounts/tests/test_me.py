@@ -126,21 +126,21 @@ def test_avatar_upload_and_replace(
     assert response.json()["first_name"] == "Fatou"
     user.refresh_from_db()
     first_name = user.avatar.name
-    assert (settings.MEDIA_ROOT / first_name).exists()
+    assert (settings.MEDIA_ROOT / "public" / first_name).exists()
 
     again = SimpleUploadedFile("other.png", png_bytes(), content_type="image/png")
     with django_capture_on_commit_callbacks(execute=True):
         assert client.put(AVATAR, {"avatar": again}, format="multipart").status_code == 200
     user.refresh_from_db()
     assert user.avatar.name != first_name
-    assert (settings.MEDIA_ROOT / user.avatar.name).exists()
-    assert not (settings.MEDIA_ROOT / first_name).exists()  # the replaced file is gone
+    assert (settings.MEDIA_ROOT / "public" / user.avatar.name).exists()
+    assert not (settings.MEDIA_ROOT / "public" / first_name).exists()  # the replaced file is gone
 
     second = user.avatar.name
     with django_capture_on_commit_callbacks(execute=True):
         assert client.delete(AVATAR).status_code == 204
     user.refresh_from_db()
-    assert not user.avatar and not (settings.MEDIA_ROOT / second).exists()
+    assert not user.avatar and not (settings.MEDIA_ROOT / "public" / second).exists()
     assert client.get(ME).json()["avatar"] is None
     assert client.delete(AVATAR).status_code == 204  # idempotent
 
@@ -250,7 +250,7 @@ def test_delete_erases_personal_data_and_revokes_every_token(
     upload = SimpleUploadedFile("me.png", png_bytes(), content_type="image/png")
     assert first.put(AVATAR, {"avatar": upload}, format="multipart").status_code == 200
     user.refresh_from_db()
-    avatar_path = settings.MEDIA_ROOT / user.avatar.name
+    avatar_path = settings.MEDIA_ROOT / "public" / user.avatar.name
     assert avatar_path.exists()
     Authenticator.objects.create(user=user, type=Authenticator.Type.RECOVERY_CODES, data={})
     sms_send(to="+221771234567", body="code 654321", purpose="phone_verification")

@@ -20,11 +20,11 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from teranga.core.money import Money
+from teranga.core.storage import public_storage
 
 from ..models import Invoice, InvoiceKind
 from ..snapshots import french_date, rate_label
@@ -51,7 +51,7 @@ def logo_data_url(name: str) -> str:
     if not name:
         return ""
     try:
-        with default_storage.open(name, "rb") as handle:
+        with public_storage.open(name, "rb") as handle:
             content = handle.read(LOGO_MAX_BYTES + 1)
     except OSError:
         logger.warning("invoice logo missing", extra={"logo": name})

@@ -236,7 +236,7 @@ def settings_in_subprocess(**env) -> subprocess.CompletedProcess:
 @pytest.mark.parametrize(
     ("env", "backend", "anymail"),
     [
-        ({}, "django.core.mail.backends.console.EmailBackend", {}),
+        ({}, "teranga.core.mail_console.EmailBackend", {}),
         ({"EMAIL_URL": "smtp://u:p@mail.example:587"},
          "django.core.mail.backends.smtp.EmailBackend", {}),
         ({"EMAIL_PROVIDER": "brevo", "BREVO_API_KEY": "k1"},

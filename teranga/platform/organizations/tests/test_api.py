@@ -702,7 +702,7 @@ class TestLogo:
         assert response.json()["logo"] and response.json()["my_role"] == "admin"
         org.refresh_from_db()
         first = org.logo.name
-        assert (settings.MEDIA_ROOT / first).exists()
+        assert (settings.MEDIA_ROOT / "public" / first).exists()
         assert client.get(org_url(org)).json()["logo"]
 
         with django_capture_on_commit_callbacks(execute=True):
@@ -713,14 +713,14 @@ class TestLogo:
             )
         assert again.status_code == 200, again.content
         org.refresh_from_db()
-        assert org.logo.name != first and (settings.MEDIA_ROOT / org.logo.name).exists()
-        assert not (settings.MEDIA_ROOT / first).exists()  # the replaced file is gone
+        assert org.logo.name != first and (settings.MEDIA_ROOT / "public" / org.logo.name).exists()
+        assert not (settings.MEDIA_ROOT / "public" / first).exists()  # the replaced file is gone
 
         second = org.logo.name
         with django_capture_on_commit_callbacks(execute=True):
             assert client.delete(org_url(org, "logo/")).status_code == 204
         org.refresh_from_db()
-        assert not org.logo and not (settings.MEDIA_ROOT / second).exists()
+        assert not org.logo and not (settings.MEDIA_ROOT / "public" / second).exists()
         assert client.get(org_url(org)).json()["logo"] is None
         assert client.delete(org_url(org, "logo/")).status_code == 204  # idempotent
 

@@ -68,7 +68,7 @@ def book(service: Service, starts_at: datetime, *, status=BookingStatus.CONFIRME
 @pytest.fixture
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    return tmp_path
+    return tmp_path / "public"  # service images are public media (teranga.core.storage)
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from teranga.core.limits import DESCRIPTION_MAX_LENGTH
 from teranga.core.models import BaseModel
 from teranga.core.money import CURRENCY_CHOICES
+from teranga.core.storage import public_media_storage
 from teranga.core.validators import validate_image_content
 
 #: Longest title, tag and address (characters).
@@ -214,7 +215,11 @@ class Event(BaseModel):
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="events", verbose_name=_("tags"))
     cover = models.ImageField(
-        _("cover image"), upload_to=cover_path, blank=True, validators=[validate_image_content]
+        _("cover image"),
+        upload_to=cover_path,
+        storage=public_media_storage,
+        blank=True,
+        validators=[validate_image_content],
     )
     branch = models.ForeignKey(
         "organizations.Branch",
