@@ -26,10 +26,10 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect as ws_connect
 
-from tests.live import LiveServer, free_port, manage, own_database, process_env
+from tests.live import LiveServer, ShellHelper, free_port, manage, own_database, process_env
 from tests.skips import mark_skip_on_leg
 from tests.test_live_redis import (
-    Helper,
+    HELPER,
     Process,
     _forget_keys,
     _redis_for_servers,
@@ -150,7 +150,7 @@ def test_at_scale_sigterm_closes_sockets_with_1012_exits_in_time_and_resume_has_
     port = free_port()
     base, ws_base = f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}"
     worker = Process(["run_huey"], env, tmp_path / "worker.log")
-    helper = Helper(env, tmp_path / "helper.log")
+    helper = ShellHelper(env, tmp_path / "helper.log", HELPER)
     people: dict = {}
     server = None
     closing = contextlib.ExitStack()
@@ -199,7 +199,7 @@ def test_embedded_sigterm_closes_sockets_with_1012_exits_in_time_and_resume_has_
     embedded_env, tmp_path
 ):
     env = embedded_env
-    helper = Helper(env, tmp_path / "helper.log")
+    helper = ShellHelper(env, tmp_path / "helper.log", HELPER)
     server = None
     closing = contextlib.ExitStack()
     try:
