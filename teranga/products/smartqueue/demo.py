@@ -272,6 +272,12 @@ def _staff(counter: Counter, agent) -> None:
 # --- today's history -------------------------------------------------------------------
 
 
+#: The history is played over at least this many hours of opening.
+HISTORY_HOURS = 8
+#: A history ticket's times, pressed together with its events early in the day.
+TIMES = ("cancelled_at", "called_at", "no_show_at", "serving_at", "served_at", "rated_at")
+
+
 def _history(bank: Organization, queue: Queue, counters: list[Counter], agents: list) -> None:
     """~40 tickets of today before now (written once per local day)."""
     now = timezone.now()
@@ -292,8 +298,17 @@ def _history(bank: Organization, queue: Queue, counters: list[Counter], agents: 
         .objects.filter(email__in=[f"client{n}@{DOMAIN}" for n in (1, 2, 3)])
         .order_by("email")
     )
+    # The day is played over at least HISTORY_HOURS of opening, then pressed into the
+    # time that has really passed since the opening (early in the morning, a few tens of
+    # minutes): the same tickets, calls and services, in the same order, just closer.
     span = (end - opening).total_seconds()
-    step = span / (HISTORY_TICKETS + 1)
+    played = max(span, HISTORY_HOURS * 3600)
+    press = span / played
+
+    def pressed(moment):
+        return opening + (moment - opening) * press
+
+    step = played / (HISTORY_TICKETS + 1)
     # Counters staffed in the history: the two agents (the third counter had nobody).
     staffed = list(zip(counters, agents, strict=False)) or []
     free_at = {counter.pk: opening for counter, _agent in staffed}
@@ -322,7 +337,8 @@ def _history(bank: Organization, queue: Queue, counters: list[Counter], agents: 
             origin_commune=commune,
         )
         trail = [("issue", "", TicketStatus.WAITING, issued, None, None)]
-        outcome = rng.random()
+        # Mostly at random, but every day shows each outcome: a cancel and a no-show.
+        outcome = {2: 0.05, 5: 0.12}.get(index, rng.random())
         if outcome < 0.08 or not staffed:
             ticket.status = TicketStatus.CANCELLED
             ticket.cancelled_at = issued + timedelta(minutes=rng.randint(5, 20))
@@ -363,6 +379,12 @@ def _history(bank: Organization, queue: Queue, counters: list[Counter], agents: 
                     ticket.rating = rng.choices([5, 4, 3, 2], [5, 4, 2, 1])[0]
                     ticket.rating_comment = rng.choice(COMMENTS)
                     ticket.rated_at = ticket.served_at + timedelta(minutes=5)
+        if press < 1:
+            issued = ticket.sort_at = pressed(issued)
+            for field in TIMES:
+                if getattr(ticket, field) is not None:
+                    setattr(ticket, field, pressed(getattr(ticket, field)))
+            trail = [(*step_[:3], pressed(step_[3]), *step_[4:]) for step_ in trail]
         last = trail[-1][3]
         if last >= now:  # never in the future
             continue
