@@ -95,7 +95,7 @@ def test_the_page_shows_the_figures(campus):
     assert 'id="total-tickets">3<' in html
     assert 'data-mode="session"' in html
     assert 'id="dashboard-data"' in html
-    assert "campus/vendor/chart.umd.min.js" in html
+    assert "core/vendor/chart.umd.min.js" in html
     assert "cdn" not in html.lower()
     assert response["Cache-Control"] == "private, no-store"
 
