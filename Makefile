@@ -107,6 +107,7 @@ bench: install-test
 	$(BIN)/python -m benchmarks.chat_fanout
 	$(BIN)/python -m benchmarks.smartqueue_take_ticket
 	$(BIN)/python -m benchmarks.smartqueue_call_next
+	$(BIN)/python -m benchmarks.smartqueue_forecast --check
 	$(BIN)/python -m benchmarks.smartqueue_board_fanout --redis-url $${REDIS_URL:-redis://127.0.0.1:6379}
 	$(BIN)/python -m benchmarks.campus_onsale_rush
 	$(BIN)/python -m benchmarks.campus_checkin

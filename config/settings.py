@@ -96,6 +96,8 @@ INSTALLED_APPS = [
     "teranga.platform.invoicing",
     "teranga.platform.moderation",
     "teranga.platform.messaging",
+    "teranga.platform.imports",
+    "teranga.platform.audit",
     "teranga.products.booking",
     "teranga.products.smartqueue",
     "teranga.products.campus",
@@ -103,6 +105,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a host outside ALLOWED_HOSTS that a business registered serves its public page
+    # only (ALLOWED_HOSTS itself is never widened; any other host is still refused).
+    "teranga.core.hosts.PublicHostMiddleware",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "teranga.core.middleware.RequestIdMiddleware",
     # Binds request_id (ours, from X-Request-ID) into every log line. It sits before
@@ -118,6 +123,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The request being served, for the audit entries its services write (address, agent).
+    "teranga.platform.audit.context.AuditRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -416,6 +423,16 @@ HEADLESS_FRONTEND_URLS = {
     if url
 }
 
+# Audit log (teranga.platform.audit): entries older than AUDIT_RETENTION_DAYS are deleted
+# by a daily job; a failed sign-in is recorded once per (address, account) per
+# AUDIT_FAILED_SIGN_IN_WINDOW seconds.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
+AUDIT_FAILED_SIGN_IN_WINDOW = env.int("AUDIT_FAILED_SIGN_IN_WINDOW", default=300)
+if AUDIT_RETENTION_DAYS < 1 or AUDIT_FAILED_SIGN_IN_WINDOW < 1:
+    raise ImproperlyConfigured(
+        "AUDIT_RETENTION_DAYS and AUDIT_FAILED_SIGN_IN_WINDOW must be positive."
+    )
+
 PHONENUMBER_DEFAULT_REGION = "SN"
 PHONENUMBER_DB_FORMAT = "E164"
 
@@ -506,6 +523,17 @@ MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
 # A body nested deeper than this (arrays and objects) answers 400 before any view: Python's
 # JSON decoder would recurse past its limit (teranga.core.parsers).
 JSON_MAX_DEPTH = 64
+
+# --- Bulk import (teranga.platform.imports) -------------------------------------------
+# Caps of an uploaded CSV/XLSX file (IMPORT_MAX_BYTES stays under MAX_UPLOAD_BYTES, above
+# which the middleware answers 413); THROTTLE_IMPORTS sets the uploads' rate per user.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=2 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=5_000)
+IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=50)
+IMPORT_MAX_CELL_CHARS = env.int("IMPORT_MAX_CELL_CHARS", default=5_000)
+IMPORT_MAX_XLSX_EXPANDED_BYTES = env.int(
+    "IMPORT_MAX_XLSX_EXPANDED_BYTES", default=50 * 1024 * 1024
+)
 
 # --- REST API -------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -606,6 +634,7 @@ SPECTACULAR_SETTINGS = {
         "ModerationCaseStatusEnum": "teranga.platform.moderation.models.CaseStatus",
         "ModerationCaseActionEnum": "teranga.platform.moderation.models.CaseAction",
         "ModerationLogActionEnum": "teranga.platform.moderation.models.LogAction",
+        "AuditActionEnum": "teranga.platform.audit.models.AuditAction",
         "GroupInvitationStatusEnum": "teranga.platform.messaging.models.InvitationStatus",
         "ParticipantAddRoleEnum": ["member", "admin"],
         "ConversationCreateKindEnum": ["private", "group"],
@@ -888,3 +917,9 @@ for _words in ("MODERATION_BLOCKED_WORDS", "MODERATION_FLAGGED_WORDS"):
 MODERATION_CLASSIFIER = env.str("MODERATION_CLASSIFIER", default="") or None
 # Link hosts that never count in the link rule (PUBLIC_URL's host never does).
 MODERATION_ALLOWED_LINK_HOSTS = env.list("MODERATION_ALLOWED_LINK_HOSTS", default=[])
+
+# --- Public pages on registered host names (teranga.core.hosts) ----------------------------
+# The base domain under which a business may register a sub-domain (`<sub>.<domain>`) for
+# its public page (the product contract's RootPages); empty: none. A sub-domain serves a
+# page only once its business registered it.
+PAGES_BASE_DOMAIN = env.str("PAGES_BASE_DOMAIN", default="").strip().lower().strip(".")

@@ -30,6 +30,8 @@ api_v1 = [
     path("", include("teranga.platform.invoicing.api.urls")),
     path("", include("teranga.platform.messaging.api.urls")),
     path("moderation/", include("teranga.platform.moderation.api.urls")),
+    path("imports/", include("teranga.platform.imports.api.urls")),
+    path("", include("teranga.platform.audit.api.urls")),
     # Every installed product's API, at /api/v1/<label>/ (the product contract).
     *product_urlpatterns("api"),
 ]
@@ -72,8 +74,9 @@ urlpatterns = [
     ),
     path(".well-known/assetlinks.json", core_pages.android_asset_links),
     path(".well-known/apple-app-site-association", core_pages.apple_app_site_association),
-    # Every installed product's pages, at /<label>/.
+    # Every installed product's pages, at /<label>/, and its root pages at /<prefix>/.
     *product_urlpatterns("pages"),
+    *product_urlpatterns("root"),
     path("health/live/", health_live, name="health-live"),
     path("health/ready/", health_ready, name="health-ready"),
     # django-prometheus's exporter, guarded in PRODUCTION (config/metrics.py).

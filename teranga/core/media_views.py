@@ -15,6 +15,10 @@ the files never come here (their URLs are the bucket's), and both views answer 4
 Django's ``django.views.static.serve`` is for development only; these serve a file with
 ``FileResponse`` (streamed, ``Content-Length``, the content type of its extension) plus
 ``X-Content-Type-Options: nosniff`` and a ``Cache-Control`` header.
+
+Each private file served is told to :data:`private_file_observers` (the audit log
+registers one), called as ``observer(request=…, name=…)`` once the file is found, before
+it is streamed.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.views.decorators.http import require_safe
 
+from teranga.core.registry import Registry
 from teranga.core.storage import (
     PUBLIC_CACHE_CONTROL,
     SIGNATURE_PARAMETER,
@@ -35,6 +40,10 @@ from teranga.core.storage import (
     public_storage,
     signature_valid,
 )
+
+#: Who hears of a private file served: ``observer(request=…, name=…)`` (the platform's
+#: audit log; the core knows nothing of it).
+private_file_observers: Registry = Registry("private file observer")
 
 PUBLIC_CACHE = PUBLIC_CACHE_CONTROL  # names are unique per upload: cached a week
 PRIVATE_CACHE = "private, no-store"
@@ -91,4 +100,7 @@ def private_file(request, name: str) -> FileResponse:
         raise Http404
     if not signature_valid(name, request.GET.get(SIGNATURE_PARAMETER, "")):
         raise Http404
-    return _file_response(storage, name, PRIVATE_CACHE)
+    response = _file_response(storage, name, PRIVATE_CACHE)
+    for observer in private_file_observers.values():
+        observer(request=request, name=name)
+    return response

@@ -43,6 +43,7 @@ from teranga.core.registry import Registry
 
 if TYPE_CHECKING:
     from teranga.core.holds import HeldOrderKind
+    from teranga.platform.imports.extensions import Importer
     from teranga.platform.moderation.extensions import ModerationKind
     from teranga.platform.notifications.extensions import NotificationType, Segment
     from teranga.platform.payments.extensions import Payable, PlanFeature, PlanLimit
@@ -83,6 +84,31 @@ class ThrottleScope:
     @property
     def environment_variable(self) -> str:
         return f"THROTTLE_{self.name.upper()}"
+
+
+@dataclass(frozen=True)
+class RootPages:
+    """Public pages a product serves at the site's root under a short ``prefix`` of its
+    own (``"b"``: ``/b/<slug>/``), outside its ``/<label>/`` pages: the address people
+    type or share. ``urls`` is the module of their URL patterns (mounted at
+    ``/<prefix>/``). ``host_resolver(host) -> "/<prefix>/…/" or None`` lets host names
+    that businesses register serve one of those pages (``teranga.core.hosts``).
+    A prefix is a lower-case path segment; two products, a product's label and the
+    platform's own first segments (``RESERVED_ROOT_PREFIXES``) never collide."""
+
+    prefix: str
+    urls: str
+    host_resolver: Callable[[str], str | None] | None = None
+
+
+#: First path segments the platform serves itself (config/urls.py), never a prefix.
+RESERVED_ROOT_PREFIXES = frozenset(
+    {
+        *("admin", "api", "_allauth", "pay", "o", "invitations", "account", ".well-known"),
+        *("health", "metrics", "static", "media", "calendar", "ws"),
+    }
+)
+_ROOT_PREFIX = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
 
 
 @dataclass(frozen=True)
@@ -146,12 +172,20 @@ class Product:
     #: GDPR erasure: ``name -> eraser(*, user)``, run in the erasure's transaction once
     #: the account is anonymised, to remove the product's own personal data of the user.
     user_erasers: Mapping[str, Callable[..., None]] = field(default_factory=dict)
+    #: Bulk import (CSV, XLSX): ``"<label>.<kind>" -> imports.extensions.Importer`` (its
+    #: columns, a row validator using the product's own rules, a bulk writer), offered at
+    #: ``/api/v1/imports/`` to the organisation's managers.
+    importers: Mapping[str, Importer] = field(default_factory=dict)
+    #: Public pages at the site's root under a prefix of its own (``RootPages``).
+    root_pages: Sequence[RootPages] = ()
 
 
 #: Every installed product, by label (in ``INSTALLED_APPS`` order).
 products: Registry[Product] = Registry("product")
 #: Every product's periodic jobs, by name (also registered with the task scheduler).
 periodic_jobs: Registry[PeriodicJob] = Registry("periodic job")
+#: Root page prefixes (``RootPages``), by prefix.
+root_pages: Registry[RootPages] = Registry("root page prefix")
 
 
 def installed_products() -> list[Product]:
@@ -198,6 +232,7 @@ def install(product: Product) -> None:
     from teranga.core.errors import error_catalogues
     from teranga.core.holds import held_order_register
     from teranga.platform.accounts.extensions import user_erasers
+    from teranga.platform.imports.extensions import importer_register
     from teranga.platform.moderation.extensions import moderation_kinds, moderation_rules
     from teranga.platform.notifications.extensions import (
         broadcast_segments,
@@ -268,9 +303,34 @@ def install(product: Product) -> None:
         user_erasers.register(_own(product, "user eraser", name), eraser, origin=label)
     for name, kind in product.held_orders.items():
         held_order_register(_own(product, "held order kind", name), kind, origin=label)
+    for name, importer in product.importers.items():
+        importer_register(_own(product, "importer", name), importer, origin=label)
     for kind in product.link_kinds:
         _own(product, "link kind", kind.name)
         link_kind_register(kind, origin=label)
+    for pages in product.root_pages:
+        _install_root_pages(product, pages)
+
+
+def _install_root_pages(product: Product, pages: RootPages) -> None:
+    from teranga.core.hosts import host_resolvers
+
+    prefix = pages.prefix
+    if not _ROOT_PREFIX.match(prefix) or prefix in RESERVED_ROOT_PREFIXES:
+        raise ImproperlyConfigured(
+            f"product {product.label!r}: the root page prefix {prefix!r} is not a free "
+            "lower-case path segment"
+        )
+    # A product's label is its own prefix (/<label>/): no other product may take it.
+    clash = products.get(prefix) if prefix in products else None
+    if clash is not None and clash.label != product.label:
+        raise ImproperlyConfigured(
+            f"product {product.label!r}: the root page prefix {prefix!r} is the label of "
+            f"product {clash.label!r}"
+        )
+    root_pages.register(prefix, pages, origin=product.label)
+    if pages.host_resolver is not None:
+        host_resolvers.register(prefix, pages.host_resolver, origin=product.label)
 
 
 class ProductConfig(AppConfig):
@@ -299,10 +359,20 @@ class ProductConfig(AppConfig):
 
 def product_urlpatterns(kind: str) -> list:
     """URL patterns of every installed product: ``kind`` is ``"api"`` (mounted by the
-    caller under ``/api/v1/``) or ``"pages"`` (under ``/``)."""
+    caller under ``/api/v1/``), ``"pages"`` (under ``/``) or ``"root"`` (each
+    ``RootPages`` at ``/<prefix>/``)."""
     from django.urls import include, path
 
     patterns = []
+    if kind == "root":
+        for pages in root_pages.values():
+            patterns.append(path(f"{pages.prefix}/", include(pages.urls)))
+        for product in installed_products():
+            if product.label in root_pages:
+                raise ImproperlyConfigured(
+                    f"the root page prefix {product.label!r} is also a product's label"
+                )
+        return patterns
     for product in installed_products():
         module = product.api_urls if kind == "api" else product.page_urls
         if module:

@@ -136,9 +136,27 @@ class AccountAdapter(DefaultAccountAdapter):
         return str(user.phone), user.phone_verified
 
     def set_phone(self, user, phone: str, verified: bool) -> None:
+        from teranga.platform.audit.models import AuditAction
+        from teranga.platform.audit.services import audit_record, mask_phone
+
+        before = {"phone": mask_phone(user.phone), "verified": bool(user.phone_verified)}
         user.phone = phone
         user.phone_verified = verified
         user.save(update_fields=["phone", "phone_verified", "updated_at"])
+        after = {"phone": mask_phone(user.phone), "verified": bool(verified)}
+        if before != after:
+            changed = before["phone"] != after["phone"]
+            audit_record(
+                action=AuditAction.PHONE_CHANGED,
+                actor=user,
+                subject=user,
+                object_type="accounts.user",
+                object_id=user.pk,
+                summary="Phone number changed" if changed else "Phone number verified",
+                before=before,
+                after=after,
+                request=self.request,
+            )
 
     def set_phone_verified(self, user, phone: str) -> None:
         self.set_phone(user, phone, True)

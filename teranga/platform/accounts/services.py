@@ -20,6 +20,8 @@ from teranga.core.images import image_upload_clean
 from teranga.platform.accounts.errors import AccountError
 from teranga.platform.accounts.extensions import user_erasers
 from teranga.platform.accounts.models import ClientProfile
+from teranga.platform.audit.models import AuditAction
+from teranga.platform.audit.services import audit_record, audit_user_forget
 from teranga.platform.notifications.devices import devices_erase
 from teranga.platform.notifications.services import notifications_erase, sms_recipient_erase
 
@@ -150,7 +152,21 @@ def user_erase(*, user, password: str) -> Any:
     # transaction: the erasure is whole or nothing.
     for name in user_erasers.names():
         user_erasers.get(name)(user=user)
+    # The audit log keeps what happened, not who the person was.
+    audit_user_forget(user=user)
     return user
+
+
+def user_export_record(*, user) -> None:
+    """The GDPR export was downloaded: an audit entry (who, from where)."""
+    audit_record(
+        action=AuditAction.DATA_EXPORTED,
+        actor=user,
+        subject=user,
+        object_type="accounts.user",
+        object_id=user.pk,
+        summary="Personal data exported (GDPR)",
+    )
 
 
 CLIENT_PROFILE_FIELDS = {

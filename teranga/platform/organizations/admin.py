@@ -216,10 +216,15 @@ class VerificationDocumentAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         """Changing the status in the form records who reviewed it and when."""
         if change and "status" in form.changed_data and obj.status != DocumentStatus.PENDING:
+            # The other fields are saved first with the stored status, so that the review
+            # (and its audit entry) sees the status before and after.
+            status = obj.status
+            obj.status = form.initial["status"]
             super().save_model(request, obj, form, change)
             services.verification_document_review(
-                actor=request.user, document=obj, status=obj.status, note=obj.note
+                actor=request.user, document=obj, status=status, note=obj.note
             )
+            obj.refresh_from_db()
             return
         super().save_model(request, obj, form, change)
 

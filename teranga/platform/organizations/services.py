@@ -34,6 +34,8 @@ from teranga.core.i18n import normalize_language
 from teranga.core.images import image_upload_clean
 from teranga.core.links import public_link
 from teranga.core.phones import phone_e164_or_blank
+from teranga.platform.audit.models import AuditAction
+from teranga.platform.audit.services import audit_record, changed_values, field_values
 from teranga.platform.organizations.errors import OrganizationError
 
 from . import access
@@ -147,9 +149,21 @@ def organization_update(*, organization: Organization, **fields: Any) -> Organiz
     membership = getattr(organization, "current_membership", None)  # the caller's role
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
     _read_phone(fields, "contact_phone", fields.get("country") or organization.country)
+    before = field_values(organization, set(fields) & ORGANIZATION_FIELDS)
     changed = _set_fields(organization, fields, ORGANIZATION_FIELDS)
     _full_clean(organization)
     organization.save(update_fields=[*changed, "updated_at"] if changed else None)
+    old, new = changed_values(before, field_values(organization, changed))
+    if new:
+        audit_record(
+            action=AuditAction.ORGANIZATION_UPDATED,
+            organization=organization,
+            object_type="organizations.organization",
+            object_id=organization.pk,
+            summary=f"Settings changed: {', '.join(sorted(new))}",
+            before=old,
+            after=new,
+        )
     if set(changed) & {"time_zone", "country", "holidays_opt_out"}:
         announce_availability_changed(organization_id=organization.pk)
     organization.current_membership = membership
@@ -245,8 +259,20 @@ def membership_update_role(
             _("An organisation keeps at least one owner."), code=OrganizationError.LAST_OWNER
         )
     if target.role != role:
+        before = target.role
         target.role = role
         target.save(update_fields=["role", "updated_at"])
+        audit_record(
+            action=AuditAction.MEMBER_ROLE_CHANGED,
+            actor=actor,
+            organization=organization,
+            subject=target.user_id,
+            object_type="organizations.membership",
+            object_id=target.pk,
+            summary=f"Role of {target.user.email} changed from {before} to {role}",
+            before={"role": before},
+            after={"role": role},
+        )
     return target
 
 
@@ -261,6 +287,20 @@ def membership_remove(*, actor, organization: Organization, membership_id) -> No
         raise Conflict(
             _("An organisation keeps at least one owner."), code=OrganizationError.LAST_OWNER
         )
+    audit_record(
+        action=AuditAction.MEMBER_REMOVED,
+        actor=actor,
+        organization=organization,
+        subject=target.user_id,
+        object_type="organizations.membership",
+        object_id=target.pk,
+        summary=(
+            f"{target.user.email} left"
+            if target.user_id == actor.pk
+            else f"{target.user.email} removed"
+        ),
+        before={"role": target.role, "user": target.user_id},
+    )
     target.delete()
 
 
@@ -376,6 +416,15 @@ def invitation_create(
     language = normalize_language(language or translation.get_language())
     for sender in senders:
         sender(invitation=invitation, language=language)
+    audit_record(
+        action=AuditAction.INVITATION_SENT,
+        actor=actor,
+        organization=organization,
+        object_type="organizations.invitation",
+        object_id=invitation.pk,
+        summary=f"{email} invited as {role}",
+        after={"email": email, "role": role},
+    )
     invitation.token = token  # for the caller only; never stored
     return invitation
 
@@ -418,6 +467,16 @@ def invitation_accept(*, user, token: str) -> Membership:
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by", "updated_at"])
+    audit_record(
+        action=AuditAction.MEMBER_ADDED,
+        actor=user,
+        organization=invitation.organization,
+        subject=user,
+        object_type="organizations.membership",
+        object_id=membership.pk,
+        summary=f"{user.email} joined as {membership.role} (invitation)",
+        after={"role": membership.role, "user": user.pk},
+    )
     return membership
 
 
@@ -437,6 +496,14 @@ def invitation_revoke(*, organization: Organization, invitation_id) -> Invitatio
     if invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at", "updated_at"])
+        audit_record(
+            action=AuditAction.INVITATION_REVOKED,
+            organization=organization,
+            object_type="organizations.invitation",
+            object_id=invitation.pk,
+            summary=f"Invitation of {invitation.email} revoked",
+            before={"email": invitation.email, "role": invitation.role},
+        )
     return invitation
 
 
@@ -592,6 +659,15 @@ def verification_document_submit(
     )
     _full_clean(document)
     document.save()
+    audit_record(
+        action=AuditAction.VERIFICATION_DOCUMENT_SUBMITTED,
+        actor=actor,
+        organization=organization,
+        object_type="organizations.verification_document",
+        object_id=document.pk,
+        summary=f"Verification document {document.kind} submitted",
+        after={"kind": document.kind, "status": document.status},
+    )
     return document
 
 
@@ -605,12 +681,23 @@ def verification_document_review(
     if status not in (DocumentStatus.ACCEPTED, DocumentStatus.REJECTED):
         raise ValidationFailed(fields={"status": [_("Choose accepted or rejected.")]})
     document = VerificationDocument.objects.select_for_update().get(pk=document.pk)
+    before = document.status
     document.status = status
     document.reviewed_by = actor
     document.reviewed_at = timezone.now()
     if note:
         document.note = note
     document.save(update_fields=["status", "reviewed_by", "reviewed_at", "note", "updated_at"])
+    audit_record(
+        action=AuditAction.VERIFICATION_DOCUMENT_REVIEWED,
+        actor=actor,
+        organization=document.organization_id,
+        object_type="organizations.verification_document",
+        object_id=document.pk,
+        summary=f"Verification document {document.kind} {status}",
+        before={"status": before},
+        after={"status": status, "note": document.note},
+    )
     return document
 
 
@@ -632,11 +719,29 @@ def organization_verification_decide(
     if status not in DECIDABLE_STATUSES:
         raise ValidationFailed(fields={"status": [_("Choose verified, rejected or suspended.")]})
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    before = {
+        "verification_status": organization.verification_status,
+        "verified_at": organization.verified_at,
+    }
     organization.verification_status = status
     organization.verified_at = timezone.now() if status == VerificationStatus.VERIFIED else None
     organization.save(update_fields=["verification_status", "verified_at", "updated_at"])
-    VerificationDecision.objects.create(
+    decision = VerificationDecision.objects.create(
         organization=organization, status=status, decided_by=actor, note=note
+    )
+    audit_record(
+        action=AuditAction.VERIFICATION_DECIDED,
+        actor=actor,
+        organization=organization,
+        object_type="organizations.verification_decision",
+        object_id=decision.pk,
+        summary=f"Verification: {before['verification_status']} -> {status}",
+        before=before,
+        after={
+            "verification_status": status,
+            "verified_at": organization.verified_at,
+            "note": note,
+        },
     )
 
     from .tasks import announce_verification_decision

@@ -4,12 +4,22 @@ engine (capacity, policy, history, notifications)."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from teranga.core.money import Money
 
-from .models import Reservation, Service, ServiceCategory, ServiceImage, Tag
+from .models import (
+    GuestCheck,
+    PublicPage,
+    PublicPageHost,
+    Reservation,
+    Service,
+    ServiceCategory,
+    ServiceImage,
+    Tag,
+)
 
 
 @admin.register(ServiceCategory)
@@ -83,6 +93,8 @@ class ReservationAdmin(admin.ModelAdmin):
         "service__name",
         "organization__name",
         "booking__client__email",
+        "guest_name",
+        "guest_phone",
         "client_note",
     )
     list_select_related = ("organization", "service", "booking", "booking__client")
@@ -95,6 +107,8 @@ class ReservationAdmin(admin.ModelAdmin):
         "currency",
         "payment_mode",
         "online_amount",
+        "guest_name",
+        "guest_phone",
         "created_at",
         "updated_at",
     )
@@ -109,6 +123,8 @@ class ReservationAdmin(admin.ModelAdmin):
     @admin.display(description=_("client"), ordering="booking__client__email")
     def client_email(self, obj: Reservation) -> str:
         client = obj.booking.client
+        if client is None and obj.guest_phone:
+            return f"{obj.guest_name} ({obj.guest_phone})"
         return client.email if client else "—"
 
     @admin.display(description=_("status"), ordering="booking__status")
@@ -122,3 +138,82 @@ class ReservationAdmin(admin.ModelAdmin):
     @admin.display(description=_("paid online"), ordering="online_amount")
     def due_online_display(self, obj: Reservation) -> str:
         return obj.amount_due_online.format()
+
+
+def _checked(clean, value):
+    """A service's check of a slug or host as a form field's validation."""
+    from django import forms
+
+    from teranga.core.errors import ValidationFailed
+
+    try:
+        return clean(value)
+    except ValidationFailed as exc:
+        raise forms.ValidationError(exc.message) from None
+
+
+class PublicPageHostForm(forms.ModelForm):
+    class Meta:
+        model = PublicPageHost
+        fields = ("host",)
+
+    def clean_host(self):
+        from .services.public_page import public_host_clean
+
+        return _checked(public_host_clean, self.cleaned_data["host"])
+
+
+class PublicPageForm(forms.ModelForm):
+    class Meta:
+        model = PublicPage
+        fields = ("organization", "slug", "is_enabled")
+
+    def clean_slug(self):
+        from .services.public_page import public_slug_clean
+
+        return _checked(public_slug_clean, self.cleaned_data["slug"])
+
+
+class PublicPageHostInline(admin.TabularInline):
+    model = PublicPageHost
+    form = PublicPageHostForm
+    extra = 0
+    fields = ("host", "created_at")
+    readonly_fields = ("created_at",)
+
+
+@admin.register(PublicPage)
+class PublicPageAdmin(admin.ModelAdmin):
+    """The businesses' public booking pages and their host names (the allow-list)."""
+
+    list_display = ("slug", "organization", "is_enabled", "verified", "created_at")
+    list_filter = ("is_enabled", "organization__verification_status")
+    search_fields = ("slug", "organization__name", "hosts__host")
+    list_select_related = ("organization",)
+    raw_id_fields = ("organization",)
+    form = PublicPageForm
+    inlines = [PublicPageHostInline]
+
+    @admin.display(description=_("verified"), boolean=True)
+    def verified(self, obj: PublicPage) -> bool:
+        return obj.organization.is_verified
+
+
+@admin.register(GuestCheck)
+class GuestCheckAdmin(admin.ModelAdmin):
+    """Read-only: the guests' SMS checks (the code itself is never stored)."""
+
+    list_display = (
+        *("phone", "name", "page", "service", "starts_at"),
+        *("attempts", "used_at", "expires_at"),
+    )
+    list_filter = (("used_at", admin.EmptyFieldListFilter),)
+    search_fields = ("phone", "name", "page__slug")
+    list_select_related = ("page", "service")
+    exclude = ("code_hash",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,6 +1,7 @@
 """Demo data of the Booking product: Salon Ndèye (Thiès) publishes three services, one for
 each payment mode (braids with a 30 % deposit online, a men's cut paid at the salon, a
-workshop paid online in full), with weekly availability inside its opening hours.
+workshop paid online in full), with weekly availability inside its opening hours, and
+its public booking page at ``/b/salon-ndeye/`` (enabled).
 client1 has an upcoming men's cut (confirmed at once: paid on site) and braids whose
 deposit was paid with the sandbox provider.
 Idempotent: a second run finds everything and creates nothing."""
@@ -20,9 +21,10 @@ from teranga.platform.scheduling import services as scheduling
 from teranga.platform.scheduling.availability import free_slots
 from teranga.platform.scheduling.models import AvailabilityRule, Booking, Resource, ResourceKind
 
-from .models import PaymentMode, Service, ServiceCategory
+from .models import PaymentMode, PublicPage, Service, ServiceCategory
 from .payables import TARGET_TYPE as PAYABLE
 from .services.catalog import service_create
+from .services.public_page import public_page_update
 from .services.reservations import reservation_create
 
 SALON_SLUG = "salon-ndeye"
@@ -97,6 +99,9 @@ def load(*, password: str) -> list[tuple[str, str, str]]:
                 {"weekday": 5, "starts_at": time(9), "ends_at": time(13)},
             ],
         )
+    if not PublicPage.objects.filter(organization=salon).exists():
+        # Its public booking page: /b/salon-ndeye/.
+        public_page_update(organization=salon, slug=SALON_SLUG, is_enabled=True)
     for name, category, price, minutes, capacity, description, payment in SERVICES:
         if Service.objects.filter(organization=salon, name=name).exists():
             continue

@@ -10,6 +10,18 @@ from enum import StrEnum
 
 class BookingError(StrEnum):
     ALREADY_PAID = "already_paid"
+    CODE_EXPIRED = "code_expired"
+    CODE_INVALID = "code_invalid"
+    CODE_USED = "code_used"
+    HOST_NOT_FOUND = "host_not_found"
+    HOST_TAKEN = "host_taken"
+    INVALID_HOST = "invalid_host"
+    INVALID_SLUG = "invalid_slug"
+    MANAGE_LINK_INVALID = "manage_link_invalid"
+    ONLINE_PAYMENT_IN_APP = "online_payment_in_app"
+    PAGE_NOT_FOUND = "page_not_found"
+    SLUG_TAKEN = "slug_taken"
+    TOO_MANY_ATTEMPTS = "too_many_attempts"
     EXPORT_TOO_LARGE = "export_too_large"
     HOLD_EXPIRED = "hold_expired"
     IMAGE_NOT_FOUND = "image_not_found"

@@ -50,6 +50,8 @@ from django.utils.translation import gettext as _
 
 from teranga.core.errors import ValidationFailed
 from teranga.core.money import Money
+from teranga.platform.audit.models import AuditAction
+from teranga.platform.audit.services import audit_record
 from teranga.platform.organizations.models import Organization
 from teranga.platform.scheduling.availability import zone
 from teranga.platform.scheduling.models import BookingStatus
@@ -97,6 +99,9 @@ def _text(value: str) -> str:
 
 def _client(reservation: Reservation) -> tuple[str, str, str]:
     client = reservation.booking.client
+    if client is None and reservation.guest_phone:
+        # A guest of the public booking page: the name given, the phone verified.
+        return reservation.guest_name, "", reservation.guest_phone
     if client is None:
         return "", "", ""
     return client.full_name, client.email, str(client.phone) if client.phone else ""
@@ -202,6 +207,15 @@ def reservations_export(
     now = timezone.now()
     stamp = now.astimezone(zone(organization.time_zone)).strftime("%Y%m%d-%H%M")
     filename = f"reservations-{organization.slug}-{stamp}.{file_format}"
+    # A sensitive read (clients' names and phones): recorded in the audit log, with the
+    # caller's address and user agent from the request being served.
+    audit_record(
+        action=AuditAction.DATA_EXPORTED,
+        organization=organization,
+        object_type="booking.reservations",
+        summary=f"Reservations exported ({file_format}, {len(reservations)} rows)",
+        after={"format": file_format, "rows": len(reservations)},
+    )
     if file_format == "csv":
         content = reservations_csv(organization=organization, reservations=reservations)
         return ExportFile(content, "text/csv; charset=utf-8", filename)

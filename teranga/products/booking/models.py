@@ -318,6 +318,10 @@ class Reservation(BaseModel):
         help_text=_("The whole price or the deposit; 0 when it is paid on site."),
     )
     client_note = models.TextField(_("client's note"), blank=True, max_length=1000)
+    #: A guest's reservation (booked on the public page without an account: the
+    #: booking's client is null): the name they gave and the phone they verified by SMS.
+    guest_name = models.CharField(_("guest's name"), max_length=120, blank=True)
+    guest_phone = models.CharField(_("guest's phone (E.164)"), max_length=20, blank=True)
 
     class Meta(BaseModel.Meta):
         verbose_name = _("reservation")
@@ -340,3 +344,76 @@ class Reservation(BaseModel):
     @property
     def amount_due_on_site(self) -> Money:
         return Money(self.price_amount - self.online_amount, self.currency)
+
+
+# --- Public booking pages (``/b/<slug>/``) ----------------------------------------------------
+
+#: A slug of a public page: letters, digits and single hyphens, 3 to 60 characters.
+PUBLIC_SLUG_MIN, PUBLIC_SLUG_MAX = 3, 60
+
+
+class PublicPage(BaseModel):
+    """A business's public booking page (``/b/<slug>/``), its own record rather than the
+    organisation's slug: the business chooses and changes it without renaming the
+    organisation (whose slug other products and links use), turns the page on and off,
+    and registers the host names that serve it. Served only while enabled and while the
+    organisation is verified."""
+
+    organization = models.OneToOneField(
+        "organizations.Organization", on_delete=models.CASCADE, related_name="booking_page"
+    )
+    slug = models.SlugField(_("address (slug)"), max_length=PUBLIC_SLUG_MAX, unique=True)
+    is_enabled = models.BooleanField(_("enabled"), default=False)
+
+    class Meta(BaseModel.Meta):
+        verbose_name = _("public booking page")
+        verbose_name_plural = _("public booking pages")
+        indexes = [models.Index(fields=["is_enabled"], name="booking_page_enabled_idx")]
+
+    def __str__(self) -> str:
+        return f"/b/{self.slug}/"
+
+
+class PublicPageHost(BaseModel):
+    """A host name that serves a public page (the allow-list its business registers):
+    its own domain (``salon-ndeye.example.sn``) or a sub-domain of
+    ``PAGES_BASE_DOMAIN``."""
+
+    page = models.ForeignKey(PublicPage, on_delete=models.CASCADE, related_name="hosts")
+    host = models.CharField(_("host name"), max_length=253, unique=True)
+
+    class Meta:
+        ordering = ["host"]
+        verbose_name = _("public page host")
+        verbose_name_plural = _("public page hosts")
+
+    def __str__(self) -> str:
+        return self.host
+
+
+class GuestCheck(BaseModel):
+    """A guest's booking awaiting their phone's SMS code: what they asked for (service,
+    time, name, phone) and the code's hash (never the code), with its expiry and the
+    attempts left. Used once: ``used_at`` is set when the reservation is made."""
+
+    page = models.ForeignKey(PublicPage, on_delete=models.CASCADE, related_name="guest_checks")
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="guest_checks")
+    starts_at = models.DateTimeField(_("starts at"))
+    name = models.CharField(_("name"), max_length=120)
+    phone = models.CharField(_("phone (E.164)"), max_length=20)
+    client_note = models.TextField(_("client's note"), blank=True, max_length=1000)
+    code_hash = models.CharField(_("code hash"), max_length=200)
+    expires_at = models.DateTimeField(_("expires at"))
+    attempts = models.PositiveSmallIntegerField(_("failed attempts"), default=0)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta(BaseModel.Meta):
+        verbose_name = _("guest phone check")
+        verbose_name_plural = _("guest phone checks")
+        indexes = [
+            models.Index(fields=["phone", "created_at"], name="booking_guestcheck_phone_idx"),
+            models.Index(fields=["expires_at"], name="booking_guestcheck_exp_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phone} — {self.starts_at:%Y-%m-%d %H:%M}"

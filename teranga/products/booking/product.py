@@ -6,11 +6,12 @@ from __future__ import annotations
 from django.utils.translation import gettext, gettext_lazy
 
 from teranga.core.links import LinkKind, local_time_text, object_link, summary_of
-from teranga.platform.contract import Action, Product, ThrottleScope
+from teranga.platform.contract import Action, PeriodicJob, Product, RootPages, ThrottleScope
 from teranga.platform.organizations.extensions import Role
 from teranga.platform.scheduling.extensions import notice_types
 from teranga.products.booking.errors import BookingError
 
+from .imports import IMPORTERS
 from .payables import TARGET_TYPE, ReservationPayable
 from .public_cache import register as public_cache_register
 from .segments import SEGMENTS
@@ -50,9 +51,32 @@ def load_demo(*, password: str) -> list[tuple[str, str, str]]:
     return load(password=password)
 
 
+def _host_page_path(host: str) -> str | None:
+    from .public_pages import host_page_path
+
+    return host_page_path(host)
+
+
+def _landing_links() -> list:
+    from .demo import SALON_SLUG
+    from .public_pages import page_path
+
+    return [(gettext_lazy("Salon Ndèye's booking page"), page_path(SALON_SLUG))]
+
+
+def _guest_checks_purge() -> None:
+    from .services.public_page import guest_checks_purge
+
+    guest_checks_purge()
+
+
 def product() -> Product:
+    from .public_pages import PREFIX, register_cache_invalidation
+
     # The HTTP cache of the public catalogue: what invalidates it.
     public_cache_register()
+    # The cache of the public pages' host names: what invalidates it.
+    register_cache_invalidation()
     return Product(
         label=LABEL,
         name=gettext_lazy("Booking"),
@@ -86,7 +110,26 @@ def product() -> Product:
             )
         ],
         broadcast_segments=SEGMENTS,
-        throttle_scopes=[ThrottleScope("booking_export", "30/hour")],
+        throttle_scopes=[
+            ThrottleScope("booking_export", "30/hour"),
+            # Guest codes of the public page: tight per phone, wide per address (a
+            # carrier NAT puts many clients behind one address).
+            ThrottleScope("booking_guest_phone", "5/hour"),
+            ThrottleScope("booking_guest_address", "200/hour"),
+        ],
+        # The public booking pages: /b/<slug>/, and the host names businesses register.
+        root_pages=[
+            RootPages(
+                prefix=PREFIX,
+                urls="teranga.products.booking.public_urls",
+                host_resolver=_host_page_path,
+            )
+        ],
+        landing_links=_landing_links,
+        periodic_jobs=[
+            PeriodicJob("booking.guest_checks_purge", _guest_checks_purge, {"minute": "17"})
+        ],
         error_codes=BookingError,
+        importers=IMPORTERS,
         demo_loader=load_demo,
     )

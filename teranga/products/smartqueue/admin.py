@@ -15,12 +15,14 @@ from teranga.core.public_cache import scopes_bump
 from .models import (
     AgentSession,
     Appointment,
+    ArrivalForecast,
     Counter,
     Kiosk,
     Queue,
     QueueService,
     ServiceHours,
     SmsUsage,
+    StaffingTarget,
     Ticket,
     TicketEvent,
     TicketOrder,
@@ -254,3 +256,28 @@ class SmsUsageAdmin(admin.ModelAdmin):
     search_fields = ("organization__name",)
     raw_id_fields = ("organization",)
     readonly_fields = ("organization", "month", "count")
+
+
+@admin.register(ArrivalForecast)
+class ArrivalForecastAdmin(admin.ModelAdmin):
+    """Read-only: the forecast is computed (nightly, or by a manager on demand)."""
+
+    list_display = ("hour_start", "branch", "service", "expected", "low", "high", "computed_at")
+    list_filter = ("organization", "branch")
+    date_hierarchy = "hour_start"
+    list_select_related = ("branch", "service")
+    raw_id_fields = ("organization", "branch", "service")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StaffingTarget)
+class StaffingTargetAdmin(admin.ModelAdmin):
+    list_display = ("organization", "service_level", "wait_minutes", "updated_at")
+    search_fields = ("organization__name",)
+    raw_id_fields = ("organization",)
+    readonly_fields = TIMESTAMPS

@@ -17,6 +17,13 @@
   numbering row) rather than through the services, which stamp the current time and
   would send every historical client a "your turn" notice; the waiting tickets are
   taken through ``ticket_issue``.
+* **Eight weeks of history** before today at both branches (``history``: weekly and
+  daily patterns, Senegal's public holidays closed with a catch-up the next day, month
+  ends, a slight growth, noise), bulk-inserted with their timestamps (no event log for
+  those past weeks), then the **arrivals forecast** of the next 14 days, so the
+  manager's KPI page (``/smartqueue/kpi/<organisation id>/``) shows next week's forecast
+  and the staffing advice at once. Only the days missing are written (a run on a later
+  day adds the days since).
 * The Dakar travel-time model row.
 
 Idempotent: a second run on the same day finds everything and creates nothing (the
@@ -37,6 +44,7 @@ from teranga.platform.geo.models import Region
 from teranga.platform.organizations.models import Branch, Membership, Organization, Role
 from teranga.platform.payments.models import Plan, Subscription, SubscriptionStatus
 
+from .history import Demand, history_tickets, hourly_arrivals, write_history
 from .models import (
     AgentSession,
     Counter,
@@ -55,6 +63,7 @@ from .models import (
 from .selectors.days import local_day
 from .services import catalog
 from .services.counters import session_open
+from .services.forecast import forecasts_compute
 from .services.tickets import CLASS_RANK, format_number, new_code, ticket_issue
 
 BANK_SLUG = "banque-teranga"
@@ -94,9 +103,13 @@ def load(*, password: str) -> list[tuple[str, str, str]]:
         for counter, agent in zip(counters[:2], agents, strict=False):
             _staff(counter, agent)
         _history(bank, queues["A"], counters[:3], agents)
+        _weeks_of_history(bank, queues, counters)
+        forecasts_compute(organization=bank)
     _waiting_now(bank, queues)
     note = f"SmartQueue — console: /smartqueue/console/, board: /smartqueue/display/{plateau.pk}/"
-    logins.append((MANAGER_EMAIL, "manager", f"SmartQueue KPIs — {bank.name}"))
+    logins.append(
+        (MANAGER_EMAIL, "manager", f"SmartQueue KPIs — {bank.name}: /smartqueue/kpi/{bank.pk}/")
+    )
     logins.extend((agent.email, "agent", note) for agent in agents)
     hospital = Organization.objects.filter(slug=HOSPITAL_SLUG).first()
     if hospital is not None:
@@ -409,6 +422,52 @@ def _history(bank: Organization, queue: Queue, counters: list[Counter], agents: 
             )
     TicketEvent.objects.bulk_create(events)
     QueueDay.objects.update_or_create(queue=queue, day=day, defaults={"last_number": len(rows)})
+
+
+#: Weeks of history before today, and each queue's tickets on an ordinary Tuesday.
+HISTORY_WEEKS = 8
+DAILY_TICKETS = {"A": 50, "almadies": 30, "R": 6}
+#: The appointment service's hours (Monday–Friday 9–16 h).
+APPOINTMENT_HOURS = dict.fromkeys(
+    range(5), {9: 1, 10: 1.2, 11: 1.2, 12: 0.8, 13: 0.6, 14: 1, 15: 1}
+)
+
+
+def _weeks_of_history(bank: Organization, queues: dict[str, Queue], counters) -> None:
+    """:data:`HISTORY_WEEKS` weeks of tickets before today (the days still missing)."""
+    from teranga.platform.scheduling.availability import public_holidays
+
+    today = local_day(bank)
+    first, last = today - timedelta(weeks=HISTORY_WEEKS), today - timedelta(days=1)
+    zone = ZoneInfo(bank.time_zone)
+    holidays = set(public_holidays(bank.country, first, last))
+    serving = {c.branch_id: c for c in counters}
+    for key, per_day in DAILY_TICKETS.items():
+        queue = queues[key]
+        done = set(
+            Ticket.objects.filter(queue=queue, day__gte=first, day__lte=last)
+            .values_list("day", flat=True)
+            .distinct()
+        )
+        demand = Demand(per_day=per_day, start=first)
+        if key == "R":
+            demand.hours = APPOINTMENT_HOURS
+        counts = hourly_arrivals(
+            demand, first, last, closed=holidays.__contains__, seed=first.toordinal() + per_day
+        )
+        missing = {day: hours for day, hours in counts.items() if day not in done and hours}
+        if not missing:
+            continue
+        tickets, numbers = history_tickets(
+            queue=queue,
+            counts=missing,
+            zone=zone,
+            service_seconds=queue.service.average_service_minutes * 60,
+            seed=per_day,
+            code=new_code,
+            counter=serving.get(queue.branch_id),
+        )
+        write_history(tickets, numbers, queue)
 
 
 def _waiting_now(bank: Organization, queues: dict[str, Queue]) -> None:

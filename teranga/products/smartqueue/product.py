@@ -14,6 +14,7 @@ from teranga.products.smartqueue.errors import SmartQueueError
 
 from .access import COUNTER_OPERATE, QUEUE_MANAGE, QUEUE_VIEW, STATS_VIEW, TICKETS_VIEW
 from .demo import load as load_demo
+from .imports import IMPORTERS
 from .leave_now import leave_now_sweep
 from .links import APPOINTMENT_LINK, TICKET_LINK
 from .live import queues_relist
@@ -25,6 +26,7 @@ from .routing import websocket_urlpatterns
 from .services.appointments import appointments_mark_missed
 from .services.catalog import queues_follow_hours
 from .services.counters import no_shows_mark
+from .services.forecast import forecasts_compute_all
 from .services.locations import locations_purge
 from .services.orders import TICKET_ORDER_HOLDS
 from .sms_intake import sms_intake_handle
@@ -64,19 +66,27 @@ def _ticket_rows(ticket) -> list[tuple]:
 
 
 def landing_pages() -> list[tuple]:
-    """The agents' console and the display board of each branch with a queue (at most
-    ten): the home page lists them in demo mode."""
+    """The agents' console, the display board of each branch with a queue (at most
+    ten) and its organisation's KPI page: the home page lists them in demo mode."""
     from .models import Queue
 
     branches = (
         Queue.objects.order_by("branch__name")
-        .values_list("branch_id", "branch__name", "branch__organization__name")
+        .values_list(
+            "branch_id", "branch__name", "branch__organization__name", "branch__organization_id"
+        )
         .distinct()[:10]
     )
     pages = [(gettext_lazy("Agent console"), "/smartqueue/console/")]
     pages += [
         (f"{gettext('Display board')} — {organization} · {branch}", f"/smartqueue/display/{pk}/")
-        for pk, branch, organization in branches
+        for pk, branch, organization, _org_id in branches
+    ]
+    # The managers' KPI page (forecast and staffing) of each organisation listed.
+    kpis = {org_id: organization for _pk, _branch, organization, org_id in branches}
+    pages += [
+        (f"{gettext('Queue KPIs and forecast')} — {organization}", f"/smartqueue/kpi/{org_id}/")
+        for org_id, organization in kpis.items()
     ]
     return pages
 
@@ -166,6 +176,12 @@ def product() -> Product:
             PeriodicJob(
                 "smartqueue.appointments_mark_missed", appointments_mark_missed, {"minute": "*/5"}
             ),
+            # The arrivals forecast of the next 14 days, every night (UTC; 02:30 in Dakar).
+            PeriodicJob(
+                "smartqueue.forecasts_compute",
+                forecasts_compute_all,
+                {"hour": "2", "minute": "30"},
+            ),
         ],
         throttle_scopes=[
             # One budget per kiosk (its API key).
@@ -174,6 +190,8 @@ def product() -> Product:
             ThrottleScope("smartqueue_ticket_lookup", "120/min"),
             ThrottleScope("smartqueue_stats", "120/hour"),
             ThrottleScope("smartqueue_export", "30/hour"),
+            # Recomputing a forecast on demand (the nightly job does it anyway).
+            ThrottleScope("smartqueue_forecast_recompute", "10/hour"),
         ],
         enum_names={
             "QueueKindEnum": f"{MODELS}.QueueKind",
@@ -189,6 +207,7 @@ def product() -> Product:
             "QueueStatsGroupKindEnum": f"{LABEL_MODULE}.selectors.stats.GROUPS",
         },
         error_codes=SmartQueueError,
+        importers=IMPORTERS,
         demo_loader=load_demo,
         # Unpaid ticket orders expire when their hold runs out (core.holds_expire).
         held_orders={TICKET_ORDER: TICKET_ORDER_HOLDS},

@@ -164,6 +164,7 @@ class MeExportView(APIView):
         data = MeExportSerializer(
             selectors.user_export(user=request.user), context={"request": request}
         ).data
+        services.user_export_record(user=request.user)
         stamp = timezone.now().strftime("%Y%m%d")
         return Response(
             data,

@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from teranga.core.errors import Conflict
+from teranga.platform.audit.models import AuditAction
+from teranga.platform.audit.services import audit_record
 from teranga.platform.organizations.access import get_organization_for
 from teranga.platform.payments.errors import PaymentError
 
@@ -40,6 +42,7 @@ def manual_payment_review(*, actor, payment_id, approve: bool, note: str = "") -
         actor=actor,
         detail={"note": note[:500], "transaction_number": payment.transaction_number},
     )
+    before = payment.status
     transition(
         payment,
         PaymentStatus.SUCCEEDED if approve else PaymentStatus.FAILED,
@@ -47,5 +50,23 @@ def manual_payment_review(*, actor, payment_id, approve: bool, note: str = "") -
         actor=actor,
         failure_reason="" if approve else (note or "rejected"),
         strict=True,
+    )
+    audit_record(
+        action=(
+            AuditAction.MANUAL_PAYMENT_APPROVED if approve else AuditAction.MANUAL_PAYMENT_REJECTED
+        ),
+        actor=actor,
+        organization=payment.organization_id,
+        subject=payment.payer_id,
+        object_type="payments.payment",
+        object_id=payment.pk,
+        summary=f"Manual payment of {payment.amount} {payment.currency} "
+        + ("approved" if approve else "rejected"),
+        before={"status": before},
+        after={
+            "status": payment.status,
+            "note": note[:500],
+            "transaction_number": payment.transaction_number,
+        },
     )
     return payment

@@ -29,6 +29,8 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from teranga.core.errors import Conflict, NotFound, ValidationFailed
+from teranga.platform.audit.models import AuditAction
+from teranga.platform.audit.services import audit_record
 from teranga.platform.organizations.access import get_organization_for
 from teranga.platform.payments.errors import PaymentError
 
@@ -105,6 +107,27 @@ def refund_open(
         actor=actor,
         refund=refund,
         detail={"amount": amount, "reason": reason[:300], "automatic": automatic},
+    )
+    audit_record(
+        action=AuditAction.REFUND_REQUESTED,
+        actor=actor,
+        organization=payment.organization_id,
+        subject=payment.payer_id,
+        object_type="payments.refund",
+        object_id=refund.pk,
+        summary=f"Refund of {amount} {payment.currency} on payment {payment.pk}",
+        before={
+            "payment": payment.pk,
+            "status": payment.status,
+            "refunded_amount": int(payment.refunded_amount),
+        },
+        after={
+            "amount": amount,
+            "currency": payment.currency,
+            "reason": reason[:300],
+            "automatic": automatic,
+        },
+        system=actor is None,
     )
     refund_id = str(refund.pk)
     transaction.on_commit(lambda: _enqueue(refund_id))

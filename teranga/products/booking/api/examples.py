@@ -43,6 +43,7 @@ RESERVATION_CREATE = [
                 "last_name": "Sow",
                 "phone": None,
             },
+            "guest": None,
             "status": "pending",
             "starts_at": "2026-03-09T10:00:00Z",
             "ends_at": "2026-03-09T11:00:00Z",

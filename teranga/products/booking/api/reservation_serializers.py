@@ -204,11 +204,25 @@ class ReservationClientSerializer(serializers.Serializer):
     phone = PhoneNumberField(allow_null=True)
 
 
+class ReservationGuestSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    phone = serializers.CharField(help_text="E.164, verified by an SMS code.")
+
+
 class ReservationSerializer(BaseModelSerializer):
     reference = serializers.SerializerMethodField(help_text="Short reference for people.")
     organization = ReservationOrganizationSerializer(read_only=True)
     service = ReservedServiceSerializer(read_only=True)
-    client = ReservationClientSerializer(source="booking.client", read_only=True, allow_null=True)
+    client = ReservationClientSerializer(
+        source="booking.client",
+        read_only=True,
+        allow_null=True,
+        help_text="The client's account; null for a guest of the public booking page.",
+    )
+    guest = serializers.SerializerMethodField(
+        help_text="A guest of the public booking page (no account): the name they gave and "
+        "the phone they verified by SMS code; null when the client has an account."
+    )
     status = serializers.ChoiceField(
         choices=BookingStatus.choices, source="booking.status", read_only=True
     )
@@ -250,6 +264,7 @@ class ReservationSerializer(BaseModelSerializer):
             "organization",
             "service",
             "client",
+            "guest",
             "status",
             "starts_at",
             "ends_at",
@@ -272,6 +287,12 @@ class ReservationSerializer(BaseModelSerializer):
 
     def get_reference(self, obj: Reservation) -> str:
         return obj.pk.hex[:8].upper()
+
+    @extend_schema_field(ReservationGuestSerializer(allow_null=True))
+    def get_guest(self, obj: Reservation) -> dict | None:
+        if not obj.guest_phone:
+            return None
+        return {"name": obj.guest_name, "phone": obj.guest_phone}
 
     @extend_schema_field(MoneySerializer)
     def get_price(self, obj: Reservation) -> dict:

@@ -5,4 +5,5 @@ app_name = "booking"
 urlpatterns = [
     path("", include("teranga.products.booking.api.catalog_urls")),
     path("", include("teranga.products.booking.api.reservation_urls")),
+    path("", include("teranga.products.booking.api.public_page_urls")),
 ]

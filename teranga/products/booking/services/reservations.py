@@ -27,6 +27,7 @@ only written last, after the engine, so every path takes its locks in the same o
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
@@ -52,6 +53,15 @@ from ..selectors.reservations import (
 SOURCE = "booking"
 #: What a reservation is paid as (the payable's type name).
 PAYABLE = "booking.reservation"
+
+
+@dataclass(frozen=True)
+class Guest:
+    """A client without an account (the public booking page): the name they gave and
+    the phone number they verified by SMS code (E.164)."""
+
+    name: str
+    phone: str
 
 
 def _reservation(reservation_id) -> Reservation:
@@ -112,8 +122,12 @@ def reservation_create(
     starts_at: datetime,
     client_note: str = "",
     hold: bool = False,
+    guest: Guest | None = None,
 ) -> Reservation:
-    """Book ``starts_at`` of a service for ``client``.
+    """Book ``starts_at`` of a service for ``client``, or — ``client=None`` and
+    ``guest`` given — for a guest of the public page (the booking has no client; the
+    reservation keeps the guest's name and verified phone). A guest books only what is
+    paid on site: an online payment needs an account (409 ``online_payment_in_app``).
 
     The engine checks (under its locks) the organisation is verified, the time is ahead,
     inside the availability, the notice and advance windows, that the slot has room left
@@ -133,6 +147,13 @@ def reservation_create(
             _("This service is not open for booking."), code=BookingError.SERVICE_INACTIVE
         )
     online_amount = service.amount_due_online
+    if guest is not None and (client is not None or online_amount > 0):
+        if client is not None:
+            raise ValueError("a reservation has a client or a guest, not both")
+        raise Conflict(
+            _("This service is paid online: sign in to book it."),
+            code=BookingError.ONLINE_PAYMENT_IN_APP,
+        )
     booking = scheduling.booking_create(
         resource=service.resource,
         client=client,
@@ -155,6 +176,8 @@ def reservation_create(
         payment_mode=service.payment_mode if online_amount else PaymentMode.ON_SITE,
         online_amount=online_amount,
         client_note=client_note,
+        guest_name=guest.name if guest else "",
+        guest_phone=guest.phone if guest else "",
     )
     return _loaded(reservation.pk, Side.CLIENT)
 
@@ -166,14 +189,36 @@ def _unpaid(reservation: Reservation) -> bool:
     )
 
 
+def _side(*, actor, reservation: Reservation, as_business: bool, manage_token: str | None) -> Side:
+    """As whom the actor acts: the holder of the reservation's manage link (the link of
+    its confirmation page, ``public_pages.manage_token``) acts as its client, signed in
+    or not (a guest has no account); anyone else as ``acting_side`` decides."""
+    if manage_token is not None:
+        from ..public_pages import manage_token_valid
+
+        if not manage_token_valid(manage_token, reservation_id=reservation.pk):
+            raise NotFound(_("No such reservation."), code=BookingError.RESERVATION_NOT_FOUND)
+        return Side.CLIENT
+    return acting_side(user=actor, reservation=reservation, as_business=as_business)
+
+
 @transaction.atomic
 def reservation_cancel(
-    *, actor, reservation_id, reason: str = "", as_business: bool = False
+    *,
+    actor,
+    reservation_id,
+    reason: str = "",
+    as_business: bool = False,
+    manage_token: str | None = None,
 ) -> Reservation:
     """Cancel: the client within the service's cancellation notice (409
-    ``cancellation_too_late`` after it), the business at any time before it is over."""
+    ``cancellation_too_late`` after it), the business at any time before it is over.
+    ``manage_token``: the client acting through their manage link (``actor`` may then be
+    anonymous)."""
     reservation = _reservation(reservation_id)
-    side = acting_side(user=actor, reservation=reservation, as_business=as_business)
+    side = _side(
+        actor=actor, reservation=reservation, as_business=as_business, manage_token=manage_token
+    )
     scheduling.booking_cancel(
         booking_id=reservation.booking_id,
         by_client=side == Side.CLIENT,
@@ -240,12 +285,16 @@ def reservation_reschedule(
     starts_at: datetime,
     reason: str = "",
     as_business: bool = False,
+    manage_token: str | None = None,
 ) -> Reservation:
     """Move to another free slot of the same service: the client up to the service's
     reschedule notice before the current start (409 ``reschedule_too_late``), the
-    business at any time (its minimum notice does not apply)."""
+    business at any time (its minimum notice does not apply). ``manage_token``: as in
+    :func:`reservation_cancel`."""
     reservation = _reservation(reservation_id)
-    side = acting_side(user=actor, reservation=reservation, as_business=as_business)
+    side = _side(
+        actor=actor, reservation=reservation, as_business=as_business, manage_token=manage_token
+    )
     service = reservation.service
     scheduling.booking_reschedule(
         booking_id=reservation.booking_id,

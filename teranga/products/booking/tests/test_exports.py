@@ -135,6 +135,18 @@ class TestCsv:
         assert parsed[1]["client_name"] == "'=HYPERLINK(1)"
         assert parsed[1]["start"] == "14:30"
 
+    def test_export_is_in_the_audit_log(self, atelier):
+        business, owner, agent, _ = atelier
+        assert export(authed_client(agent), business).status_code == 200
+        log = authed_client(owner).get(
+            "/api/v1/audit/", {"organization": str(business.pk), "action": "data.exported"}
+        )
+        assert log.status_code == 200, log.content
+        [entry] = log.json()["results"]
+        assert entry["actor"] == str(agent.pk)
+        assert entry["object_type"] == "booking.reservations"
+        assert entry["after"] == {"format": "csv", "rows": 3}
+
     def test_filters_like_the_list(self, atelier):
         business, _, agent, _ = atelier
         client = authed_client(agent)

@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("teranga.products.smartqueue.api.appointment_urls")),
     path("", include("teranga.products.smartqueue.api.travel_urls")),
     path("", include("teranga.products.smartqueue.api.stats_urls")),
+    path("", include("teranga.products.smartqueue.api.forecast_urls")),
 ]

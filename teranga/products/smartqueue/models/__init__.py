@@ -5,6 +5,8 @@
   that serve a set of queues, agent sessions on them, and kiosk keys.
 * ``tickets``: tickets with their gapless day numbers and append-only event log, paid
   ticket orders, appointments (a scheduling booking), and SMS usage per month.
+* ``forecast``: arrival forecasts per branch, service and hour, and the
+  organisation's staffing target.
 * ``travel``: users' last positions (kept only while needed) and the travel-time model.
 """
 
@@ -20,6 +22,7 @@ from .catalog import (  # noqa: F401
     ServiceHours,
     Strategy,
 )
+from .forecast import ArrivalForecast, StaffingTarget  # noqa: F401
 from .tickets import (  # noqa: F401
     ACTIVE_STATUSES,
     AT_COUNTER_STATUSES,
