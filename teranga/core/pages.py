@@ -23,9 +23,14 @@ APP_LINK_PATHS = ("/o/*", "/invitations/*", "/account/*")
 LANGUAGE_NAMES = {"fr": "Français", "en": "English", "wo": "Wolof"}
 
 
-def in_page_language(view):
+def in_page_language(view=None, *, remember: bool = False):
     """Render ``view`` in ``?lang=`` when it names a language we speak (the links we send
-    carry their reader's language), else in the request's (Accept-Language)."""
+    carry their reader's language), else in the request's (Accept-Language).
+    ``@in_page_language(remember=True)``: a page with a language switch that a visitor
+    goes on browsing also keeps the choice in Django's language cookie, which
+    LocaleMiddleware reads on the next pages."""
+    if view is None:
+        return functools.partial(in_page_language, remember=remember)
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -39,6 +44,10 @@ def in_page_language(view):
             if hasattr(response, "render") and not response.is_rendered:
                 response.render()
             response["Content-Language"] = language
+            if remember:
+                response.set_cookie(
+                    settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 86400, samesite="Lax"
+                )
             return response
 
     return wrapper

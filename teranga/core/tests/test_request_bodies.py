@@ -26,6 +26,7 @@ UPLOADS = {
     ("post", "/api/v1/booking/services/{service_id}/images/"),
     ("post", "/api/v1/campus/events/{event_id}/cover/"),
     ("post", "/api/v1/campus/me/student-verification/"),
+    ("post", "/api/v1/imports/"),
 }
 #: Twilio's callbacks: form-encoded, the format Twilio posts (not called by our clients).
 PROVIDER_FORMS = {

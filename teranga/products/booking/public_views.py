@@ -18,7 +18,6 @@ turned off, is 404. Guest codes are rate limited per phone (tight) and per addre
 
 from __future__ import annotations
 
-import functools
 from datetime import UTC, datetime
 
 from allauth.account.adapter import get_adapter
@@ -35,10 +34,10 @@ from django.views.decorators.http import require_http_methods, require_safe
 from rest_framework.throttling import SimpleRateThrottle
 
 from teranga.core.errors import ApplicationError, NotFound
-from teranga.core.i18n import SUPPORTED_LANGUAGES, normalize_language
+from teranga.core.i18n import SUPPORTED_LANGUAGES
 from teranga.core.limits import NOTE_MAX_LENGTH, PASSWORD_MAX_LENGTH
 from teranga.core.links import public_link
-from teranga.core.pages import LANGUAGE_NAMES
+from teranga.core.pages import LANGUAGE_NAMES, in_page_language
 from teranga.core.phones import phone_parse
 from teranga.platform.payments.models import PaymentMethod
 from teranga.platform.payments.services.payments import payment_initiate
@@ -82,30 +81,6 @@ def _address(request) -> str:
 
 
 # --- Language --------------------------------------------------------------------------------
-
-
-def in_chosen_language(view):
-    """``?lang=`` (the language switch, the links we send) wins and is remembered in the
-    language cookie; otherwise the cookie, then ``Accept-Language`` (LocaleMiddleware)."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        asked = request.GET.get("lang", "")
-        language = normalize_language(asked, default="") if asked else ""
-        if language not in SUPPORTED_LANGUAGES:
-            return view(request, *args, **kwargs)
-        with translation.override(language):
-            request.LANGUAGE_CODE = language
-            response = view(request, *args, **kwargs)
-            if hasattr(response, "render") and not response.is_rendered:
-                response.render()
-        response["Content-Language"] = language
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 86400, samesite="Lax"
-        )
-        return response
-
-    return wrapper
 
 
 def _render(request, template: str, context: dict, status: int = 200):
@@ -154,7 +129,7 @@ WEEKDAYS = [
 
 
 @require_safe
-@in_chosen_language
+@in_page_language(remember=True)
 def page_view(request, slug: str):
     page = _page(slug)
     offers = pages.page_offers(page)
@@ -230,7 +205,7 @@ def _confirmed(page, reservation):
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@in_chosen_language
+@in_page_language(remember=True)
 def book_view(request, slug: str):
     page = _page(slug)
     data = request.POST if request.method == "POST" else request.GET
@@ -355,7 +330,7 @@ def _payer_reservation(request, page, token):
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@in_chosen_language
+@in_page_language(remember=True)
 def pay_view(request, slug: str, token: str):
     """Hand a held reservation over to the payment flow: pick a provider offered by the
     business, then its checkout (``payment_initiate``); it returns to the confirmation."""
@@ -389,7 +364,7 @@ def pay_view(request, slug: str, token: str):
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@in_chosen_language
+@in_page_language(remember=True)
 def verify_view(request, slug: str, check_id):
     page = _page(slug)
     try:
@@ -464,7 +439,7 @@ def _reservation_context(page, reservation, token):
 
 
 @require_safe
-@in_chosen_language
+@in_page_language(remember=True)
 def confirmed_view(request, slug: str, token: str):
     page = _page(slug)
     reservation = _reservation(page, token)
@@ -476,7 +451,7 @@ def confirmed_view(request, slug: str, token: str):
 
 
 @require_safe
-@in_chosen_language
+@in_page_language(remember=True)
 def manage_view(request, slug: str, token: str):
     page = _page(slug)
     reservation = _reservation(page, token)
@@ -488,7 +463,7 @@ def manage_view(request, slug: str, token: str):
 
 
 @require_http_methods(["POST"])
-@in_chosen_language
+@in_page_language(remember=True)
 def cancel_view(request, slug: str, token: str):
     page = _page(slug)
     reservation = _reservation(page, token)
@@ -505,7 +480,7 @@ def cancel_view(request, slug: str, token: str):
 
 
 @require_http_methods(["POST"])
-@in_chosen_language
+@in_page_language(remember=True)
 def reschedule_view(request, slug: str, token: str):
     page = _page(slug)
     reservation = _reservation(page, token)
