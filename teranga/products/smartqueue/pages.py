@@ -29,6 +29,7 @@ def console_strings() -> dict[str, str]:
         "no_ticket": _("No ticket"),
         "resume": _("Resume"),
         "nobody_waiting": _("Nobody is waiting."),
+        "busy": pgettext("a counter an agent already serves at", "busy"),
     }
 
 

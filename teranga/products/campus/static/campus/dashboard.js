@@ -2,14 +2,13 @@
 
    With a Django session the server wrote the figures in #dashboard-data (the same JSON
    as GET /api/v1/campus/dashboard/). Without one, the page signs in through allauth's
-   app API (JWT kept in sessionStorage, as SmartQueue's console does), reads the figures
-   from the API with the page's query (period, from, to) and draws them the same way. */
+   app API (core/app-session.js: JWT kept in sessionStorage under campus.*), reads the
+   figures from the API with the page's query (period, from, to) and draws them the
+   same way. */
 (function () {
   "use strict";
 
   function el(id) { return document.getElementById(id); }
-  var AUTH = "/_allauth/app/v1";
-  var API = "/api/v1/campus/dashboard/";
   var source = JSON.parse(el("dashboard-data").textContent);
   var T = source.strings;
   var LANG = document.documentElement.lang || "fr";
@@ -17,8 +16,6 @@
   var green = "#0b5d3b";
   var amber = "#d98e04";
   var charts = {};
-
-  function token() { return sessionStorage.getItem("campus.access"); }
 
   function say(text) {
     var box = el("message");
@@ -175,7 +172,7 @@
     document.body.dataset.ready = "1";
   }
 
-  // --- Without a session: the API with a token -----------------------------------------
+  // --- Without a session: the API with a token (core/app-session.js) -----------------
 
   function show(view) {
     el("login-view").hidden = view !== "login";
@@ -183,87 +180,51 @@
     el("logout").hidden = view !== "dashboard";
   }
 
-  function refresh() {
-    var refreshToken = sessionStorage.getItem("campus.refresh");
-    if (!refreshToken) return Promise.resolve(false);
-    return fetch(AUTH + "/tokens/refresh", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ refresh_token: refreshToken })
-    }).then(function (r) { return r.ok ? r.json() : null; }).then(function (body) {
-      var data = body && (body.data || body.meta);
-      if (!data || !data.access_token) return false;
-      sessionStorage.setItem("campus.access", data.access_token);
-      if (data.refresh_token) sessionStorage.setItem("campus.refresh", data.refresh_token);
-      return true;
-    }).catch(function () { return false; });
-  }
-
-  function signOut() {
-    sessionStorage.removeItem("campus.access");
-    sessionStorage.removeItem("campus.refresh");
+  function signedOut() {
     show("login");
     document.body.dataset.ready = "1";
   }
 
-  function load(retried) {
+  var session = new window.TerangaSession({
+    prefix: "campus",
+    api: "/api/v1/campus/",
+    messages: T,
+    onExpired: signedOut
+  });
+
+  function load() {
     var query = new URLSearchParams(window.location.search);
-    var params = new URLSearchParams({ organization: ORGANIZATION });
-    ["period", "from", "to", "top_by"].forEach(function (name) {
-      if (query.get(name)) params.set(name, query.get(name));
-    });
-    return fetch(API + "?" + params.toString(), {
-      headers: {
-        Accept: "application/json",
-        "Accept-Language": LANG,
-        Authorization: "Bearer " + token()
+    var params = { organization: ORGANIZATION };
+    ["period", "from", "to", "top_by"].forEach(function (name) { params[name] = query.get(name); });
+    return session.get("dashboard/", params).then(function (answer) {
+      if (!answer.ok) {
+        say(answer.error);
+        document.body.dataset.ready = "1";
+        document.body.dataset.status = String(answer.status);
+        return null;
       }
-    }).then(function (response) {
-      if (response.status === 401 && !retried) {
-        return refresh().then(function (ok) {
-          if (ok) return load(true);
-          signOut();
-          say(T.session_expired);
-          return null;
-        });
-      }
-      return response.json().then(function (body) {
-        if (!response.ok) {
-          say(body && body.error ? body.error.message : T.error + " " + response.status);
-          document.body.dataset.ready = "1";
-          document.body.dataset.status = String(response.status);
-          return null;
-        }
-        say("");
-        show("dashboard");
-        draw(body);
-        return body;
-      });
+      say("");
+      show("dashboard");
+      draw(answer.body);
+      return answer.body;
+    }).catch(function (error) {
+      say(error.message);
+      document.body.dataset.ready = "1";
+      return null;
     });
   }
 
   el("login-view").addEventListener("submit", function (event) {
     event.preventDefault();
     say("");
-    fetch(AUTH + "/auth/login", {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "Accept-Language": LANG },
-      body: JSON.stringify({ email: el("email").value, password: el("password").value })
-    }).then(function (r) {
-      return r.json().then(function (b) { return [r, b]; });
-    }).then(function (pair) {
-      var body = pair[1];
-      if (!pair[0].ok || !body.meta || !body.meta.access_token) throw new Error(T.bad_credentials);
-      sessionStorage.setItem("campus.access", body.meta.access_token);
-      if (body.meta.refresh_token) sessionStorage.setItem("campus.refresh", body.meta.refresh_token);
+    session.signIn(el("email").value, el("password").value).then(function () {
       el("password").value = "";
-      return load(false);
+      return load();
     }).catch(function (error) { say(error.message); });
   });
 
   el("logout").addEventListener("click", function () {
-    fetch(AUTH + "/auth/session", { method: "DELETE", headers: { Authorization: "Bearer " + token() } })
-      .finally(signOut);
+    session.signOut().then(signedOut);
   });
 
   if (typeof Chart !== "undefined") {
@@ -272,9 +233,9 @@
   }
   if (document.body.dataset.mode === "session" && source.figures) {
     draw(source.figures);
-  } else if (token()) {
-    load(false);
+  } else if (session.signedIn()) {
+    load();
   } else {
-    signOut();
+    signedOut();
   }
 })();

@@ -1,21 +1,18 @@
-/* The agent console: sign in (allauth app API, JWT kept in sessionStorage), open a
-   session on a counter, serve tickets with the counter action endpoints, live updates
-   from /ws/smartqueue/counters/<id>/ (reconnecting with backoff and resume). */
+/* The agent console: sign in (allauth app API through core/app-session.js, JWT kept in
+   sessionStorage under sq.*), open a session on a counter, serve tickets with the
+   counter action endpoints, live updates from /ws/smartqueue/counters/<id>/
+   (reconnecting with backoff and resume). */
 (function () {
   "use strict";
   function el(id) { return document.getElementById(id); }
-  var API = "/api/v1/smartqueue";
-  var AUTH = "/_allauth/app/v1";
+  var API = "/smartqueue";
   // The page's words, in its language (the view renders them with json_script).
   var T = JSON.parse(el("console-strings").textContent);
-  var LANG = document.documentElement.lang || "fr";
   var STATUS = { called: T.called, serving: T.serving, waiting: T.waiting };
   var counter = null; // {id, name}
   var socket = null;
   var branchQueues = [];
   var busy = false;
-
-  function token() { return sessionStorage.getItem("sq.access"); }
 
   function show(view) {
     ["login-view", "pick-view", "counter-view"].forEach(function (id) { el(id).hidden = id !== view; });
@@ -29,46 +26,27 @@
     box.hidden = !text;
   }
 
-  function refresh() {
-    var refreshToken = sessionStorage.getItem("sq.refresh");
-    if (!refreshToken) return Promise.resolve(false);
-    return fetch(AUTH + "/tokens/refresh", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ refresh_token: refreshToken })
-    }).then(function (r) { return r.ok ? r.json() : null; }).then(function (body) {
-      var data = body && (body.data || body.meta);
-      if (!data || !data.access_token) return false;
-      sessionStorage.setItem("sq.access", data.access_token);
-      if (data.refresh_token) sessionStorage.setItem("sq.refresh", data.refresh_token);
-      return true;
-    }).catch(function () { return false; });
+  function signedOut() {
+    if (socket) socket.stop();
+    socket = null;
+    counter = null;
+    el("counter-name").textContent = "";
+    show("login-view");
   }
 
-  function api(method, path, body, retried) {
-    var options = { method: method, headers: { Accept: "application/json", "Accept-Language": LANG } };
-    if (token()) options.headers.Authorization = "Bearer " + token();
-    if (body !== undefined) {
-      options.headers["Content-Type"] = "application/json";
-      options.body = JSON.stringify(body);
-    }
-    return fetch(path, options).then(function (response) {
-      if (response.status === 401 && !retried) {
-        return refresh().then(function (ok) {
-          if (ok) return api(method, path, body, true);
-          logout();
-          throw new Error(T.session_expired);
-        });
-      }
-      return response.text().then(function (text) {
-        // 204 (e.g. /counters/mine/ when no session is open) has no body: null.
-        var data = response.status !== 204 && text ? JSON.parse(text) : null;
-        if (!response.ok) {
-          var message = data && data.error ? data.error.message : T.error + " " + response.status;
-          throw new Error(message);
-        }
-        return data;
-      });
+  var session = new window.TerangaSession({
+    prefix: "sq",
+    api: "/api/v1",
+    messages: T,
+    onExpired: signedOut
+  });
+
+  // The answer's JSON (null for a 204, e.g. /counters/mine/ when no session is open), or
+  // an Error with the API's message.
+  function api(method, path, body) {
+    return session.send(method, path, body).then(function (answer) {
+      if (!answer.ok) throw new Error(answer.error);
+      return answer.body;
     });
   }
 
@@ -76,41 +54,21 @@
   el("login-form").addEventListener("submit", function (event) {
     event.preventDefault();
     say("");
-    fetch(AUTH + "/auth/login", {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "Accept-Language": LANG },
-      body: JSON.stringify({ email: el("email").value, password: el("password").value })
-    }).then(function (r) { return r.json().then(function (b) { return [r, b]; }); }).then(function (pair) {
-      var body = pair[1];
-      if (!pair[0].ok || !body.meta || !body.meta.access_token) {
-        throw new Error(T.bad_credentials);
-      }
-      sessionStorage.setItem("sq.access", body.meta.access_token);
-      if (body.meta.refresh_token) sessionStorage.setItem("sq.refresh", body.meta.refresh_token);
+    session.signIn(el("email").value, el("password").value).then(function () {
       el("password").value = "";
       return start();
     }).catch(function (error) { say(error.message, "error"); });
   });
 
-  function logout() {
-    if (socket) socket.stop();
-    socket = null;
-    counter = null;
-    sessionStorage.removeItem("sq.access");
-    sessionStorage.removeItem("sq.refresh");
-    el("counter-name").textContent = "";
-    show("login-view");
-  }
   el("logout").addEventListener("click", function () {
-    fetch(AUTH + "/auth/session", { method: "DELETE", headers: { Authorization: "Bearer " + token() } })
-      .finally(logout);
+    session.signOut().then(signedOut);
   });
 
   // --- pick a counter --------------------------------------------------------------------
   function start() {
-    return api("GET", API + "/counters/mine/").then(function (session) {
+    return api("GET", API + "/counters/mine/").then(function (open) {
       // 200 with the open session, or 204 (null here): no session, pick a counter.
-      if (session && session.counter) return enter(session.counter);
+      if (open && open.counter) return enter(open.counter);
       return pick();
     }).catch(function (error) { say(error.message, "error"); });
   }
@@ -121,11 +79,12 @@
     show("pick-view");
     var list = el("counters");
     list.replaceChildren();
-    return api("GET", "/api/v1/organizations/mine/").then(function (page) {
+    return api("GET", "/organizations/mine/").then(function (page) {
       var orgs = rows(page).map(function (m) { return m.organization || m; });
       return Promise.all(orgs.map(function (org) {
-        return api("GET", API + "/counters/?organization=" + encodeURIComponent(org.id))
-          .then(rows).catch(function () { return []; });
+        return session.get(API + "/counters/", { organization: org.id }).then(function (answer) {
+          return answer.ok ? rows(answer.body) : [];
+        }).catch(function () { return []; });
       }));
     }).then(function (lists) {
       var counters = [].concat.apply([], lists);
@@ -136,10 +95,10 @@
         button.type = "button";
         button.className = "big";
         button.dataset.counter = c.id;
-        button.textContent = c.name + (c.branch ? " — " + c.branch.name : "") + (c.agent ? " (occupé)" : "");
+        button.textContent = c.name + (c.branch ? " — " + c.branch.name : "") + (c.agent ? " (" + T.busy + ")" : "");
         button.addEventListener("click", function () {
           api("POST", API + "/counters/" + c.id + "/session/", {})
-            .then(function (session) { return enter(session.counter || c); })
+            .then(function (open) { return enter(open.counter || c); })
             .catch(function (error) { say(error.message, "error"); });
         });
         li.appendChild(button);
@@ -157,7 +116,7 @@
     if (socket) socket.stop();
     socket = new window.LiveSocket({
       url: function () { return window.LiveSocket.wsBase() + "/ws/smartqueue/counters/" + counter.id + "/"; },
-      protocols: function () { return ["bearer", token()]; },
+      protocols: function () { return ["bearer", session.token()]; },
       onSnapshot: function (data) {
         if (data.branch_queues) branchQueues = data.branch_queues;
         render(data);
@@ -178,7 +137,9 @@
       },
       onClose: function (code) {
         if (code === 4401) {
-          refresh().then(function (ok) { if (!ok) logout(); });
+          session.refresh().then(function (ok) {
+            if (!ok) { session.forget(); signedOut(); say(T.session_expired, "error"); }
+          });
           return true;
         }
         return false;
@@ -273,5 +234,5 @@
     }).catch(function (error) { say(error.message, "error"); });
   });
 
-  if (token()) start(); else show("login-view");
+  if (session.signedIn()) start(); else show("login-view");
 })();

@@ -3,14 +3,13 @@
 
    With a Django session the server wrote the figures in #kpi-data (the JSON of
    GET /api/v1/smartqueue/forecast/, /staffing/ and /stats/). Without one, the page signs
-   in through allauth's app API (JWT in sessionStorage), reads the same three endpoints
-   with the page's query (branch, service, date) and draws them the same way. */
+   in through allauth's app API (core/app-session.js: JWT in sessionStorage under
+   sq.kpi.*), reads the same three endpoints with the page's query (branch, service,
+   date) and draws them the same way. */
 (function () {
   "use strict";
 
   function el(id) { return document.getElementById(id); }
-  var AUTH = "/_allauth/app/v1";
-  var API = "/api/v1/smartqueue/";
   var source = JSON.parse(el("kpi-data").textContent);
   var T = source.strings;
   var LANG = document.documentElement.lang || "fr";
@@ -19,8 +18,6 @@
   var band = "rgba(217, 142, 4, 0.25)";
   var chart = null;
   var query = new URLSearchParams(window.location.search);
-
-  function token() { return sessionStorage.getItem("sq.kpi.access"); }
 
   function say(text) {
     var box = el("message");
@@ -178,7 +175,7 @@
     document.body.dataset.ready = "1";
   }
 
-  // --- Without a session: the API with a token -----------------------------------------
+  // --- Without a session: the API with a token (core/app-session.js) -----------------
 
   function show(view) {
     el("login-view").hidden = view !== "login";
@@ -186,65 +183,38 @@
     el("logout").hidden = view !== "kpi";
   }
 
-  function refresh() {
-    var refreshToken = sessionStorage.getItem("sq.kpi.refresh");
-    if (!refreshToken) return Promise.resolve(false);
-    return fetch(AUTH + "/tokens/refresh", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ refresh_token: refreshToken })
-    }).then(function (r) { return r.ok ? r.json() : null; }).then(function (body) {
-      var data = body && (body.data || body.meta);
-      if (!data || !data.access_token) return false;
-      sessionStorage.setItem("sq.kpi.access", data.access_token);
-      if (data.refresh_token) sessionStorage.setItem("sq.kpi.refresh", data.refresh_token);
-      return true;
-    }).catch(function () { return false; });
-  }
-
-  function signOut() {
-    sessionStorage.removeItem("sq.kpi.access");
-    sessionStorage.removeItem("sq.kpi.refresh");
+  function signedOut() {
     show("login");
     document.body.dataset.ready = "1";
   }
 
-  function get(path, params) {
-    return fetch(API + path + "?" + new URLSearchParams(params).toString(), {
-      headers: { Accept: "application/json", "Accept-Language": LANG, Authorization: "Bearer " + token() }
-    }).then(function (response) {
-      return response.json().then(function (body) { return { status: response.status, ok: response.ok, body: body }; });
-    });
-  }
+  var session = new window.TerangaSession({
+    prefix: "sq.kpi",
+    api: "/api/v1/smartqueue/",
+    messages: T,
+    onExpired: signedOut
+  });
 
   function failed(answer) {
-    say(answer.body && answer.body.error ? answer.body.error.message : T.error + " " + answer.status);
+    say(answer.error);
     document.body.dataset.ready = "1";
     document.body.dataset.status = String(answer.status);
     return null;
   }
 
-  function load(retried) {
+  function load() {
     var figures = { branch: query.get("branch"), service: query.get("service") };
-    return get("forecast/", { organization: ORGANIZATION, days: 7 }).then(function (answer) {
-      if (answer.status === 401 && !retried) {
-        return refresh().then(function (ok) {
-          if (ok) return load(true);
-          signOut();
-          say(T.session_expired);
-          return null;
-        });
-      }
+    return session.get("forecast/", { organization: ORGANIZATION, days: 7 }).then(function (answer) {
       if (!answer.ok) return failed(answer);
       figures.forecast = answer.body;
       var first = answer.body.series[0];
       figures.branch = figures.branch || (first && first.branch.id);
       var today = answer.body.date_from;
-      var reads = [get("stats/", { organization: ORGANIZATION, date_from: today, date_to: today })];
+      var reads = [session.get("stats/", { organization: ORGANIZATION, date_from: today, date_to: today })];
       if (figures.branch) {
-        var params = { organization: ORGANIZATION, branch: figures.branch };
-        if (query.get("date")) params.date = query.get("date");
-        reads.push(get("staffing/", params));
+        reads.push(session.get("staffing/", {
+          organization: ORGANIZATION, branch: figures.branch, date: query.get("date")
+        }));
       }
       return Promise.all(reads).then(function (answers) {
         var bad = answers.filter(function (a) { return !a.ok; })[0];
@@ -256,31 +226,24 @@
         draw(figures);
         return figures;
       });
+    }).catch(function (error) {
+      say(error.message);
+      document.body.dataset.ready = "1";
+      return null;
     });
   }
 
   el("login-view").addEventListener("submit", function (event) {
     event.preventDefault();
     say("");
-    fetch(AUTH + "/auth/login", {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "Accept-Language": LANG },
-      body: JSON.stringify({ email: el("email").value, password: el("password").value })
-    }).then(function (r) {
-      return r.json().then(function (b) { return [r, b]; });
-    }).then(function (pair) {
-      var body = pair[1];
-      if (!pair[0].ok || !body.meta || !body.meta.access_token) throw new Error(T.bad_credentials);
-      sessionStorage.setItem("sq.kpi.access", body.meta.access_token);
-      if (body.meta.refresh_token) sessionStorage.setItem("sq.kpi.refresh", body.meta.refresh_token);
+    session.signIn(el("email").value, el("password").value).then(function () {
       el("password").value = "";
-      return load(false);
+      return load();
     }).catch(function (error) { say(error.message); });
   });
 
   el("logout").addEventListener("click", function () {
-    fetch(AUTH + "/auth/session", { method: "DELETE", headers: { Authorization: "Bearer " + token() } })
-      .finally(signOut);
+    session.signOut().then(signedOut);
   });
 
   el("branch").addEventListener("change", function () { el("service").value = ""; el("service").disabled = true; });
@@ -291,9 +254,9 @@
   }
   if (document.body.dataset.mode === "session" && source.figures) {
     draw(source.figures);
-  } else if (token()) {
-    load(false);
+  } else if (session.signedIn()) {
+    load();
   } else {
-    signOut();
+    signedOut();
   }
 })();
