@@ -78,6 +78,9 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.usersessions",
     "allauth.headless",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.google",
+    "allauth.socialaccount.providers.apple",
     "django_prometheus",
     "django_structlog",
     "django_tasks",
@@ -423,6 +426,60 @@ HEADLESS_FRONTEND_URLS = {
     if url
 }
 
+# Social login (allauth.socialaccount: Google and Apple). The apps sign in with the
+# provider's ID token (POST /_allauth/app/v1/auth/provider/token); so does the web, through
+# Google Identity Services and Sign in with Apple JS. Each client id is one allauth app,
+# matched on the token's client_id: the first (web / Apple service id) is the one listed in
+# /_allauth/app/v1/config, the others (iOS, Android, bundle ids) are hidden. With no ids in
+# the environment, SocialApp rows entered in the admin are used; a provider with neither
+# is not offered. Google and Apple vouch for the emails they mark verified, so such a
+# login signs in to (and connects) the Teranga account with that verified email; an
+# unverified one never links (teranga.platform.accounts.social.SocialAccountAdapter).
+GOOGLE_CLIENT_IDS = env.list("GOOGLE_CLIENT_IDS", default=[]) or env.list(
+    "GOOGLE_CLIENT_ID", default=[]
+)
+APPLE_CLIENT_IDS = env.list("APPLE_CLIENT_IDS", default=[]) or env.list(
+    "APPLE_CLIENT_ID", default=[]
+)
+
+
+def _social_apps(client_ids: list[str], **credentials) -> list[dict]:
+    """One allauth app per client id; only the first is listed (the others are hidden)."""
+    return [
+        {
+            "client_id": client_id,
+            **credentials,
+            "settings": {**credentials.get("settings", {}), "hidden": number > 0},
+        }
+        for number, client_id in enumerate(client_ids)
+    ]
+
+
+SOCIALACCOUNT_PROVIDERS = {
+    "google": {
+        "SCOPE": ["openid", "email", "profile"],
+        "APPS": _social_apps(GOOGLE_CLIENT_IDS, secret=env.str("GOOGLE_CLIENT_SECRET", default="")),
+    },
+    "apple": {
+        # Apple's naming in allauth: "secret" is the key id, "key" the team id.
+        "APPS": _social_apps(
+            APPLE_CLIENT_IDS,
+            secret=env.str("APPLE_KEY_ID", default=""),
+            key=env.str("APPLE_TEAM_ID", default=""),
+            settings={
+                "certificate_key": env.str("APPLE_PRIVATE_KEY", default="", multiline=True)
+            },
+        ),
+    },
+}
+SOCIALACCOUNT_ADAPTER = "teranga.platform.accounts.social.SocialAccountAdapter"
+SOCIALACCOUNT_ONLY = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_QUERY_EMAIL = True
+SOCIALACCOUNT_STORE_TOKENS = False
+
 # Audit log (teranga.platform.audit): entries older than AUDIT_RETENTION_DAYS are deleted
 # by a daily job; a failed sign-in is recorded once per (address, account) per
 # AUDIT_FAILED_SIGN_IN_WINDOW seconds.
@@ -669,7 +726,11 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "img-src": ["'self'", "data:", "blob:"],
         "style-src": ["'self'", "'unsafe-inline'"],
-        "script-src": ["'self'", "'unsafe-inline'"],
+        # No inline script anywhere (the admin's, Swagger UI's and ReDoc's are files too):
+        # every page's script is a file of ours.
+        "script-src": ["'self'"],
+        # ReDoc's search runs in a worker it builds from a blob of its own script.
+        "worker-src": ["'self'", "blob:"],
         "connect-src": ["'self'", "ws:", "wss:"],
         "frame-ancestors": ["'none'"],
         "object-src": ["'none'"],

@@ -3,7 +3,7 @@ import re
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
 
 from config.health import health_live, health_ready
 from config.metrics import metrics
@@ -54,7 +54,9 @@ urlpatterns = [
     path("api/schema/", SchemaView.as_view(), name="schema"),
     path(
         "api/docs/",
-        SpectacularSwaggerView.as_view(
+        # The split view serves its start-up script as a file (?script): the CSP allows no
+        # inline script.
+        SpectacularSwaggerSplitView.as_view(
             url_name="schema",
             template_name_js="core/swagger_ui.js",
         ),

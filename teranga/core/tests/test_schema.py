@@ -1,6 +1,8 @@
 """The OpenAPI schema is valid, documents every endpoint with its errors, and a short
 schemathesis run over it finds no server error."""
 
+import re
+
 import pytest
 import schemathesis
 from django.core.management import call_command
@@ -44,9 +46,31 @@ def test_docs_pages_are_served_without_a_cdn(api):
         html = page.content.decode()
         assert "cdn" not in html.lower() and "unpkg" not in html.lower()
         assert "/static/drf_spectacular_sidecar/" in html
-    swagger = api.get("/api/docs/").content.decode()
-    assert "/_allauth/openapi.json" in swagger  # allauth's spec beside ours
+    script = api.get("/api/docs/?script")
+    assert script.status_code == 200
+    assert script["Content-Type"].startswith("application/javascript")
+    assert "/_allauth/openapi.json" in script.content.decode()  # allauth's spec beside ours
     assert api.get("/_allauth/openapi.json").status_code == 200
+
+
+#: A ``<script>`` element that runs and is not a file (JSON data blocks do not run).
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", re.I)
+
+
+def test_no_page_runs_an_inline_script(api, admin_client, client):
+    """The CSP's script-src is 'self' alone: a page with an inline script would break."""
+    for client, url in (
+        (api, "/api/docs/"),
+        (api, "/api/redoc/"),
+        (api, "/"),
+        (admin_client, "/admin/"),
+        (admin_client, "/admin/accounts/user/add/"),
+        (client, "/admin/login/"),
+    ):
+        page = client.get(url)
+        assert page.status_code == 200, url
+        assert "script-src 'self';" in page["Content-Security-Policy"], url
+        assert not INLINE_SCRIPT.findall(page.content.decode()), url
 
 
 def _wsgi_schema():
