@@ -22,6 +22,21 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _no_channel_layer_of_a_closed_loop():
+    """A test whose event loop ended while a socket was still receiving leaves the Redis
+    channel layer counting that receive, with its lock bound to the dead loop: every later
+    receive then fails ("bound to a different event loop"). Such a layer is of no use any
+    more; the next test gets a fresh one. (A layer in good state is kept.)"""
+    from channels.layers import channel_layers
+
+    for alias, layer in list(channel_layers.backends.items()):
+        loop = getattr(layer, "receive_event_loop", None)
+        if getattr(layer, "receive_count", 0) and loop is not None and loop.is_closed():
+            del channel_layers.backends[alias]
+    yield
+
+
 @pytest.fixture
 def api() -> APIClient:
     return APIClient()
