@@ -51,6 +51,11 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Personal data and secrets at rest (teranga.core.encryption): the first key encrypts,
+# every key decrypts (put a new key first, then run `manage.py encryption_rotate`); the
+# keyed hashes used to look up phone numbers never rotate. Both default to SECRET_KEY.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+FIELD_HASH_KEY = env.str("FIELD_HASH_KEY", default="")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -95,15 +100,19 @@ INSTALLED_APPS = [
     "teranga.platform.notifications",
     "teranga.platform.realtime",
     "teranga.platform.scheduling",
+    "teranga.platform.calendars",
     "teranga.platform.payments",
     "teranga.platform.invoicing",
     "teranga.platform.moderation",
     "teranga.platform.messaging",
     "teranga.platform.imports",
     "teranga.platform.audit",
+    "teranga.platform.analytics",
     "teranga.products.booking",
     "teranga.products.smartqueue",
     "teranga.products.campus",
+    "teranga.products.realestate",
+    "teranga.products.academy",
     "teranga.platform.backups",
 ]
 
@@ -592,6 +601,17 @@ IMPORT_MAX_XLSX_EXPANDED_BYTES = env.int(
     "IMPORT_MAX_XLSX_EXPANDED_BYTES", default=50 * 1024 * 1024
 )
 
+# --- Web analytics (teranga.platform.analytics) ----------------------------------------
+# Collected events wait in a buffer (this process's memory, or a Redis list with
+# REDIS_URL; ANALYTICS_BUFFER=memory|redis overrides) and are written in batches every
+# ANALYTICS_FLUSH_SECONDS or once ANALYTICS_FLUSH_EVENTS wait (0 s: only the periodic job
+# and explicit flushes). ANALYTICS_GEOIP_PATH: an offline GeoIP2/GeoLite2 City database
+# (.mmdb) for countries, regions and cities; empty: no place (never an outside call).
+ANALYTICS_BUFFER = env.str("ANALYTICS_BUFFER", default="")
+ANALYTICS_FLUSH_SECONDS = env.float("ANALYTICS_FLUSH_SECONDS", default=5.0)
+ANALYTICS_FLUSH_EVENTS = env.int("ANALYTICS_FLUSH_EVENTS", default=10_000)
+ANALYTICS_GEOIP_PATH = env.str("ANALYTICS_GEOIP_PATH", default="")
+
 # --- REST API -------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -629,6 +649,8 @@ REST_FRAMEWORK = {
         "coupon_validate": env.str("THROTTLE_COUPON_VALIDATE", default="30/min"),
         "calendar_feed": env.str("THROTTLE_CALENDAR_FEED", default="60/hour"),
         "calendar_feed_miss": "30/hour",
+        "calendar_webhooks": env.str("THROTTLE_CALENDAR_WEBHOOKS", default="1200/min"),
+        "calendar_connect": env.str("THROTTLE_CALENDAR_CONNECT", default="30/hour"),
         "broadcasts": env.str("THROTTLE_BROADCASTS", default="10/hour"),
         "sms_receipts": env.str("THROTTLE_SMS_RECEIPTS", default="1200/min"),
         # REST and WebSocket chat sends share one budget per user.
@@ -657,6 +679,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": {
+        "CalendarConnectionStatusEnum": "teranga.platform.calendars.models.ConnectionStatus",
+        "AnalyticsIntervalEnum": ["hour", "day", "month"],
         "OrganizationKindEnum": "teranga.platform.organizations.models.OrganizationKind",
         "DocumentKindEnum": "teranga.platform.organizations.models.DocumentKind",
         "ClosureKindEnum": "teranga.platform.organizations.models.ClosureKind",
@@ -853,6 +877,21 @@ SANDBOX_WEBHOOK_SECRET = env.str("SANDBOX_WEBHOOK_SECRET", default="")
 PAYMENTS_HTTP_TIMEOUT = env.float("PAYMENTS_HTTP_TIMEOUT", default=10.0)
 PAYMENTS_HTTP_RETRIES = env.int("PAYMENTS_HTTP_RETRIES", default=2)
 PAYMENTS_HTTP_BACKOFF = 0.5
+
+# Two-way calendar sync (teranga.platform.calendars): Google Calendar reuses the web OAuth
+# client of Google sign-in unless GOOGLE_CALENDAR_* name another; Microsoft 365 / Outlook
+# through Graph. A provider without its id and secret is not offered (the sandbox is).
+GOOGLE_CALENDAR_CLIENT_ID = env.str("GOOGLE_CALENDAR_CLIENT_ID", default="") or (
+    GOOGLE_CLIENT_IDS[0] if GOOGLE_CLIENT_IDS else ""
+)
+GOOGLE_CALENDAR_CLIENT_SECRET = env.str("GOOGLE_CALENDAR_CLIENT_SECRET", default="") or env.str(
+    "GOOGLE_CLIENT_SECRET", default=""
+)
+MICROSOFT_CLIENT_ID = env.str("MICROSOFT_CLIENT_ID", default="")
+MICROSOFT_CLIENT_SECRET = env.str("MICROSOFT_CLIENT_SECRET", default="")
+MICROSOFT_TENANT = env.str("MICROSOFT_TENANT", default="common")
+# How many days ahead bookings are pushed to, and busy times read from, external calendars.
+CALENDAR_SYNC_DAYS = env.int("CALENDAR_SYNC_DAYS", default=90)
 # A payment not completed within this many minutes expires (or sooner, with its hold).
 PAYMENT_TTL_MINUTES = env.int("PAYMENT_TTL_MINUTES", default=30)
 
@@ -915,6 +954,26 @@ if PUSH_PROVIDER not in {"sandbox", "fcm"}:
 if PUSH_PROVIDER == "fcm" and not FCM["credentials"]:
     raise ImproperlyConfigured("PUSH_PROVIDER=fcm needs FCM_CREDENTIALS.")
 
+# Chat channels: "sandbox" (records, sends nothing) by default. Telegram (Bot API): users
+# link their chat through https://t.me/<TELEGRAM_BOT_USERNAME>?start=<one-time token>; the
+# bot's webhook (/api/v1/notifications/telegram/webhook/, registered with
+# `manage.py telegram_webhook_set`) is verified with TELEGRAM_WEBHOOK_SECRET (empty:
+# refused). Discord: each organisation stores its own channel webhook URLs (encrypted).
+TELEGRAM_PROVIDER = env.str("TELEGRAM_PROVIDER", default="sandbox")
+TELEGRAM = {
+    "bot_token": env.str("TELEGRAM_BOT_TOKEN", default=""),
+    "bot_username": env.str("TELEGRAM_BOT_USERNAME", default="TerangaSandboxBot"),
+    "webhook_secret": env.str("TELEGRAM_WEBHOOK_SECRET", default=""),
+    "api_url": env.str("TELEGRAM_API_URL", default="https://api.telegram.org"),
+}
+DISCORD_PROVIDER = env.str("DISCORD_PROVIDER", default="sandbox")
+if TELEGRAM_PROVIDER not in {"sandbox", "telegram"}:
+    raise ImproperlyConfigured("TELEGRAM_PROVIDER must be sandbox or telegram.")
+if TELEGRAM_PROVIDER == "telegram" and not TELEGRAM["bot_token"]:
+    raise ImproperlyConfigured("TELEGRAM_PROVIDER=telegram needs TELEGRAM_BOT_TOKEN.")
+if DISCORD_PROVIDER not in {"sandbox", "discord"}:
+    raise ImproperlyConfigured("DISCORD_PROVIDER must be sandbox or discord.")
+
 # Email: EMAIL_URL (above: smtp, console, file) unless EMAIL_PROVIDER names an API
 # provider, sent through django-anymail. Amazon SES takes the standard AWS variables
 # (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION) through boto3.
@@ -961,6 +1020,13 @@ if EMAIL_PROVIDER:
 # Push device registration and removal, per user.
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].setdefault(
     "devices", env.str("THROTTLE_DEVICES", default="30/min")
+)
+# Telegram: asking for a link (per user) and the bot's webhook.
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].setdefault(
+    "telegram_link", env.str("THROTTLE_TELEGRAM_LINK", default="10/min")
+)
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].setdefault(
+    "telegram_webhook", env.str("THROTTLE_TELEGRAM_WEBHOOK", default="600/min")
 )
 
 # --- Messaging ------------------------------------------------------------------------

@@ -23,7 +23,9 @@ api_v1 = [
     path("notifications/", include("teranga.platform.notifications.api.urls")),
     path("", include("teranga.platform.notifications.api.broadcast_urls")),
     path("devices/", include("teranga.platform.notifications.api.device_urls")),
+    path("", include("teranga.platform.notifications.api.discord_urls")),
     path("", include("teranga.platform.scheduling.api.urls")),
+    path("", include("teranga.platform.calendars.api.urls")),
     path("", include("teranga.platform.payments.api.urls")),
     path("", include("teranga.platform.payments.api.coupon_urls")),
     path("", include("teranga.platform.payments.api.subscription_urls")),
@@ -32,6 +34,7 @@ api_v1 = [
     path("moderation/", include("teranga.platform.moderation.api.urls")),
     path("imports/", include("teranga.platform.imports.api.urls")),
     path("", include("teranga.platform.audit.api.urls")),
+    path("analytics/", include("teranga.platform.analytics.api.urls")),
     # Every installed product's API, at /api/v1/<label>/ (the product contract).
     *product_urlpatterns("api"),
 ]
@@ -66,9 +69,11 @@ urlpatterns = [
     path("pay/sandbox/<uuid:payment_id>/", payment_pages.sandbox_checkout, name="pay-sandbox"),
     path("pay/return/<uuid:payment_id>/", payment_pages.payment_return, name="pay-return"),
     path("", include("teranga.platform.scheduling.api.feed_urls")),
+    path("", include("teranga.platform.calendars.page_urls")),
     # What our links open (teranga.core.links): an object's handover page, an invitation.
     path("o/<str:kind>/<str:object_id>/", core_pages.object_page, name="object-page"),
     path("invitations/<str:token>/", organization_pages.invitation_page, name="invitation-page"),
+    path("analytics/", include("teranga.platform.analytics.page_urls")),
     re_path(
         r"^account/(?P<path>[A-Za-z0-9_-]+(?:/[A-Za-z0-9_:.-]+){0,3})/$",
         core_pages.account_page,

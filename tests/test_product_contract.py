@@ -8,6 +8,7 @@ registries are frozen once the apps are ready."""
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from datetime import timedelta
@@ -95,6 +96,8 @@ def test_config_names_no_product_but_in_installed_apps():
         '    "teranga.products.booking",',
         '    "teranga.products.smartqueue",',
         '    "teranga.products.campus",',
+        '    "teranga.products.realestate",',
+        '    "teranga.products.academy",',
     ]
 
 
@@ -103,7 +106,7 @@ def test_config_names_no_product_but_in_installed_apps():
 
 def test_installed_in_insertion_order_with_its_urls():
     labels = [product.label for product in contract.installed_products()]
-    assert labels == ["booking", "smartqueue", "campus", "tutoring"]
+    assert labels == ["booking", "smartqueue", "campus", "realestate", "academy", "tutoring"]
 
 
 def test_api_permissions_tenancy_and_bad_input(tutor):
@@ -158,6 +161,11 @@ def test_paying_a_lesson_fulfils_it_and_tells_the_payer(tutor, django_capture_on
     assert lesson.paid_at is not None
     notice = Notification.objects.get(kind="tutoring.paid", recipient=tutor["client_user"])
     assert "Wolof" in notice.body
+    # The product's personal data of the payer is in their GDPR export (user_exporters).
+    export = tutor["client"].get("/api/v1/me/export/")
+    assert export.status_code == 200, export.content
+    lessons = json.loads(export.content)["products"]["tutoring.lessons"]["lessons"]
+    assert [row["title"] for row in lessons] == ["Wolof"]
 
 
 def test_a_booking_from_the_product_uses_its_notices_and_link(tutor):

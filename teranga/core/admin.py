@@ -37,3 +37,28 @@ class ReadOnlyTabularInline(ReadOnlyAdminMixin, admin.TabularInline):
 
     extra = 0
     can_delete = False
+
+
+class PhoneHashSearchMixin:
+    """Admin search by phone number on encrypted phones: a search term that reads as a
+    phone number (``teranga.core.phones``, national or international) also finds the
+    rows whose keyed hash (``phone_hash_search_fields``, e.g. ``("phone_hash",)``)
+    matches. The encrypted columns themselves cannot be searched."""
+
+    phone_hash_search_fields: tuple[str, ...] = ()
+
+    def get_search_results(self, request, queryset, search_term):
+        from django.db.models import Q
+
+        from teranga.core.encryption import phone_hash
+        from teranga.core.phones import phone_parse
+
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        number = phone_parse(search_term) if self.phone_hash_search_fields else None
+        if number:
+            digest = phone_hash(number)
+            match = Q()
+            for name in self.phone_hash_search_fields:
+                match |= Q(**{name: digest})
+            results |= queryset.filter(match)
+        return results, may_have_duplicates

@@ -105,7 +105,7 @@ class RootPages:
 RESERVED_ROOT_PREFIXES = frozenset(
     {
         *("admin", "api", "_allauth", "pay", "o", "invitations", "account", ".well-known"),
-        *("health", "metrics", "static", "media", "calendar", "ws"),
+        *("health", "metrics", "static", "media", "calendar", "ws", "analytics"),
     }
 )
 _ROOT_PREFIX = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
@@ -172,6 +172,9 @@ class Product:
     #: GDPR erasure: ``name -> eraser(*, user)``, run in the erasure's transaction once
     #: the account is anonymised, to remove the product's own personal data of the user.
     user_erasers: Mapping[str, Callable[..., None]] = field(default_factory=dict)
+    #: GDPR export: ``name -> exporter(*, user) -> dict``, the product's own personal data
+    #: of the user as plain data, included under its name in ``GET /api/v1/me/export/``.
+    user_exporters: Mapping[str, Callable[..., dict]] = field(default_factory=dict)
     #: Bulk import (CSV, XLSX): ``"<label>.<kind>" -> imports.extensions.Importer`` (its
     #: columns, a row validator using the product's own rules, a bulk writer), offered at
     #: ``/api/v1/imports/`` to the organisation's managers.
@@ -231,7 +234,7 @@ def install(product: Product) -> None:
     # app registry is still loading, before any model may be imported.
     from teranga.core.errors import error_catalogues
     from teranga.core.holds import held_order_register
-    from teranga.platform.accounts.extensions import user_erasers
+    from teranga.platform.accounts.extensions import user_erasers, user_exporters
     from teranga.platform.imports.extensions import importer_register
     from teranga.platform.moderation.extensions import moderation_kinds, moderation_rules
     from teranga.platform.notifications.extensions import (
@@ -301,6 +304,8 @@ def install(product: Product) -> None:
         demo_loaders.register(label, product.demo_loader, origin=label)
     for name, eraser in product.user_erasers.items():
         user_erasers.register(_own(product, "user eraser", name), eraser, origin=label)
+    for name, exporter in product.user_exporters.items():
+        user_exporters.register(_own(product, "user exporter", name), exporter, origin=label)
     for name, kind in product.held_orders.items():
         held_order_register(_own(product, "held order kind", name), kind, origin=label)
     for name, importer in product.importers.items():

@@ -17,7 +17,7 @@ from teranga.platform.scheduling.extensions import notice_types
 from .consumers import LessonConsumer
 from .demo import load
 from .payables import TARGET_TYPE, LessonPayable
-from .services import PAID, lessons_unpaid_count
+from .services import PAID, lessons_of_user, lessons_unpaid_count
 
 LABEL = "tutoring"
 BOOKING_LINK = f"{LABEL}.booking"
@@ -51,4 +51,5 @@ def product() -> Product:
         periodic_jobs=[PeriodicJob("tutoring.lessons_unpaid", lessons_unpaid_count)],
         throttle_scopes=[ThrottleScope("tutoring_lessons", "100/min")],
         demo_loader=load,
+        user_exporters={"tutoring.lessons": lessons_of_user},
     )

@@ -32,7 +32,8 @@ def lesson_mark_paid(*, lesson_id, payment) -> Lesson:
     if lesson.paid_at is not None:
         raise Conflict("This lesson is already paid.", code="lesson_paid")
     lesson.paid_at = timezone.now()
-    lesson.save(update_fields=["paid_at", "updated_at"])
+    lesson.paid_by = payment.payer
+    lesson.save(update_fields=["paid_at", "paid_by", "updated_at"])
     notification_send(
         recipient=payment.payer,
         kind=PAID,
@@ -41,6 +42,17 @@ def lesson_mark_paid(*, lesson_id, payment) -> Lesson:
         idempotency_key=f"{PAID}:{payment.pk}",
     )
     return lesson
+
+
+def lessons_of_user(*, user) -> dict:
+    """The example's GDPR export (``user_exporters``): the lessons the user paid for."""
+    lessons = Lesson.objects.filter(paid_by=user).select_related("organization")
+    return {
+        "lessons": [
+            {"title": lesson.title, "tutor": lesson.organization.name, "paid_at": lesson.paid_at}
+            for lesson in lessons.order_by("-paid_at")
+        ]
+    }
 
 
 def lessons_unpaid_count() -> int:

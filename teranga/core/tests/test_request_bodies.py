@@ -27,6 +27,8 @@ UPLOADS = {
     ("post", "/api/v1/campus/events/{event_id}/cover/"),
     ("post", "/api/v1/campus/me/student-verification/"),
     ("post", "/api/v1/imports/"),
+    ("post", "/api/v1/realestate/properties/{property_id}/images/"),
+    ("post", "/api/v1/realestate/properties/{property_id}/documents/"),
 }
 #: Twilio's callbacks: form-encoded, the format Twilio posts (not called by our clients).
 PROVIDER_FORMS = {

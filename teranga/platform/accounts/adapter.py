@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from teranga.core.client_address import client_address
 from teranga.core.codes import DIGITS, random_code
+from teranga.core.encryption import phone_hash
 from teranga.core.links import public_link
 from teranga.core.phones import phone_parse
 from teranga.platform.accounts.known_devices import (
@@ -142,7 +143,7 @@ class AccountAdapter(DefaultAccountAdapter):
         before = {"phone": mask_phone(user.phone), "verified": bool(user.phone_verified)}
         user.phone = phone
         user.phone_verified = verified
-        user.save(update_fields=["phone", "phone_verified", "updated_at"])
+        user.save(update_fields=["phone", "phone_hash", "phone_verified", "updated_at"])
         after = {"phone": mask_phone(user.phone), "verified": bool(verified)}
         if before != after:
             changed = before["phone"] != after["phone"]
@@ -166,7 +167,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
         return (
             get_user_model()
-            .objects.filter(phone=phone, phone_verified=True, is_active=True)
+            .objects.filter(phone_hash=phone_hash(phone), phone_verified=True, is_active=True)
             .order_by("date_joined")
             .first()
         )

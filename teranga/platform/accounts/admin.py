@@ -6,6 +6,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
+from teranga.core.admin import PhoneHashSearchMixin
 from teranga.platform.accounts.models import ClientProfile, User
 
 
@@ -36,7 +37,7 @@ class ClientProfileInline(admin.StackedInline):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(PhoneHashSearchMixin, DjangoUserAdmin):
     def get_inlines(self, request, obj):
         return (ClientProfileInline,) if obj is not None else ()  # not on the add form
 
@@ -54,7 +55,8 @@ class UserAdmin(DjangoUserAdmin):
         "date_joined",
     )
     list_filter = ("is_active", "is_staff", "is_superuser", "language", "phone_verified", "groups")
-    search_fields = ("email", "first_name", "last_name", "phone")
+    search_fields = ("email", "first_name", "last_name")
+    phone_hash_search_fields = ("phone_hash",)
     ordering = ("-date_joined",)
     readonly_fields = ("id", "date_joined", "last_login", "erased_at", "created_at", "updated_at")
     fieldsets = (

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from allauth.account import signals as account_signals
 from allauth.mfa import signals as mfa_signals
+from allauth.socialaccount import signals as social_signals
 from django.contrib.auth.signals import user_login_failed
 
 from teranga.platform.audit.models import AuditAction
@@ -19,6 +20,7 @@ from teranga.platform.audit.services import audit_record, audit_sign_in_failed
 USER = "accounts.user"
 EMAIL = "accounts.email"
 AUTHENTICATOR = "mfa.authenticator"
+SOCIAL_ACCOUNT = "socialaccount.account"
 
 
 def on_logged_in(sender, *, request, user, **kwargs) -> None:
@@ -129,6 +131,38 @@ def on_email_confirmed(sender, *, request, email_address, **kwargs) -> None:
     )
 
 
+def _social(account) -> dict:
+    """Which provider and which account there; never its tokens."""
+    return {"provider": account.provider, "uid": account.uid}
+
+
+def on_social_account_added(sender, *, request, sociallogin, **kwargs) -> None:
+    account = sociallogin.account
+    audit_record(
+        action=AuditAction.SOCIAL_CONNECTED,
+        actor=account.user,
+        subject=account.user,
+        object_type=SOCIAL_ACCOUNT,
+        object_id=account.pk,
+        summary="Social account connected",
+        after=_social(account),
+        request=request,
+    )
+
+
+def on_social_account_removed(sender, *, request, socialaccount, **kwargs) -> None:
+    audit_record(
+        action=AuditAction.SOCIAL_DISCONNECTED,
+        actor=socialaccount.user,
+        subject=socialaccount.user,
+        object_type=SOCIAL_ACCOUNT,
+        object_id=socialaccount.pk,
+        summary="Social account disconnected",
+        before=_social(socialaccount),
+        request=request,
+    )
+
+
 def _authenticator(action: AuditAction, summary: str, *, removed: bool = False):
     def receiver(sender, *, request, user, authenticator, **kwargs) -> None:
         values = {"type": authenticator.type}
@@ -172,6 +206,8 @@ def connect() -> None:
         (mfa_signals.authenticator_added, on_authenticator_added),
         (mfa_signals.authenticator_removed, on_authenticator_removed),
         (mfa_signals.authenticator_reset, on_authenticator_reset),
+        (social_signals.social_account_added, on_social_account_added),
+        (social_signals.social_account_removed, on_social_account_removed),
     ]
     for number, (signal, receiver) in enumerate(pairs):
         signal.connect(receiver, dispatch_uid=f"teranga.audit.accounts.{number}")

@@ -12,7 +12,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from teranga.core.phones import PhoneNumberField
+from teranga.core.encryption import EncryptedPhoneNumberField, EncryptedTextField, PhoneHashField
 from teranga.core.storage import public_media_storage
 from teranga.core.validators import validate_image_content
 
@@ -63,7 +63,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("email address"), max_length=254, unique=True)
     first_name = models.CharField(_("first name"), max_length=150, blank=True)
     last_name = models.CharField(_("last name"), max_length=150, blank=True)
-    phone = PhoneNumberField(_("phone number"), blank=True, null=True, db_index=True)
+    # Encrypted at rest; looked up (sign-in by phone, inbound SMS) by its keyed hash.
+    phone = EncryptedPhoneNumberField(_("phone number"), blank=True, null=True)
+    phone_hash = PhoneHashField(source="phone")
     phone_verified = models.BooleanField(_("phone verified"), default=False)
     language = models.CharField(
         _("preferred language"), max_length=5, choices=Language.choices, default=Language.FRENCH
@@ -97,8 +99,8 @@ class User(AbstractBaseUser, PermissionsMixin):
             models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
             # A phone number identifies one account once it is verified.
             models.UniqueConstraint(
-                fields=["phone"],
-                condition=models.Q(phone_verified=True),
+                fields=["phone_hash"],
+                condition=models.Q(phone_verified=True) & ~models.Q(phone_hash=""),
                 name="accounts_user_verified_phone_unique",
             ),
         ]
@@ -128,8 +130,9 @@ class ClientProfile(models.Model):
     user = models.OneToOneField(
         User, on_delete=models.CASCADE, primary_key=True, related_name="client_profile"
     )
-    address = models.CharField(_("address"), max_length=300, blank=True)
-    address_complement = models.CharField(_("address complement"), max_length=300, blank=True)
+    # Encrypted at rest (teranga.core.encryption).
+    address = EncryptedTextField(_("address"), max_length=300, blank=True)
+    address_complement = EncryptedTextField(_("address complement"), max_length=300, blank=True)
     postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
     region = models.ForeignKey(

@@ -6,12 +6,14 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialAccount
 from allauth.usersessions.models import UserSession
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from teranga.core.phones import phone_region
+from teranga.platform.accounts.extensions import user_exporters
 from teranga.platform.notifications.selectors import sms_messages_to
 
 User = get_user_model()
@@ -66,6 +68,19 @@ def user_export(*, user) -> dict[str, Any]:
             }
             for m in sms_messages_to(phone=user.phone.as_e164)
         ]
+    # The accounts linked at Google or Apple: who they are there, never their tokens.
+    social = [
+        {
+            "provider": account.provider,
+            "uid": account.uid,
+            "email": (account.extra_data or {}).get("email") or None,
+            "date_joined": account.date_joined,
+            "last_login": account.last_login,
+        }
+        for account in SocialAccount.objects.filter(user=user).order_by("provider", "uid")
+    ]
+    # What each app and product keeps of the person (``extensions.user_exporters``).
+    products = {name: user_exporters.get(name)(user=user) for name in user_exporters.names()}
     return {
         "exported_at": timezone.now(),
         "profile": profile,
@@ -74,6 +89,8 @@ def user_export(*, user) -> dict[str, Any]:
         "mfa_types": mfa_types,
         "sms_messages": sms,
         "client_profile": getattr(profile, "client_profile", None),
+        "social_accounts": social,
+        "products": products,
     }
 
 

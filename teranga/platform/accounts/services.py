@@ -24,6 +24,7 @@ from teranga.platform.audit.models import AuditAction
 from teranga.platform.audit.services import audit_record, audit_user_forget
 from teranga.platform.notifications.devices import devices_erase
 from teranga.platform.notifications.services import notifications_erase, sms_recipient_erase
+from teranga.platform.notifications.telegram import telegram_links_erase
 
 
 class InvalidPassword(ApplicationError):
@@ -146,6 +147,7 @@ def user_erase(*, user, password: str) -> Any:
     ClientProfile.objects.filter(user=user).delete()
     notifications_erase(user=user)
     devices_erase(user=user)
+    telegram_links_erase(user=user)
     user_sessions_end(user=user)
     _delete_file_on_commit(storage, old_avatar)
     # What the products keep of the person (``extensions.user_erasers``), in the same

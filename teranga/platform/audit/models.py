@@ -34,6 +34,8 @@ class AuditAction(models.TextChoices):
     EMAIL_CHANGED = "account.email_changed", _("Primary email address changed")
     EMAIL_VERIFIED = "account.email_verified", _("Email address verified")
     PHONE_CHANGED = "account.phone_changed", _("Phone number changed")
+    SOCIAL_CONNECTED = "account.social_connected", _("Social account connected")
+    SOCIAL_DISCONNECTED = "account.social_disconnected", _("Social account disconnected")
     MFA_ADDED = "account.mfa_added", _("Two-factor authentication added")
     MFA_REMOVED = "account.mfa_removed", _("Two-factor authentication removed")
     MFA_RECOVERY_CODES_RESET = "account.mfa_codes_reset", _("Recovery codes regenerated")

@@ -29,6 +29,7 @@ from django.db import models
 from django.utils import timezone
 
 from teranga.core.client_address import client_address
+from teranga.core.masking import mask_phone as core_mask_phone
 
 from .context import current_request
 from .models import (
@@ -49,14 +50,9 @@ SYSTEM_LABEL = "system"
 
 
 def mask_phone(value: Any) -> str:
-    """``+221771234567`` -> ``+221*******67``: enough to recognise a number, not to
-    call it."""
-    text = str(value or "")
-    if not text:
-        return ""
-    if len(text) <= 6:
-        return "*" * len(text)
-    return text[:4] + "*" * (len(text) - 6) + text[-2:]
+    """``+221771234567`` -> ``+221 ** *** ** 67`` (``teranga.core.masking``): enough to
+    recognise a number, not to call it."""
+    return core_mask_phone(value)
 
 
 def _is_secret(key: str) -> bool:

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from teranga.core.admin import ReadOnlyModelAdmin, ReadOnlyTabularInline
+from teranga.core.admin import PhoneHashSearchMixin, ReadOnlyModelAdmin, ReadOnlyTabularInline
 from teranga.platform.notifications.models import (
     Broadcast,
     Notification,
@@ -10,12 +10,13 @@ from teranga.platform.notifications.models import (
 
 
 @admin.register(SmsMessage)
-class SmsMessageAdmin(ReadOnlyModelAdmin):
+class SmsMessageAdmin(PhoneHashSearchMixin, ReadOnlyModelAdmin):
     """The SMS outbox, read-only: in the sandbox this is where codes can be read."""
 
     list_display = ("created_at", "to", "purpose", "status", "provider", "sent_at", "body")
     list_filter = ("status", "provider", "purpose", "created_at")
-    search_fields = ("to", "body", "provider_message_id")
+    search_fields = ("body", "provider_message_id")
+    phone_hash_search_fields = ("to_hash",)
     date_hierarchy = "created_at"
     ordering = ("-created_at",)
     readonly_fields = [f.name for f in SmsMessage._meta.fields]
@@ -68,13 +69,17 @@ from teranga.platform.notifications.models import InboundSms  # noqa: E402
 
 
 @admin.register(InboundSms)
-class InboundSmsAdmin(ReadOnlyModelAdmin):
+class InboundSmsAdmin(PhoneHashSearchMixin, ReadOnlyModelAdmin):
     """What clients texted to our number and what came of it, read-only."""
 
     list_display = ("created_at", "from_number", "body", "status", "handler", "provider")
     list_filter = ("status", "provider", "handler", "created_at")
-    search_fields = ("from_number", "body", "provider_message_id")
+    search_fields = ("body", "provider_message_id")
+    phone_hash_search_fields = ("from_number_hash",)
     list_select_related = ("reply",)
     date_hierarchy = "created_at"
     ordering = ("-created_at",)
     readonly_fields = [f.name for f in InboundSms._meta.fields]
+
+
+from teranga.platform.notifications import chat_admin  # noqa: E402, F401  (Telegram, Discord)

@@ -10,4 +10,4 @@ class NotificationsConfig(AppConfig):
         # Imported here: Django imports apps.py before any model; ready() runs once they are.
         # The broadcast notification type, its access rules and segment registry; the
         # invitation email (``organizations.invitation``) and its sender.
-        from . import broadcasts, invitations  # noqa: F401
+        from . import broadcasts, discord, invitations  # noqa: F401

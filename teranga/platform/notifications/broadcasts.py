@@ -15,7 +15,8 @@ clients with an upcoming booking …).
 * :func:`broadcast_send` records the Broadcast and one "organization.broadcast"
   notification per recipient in one transaction (idempotency key
   ``broadcast:<id>:<user id>``); they are delivered after commit, on the channels asked,
-  as each recipient's preferences and quiet hours allow.
+  as each recipient's preferences and quiet hours allow. The organisation's Discord
+  channels that announce ``organization.broadcast`` get it too (:mod:`.discord`).
 * Limits: at most :data:`MAX_RECIPIENTS` recipients, and :data:`BROADCASTS_PER_HOUR`
   broadcasts per organisation per hour (the API also throttles each user, scope
   ``broadcasts``).
@@ -42,6 +43,7 @@ from teranga.platform.notifications.errors import NotificationError
 from teranga.platform.organizations.access import get_organization_for, register_action
 from teranga.platform.organizations.models import Organization, Role
 
+from .discord import discord_announce
 from .models import Broadcast, Channel
 from .services import notifications_send_bulk
 from .types import NotificationType, json_context, notification_type_register
@@ -55,7 +57,7 @@ MAX_RECIPIENTS = 5000
 BROADCASTS_PER_HOUR = 10
 TITLE_MAX_LENGTH = 200
 BODY_MAX_LENGTH = 2000
-CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.PUSH, Channel.WEBSOCKET)
+CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.PUSH, Channel.WEBSOCKET, Channel.TELEGRAM)
 
 # Managers and above send broadcasts and list them (platform staff may read the list).
 register_action(BROADCAST_SEND, Role.MANAGER)
@@ -253,6 +255,13 @@ def broadcast_send(
         idempotency_key=lambda user: f"broadcast:{broadcast.pk}:{user.pk}",
         channels=selected,
         broadcast=broadcast,
+    )
+    # The organisation's Discord channels that announce broadcasts get it too.
+    discord_announce(
+        organization=organization,
+        kind=BROADCAST_KIND,
+        context={"title": title, "body": body, "organization": organization.name},
+        idempotency_key=f"broadcast:{broadcast.pk}",
     )
     return broadcast
 

@@ -1,9 +1,9 @@
 """The channels a notification goes out on: email (Django's email backends, anymail
-included), SMS (through the SMS outbox), push (FCM, through :mod:`.push`) and the
-user's live socket. Each sender returns what it handed the message to (:class:`Sent`)
-or raises :class:`Skip` (does not apply to this recipient), :class:`Permanent` (trying
-again would fail the same way) or any other exception (a transient error: retried with
-backoff)."""
+included), SMS (through the SMS outbox), push (FCM, through :mod:`.push`), Telegram
+(the user's linked chat, through :mod:`.telegram`) and the user's live socket. Each
+sender returns what it handed the message to (:class:`Sent`) or raises :class:`Skip`
+(does not apply to this recipient), :class:`Permanent` (trying again would fail the same
+way) or any other exception (a transient error: retried with backoff)."""
 
 from __future__ import annotations
 
@@ -17,9 +17,10 @@ from teranga.core.errors import ValidationFailed
 from teranga.platform.realtime.broadcast import broadcast, user_group
 
 from .models import Channel, Notification
-from .providers.registry import push_provider_current
+from .providers.registry import push_provider_current, telegram_provider_current
 from .push import PushError, PushSkipped, push_deliver
 from .sms_outbox import sms_send
+from .telegram import ChatError, TelegramSkipped, telegram_deliver
 from .types import notification_type, rendering, sms_text
 
 
@@ -177,6 +178,20 @@ def deliver_websocket(notification: Notification) -> Sent:
     return Sent("channels", f"seq:{seq}")
 
 
+def deliver_telegram(notification: Notification) -> Sent:
+    if reason := _push_skip(notification):
+        raise Skip(reason)
+    try:
+        message_id = telegram_deliver(notification=notification)
+    except TelegramSkipped as exc:
+        raise Skip(str(exc)) from None
+    except ChatError as exc:
+        if not exc.retryable:
+            raise Permanent(str(exc)) from None
+        raise  # transient (a 429 carries retry_after): tried again with backoff
+    return Sent(telegram_provider_current().name[:30], str(message_id or ""))
+
+
 def _unknown_channel(notification: Notification) -> Sent:
     raise Permanent("unknown channel")
 
@@ -186,6 +201,7 @@ SENDERS: dict[str, Callable[[Notification], Sent]] = {
     Channel.SMS: deliver_sms,
     Channel.PUSH: deliver_push,
     Channel.WEBSOCKET: deliver_websocket,
+    Channel.TELEGRAM: deliver_telegram,
 }
 
 
@@ -200,6 +216,7 @@ WRITES_NOTHING = frozenset({Channel.EMAIL, Channel.WEBSOCKET})
 SKIP_CHECKS: dict[str, Callable[[Notification], str]] = {
     Channel.SMS: _sms_skip,
     Channel.PUSH: _push_skip,
+    Channel.TELEGRAM: _push_skip,
 }
 
 

@@ -39,6 +39,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from teranga.core.encryption import phone_hash
 from teranga.core.i18n import normalize_language
 from teranga.core.registry import Registry
 
@@ -93,7 +94,7 @@ class InboundOutcome:
 def _language_of(from_e164: str) -> str:
     user = (
         get_user_model()
-        .objects.filter(phone=from_e164, phone_verified=True, is_active=True)
+        .objects.filter(phone_hash=phone_hash(from_e164), phone_verified=True, is_active=True)
         .only("language")
         .first()
     )
@@ -102,7 +103,7 @@ def _language_of(from_e164: str) -> str:
 
 def _over_limit(from_e164: str) -> bool:
     bucket = timezone.now().strftime("%Y%m%d%H")
-    key = f"sms-inbound:{from_e164}:{bucket}"
+    key = f"sms-inbound:{phone_hash(from_e164)}:{bucket}"  # no number in the cache
     cache.add(key, 0, timeout=3700)
     try:
         count = cache.incr(key)

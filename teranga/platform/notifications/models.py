@@ -10,6 +10,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from teranga.core.encryption import EncryptedTextField, PhoneHashField
 from teranga.core.limits import ERROR_MAX_LENGTH, MESSAGE_MAX_LENGTH, NOTE_MAX_LENGTH
 from teranga.core.models import BaseModel
 
@@ -21,7 +22,9 @@ class SmsStatus(models.TextChoices):
 
 
 class SmsMessage(BaseModel):
-    to = models.CharField(_("to (E.164)"), max_length=20, db_index=True)
+    # Encrypted at rest; looked up (the GDPR erasure) by its keyed hash.
+    to = EncryptedTextField(_("to (E.164)"), max_length=20)
+    to_hash = PhoneHashField(source="to")
     body = models.TextField(_("body"), max_length=NOTE_MAX_LENGTH)
     purpose = models.CharField(_("purpose"), max_length=50, db_index=True)
     provider = models.CharField(_("provider"), max_length=30)
@@ -46,6 +49,7 @@ class Channel(models.TextChoices):
     SMS = "sms", _("SMS")
     PUSH = "push", _("Push (mobile)")
     WEBSOCKET = "websocket", _("In-app (live)")
+    TELEGRAM = "telegram", _("Telegram")
 
 
 class DeliveryStatus(models.TextChoices):
@@ -267,7 +271,9 @@ class InboundSms(BaseModel):
 
     provider = models.CharField(_("provider"), max_length=30)
     provider_message_id = models.CharField(_("provider message id"), max_length=100)
-    from_number = models.CharField(_("from (E.164)"), max_length=20)
+    # Encrypted at rest; looked up by its keyed hash.
+    from_number = EncryptedTextField(_("from (E.164)"), max_length=20)
+    from_number_hash = PhoneHashField(source="from_number", db_index=False)
     body = models.TextField(_("body"), max_length=NOTE_MAX_LENGTH)
     status = models.CharField(
         _("status"),
@@ -295,8 +301,102 @@ class InboundSms(BaseModel):
             )
         ]
         indexes = [
-            models.Index(fields=["from_number", "created_at"], name="notif_inbound_from_idx")
+            models.Index(fields=["from_number_hash", "created_at"], name="notif_inbound_from_idx")
         ]
 
     def __str__(self) -> str:
         return f"{self.from_number}: {self.body[:40]}"
+
+
+# --- Chat channels: Telegram (per user) and Discord (per organisation) -------------------
+
+
+class TelegramLink(BaseModel):
+    """A user's Telegram chat with our bot. Linking starts with a one-time token (only its
+    keyed hash is kept) that the user sends the bot through the deep link
+    ``https://t.me/<bot>?start=<token>``; the bot's webhook then records the chat. A chat
+    belongs to one account at a time; a chat that blocked the bot is unlinked."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="telegram_link"
+    )
+    chat_id = models.BigIntegerField(_("chat id"), null=True, blank=True, unique=True)
+    username = models.CharField(_("Telegram username"), max_length=64, blank=True)
+    linked_at = models.DateTimeField(_("linked at"), null=True, blank=True)
+    token_hash = models.CharField(_("link token hash"), max_length=64, blank=True, db_index=True)
+    token_expires_at = models.DateTimeField(_("link token expires at"), null=True, blank=True)
+    unlinked_reason = models.CharField(_("unlinked because"), max_length=100, blank=True)
+
+    class Meta(BaseModel.Meta):
+        verbose_name = _("Telegram link")
+        verbose_name_plural = _("Telegram links")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} -> {self.chat_id or '-'}"
+
+
+class DiscordWebhook(BaseModel):
+    """An organisation's Discord channel, reached through its webhook URL (a secret:
+    stored encrypted, shown only as a hint). Announcements of the notification types in
+    ``kinds`` are posted there, in ``language``."""
+
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.CASCADE, related_name="discord_webhooks"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    url = EncryptedTextField(_("webhook URL"), max_length=1000)
+    #: Discord's id of the webhook (not a secret: the token in the URL is).
+    webhook_id = models.CharField(_("webhook id"), max_length=30)
+    kinds = models.JSONField(_("notification types"), default=list, blank=True)
+    language = models.CharField(_("language"), max_length=5, default="fr")
+    is_active = models.BooleanField(_("active"), default=True)
+    #: Why Discord stopped taking messages (the webhook was deleted …), if it did.
+    disabled_reason = models.CharField(_("disabled because"), max_length=100, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta(BaseModel.Meta):
+        verbose_name = _("Discord webhook")
+        verbose_name_plural = _("Discord webhooks")
+        indexes = [
+            models.Index(fields=["organization", "is_active"], name="notif_discord_org_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}: {self.name}"
+
+
+class DiscordMessage(BaseModel):
+    """One announcement to one Discord webhook: a row first, posted after commit,
+    retried with backoff (Discord's ``retry_after`` respected) until it is sent or fails."""
+
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.CASCADE, related_name="discord_messages"
+    )
+    webhook = models.ForeignKey(DiscordWebhook, on_delete=models.CASCADE, related_name="messages")
+    kind = models.CharField(_("kind"), max_length=60)
+    title = models.CharField(_("title"), max_length=256)
+    body = models.TextField(_("body"), blank=True, max_length=MESSAGE_MAX_LENGTH)
+    link = models.CharField(_("link"), max_length=300, blank=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=255, unique=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    provider = models.CharField(_("provider"), max_length=30, blank=True)
+    provider_message_id = models.CharField(_("provider message id"), max_length=100, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True, max_length=ERROR_MAX_LENGTH)
+
+    class Meta(BaseModel.Meta):
+        verbose_name = _("Discord message")
+        verbose_name_plural = _("Discord messages")
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="notif_discord_due_idx"),
+            models.Index(fields=["organization", "created_at"], name="notif_discord_msg_org_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} -> {self.webhook_id} ({self.status})"

@@ -2,8 +2,8 @@
 quiet hours.
 
 * A preference row exists only for a channel the user turned **off** (absent: on).
-* Quiet hours hold back SMS and push (the channels that buzz a phone) until they end;
-  email, the live socket and the in-app inbox go at once. They may cross midnight and
+* Quiet hours hold back SMS, push and Telegram (the channels that buzz a phone) until
+  they end; email, the live socket and the in-app inbox go at once. They may cross midnight and
   are read in the user's own time zone.
 * Urgent types (:attr:`NotificationType.is_urgent`: money moved, account security) ignore
   both. Preferences never touch the in-app inbox: every notification is kept there.
@@ -31,7 +31,7 @@ from .models import Channel, NotificationPreference, QuietHours
 from .types import NotificationType, notification_types_all
 
 #: The channels quiet hours hold back.
-QUIET_CHANNELS = frozenset({Channel.SMS, Channel.PUSH})
+QUIET_CHANNELS = frozenset({Channel.SMS, Channel.PUSH, Channel.TELEGRAM})
 DEFAULT_TIME_ZONE = "Africa/Dakar"
 DISABLED_BY_USER = "disabled by user"
 

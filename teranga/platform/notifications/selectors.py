@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from teranga.core.encryption import phone_hash
 from teranga.core.errors import NotFound, ValidationFailed
 from teranga.platform.notifications.errors import NotificationError
 from teranga.platform.notifications.models import (
@@ -32,7 +33,7 @@ CANCELLED = "cancelled"
 
 def sms_messages_to(*, phone: str) -> QuerySet[SmsMessage]:
     """Every SMS sent to ``phone`` (E.164), newest first."""
-    return SmsMessage.objects.filter(to=phone).order_by("-created_at")
+    return SmsMessage.objects.filter(to_hash=phone_hash(phone)).order_by("-created_at")
 
 
 def notification_visible(now: datetime | None = None) -> Q:

@@ -11,7 +11,8 @@ transaction; delivery runs after commit and is idempotent (only queued rows are 
   scheduled notifications when they are due and recovers deliveries whose task was
   lost in a crash.
 * The SMS outbox lives in :mod:`.sms_outbox` (re-exported here: :func:`sms_send`,
-  :func:`sms_deliver` …).
+  :func:`sms_deliver` …); announcements to an organisation's Discord channels in
+  :mod:`.discord` (re-exported: :func:`discord_announce`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ from teranga.platform.notifications.channels import (
     notification_payload,  # noqa: F401  (re-exported: the live socket's shape)
     sender_for,
     skip_reason,
+)
+from teranga.platform.notifications.discord import (  # noqa: F401  (re-exported)
+    discord_announce,
 )
 from teranga.platform.notifications.errors import NotificationError
 from teranga.platform.notifications.models import (
@@ -70,9 +74,13 @@ IDEMPOTENCY_KEY_MAX_LENGTH = 255
 DELIVERY_BATCH_SIZE = 200
 
 
-def retry_delay(attempts: int) -> timedelta:
-    """How long to wait after the ``attempts``-th failed attempt."""
-    return timedelta(seconds=RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0))
+def retry_delay(attempts: int, *, retry_after: float | None = None) -> timedelta:
+    """How long to wait after the ``attempts``-th failed attempt; at least
+    ``retry_after`` seconds when the provider asked for it (a 429's ``retry_after``)."""
+    seconds = RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)
+    if retry_after:
+        seconds = max(seconds, float(retry_after))
+    return timedelta(seconds=seconds)
 
 
 def _check_key(idempotency_key: str) -> None:
@@ -306,7 +314,9 @@ def _record_failure(delivery: NotificationDelivery, exc: Exception, now: datetim
         delivery.status = DeliveryStatus.FAILED
         delivery.next_attempt_at = None
     else:
-        delivery.next_attempt_at = now + retry_delay(delivery.attempts)
+        delivery.next_attempt_at = now + retry_delay(
+            delivery.attempts, retry_after=getattr(exc, "retry_after", None)
+        )
 
 
 @transaction.atomic

@@ -15,11 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from teranga.core.encryption import phone_hash
 from teranga.core.errors import ValidationFailed
 from teranga.core.phones import phone_e164
 from teranga.core.priorities import CRITICAL
 from teranga.platform.notifications.errors import NotificationError
-from teranga.platform.notifications.models import SmsMessage, SmsStatus
+from teranga.platform.notifications.models import InboundSms, SmsMessage, SmsStatus
 from teranga.platform.notifications.providers.base import SmsProviderError
 from teranga.platform.notifications.providers.registry import sms_provider_current, sms_providers
 
@@ -90,7 +91,14 @@ def sms_deliver_stale(*, older_than_seconds: int) -> int:
 
 
 def sms_recipient_erase(*, phone: str) -> int:
-    """GDPR erasure: blank the recipient and body of every SMS sent to ``phone``."""
-    return SmsMessage.objects.filter(to=phone).update(
-        to="erased", body="", updated_at=timezone.now()
+    """GDPR erasure: blank the number and body of every SMS sent to ``phone`` and of
+    every SMS received from it (found by their keyed hashes). Returns how many."""
+    digest = phone_hash(phone)
+    now = timezone.now()
+    sent = SmsMessage.objects.filter(to_hash=digest).update(
+        to="erased", to_hash="", body="", updated_at=now
     )
+    received = InboundSms.objects.filter(from_number_hash=digest).update(
+        from_number="erased", from_number_hash="", body="", updated_at=now
+    )
+    return sent + received

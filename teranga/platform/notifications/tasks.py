@@ -12,7 +12,7 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from teranga.platform.notifications import services, sms_outbox
+from teranga.platform.notifications import discord, services, sms_outbox
 from teranga.platform.notifications.services import (
     notification_deliver_batch_task,
     notification_deliver_task,
@@ -20,6 +20,7 @@ from teranga.platform.notifications.services import (
 from teranga.platform.notifications.sms_outbox import sms_deliver_task
 
 __all__ = [
+    "discord_messages_deliver_due",
     "notification_deliver_batch_task",
     "notification_deliver_task",
     "notification_deliveries_redeliver_stale",
@@ -50,3 +51,10 @@ def notification_deliveries_redeliver_stale() -> int:
     return services.notification_deliveries_redeliver_stale(
         older_than_seconds=STALE_AFTER_SECONDS
     )
+
+
+# Discord announcements: retries whose backoff (or Discord's retry_after) is over, and
+# rows whose task was lost between the commit and the enqueue.
+@db_periodic_task(crontab(minute="*"), name="notifications.discord_deliver_due")
+def discord_messages_deliver_due() -> int:
+    return discord.discord_messages_deliver_due(older_than_seconds=STALE_AFTER_SECONDS)

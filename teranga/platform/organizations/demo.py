@@ -323,7 +323,9 @@ def seed_demo(password: str | None = None) -> list[tuple[str, str, str]]:
         client.phone = f"+2217712345{n:02d}"
         client.phone_verified = True
         client.language = CLIENT_LANGUAGES.get(n, client.language)
-        client.save(update_fields=["phone", "phone_verified", "language", "updated_at"])
+        client.save(
+            update_fields=["phone", "phone_hash", "phone_verified", "language", "updated_at"]
+        )
         logins.append((client.email, "client", "—"))
 
     for name in demo_loaders.names():

@@ -37,6 +37,7 @@ from django.utils import timezone
 
 from teranga.platform.organizations.models import Closure, OpeningHours
 
+from .hooks import external_busy
 from .models import (
     AvailabilityOverride,
     AvailabilityRule,
@@ -47,6 +48,9 @@ from .models import (
 )
 
 Interval = tuple[datetime, datetime]  # naive local wall-clock times, start < end
+#: The offering of a busy time from outside (``hooks.busy_sources``): it matches no
+#: booking's, so nothing overlapping it is free.
+EXTERNAL_BUSY = "teranga:external-busy"
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,8 +349,10 @@ def load_occupations(
     now: datetime,
     exclude_booking=None,
 ) -> list[Occupation]:
-    """Occupying bookings of ``resource`` overlapping ``[range_from, range_to)``, sorted by
-    ``occupied_from`` (one query)."""
+    """Occupying bookings of ``resource`` overlapping ``[range_from, range_to)``, and the
+    resource's other busy times (``hooks.busy_sources``: an external calendar) as
+    occupations of no offering, sorted by ``occupied_from`` (one query, plus one per
+    busy source)."""
     queryset = Booking.objects.filter(
         occupying_q(now),
         resource=resource,
@@ -358,7 +364,12 @@ def load_occupations(
     rows = queryset.order_by("occupied_from").values_list(
         "occupied_from", "occupied_until", "offering", "starts_at"
     )
-    return [Occupation(*row) for row in rows]
+    occupations = [Occupation(*row) for row in rows]
+    busy = external_busy(resource, range_from, range_to)
+    if busy:
+        occupations.extend(Occupation(start, end, EXTERNAL_BUSY, start) for start, end in busy)
+        occupations.sort(key=lambda occupation: occupation.occupied_from)
+    return occupations
 
 
 class OccupancyIndex:

@@ -9,15 +9,15 @@ the old time with the new one.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import icalendar
 from django.utils.translation import gettext as _
 
 from .links import booking_link
 from .models import CANCELLED_STATUSES, Booking, BookingStatus
-from .selectors import client_display_name
-from .sources import CalendarEntry, EntryStatus
+from .selectors import agenda_of, client_display_name
+from .sources import CalendarEntry, EntryStatus, calendar_entries_of
 
 PRODID = "-//Teranga//Scheduling//FR"
 UID_DOMAIN = "teranga"
@@ -47,9 +47,7 @@ def _public_url(link: str) -> str | None:
     return link or None
 
 
-def booking_event(booking: Booking, *, client_view: bool) -> icalendar.Event:
-    """``booking`` as a VEVENT. ``client_view``: as its client sees it (the business
-    named); otherwise as the business sees it (the client named)."""
+def _summary_and_description(booking: Booking, *, client_view: bool) -> tuple[str, str]:
     client_name = client_display_name(booking.client if booking.client_id is not None else None)
     if client_view or not client_name:
         summary = booking.title
@@ -61,6 +59,13 @@ def booking_event(booking: Booking, *, client_view: bool) -> icalendar.Event:
     lines.append(_("Status: %(status)s") % {"status": booking.get_status_display()})
     if booking.status in CANCELLED_STATUSES and booking.cancellation_reason:
         lines.append(_("Reason: %(reason)s") % {"reason": booking.cancellation_reason})
+    return summary, "\n".join(lines)
+
+
+def booking_event(booking: Booking, *, client_view: bool) -> icalendar.Event:
+    """``booking`` as a VEVENT. ``client_view``: as its client sees it (the business
+    named); otherwise as the business sees it (the client named)."""
+    summary, description = _summary_and_description(booking, client_view=client_view)
     return icalendar.Event.new(
         uid=f"{booking.pk}@{UID_DOMAIN}",
         stamp=booking.updated_at,
@@ -69,12 +74,51 @@ def booking_event(booking: Booking, *, client_view: bool) -> icalendar.Event:
         start=booking.starts_at,
         end=booking.ends_at,
         summary=summary,
-        description="\n".join(lines),
+        description=description,
         location=_location(booking),
         status=_status(booking),
         sequence=int(getattr(booking, "reschedules", 0) or 0),
         url=_public_url(booking_link(booking)),
     )
+
+
+def _entry_status(booking: Booking) -> EntryStatus:
+    if booking.status in CANCELLED_STATUSES or booking.status == BookingStatus.EXPIRED:
+        return EntryStatus.CANCELLED
+    if booking.status == BookingStatus.PENDING:
+        return EntryStatus.TENTATIVE
+    return EntryStatus.CONFIRMED
+
+
+def booking_entry(booking: Booking, *, client_view: bool) -> CalendarEntry:
+    """``booking`` as a calendar entry, with the same uid, texts and status as its VEVENT
+    (``uid`` is the booking's id: the iCal UID is ``<uid>@teranga``)."""
+    summary, description = _summary_and_description(booking, client_view=client_view)
+    return CalendarEntry(
+        uid=str(booking.pk),
+        title=summary,
+        starts_at=booking.starts_at,
+        ends_at=booking.ends_at,
+        status=_entry_status(booking),
+        location=_location(booking) or "",
+        url=booking_link(booking),
+        description=description,
+        source="scheduling",
+    )
+
+
+def personal_entries(*, user, starts_from: datetime, ends_before: datetime) -> list[CalendarEntry]:
+    """Everything of ``user``'s personal calendar overlapping the range, as the personal
+    iCal feed holds it: the bookings of their agenda (``selectors.agenda_of``, each as
+    they see it) and the products' entries (``sources.calendar_entries_of``), in time
+    order. A fixed number of queries."""
+    bookings = agenda_of(user=user, starts_from=starts_from, ends_before=ends_before)
+    entries = [
+        booking_entry(booking, client_view=booking.client_id == user.pk) for booking in bookings
+    ]
+    entries.extend(calendar_entries_of(user=user, starts_from=starts_from, ends_before=ends_before))
+    entries.sort(key=lambda entry: (entry.starts_at, entry.uid))
+    return entries
 
 
 _ENTRY_STATUS = {

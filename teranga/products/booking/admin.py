@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from teranga.core.admin import PhoneHashSearchMixin
 from teranga.core.money import Money
 
 from .models import (
@@ -74,7 +75,7 @@ class ServiceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reservation)
-class ReservationAdmin(admin.ModelAdmin):
+class ReservationAdmin(PhoneHashSearchMixin, admin.ModelAdmin):
     """Read-mostly: only the client's note can be corrected here."""
 
     list_display = (
@@ -94,9 +95,9 @@ class ReservationAdmin(admin.ModelAdmin):
         "organization__name",
         "booking__client__email",
         "guest_name",
-        "guest_phone",
         "client_note",
     )
+    phone_hash_search_fields = ("guest_phone_hash",)
     list_select_related = ("organization", "service", "booking", "booking__client")
     raw_id_fields = ("booking", "organization", "service")
     readonly_fields = (
@@ -200,7 +201,7 @@ class PublicPageAdmin(admin.ModelAdmin):
 
 
 @admin.register(GuestCheck)
-class GuestCheckAdmin(admin.ModelAdmin):
+class GuestCheckAdmin(PhoneHashSearchMixin, admin.ModelAdmin):
     """Read-only: the guests' SMS checks (the code itself is never stored)."""
 
     list_display = (
@@ -208,7 +209,8 @@ class GuestCheckAdmin(admin.ModelAdmin):
         *("attempts", "used_at", "expires_at"),
     )
     list_filter = (("used_at", admin.EmptyFieldListFilter),)
-    search_fields = ("phone", "name", "page__slug")
+    search_fields = ("name", "page__slug")
+    phone_hash_search_fields = ("phone_hash",)
     list_select_related = ("page", "service")
     exclude = ("code_hash",)
 

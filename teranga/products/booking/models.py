@@ -15,6 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from teranga.core.encryption import EncryptedTextField, PhoneHashField
 from teranga.core.limits import DESCRIPTION_MAX_LENGTH
 from teranga.core.models import BaseModel
 from teranga.core.money import CURRENCY_CHOICES, Money
@@ -321,7 +322,8 @@ class Reservation(BaseModel):
     #: A guest's reservation (booked on the public page without an account: the
     #: booking's client is null): the name they gave and the phone they verified by SMS.
     guest_name = models.CharField(_("guest's name"), max_length=120, blank=True)
-    guest_phone = models.CharField(_("guest's phone (E.164)"), max_length=20, blank=True)
+    guest_phone = EncryptedTextField(_("guest's phone (E.164)"), max_length=20, blank=True)
+    guest_phone_hash = PhoneHashField(source="guest_phone")
 
     class Meta(BaseModel.Meta):
         verbose_name = _("reservation")
@@ -400,7 +402,8 @@ class GuestCheck(BaseModel):
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="guest_checks")
     starts_at = models.DateTimeField(_("starts at"))
     name = models.CharField(_("name"), max_length=120)
-    phone = models.CharField(_("phone (E.164)"), max_length=20)
+    phone = EncryptedTextField(_("phone (E.164)"), max_length=20)
+    phone_hash = PhoneHashField(source="phone", db_index=False)
     client_note = models.TextField(_("client's note"), blank=True, max_length=1000)
     code_hash = models.CharField(_("code hash"), max_length=200)
     expires_at = models.DateTimeField(_("expires at"))
@@ -411,7 +414,7 @@ class GuestCheck(BaseModel):
         verbose_name = _("guest phone check")
         verbose_name_plural = _("guest phone checks")
         indexes = [
-            models.Index(fields=["phone", "created_at"], name="booking_guestcheck_phone_idx"),
+            models.Index(fields=["phone_hash", "created_at"], name="booking_guestcheck_phone_idx"),
             models.Index(fields=["expires_at"], name="booking_guestcheck_exp_idx"),
         ]
 

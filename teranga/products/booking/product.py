@@ -13,6 +13,7 @@ from teranga.products.booking.errors import BookingError
 
 from .imports import IMPORTERS
 from .payables import TARGET_TYPE, ReservationPayable
+from .personal_data import booking_user_erase, booking_user_export
 from .public_cache import register as public_cache_register
 from .segments import SEGMENTS
 
@@ -132,4 +133,6 @@ def product() -> Product:
         error_codes=BookingError,
         importers=IMPORTERS,
         demo_loader=load_demo,
+        user_exporters={"booking.reservations": booking_user_export},
+        user_erasers={"booking.reservations": booking_user_erase},
     )

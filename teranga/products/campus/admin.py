@@ -248,9 +248,23 @@ class StudentVerificationAdmin(admin.ModelAdmin):
 
     list_display = ("matricule", "user", "university", "status", "decided_at", "created_at")
     list_filter = ("status",)
-    search_fields = ("matricule", "user__email", "university__name")
+    # The matricule is encrypted: a search term is also matched against its keyed hash.
+    search_fields = ("user__email", "university__name")
     list_select_related = ("user", "university")
     raw_id_fields = ("user", "university", "decided_by")
+
+    def get_search_results(self, request, queryset, search_term):
+        from teranga.core.encryption import keyed_hash
+
+        from .models.community import MATRICULE_HASH
+        from .services.verification import matricule_normalise
+
+        results, duplicates = super().get_search_results(request, queryset, search_term)
+        term = matricule_normalise(search_term or "")
+        if term:
+            digest = keyed_hash(term, purpose=MATRICULE_HASH)
+            results |= queryset.filter(matricule_hash=digest)
+        return results, duplicates
     readonly_fields = ("status", "decided_at", "decided_by", "created_at", "updated_at")
     actions = ["approve", "reject"]
 

@@ -25,6 +25,12 @@ def _user_erase(*, user) -> None:
     campus_user_erase(user=user)
 
 
+def _user_export(*, user) -> dict:
+    from .personal_data import campus_user_export
+
+    return campus_user_export(user=user)
+
+
 def landing_pages() -> list[tuple]:
     """The scanner page, and the analytics dashboard of each organiser with events (at
     most ten): the home page lists them in demo mode."""
@@ -219,5 +225,6 @@ def product() -> Product:
         landing_links=landing_pages,
         calendar_sources=calendar_sources,
         user_erasers={"campus.personal_data": _user_erase},
+        user_exporters={"campus.personal_data": _user_export},
         moderation_kinds=moderation_kinds,
     )

@@ -9,7 +9,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from teranga.core.admin import ReadOnlyTabularInline
+from teranga.core.admin import PhoneHashSearchMixin, ReadOnlyTabularInline
 from teranga.core.public_cache import scopes_bump
 
 from .models import (
@@ -145,7 +145,7 @@ class TicketEventInline(ReadOnlyTabularInline):
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(PhoneHashSearchMixin, admin.ModelAdmin):
     list_display = (
         "display_number",
         "day",
@@ -157,7 +157,8 @@ class TicketAdmin(admin.ModelAdmin):
         "created_at",
     )
     list_filter = ("status", "channel", "ticket_class", "day")
-    search_fields = ("display_number", "code", "phone", "user__email")
+    search_fields = ("display_number", "code", "user__email")
+    phone_hash_search_fields = ("phone_hash",)
     list_select_related = ("queue", "counter")
     raw_id_fields = (
         "organization",

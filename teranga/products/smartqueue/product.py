@@ -20,6 +20,7 @@ from .links import APPOINTMENT_LINK, TICKET_LINK
 from .live import queues_relist
 from .notices import TYPES
 from .payables import APPOINTMENT, TICKET_ORDER, AppointmentPayable, TicketOrderPayable
+from .personal_data import smartqueue_user_erase, smartqueue_user_export
 from .public_cache import ALL as PUBLIC_CACHE_ALL
 from .public_cache import register as public_cache_register
 from .routing import websocket_urlpatterns
@@ -209,6 +210,8 @@ def product() -> Product:
         error_codes=SmartQueueError,
         importers=IMPORTERS,
         demo_loader=load_demo,
+        user_exporters={"smartqueue.personal_data": smartqueue_user_export},
+        user_erasers={"smartqueue.personal_data": smartqueue_user_erase},
         # Unpaid ticket orders expire when their hold runs out (core.holds_expire).
         held_orders={TICKET_ORDER: TICKET_ORDER_HOLDS},
     )

@@ -35,6 +35,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from teranga.core.encryption import phone_hash
 from teranga.core.errors import ApplicationError
 from teranga.core.i18n import normalize_language
 from teranga.platform.organizations.models import VerificationStatus
@@ -65,7 +66,7 @@ def _minutes(seconds: int) -> str:
 def _account(phone: str):
     return (
         get_user_model()
-        .objects.filter(phone=phone, phone_verified=True, is_active=True)
+        .objects.filter(phone_hash=phone_hash(phone), phone_verified=True, is_active=True)
         .only("pk", "language")
         .first()
     )
@@ -75,7 +76,8 @@ def _live_tickets(phone: str, user) -> list[Ticket]:
     queryset = Ticket.objects.filter(status__in=ACTIVE_STATUSES).select_related(
         "queue", "queue__service", "organization"
     )
-    mine = Q(phone=phone) | Q(user=user) if user is not None else Q(phone=phone)
+    by_phone = Q(phone_hash=phone_hash(phone))
+    mine = by_phone | Q(user=user) if user is not None else by_phone
     return list(queryset.filter(mine).order_by("created_at"))
 
 
@@ -240,4 +242,3 @@ def sms_intake_handle(from_e164: str, text: str, language_hint: str) -> str | No
         if service is None:
             return _help()
         return _take(service, from_e164, user, rest, language)
-

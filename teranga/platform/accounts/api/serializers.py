@@ -153,6 +153,14 @@ class ExportSmsSerializer(serializers.Serializer):
     sent_at = serializers.DateTimeField(allow_null=True)
 
 
+class ExportSocialAccountSerializer(serializers.Serializer):
+    provider = serializers.CharField(help_text="`google` or `apple`.")
+    uid = serializers.CharField(help_text="The account's id at the provider.")
+    email = serializers.EmailField(allow_null=True)
+    date_joined = serializers.DateTimeField()
+    last_login = serializers.DateTimeField()
+
+
 class MeExportSerializer(serializers.Serializer):
     exported_at = serializers.DateTimeField()
     profile = MeSerializer()
@@ -161,3 +169,13 @@ class MeExportSerializer(serializers.Serializer):
     mfa_types = serializers.ListField(child=serializers.CharField())
     sms_messages = ExportSmsSerializer(many=True)
     client_profile = ClientProfileSerializer(allow_null=True)
+    social_accounts = ExportSocialAccountSerializer(
+        many=True, help_text="Accounts linked at Google or Apple (never their tokens)."
+    )
+    products = serializers.DictField(
+        child=serializers.DictField(),
+        help_text=(
+            "What each app and product keeps of the user, by exporter name "
+            "(`<product>.<name>`): plain data."
+        ),
+    )

@@ -76,8 +76,10 @@ class BroadcastListCreateView(GenericAPIView):
         tags=TAG,
         summary="Send a broadcast to a segment (managers and above)",
         description="One notification per person in `segment` (with its `params`), on the "
-        "`channels` asked (email, sms, push, websocket; each person's preferences and quiet "
-        "hours apply), in the inbox of each. Segments: see `…/broadcasts/segments/`. "
+        "`channels` asked (email, sms, push, websocket, telegram; each person's preferences "
+        "and quiet hours apply), in the inbox of each; the organisation's Discord webhooks "
+        "that announce `organization.broadcast` get it too. "
+        "Segments: see `…/broadcasts/segments/`. "
         f"Errors, nothing sent: 400 `invalid`, `unknown_segment`, `invalid_segment_params`, "
         f"`invalid_channels`, `invalid_title`, `invalid_body`; 409 `no_recipients`, "
         f"`too_many_recipients` (more than {broadcasts.MAX_RECIPIENTS}); 429 `throttled` "

@@ -38,3 +38,15 @@ urlpatterns += [
         name="sms-inbound",
     ),
 ]
+
+from . import telegram_views  # noqa: E402
+
+urlpatterns += [
+    path("telegram/", telegram_views.TelegramView.as_view(), name="telegram"),
+    path("telegram/link/", telegram_views.TelegramLinkView.as_view(), name="telegram-link"),
+    path(
+        "telegram/webhook/",
+        telegram_views.TelegramWebhookView.as_view(),
+        name="telegram-webhook",
+    ),
+]

@@ -300,6 +300,7 @@ def test_broadcast_channels_default_to_the_types_and_push_is_offered():
         Channel.SMS,
         Channel.PUSH,
         Channel.WEBSOCKET,
+        Channel.TELEGRAM,
     }
 
 

@@ -41,7 +41,13 @@ def test_staff_list_types_with_channels_and_flags(staff, client_for):
         "urgent": False,
         "staff_only": False,
     }
-    assert by_kind["organization.broadcast"]["channels"] == ["email", "sms", "push", "websocket"]
+    assert by_kind["organization.broadcast"]["channels"] == [
+        "email",
+        "sms",
+        "push",
+        "websocket",
+        "telegram",
+    ]
     urgent = {kind for kind, row in by_kind.items() if row["urgent"]}
     assert {"payment.succeeded", "payment.failed", "payment.refunded"} <= urgent
     assert not urgent & {

@@ -9,10 +9,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from teranga.core.encryption import EncryptedPhoneNumberField, EncryptedTokenField
 from teranga.core.limits import ERROR_MAX_LENGTH
 from teranga.core.models import AppendOnlyModel, BaseModel
 from teranga.core.money import CURRENCY_CHOICES, Money
-from teranga.core.phones import PhoneNumberField
 
 
 class PaymentStatus(models.TextChoices):
@@ -73,7 +73,7 @@ class Payment(BaseModel):
         verbose_name=_("payer"),
     )
     payer_email = models.EmailField(_("payer email"), blank=True)
-    payer_phone = PhoneNumberField(_("payer phone"), blank=True)
+    payer_phone = EncryptedPhoneNumberField(_("payer phone"), blank=True)  # encrypted at rest
     # What is paid for: a payable registered by the owning product (payables.payables)
     # and that product's object id. The platform never resolves it itself.
     target_type = models.CharField(_("paid for (type)"), max_length=64)
@@ -342,7 +342,8 @@ class ProviderAccount(BaseModel):
     is_active = models.BooleanField(_("active"), default=True)
     # The Fernet token of at most 20 credentials of at most 600 characters, name and
     # value (the API's bounds), base64-encoded: well under this.
-    credentials_encrypted = models.TextField(editable=False, max_length=32_768)
+    # A token of teranga.core.encryption (providers.credentials opens it).
+    credentials_encrypted = EncryptedTokenField(editable=False, max_length=32_768)
 
     class Meta(BaseModel.Meta):
         verbose_name = _("provider account")

@@ -42,6 +42,7 @@ from ..availability import (
     windows_utc,
     zone,
 )
+from ..hooks import booking_changed
 from ..models import (
     Booking,
     BookingEvent,
@@ -84,7 +85,7 @@ def _event(
     reason: str = "",
     previous_starts_at: datetime | None = None,
 ) -> BookingEvent:
-    return BookingEvent.objects.create(
+    event = BookingEvent.objects.create(
         booking=booking,
         action=action,
         from_status=from_status,
@@ -94,6 +95,9 @@ def _event(
         previous_starts_at=previous_starts_at,
         starts_at=booking.starts_at,
     )
+    # Every change has its history row: the observers (``hooks``) hear of each, here.
+    booking_changed(booking, action)
+    return event
 
 
 def _transition_event(

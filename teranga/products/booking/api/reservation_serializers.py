@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
+from teranga.core.masking import mask_email
 from teranga.core.money import CURRENCY_CHOICES
 from teranga.core.serializers import BaseModelSerializer, Serializer
 from teranga.platform.scheduling.models import BookingStatus
@@ -310,8 +311,12 @@ class ReservationSerializer(BaseModelSerializer):
 class ActorSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     name = serializers.CharField()
-    email = serializers.EmailField(
-        allow_null=True, help_text="Shown to the business only; null for the client."
+    email = serializers.CharField(
+        allow_null=True,
+        help_text=(
+            "In full for the business and for the client's own actions; a staff member's "
+            "address is masked for the client (`a***@example.com`)."
+        ),
     )
 
 
@@ -401,7 +406,9 @@ class ReservationDetailSerializer(ReservationSerializer):
                 actor_data = {
                     "id": actor.pk,
                     "name": actor.full_name,
-                    "email": actor.email if business or side == "client" else None,
+                    "email": (
+                        actor.email if business or side == "client" else mask_email(actor.email)
+                    ),
                 }
             events.append(
                 {

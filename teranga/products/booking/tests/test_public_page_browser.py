@@ -73,8 +73,9 @@ print(json.dumps({{"ok": True}}))
 
 OUTBOX = """
 import json
+from teranga.core.encryption import phone_hash
 from teranga.platform.notifications.models import SmsMessage
-rows = SmsMessage.objects.filter(to={phone!r}).order_by("-created_at")
+rows = SmsMessage.objects.filter(to_hash=phone_hash({phone!r})).order_by("-created_at")
 print(json.dumps([row.body for row in rows]))
 """
 

@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.test import Client, override_settings
 
 from conftest import DEFAULT_PASSWORD
+from teranga.core.encryption import phone_hash
 from teranga.platform.notifications.models import SmsMessage
 from teranga.platform.organizations.models import Branch, OpeningHours, VerificationStatus
 from teranga.platform.scheduling.models import Booking, BookingStatus
@@ -45,7 +46,8 @@ def _start(moment: datetime) -> str:
 
 
 def _last_code(phone: str = PHONE) -> str:
-    message = SmsMessage.objects.filter(to=phone, purpose="booking_guest_code").latest("created_at")
+    sent = SmsMessage.objects.filter(to_hash=phone_hash(phone), purpose="booking_guest_code")
+    message = sent.latest("created_at")
     return re.search(r"\b(\d{6})\b", message.body).group(1)
 
 

@@ -30,6 +30,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from teranga.core.encryption import EncryptedTextField, KeyedHashField
 from teranga.core.limits import NOTE_MAX_LENGTH
 from teranga.core.models import BaseModel
 from teranga.core.validators import validate_image_content
@@ -40,6 +41,8 @@ from .events import Event
 REVIEW_HIDE_AFTER_REPORTS = 3
 #: Longest matricule and badge code.
 MATRICULE_MAX_LENGTH = 40
+#: The keyed hash's purpose for matricules (``teranga.core.encryption.keyed_hash``).
+MATRICULE_HASH = "campus.matricule"
 BADGE_CODE_MAX_LENGTH = 40
 
 
@@ -160,7 +163,9 @@ class StudentVerification(BaseModel):
         verbose_name=_("university"),
         limit_choices_to={"kind": "university"},
     )
-    matricule = models.CharField(_("matricule"), max_length=MATRICULE_MAX_LENGTH)
+    # Encrypted at rest; looked up (one claim per university) by its keyed hash.
+    matricule = EncryptedTextField(_("matricule"), max_length=MATRICULE_MAX_LENGTH)
+    matricule_hash = KeyedHashField(source="matricule", purpose=MATRICULE_HASH, db_index=False)
     student_card = models.ImageField(
         _("student card"), upload_to=student_card_path, validators=[validate_image_content]
     )
@@ -182,7 +187,7 @@ class StudentVerification(BaseModel):
         constraints = [
             # A matricule belongs to one student of a university (while claimed).
             models.UniqueConstraint(
-                fields=["university", "matricule"],
+                fields=["university", "matricule_hash"],
                 condition=Q(status__in=["pending", "approved"]),
                 name="campus_matricule_unique",
             ),

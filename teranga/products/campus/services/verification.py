@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from teranga.core.db import integrity_constraint
+from teranga.core.encryption import keyed_hash
 from teranga.core.errors import Conflict, NotFound, ValidationFailed
 from teranga.core.images import image_upload_clean
 from teranga.core.validators import parse_uuid
@@ -37,7 +38,7 @@ from teranga.platform.organizations.models import Organization, OrganizationKind
 from ..community_notices import STUDENT_VERIFICATION
 from ..errors import CampusError
 from ..models import CampusOrganizer, StudentProfile, StudentVerification, VerificationStatus
-from ..models.community import MATRICULE_MAX_LENGTH
+from ..models.community import MATRICULE_HASH, MATRICULE_MAX_LENGTH
 from ..selectors.verification import (
     matricule_pattern_of,
     university_for_staff,
@@ -176,7 +177,9 @@ def student_verification_submit(
     if StudentVerification.objects.filter(user=user, status__in=open_statuses).exists():
         raise _verification_open()
     if StudentVerification.objects.filter(
-        university=university, matricule=value, status__in=open_statuses
+        university=university,
+        matricule_hash=keyed_hash(value, purpose=MATRICULE_HASH),
+        status__in=open_statuses,
     ).exists():
         raise _matricule_taken()
     try:

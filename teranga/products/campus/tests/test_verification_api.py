@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 from rest_framework.test import APIClient
 
+from teranga.core.encryption import keyed_hash
 from teranga.platform.notifications.models import Notification
 from teranga.products.campus.models import (
     CampusOrganizer,
@@ -18,6 +19,7 @@ from teranga.products.campus.models import (
     StudentVerification,
     VerificationStatus,
 )
+from teranga.products.campus.models.community import MATRICULE_HASH
 from teranga.products.campus.selectors.verification import is_verified_student
 
 API = "/api/v1/campus"
@@ -293,4 +295,6 @@ def test_concurrent_claims_of_one_matricule_give_it_to_one_student(settings, tmp
     assert not errors, errors
     assert len(won) == 1
     assert refused == ["matricule_taken"] * 5
-    assert StudentVerification.objects.filter(matricule="2019-1").count() == 1
+    assert StudentVerification.objects.filter(
+        matricule_hash=keyed_hash("2019-1", purpose=MATRICULE_HASH)
+    ).count() == 1

@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from teranga.core.encryption import EncryptedTextField, PhoneHashField
 from teranga.core.holds import HeldOrder
 from teranga.core.models import AppendOnlyModel, BaseModel
 from teranga.core.money import CURRENCY_CHOICES
@@ -89,7 +90,9 @@ class Ticket(BaseModel):
         blank=True,
         related_name="queue_tickets",
     )
-    phone = models.CharField(_("phone (E.164)"), max_length=20, blank=True)
+    # Encrypted at rest; looked up (inbound SMS, one live ticket per number) by its hash.
+    phone = EncryptedTextField(_("phone (E.164)"), max_length=20, blank=True)
+    phone_hash = PhoneHashField(source="phone", db_index=False)
     language = models.CharField(_("language"), max_length=5, default="fr")
     #: A short random code: the QR code's content, and what SMS and kiosk clients quote.
     code = models.CharField(_("code"), max_length=12, unique=True)
@@ -179,7 +182,7 @@ class Ticket(BaseModel):
             models.Index(fields=["organization", "day"], name="sq_ticket_org_day_idx"),
             models.Index(fields=["branch", "status", "called_at"], name="sq_ticket_board_idx"),
             models.Index(fields=["user", "status"], name="sq_ticket_user_idx"),
-            models.Index(fields=["phone", "status"], name="sq_ticket_phone_idx"),
+            models.Index(fields=["phone_hash", "status"], name="sq_ticket_phone_idx"),
             models.Index(fields=["service", "served_at"], name="sq_ticket_service_idx"),
             models.Index(fields=["counter", "served_at"], name="sq_ticket_counter_idx"),
         ]

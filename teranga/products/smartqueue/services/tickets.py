@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from teranga.core.codes import random_code
 from teranga.core.db import integrity_constraint
+from teranga.core.encryption import phone_hash
 from teranga.core.errors import Conflict, CoreError, NotFound, ValidationFailed
 from teranga.core.state_machine import StateMachine
 from teranga.products.smartqueue.errors import SmartQueueError
@@ -248,7 +249,7 @@ def _ticket_insert(ticket: Ticket, *, paces, phone, actor, check_open, now) -> T
             _("This queue is full. Please try again later."), code=SmartQueueError.QUEUE_FULL
         )
     live = Ticket.objects.filter(queue=queue, status__in=ACTIVE_STATUSES)
-    if phone and ticket.user_id is None and live.filter(phone=phone).exists():
+    if phone and ticket.user_id is None and live.filter(phone_hash=phone_hash(phone)).exists():
         raise Conflict(
             _("This number already has a ticket in this queue."),
             code=SmartQueueError.ALREADY_IN_QUEUE,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
+from teranga.core.encryption import phone_hash
 from teranga.platform.notifications.models import Notification, SmsMessage
 from teranga.platform.payments.services.subscriptions import subscription_limits
 from teranga.products.smartqueue.models import SmsUsage, Ticket
@@ -114,15 +115,15 @@ def test_sms_ticket_gets_sms_once(world):
     last = Ticket.objects.filter(queue=world.queue).order_by("-number").first()
     Ticket.objects.filter(pk=last.pk).update(phone="+221770000099")
     tickets.ticket_cancel(ticket_id=last.pk, phone="+221770000099")
-    almost = SmsMessage.objects.filter(to=SMS_PHONE, purpose=ALMOST)
+    almost = SmsMessage.objects.filter(to_hash=phone_hash(SMS_PHONE), purpose=ALMOST)
     assert almost.count() == 1
     assert ticket.display_number in almost.get().body
     call(world)
-    called = SmsMessage.objects.filter(to=SMS_PHONE, purpose=CALLED)
+    called = SmsMessage.objects.filter(to_hash=phone_hash(SMS_PHONE), purpose=CALLED)
     assert called.count() == 1 and "Guichet 3" in called.get().body
     serve(world)
     call(world)
-    assert SmsMessage.objects.filter(to=SMS_PHONE).count() == 2
+    assert SmsMessage.objects.filter(to_hash=phone_hash(SMS_PHONE)).count() == 2
     assert sms_used(organization=world.org) == 2
 
 
@@ -133,7 +134,7 @@ def test_no_sms_once_the_allowance_is_spent(world):
     alice = make_client()
     take(world, phone=SMS_PHONE, channel="sms")
     call(world)
-    assert not SmsMessage.objects.filter(to=SMS_PHONE).exists()
+    assert not SmsMessage.objects.filter(to_hash=phone_hash(SMS_PHONE)).exists()
     serve(world)
     take(world, alice)
     call(world)

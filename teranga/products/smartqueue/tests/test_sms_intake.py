@@ -12,6 +12,7 @@ from django.test import override_settings
 from rest_framework.test import APIClient
 
 from conftest import create_user
+from teranga.core.encryption import phone_hash
 from teranga.platform.notifications import inbound
 from teranga.platform.notifications.models import InboundSms
 from teranga.products.smartqueue.models import SmsUsage, Ticket
@@ -60,7 +61,7 @@ def sms(bank):
 
 def test_the_keyword_takes_a_ticket(sms):
     first = reply("banque")
-    ticket = Ticket.objects.get(phone=SENDER)
+    ticket = Ticket.objects.get(phone_hash=phone_hash(SENDER))
     assert ticket.channel == "sms" and ticket.user is None and ticket.queue == sms.normal
     assert ticket.display_number == "A001"
     assert "A001" in first and "Agence Plateau" in first
@@ -69,7 +70,7 @@ def test_the_keyword_takes_a_ticket(sms):
     assert "A002" in second and "1 " in second  # one person before them
     assert sms_used(organization=sms.org) == 2
     again = reply("BANQUE")
-    assert Ticket.objects.filter(phone=SENDER).count() == 1
+    assert Ticket.objects.filter(phone_hash=phone_hash(SENDER)).count() == 1
     assert "STATUT" in again
 
 
@@ -88,7 +89,7 @@ def test_the_branch_hint_picks_the_branch(sms):
     assert Ticket.objects.get().branch == medina and "M001" in answer
     # Without a hint: the shortest wait (Médina now has one waiting, Plateau none).
     reply("BANQUE", sender="+221771112299")
-    assert Ticket.objects.get(phone="+221771112299").branch == sms.branch
+    assert Ticket.objects.get(phone_hash=phone_hash("+221771112299")).branch == sms.branch
 
 
 def test_statut_and_annuler(sms):
@@ -101,8 +102,8 @@ def test_statut_and_annuler(sms):
     assert "1 " in status  # one person ahead
     cancelled = reply("ANNULER")
     assert "A002" in cancelled
-    assert Ticket.objects.get(phone=SENDER).status == "cancelled"
-    assert Ticket.objects.get(phone="+221771112200").status == "waiting"
+    assert Ticket.objects.get(phone_hash=phone_hash(SENDER)).status == "cancelled"
+    assert Ticket.objects.get(phone_hash=phone_hash("+221771112200")).status == "waiting"
     nothing = reply("ANNULER")
     assert "A00" not in nothing
 

@@ -1,0 +1,227 @@
+"""The Academy's demo data, on the platform demo's academy "Calmness Trading" (loaded
+after the organisations):
+
+* its **French seller profile**: the organisation's SIRET and TVA number, and its
+  invoicing profile (legal identity in Paris, VAT 20 %, numbering
+  ``CT-YYYYMMDD-XXXX``, brand gold #D4AF37 on white with black text), so every invoice
+  of an enrolment carries the SIRET and TVA mentions and embeds Factur-X;
+* **instructors**: ``academy.agent1`` (the platform demo's agent) and
+  ``academy.instructor@teranga.demo``;
+* **three formations** in EUR, each with sessions every Tuesday and Thursday at 19:00
+  Paris time for 8 weeks (the first two weeks already held);
+* **members**: ``client1`` paid "Trading Forex — les bases" through the sandbox provider
+  (an active enrolment and its ``CT-…`` invoice), ``client2`` declared a bank transfer
+  waiting for the academy's validation, ``client3`` enrolled and paid by the sandbox in
+  the risk-management formation; **attendance** at the sessions already held (the link
+  and the roll call).
+
+Idempotent: a second run finds everything and creates nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from teranga.platform.invoicing.services import invoicing_profile_update
+from teranga.platform.organizations.models import Membership, Organization, Role
+from teranga.platform.payments.models import PaymentMethod
+from teranga.platform.payments.services.fulfilment import fulfilment_run
+from teranga.platform.payments.services.payments import payment_initiate
+from teranga.platform.payments.services.sandbox import sandbox_decide
+
+from .models import Attendance, AttendanceMethod, Enrolment, Formation, Level, Platform, Session
+from .payables import TARGET_TYPE
+from .services.enrolments import enrolment_create
+from .services.formations import formation_create
+from .services.sessions import schedule_create
+
+ACADEMY_SLUG = "calmness-trading"
+DOMAIN = "teranga.demo"
+SIRET = "73282932000074"
+TVA = "FR44732829320"
+INSTRUCTOR_EMAIL = f"academy.instructor@{DOMAIN}"
+
+PROFILE = {
+    "legal_name": "Calmness Trading SAS",
+    "legal_form": "SAS",
+    "share_capital": "10 000 €",
+    "address_line1": "12 rue de la Bourse",
+    "postal_code": "75002",
+    "city": "Paris",
+    "country": "FR",
+    "rcs_city": "Paris",
+    "siret": SIRET,
+    "tva_number": TVA,
+    "email": f"factures@{ACADEMY_SLUG}.{DOMAIN}",
+    "default_vat_rate": 20,
+    "invoice_prefix": "CT",
+    "credit_note_prefix": "CT-AV",
+    "number_pattern": "{prefix}-{date:%Y%m%d}-{seq:04d}",
+    "primary_color": "#D4AF37",
+    "text_color": "#000000",
+    "background_color": "#FFFFFF",
+    "footer_text": "Calmness Trading — formations au trading en ligne.",
+}
+
+FORMATIONS = (
+    (
+        "Trading Forex — les bases",
+        Level.BEGINNER,
+        49_900,
+        Platform.ZOOM,
+        "https://zoom.us/j/4815162342",
+        "<p>Les fondamentaux du marché des changes : <strong>paires</strong>, "
+        "lots, effet de levier, premiers ordres.</p>",
+    ),
+    (
+        "Analyse technique avancée",
+        Level.INTERMEDIATE,
+        79_900,
+        Platform.GOOGLE_MEET,
+        "https://meet.google.com/abc-defg-hij",
+        "<p>Structures de marché, price action et confluences sur plusieurs unités de temps.</p>",
+    ),
+    (
+        "Gestion du risque et psychologie",
+        Level.ADVANCED,
+        29_900,
+        Platform.TEAMS,
+        "https://teams.microsoft.com/l/meetup-join/calmness",
+        "<p>Taille de position, drawdown, journal de trading et discipline.</p>",
+    ),
+)
+
+
+def _user(email: str, password: str, first_name: str, last_name: str):
+    from allauth.account.models import EmailAddress
+
+    User = get_user_model()
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        user = User.objects.create_user(
+            email=email, password=password, first_name=first_name, last_name=last_name
+        )
+    EmailAddress.objects.get_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
+    return user
+
+
+def _sandbox_payment(member, enrolment) -> None:
+    payment, _created = payment_initiate(
+        payer=member,
+        target_type=TARGET_TYPE,
+        target_id=str(enrolment.pk),
+        provider="sandbox",
+        idempotency_key=f"demo-academy-{enrolment.pk}",
+        request_hash="demo",
+    )
+    sandbox_decide(payment_id=payment.pk, outcome="succeeded", deliver_now=True)
+    fulfilment_run(payment_id=payment.pk)
+
+
+def _manual_payment(member, enrolment) -> None:
+    payment_initiate(
+        payer=member,
+        target_type=TARGET_TYPE,
+        target_id=str(enrolment.pk),
+        provider="",
+        idempotency_key=f"demo-academy-{enrolment.pk}",
+        request_hash="demo",
+        method=PaymentMethod.BANK_TRANSFER,
+        transaction_number=f"VIR-{str(enrolment.pk)[:8].upper()}",
+    )
+
+
+def load(*, password: str) -> list[tuple[str, str, str]]:
+    academy = Organization.objects.filter(slug=ACADEMY_SLUG).first()
+    if academy is None:
+        return []
+    User = get_user_model()
+    owner = User.objects.filter(email__iexact=f"academy.owner@{DOMAIN}").first()
+    agent = User.objects.filter(email__iexact=f"academy.agent1@{DOMAIN}").first()
+    if owner is None:
+        return []
+    if academy.siret != SIRET or academy.tva_number != TVA:
+        academy.siret, academy.tva_number = SIRET, TVA
+        academy.save(update_fields=["siret", "tva_number", "updated_at"])
+    invoicing_profile_update(actor=owner, organization=academy, **PROFILE)
+    instructor = _user(INSTRUCTOR_EMAIL, password, "Awa", "Ndiaye")
+    Membership.objects.get_or_create(
+        organization=academy, user=instructor, defaults={"role": Role.AGENT}
+    )
+    logins = [(INSTRUCTOR_EMAIL, Role.AGENT, academy.name)]
+    if Formation.objects.filter(organization=academy).exists():
+        return logins
+    today = timezone.localdate()
+    first_date = today - timedelta(days=14)
+    formations = []
+    for index, (title, level, price, platform, url, description) in enumerate(FORMATIONS):
+        formation = formation_create(
+            organization=academy,
+            title=title,
+            level=level,
+            price_amount=price,
+            platform=platform,
+            meeting_url=url,
+            description=description,
+            instructor=(agent or instructor).pk if index != 1 else instructor.pk,
+            is_published=True,
+        )
+        schedule_create(
+            formation=formation,
+            weekdays=[1, 3],  # Tuesday, Thursday
+            start_time=time(19, 0),
+            duration_minutes=90,
+            first_date=first_date,
+            last_date=first_date + timedelta(weeks=8) - timedelta(days=1),
+        )
+        formations.append(formation)
+    clients = {
+        n: User.objects.filter(email__iexact=f"client{n}@{DOMAIN}").first() for n in (1, 2, 3)
+    }
+    forex, analysis, risk = formations
+    if clients[1] is not None:
+        enrolment, _created = enrolment_create(user=clients[1], formation=forex)
+        _sandbox_payment(clients[1], enrolment)
+    if clients[2] is not None:
+        enrolment, _created = enrolment_create(user=clients[2], formation=analysis)
+        _manual_payment(clients[2], enrolment)
+    if clients[3] is not None:
+        enrolment, _created = enrolment_create(user=clients[3], formation=risk)
+        _sandbox_payment(clients[3], enrolment)
+    # Attendance at the sessions already held: client1 came to all but one (by link and
+    # roll call), client3 to half of them.
+    now = timezone.now()
+    rows = []
+    for member, formation, every in ((clients[1], forex, None), (clients[3], risk, 2)):
+        if (
+            member is None
+            or not Enrolment.objects.filter(
+                user=member, formation=formation, status="active"
+            ).exists()
+        ):
+            continue
+        held = list(
+            Session.objects.filter(formation=formation, starts_at__lte=now).order_by("starts_at")
+        )
+        for position, session in enumerate(held):
+            if every is None and position == 1:
+                continue
+            if every is not None and position % every:
+                continue
+            rows.append(
+                Attendance(
+                    organization=academy,
+                    session=session,
+                    user=member,
+                    present=True,
+                    method=AttendanceMethod.LINK if position % 2 else AttendanceMethod.ROLL_CALL,
+                    recorded_by=None if position % 2 else (agent or instructor),
+                )
+            )
+    Attendance.objects.bulk_create(rows, ignore_conflicts=True)
+    return logins

@@ -1,0 +1,31 @@
+"""The error codes the Academy answers: the stable ``code`` of its errors
+(``{"error": {"code": …}}``). Registered through the product contract
+(``Product.error_codes`` in ``product.py``); generic codes are
+``teranga.core.errors.CoreError``."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class AcademyError(StrEnum):
+    # Formations
+    FORMATION_NOT_FOUND = "formation_not_found"
+    ORGANIZATION_KIND_NOT_SUPPORTED = "organization_kind_not_supported"
+    INSTRUCTOR_NOT_FOUND = "instructor_not_found"
+    # Sessions
+    SESSION_NOT_FOUND = "session_not_found"
+    SESSION_CANCELLED = "session_cancelled"
+    SESSION_PAST = "session_past"
+    SESSION_INVALID_TIMES = "session_invalid_times"
+    SCHEDULE_TOO_MANY_SESSIONS = "schedule_too_many_sessions"
+    SCHEDULE_NO_SESSIONS = "schedule_no_sessions"
+    # Enrolment
+    ENROLMENT_NOT_FOUND = "enrolment_not_found"
+    ALREADY_ENROLLED = "already_enrolled"
+    NOT_AWAITING_PAYMENT = "not_awaiting_payment"
+    FORMATION_NOT_OPEN = "formation_not_open"
+    # Attendance
+    CHECKIN_INVALID = "checkin_invalid"
+    CHECKIN_NOT_OPEN = "checkin_not_open"
+    NOT_ENROLLED = "not_enrolled"

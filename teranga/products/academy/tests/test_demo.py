@@ -1,0 +1,42 @@
+"""The Academy's demo data: a French seller profile, three formations with recurring
+sessions, client1 paid with the sandbox and got a CT- invoice, client2's bank transfer
+waits for validation, some attendance; a second run changes nothing."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.management import call_command
+
+from teranga.platform.invoicing.models import Invoice, InvoicingProfile
+from teranga.platform.payments.models import Payment
+from teranga.products.academy.models import Attendance, Enrolment, Formation, Session
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_academy(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.INVOICING_RENDER_ON_ISSUE = False
+    call_command("seed_demo")
+    counts = (Formation.objects.count(), Session.objects.count(), Attendance.objects.count())
+    call_command("seed_demo")  # idempotent
+    assert (
+        Formation.objects.count(),
+        Session.objects.count(),
+        Attendance.objects.count(),
+    ) == counts
+    assert counts[0] == 3 and counts[1] == 48 and counts[2] > 0
+    profile = InvoicingProfile.objects.get(organization__slug="calmness-trading")
+    assert (profile.siret, profile.tva_number) == ("73282932000074", "FR44732829320")
+    assert (profile.invoice_prefix, profile.primary_color) == ("CT", "#D4AF37")
+    paid = Payment.objects.get(payer__email="client1@teranga.demo", target_type="academy.enrolment")
+    assert (paid.provider, paid.status, paid.currency) == ("sandbox", "succeeded", "EUR")
+    assert Enrolment.objects.get(pk=paid.target_id).status == "active"
+    assert re.match(r"^CT-\d{8}-\d{4}$", Invoice.objects.get(payment=paid).number)
+    manual = Payment.objects.get(
+        payer__email="client2@teranga.demo", target_type="academy.enrolment"
+    )
+    assert (manual.method, manual.status) == ("bank_transfer", "pending")
+    assert manual.transaction_number

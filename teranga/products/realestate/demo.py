@@ -1,0 +1,315 @@
+"""The real-estate demo, on the platform demo's agency **DIGIT-HAB** (Dakar, Mermoz):
+
+* a manager ``agence.manager@teranga.demo`` and agents ``agence.agent2`` and
+  ``agence.agent3`` besides the platform's ``agence.agent1``; the agency on the Business
+  plan (listings and agents unlimited), active for a year;
+* 200 properties in Dakar's communes (Plateau, Almadies, Mermoz, Ouakam, Yoff, Ngor,
+  Point E, Sacré-Cœur, Parcelles Assainies, Pikine, Guédiawaye, Rufisque …) at realistic
+  coordinates and XOF prices (sales in millions, monthly rents, nightly short stays), in
+  every status, with features and a history row each; the first ten available ones have
+  two photos drawn with Pillow (uploaded through the image service: re-encoded with
+  thumbnails).
+
+Idempotent: a second run finds the agency's properties and creates nothing. The
+properties are bulk-inserted (the service would check the plan per row); their search
+text and history rows are written as the services write them.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from PIL import Image, ImageDraw
+
+from teranga.platform.geo.models import Region
+from teranga.platform.organizations.models import Membership, Organization, Role
+from teranga.platform.payments.models import Plan, Subscription, SubscriptionStatus
+
+from .models import (
+    ChangeField,
+    Feature,
+    Property,
+    PropertyChange,
+    PropertyStatus,
+    PropertyType,
+    TransactionType,
+    features_mask,
+)
+from .richtext import search_text
+from .services.media import image_add
+
+AGENCY_SLUG = "digit-hab"
+DOMAIN = "teranga.demo"
+PROPERTIES = 200
+PHOTOGRAPHED = 10
+SEED = 2026
+#: (commune, latitude, longitude, spread in degrees, price factor).
+COMMUNES = (
+    ("Dakar-Plateau", 14.6708, -17.4381, 0.006, 1.5),
+    ("Almadies", 14.7450, -17.5200, 0.006, 2.2),
+    ("Ngor", 14.7470, -17.5130, 0.005, 1.8),
+    ("Mermoz-Sacré-Cœur", 14.7061, -17.4748, 0.007, 1.4),
+    ("Fann-Point E-Amitié", 14.6928, -17.4617, 0.005, 1.5),
+    ("Ouakam", 14.7230, -17.4920, 0.007, 1.3),
+    ("Yoff", 14.7560, -17.4770, 0.008, 1.1),
+    ("Sicap-Liberté", 14.7180, -17.4590, 0.005, 1.0),
+    ("HLM", 14.7100, -17.4450, 0.004, 0.8),
+    ("Grand Yoff", 14.7330, -17.4560, 0.007, 0.8),
+    ("Médina", 14.6833, -17.4500, 0.004, 0.9),
+    ("Hann Bel-Air", 14.7180, -17.4300, 0.006, 0.9),
+    ("Parcelles Assainies", 14.7640, -17.4400, 0.008, 0.7),
+    ("Pikine", 14.7550, -17.3900, 0.010, 0.5),
+    ("Guédiawaye", 14.7770, -17.3950, 0.009, 0.5),
+    ("Keur Massar", 14.7830, -17.3170, 0.010, 0.4),
+    ("Rufisque", 14.7160, -17.2730, 0.010, 0.45),
+)
+STATUSES = (
+    (PropertyStatus.AVAILABLE, 70),
+    (PropertyStatus.DRAFT, 8),
+    (PropertyStatus.RESERVED, 6),
+    (PropertyStatus.UNDER_OFFER, 4),
+    (PropertyStatus.SOLD, 6),
+    (PropertyStatus.RENTED, 4),
+    (PropertyStatus.WITHDRAWN, 2),
+)
+TYPE_WORDS = {
+    PropertyType.APARTMENT: "Appartement",
+    PropertyType.HOUSE: "Maison",
+    PropertyType.VILLA: "Villa",
+    PropertyType.LAND: "Terrain",
+    PropertyType.OFFICE: "Bureau",
+    PropertyType.SHOP: "Local commercial",
+    PropertyType.BUILDING: "Immeuble",
+}
+TRANSACTION_WORDS = {
+    TransactionType.SALE: "à vendre",
+    TransactionType.RENT: "à louer",
+    TransactionType.SHORT_STAY: "en courte durée",
+}
+COLOURS = ((15, 118, 110), (180, 83, 9), (30, 64, 175), (190, 18, 60), (77, 124, 15))
+
+
+def _subscribe(organization: Organization) -> None:
+    if Subscription.objects.filter(organization=organization).exists():
+        return
+    plan = Plan.objects.filter(code="business").first()
+    if plan is None:  # pragma: no cover - the payments migration creates it
+        return
+    now = timezone.now()
+    Subscription.objects.create(
+        organization=organization,
+        plan=plan,
+        period="yearly",
+        currency=organization.currency,
+        status=SubscriptionStatus.ACTIVE,
+        current_period_start=now,
+        current_period_end=now + timedelta(days=365),
+    )
+
+
+def _person(
+    organization: Organization, email: str, role: str, password: str, first: str, last: str
+):
+    from allauth.account.models import EmailAddress
+
+    User = get_user_model()
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        user = User.objects.create_user(
+            email=email, password=password, first_name=first, last_name=last
+        )
+    elif not user.check_password(password):
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    EmailAddress.objects.update_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
+    Membership.objects.update_or_create(
+        organization=organization, user=user, defaults={"role": role}
+    )
+    return user
+
+
+def _weighted(rng: random.Random, choices):
+    values, weights = zip(*choices, strict=True)
+    return rng.choices(values, weights=weights)[0]
+
+
+def _price(rng: random.Random, kind: str, transaction: str, factor: float, surface: int) -> int:
+    """XOF (no minor unit), rounded like agencies round them."""
+    if transaction == TransactionType.SHORT_STAY:
+        return int(rng.uniform(25_000, 90_000) * factor) // 5_000 * 5_000
+    if transaction == TransactionType.RENT:
+        monthly = surface * rng.uniform(3_000, 6_000) * factor
+        return max(100_000, int(monthly) // 25_000 * 25_000)
+    per_m2 = {PropertyType.LAND: 90_000}.get(kind, rng.uniform(450_000, 900_000))
+    return max(5_000_000, int(surface * per_m2 * factor) // 500_000 * 500_000)
+
+
+def _property(rng: random.Random, organization, agents, region, index: int, now) -> tuple:
+    commune, lat, lng, spread, factor = COMMUNES[index % len(COMMUNES)]
+    kind = _weighted(
+        rng,
+        (
+            (PropertyType.APARTMENT, 40),
+            (PropertyType.VILLA, 15),
+            (PropertyType.HOUSE, 12),
+            (PropertyType.LAND, 12),
+            (PropertyType.OFFICE, 8),
+            (PropertyType.SHOP, 8),
+            (PropertyType.BUILDING, 5),
+        ),
+    )
+    transaction_type = _weighted(
+        rng,
+        (
+            (TransactionType.SALE, 50),
+            (TransactionType.RENT, 40),
+            (TransactionType.SHORT_STAY, 10 if kind == PropertyType.APARTMENT else 0),
+        ),
+    )
+    if kind == PropertyType.LAND:
+        transaction_type = TransactionType.SALE
+    status = _weighted(rng, STATUSES)
+    if transaction_type == TransactionType.SALE and status == PropertyStatus.RENTED:
+        status = PropertyStatus.SOLD
+    if transaction_type != TransactionType.SALE and status == PropertyStatus.SOLD:
+        status = PropertyStatus.RENTED
+    built = kind != PropertyType.LAND
+    bedrooms = (
+        rng.randint(1, 6)
+        if kind in {PropertyType.APARTMENT, PropertyType.HOUSE, PropertyType.VILLA}
+        else None
+    )
+    rooms = (bedrooms + rng.randint(1, 2)) if bedrooms else (rng.randint(1, 8) if built else None)
+    surface = rng.randint(150, 1000) if kind == PropertyType.LAND else rng.randint(35, 450)
+    features = [feature for feature in Feature if rng.random() < 0.25] if built else []
+    if commune in {"Almadies", "Ngor", "Ouakam"} and rng.random() < 0.6 and built:
+        features.append(Feature.SEA_VIEW)
+    features = sorted(set(features))
+    word = TYPE_WORDS[kind]
+    details = f"F{rooms}" if kind == PropertyType.APARTMENT and rooms else f"{surface} m²"
+    title = f"{word} {details} {TRANSACTION_WORDS[transaction_type]} — {commune}"
+    description = (
+        f"<p>{word} de {surface} m² situé à {commune}, proche des commerces et des transports.</p>"
+    )
+    price = _price(rng, kind, transaction_type, factor, surface)
+    created = now - timedelta(days=rng.randint(0, 240), minutes=rng.randint(0, 1440))
+    address = f"Rue {rng.randint(1, 120)}, {commune}"
+    return Property(
+        organization=organization,
+        agent=agents[index % len(agents)],
+        property_type=kind,
+        transaction=transaction_type,
+        status=status,
+        title=title,
+        description=description,
+        address=address,
+        region=region,
+        commune=commune,
+        latitude=round(lat + rng.uniform(-spread, spread), 6),
+        longitude=round(lng + rng.uniform(-spread, spread), 6),
+        price=price,
+        currency="XOF",
+        charges=(rng.randint(1, 6) * 10_000) if transaction_type == TransactionType.RENT else None,
+        deposit=price * 2 if transaction_type == TransactionType.RENT else None,
+        surface=surface if built else None,
+        land_surface=surface
+        if not built
+        else (surface + rng.randint(0, 300) if kind == PropertyType.VILLA else None),
+        rooms=rooms,
+        bedrooms=bedrooms,
+        bathrooms=max(1, (bedrooms or 1) - rng.randint(0, 1)) if built else None,
+        floor=rng.randint(0, 8) if kind == PropertyType.APARTMENT else None,
+        year_built=rng.randint(1975, 2025) if built else None,
+        features=features_mask(features),
+        search_text=search_text(title, description, address, commune),
+        published_at=created if status != PropertyStatus.DRAFT else None,
+    ), created
+
+
+def _photo(rng: random.Random, title: str, n: int) -> ContentFile:
+    """A simple drawing of a house: sky, walls, roof, windows (JPEG)."""
+    colour = COLOURS[n % len(COLOURS)]
+    image = Image.new("RGB", (960, 640), (186, 230, 253))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 470, 960, 640), fill=(214, 211, 209))
+    left = rng.randint(120, 300)
+    draw.rectangle((left, 240, left + 520, 500), fill=(250, 245, 235), outline=colour, width=6)
+    draw.polygon([(left - 30, 250), (left + 260, 90), (left + 550, 250)], fill=colour)
+    for column in range(3):
+        x = left + 50 + column * 160
+        draw.rectangle((x, 300, x + 90, 380), fill=(125, 211, 252), outline=(68, 64, 60), width=3)
+    draw.rectangle((left + 230, 400, left + 300, 500), fill=(120, 53, 15))
+    draw.text((24, 24), title[:60], fill=(17, 24, 39))
+    output = io.BytesIO()
+    image.save(output, format="JPEG", quality=85)
+    return ContentFile(output.getvalue(), name="demo.jpg")
+
+
+def load(*, password: str) -> list[tuple[str, str, str]]:
+    agency = Organization.objects.filter(slug=AGENCY_SLUG).first()
+    if agency is None:
+        return []
+    logins: list[tuple[str, str, str]] = []
+    with transaction.atomic():
+        _subscribe(agency)
+        manager = _person(
+            agency, f"agence.manager@{DOMAIN}", Role.MANAGER, password, "Awa", "Ndiaye"
+        )
+        agents = [
+            _person(agency, f"agence.agent{n}@{DOMAIN}", Role.AGENT, password, first, last)
+            for n, first, last in ((2, "Moussa", "Fall"), (3, "Khady", "Sarr"))
+        ]
+        first_agent = (
+            Membership.objects.filter(organization=agency, role=Role.AGENT)
+            .exclude(user__in=agents)
+            .select_related("user")
+            .order_by("created_at")
+            .first()
+        )
+        team = ([first_agent.user] if first_agent else []) + agents + [manager]
+        if not Property.objects.filter(organization=agency).exists():
+            _properties(agency, team)
+    page = "/realestate/properties/"
+    logins.append((manager.email, "manager", f"DIGIT-HAB — {agency.name}: {page}"))
+    logins.extend((agent.email, "agent", f"DIGIT-HAB — {agency.name}") for agent in agents)
+    return logins
+
+
+def _properties(agency: Organization, team: list) -> None:
+    rng = random.Random(SEED)  # noqa: S311 - demo data, not secrets
+    now = timezone.now()
+    region = Region.objects.filter(code="DK").first()
+    built = [_property(rng, agency, team, region, index, now) for index in range(PROPERTIES)]
+    properties = Property.objects.bulk_create([prop for prop, _created in built])
+    # The listing dates are spread over the last eight months (auto_now_add stamps now).
+    for prop, created in built:
+        prop.created_at = created
+    Property.objects.bulk_update(properties, ["created_at"])
+    PropertyChange.objects.bulk_create(
+        PropertyChange(
+            organization=agency,
+            property=prop,
+            field=field,
+            old_value="",
+            new_value=str(value),
+            actor=prop.agent,
+        )
+        for prop in properties
+        for field, value in (
+            (ChangeField.STATUS, prop.status),
+            (ChangeField.PRICE, prop.price),
+            (ChangeField.AGENT, prop.agent_id),
+        )
+    )
+    available = [prop for prop in properties if prop.status == PropertyStatus.AVAILABLE]
+    for n, prop in enumerate(available[:PHOTOGRAPHED]):
+        for shot in range(2):
+            image_add(prop=prop, upload=_photo(rng, prop.title, n + shot), caption="")
