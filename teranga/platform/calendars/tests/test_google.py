@@ -175,7 +175,8 @@ def test_a_revoked_grant_is_reported_to_the_user(world, clock):
     assert connection.refresh_token == "" and connection.access_token == ""
     assert not BusyInterval.objects.filter(calendar__connection=connection).exists()
     notice = Notification.objects.get(recipient=world.staff, kind="calendars.connection_revoked")
-    assert "Google Calendar" in notice.title
+    # In the staff member's language (French by default), naming the provider.
+    assert notice.title == "Synchronisation d'agenda arrêtée : Google Agenda"
     listed = world.api["staff"].get(f"{API}/connections/{connection.pk}/")
     assert listed.status_code == 200 and listed.json()["status"] == "revoked"
 
