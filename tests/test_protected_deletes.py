@@ -177,6 +177,11 @@ PROTECTED_MODELS: dict[str, set[str]] = {
     # A user is erased (``DELETE /me/``: personal data wiped, the row kept), never deleted
     # through the API: orders and tickets keep their buyer and holder.
     "accounts.User": set(),
+    # The API never deletes a formation (a manager unpublishes it).
+    "academy.Formation": set(),
+    "analytics.Goal": {"analytics_sites_goals_destroy"},
+    # A site is deactivated (PATCH); the admin deletes one.
+    "analytics.Site": set(),
     "booking.Service": {"booking_services_destroy"},
     "campus.Event": {"campus_events_manage_destroy"},
     "campus.Order": set(),

@@ -103,7 +103,13 @@ FIXED_FORMATS = {"date", "date-time", "time", "uuid", "email", "uri", "binary", 
 CHECKED_CONTENT = ("application/json", "multipart/form-data")
 #: Bodies in a provider's own format (Stripe's, PayPal's, Wave's events…), checked by their
 #: signature and bounded by the size of a request body: not ours to describe field by field.
-PROVIDER_BODIES = {"POST /api/v1/payments/webhooks/{provider}/"}
+PROVIDER_BODIES = {
+    "POST /api/v1/payments/webhooks/{provider}/",
+    # Google's and Graph's change notifications, checked by channel token / clientState.
+    "POST /api/v1/calendar/webhooks/{provider}/",
+    # Telegram's updates, checked by the bot's secret token header.
+    "POST /api/v1/notifications/telegram/webhook/",
+}
 #: Query parameters that are not free text: ``ordering`` (DRF's OrderingFilter keeps only
 #: the view's field names and drops the rest) and ``cursor`` (an opaque pagination token,
 #: refused when it does not decode).

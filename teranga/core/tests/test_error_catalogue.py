@@ -28,10 +28,13 @@ NOT_CLIENT_CODES = {
     "ProviderError",
     "SmsProviderError",
     "PushError",
+    "ChatError",
+    "ChatGone",
     "InvalidToken",
     "ValidationError",
     "RegexValidator",
     "get",
+    "filter",
 }
 
 

@@ -13,13 +13,13 @@ from teranga.core.errors import ApplicationError, error_catalogues
 class CalendarError(StrEnum):
     CALENDAR_NOT_FOUND = "calendar_not_found"
     CALENDAR_NOT_WRITABLE = "calendar_not_writable"
-    CONNECTION_NOT_FOUND = "calendar_connection_not_found"
-    CONNECTION_REVOKED = "calendar_connection_revoked"
+    CALENDAR_CONNECTION_NOT_FOUND = "calendar_connection_not_found"
+    CALENDAR_CONNECTION_REVOKED = "calendar_connection_revoked"
     CALENDAR_PROVIDER_FAILED = "calendar_provider_failed"
     CALENDAR_PROVIDER_NOT_CONFIGURED = "calendar_provider_not_configured"
     INVALID_OAUTH_STATE = "invalid_oauth_state"
     UNKNOWN_CALENDAR_PROVIDER = "unknown_calendar_provider"
-    WEBHOOK_REJECTED = "calendar_webhook_rejected"
+    CALENDAR_WEBHOOK_REJECTED = "calendar_webhook_rejected"
 
 
 error_catalogues.register("calendars", CalendarError, origin="calendars")

@@ -28,7 +28,7 @@ def connection_of(*, user, connection_id) -> CalendarConnection:
     """One of ``user``'s connections; anyone else's (or none) is 404."""
     connection = connections_of(user=user).filter(pk=connection_id).first()
     if connection is None:
-        raise NotFound(code=CalendarError.CONNECTION_NOT_FOUND)
+        raise NotFound(code=CalendarError.CALENDAR_CONNECTION_NOT_FOUND)
     return connection
 
 

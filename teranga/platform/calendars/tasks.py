@@ -4,7 +4,6 @@ nightly: a full resync; hourly: push channels renewed before they expire)."""
 
 from __future__ import annotations
 
-from django_tasks import task
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
@@ -14,11 +13,6 @@ from .services import (
     sync_requests_due,
     watches_renew,
 )
-
-
-@task()
-def sync_request_process_task(*, request_id: str) -> str:
-    return str(sync_request_process(request_id=request_id))
 
 
 @db_periodic_task(crontab(minute="*"), name="calendars.sync_requests_retry")

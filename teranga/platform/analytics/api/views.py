@@ -25,6 +25,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 from teranga.core.client_address import client_address
+from teranga.core.errors import CoreError
 from teranga.core.schema import error_codes
 from teranga.core.serializers import validated_query
 
@@ -275,11 +276,14 @@ class GoalDetailView(AnalyticsView):
         tags=TAG,
         summary="Delete a goal",
         description="Admins and above. A goal that is a funnel's step is kept (409 "
-        "`goal_in_use`).\n\nErrors: 404 `site_not_found`, `goal_not_found`.",
+        "`goal_in_use`); 409 `in_use` if other records still depend on it (the error "
+        "handler's net).\n\nErrors: 404 `site_not_found`, `goal_not_found`.",
         parameters=[SITE_ID, GOAL_ID],
         request=None,
         responses={204: None},
-        extensions=error_codes({404: [E.SITE_NOT_FOUND, E.GOAL_NOT_FOUND], 409: [E.GOAL_IN_USE]}),
+        extensions=error_codes(
+            {404: [E.SITE_NOT_FOUND, E.GOAL_NOT_FOUND], 409: [E.GOAL_IN_USE, CoreError.IN_USE]}
+        ),
     )
     def delete(self, request, site_id, goal_id):
         site = self.site(selectors.ANALYTICS_MANAGE)

@@ -24,6 +24,7 @@ from .. import selectors, services
 from ..errors import CalendarError
 from ..models import CalendarConnection
 from ..oauth import STATE_MAX_AGE
+from ..providers.microsoft import VALIDATION_TOKEN_MAX_LENGTH
 from ..providers.registry import calendar_providers
 from . import serializers as s
 
@@ -33,7 +34,7 @@ CALENDAR_ID = OpenApiParameter("calendar_id", OpenApiTypes.UUID, OpenApiParamete
 PROVIDER = OpenApiParameter(
     "provider", OpenApiTypes.STR, OpenApiParameter.PATH, description="`google` or `microsoft`."
 )
-NOT_FOUND = {404: [CalendarError.CONNECTION_NOT_FOUND]}
+NOT_FOUND = {404: [CalendarError.CALENDAR_CONNECTION_NOT_FOUND]}
 
 
 class ProviderListView(GenericAPIView):
@@ -161,7 +162,7 @@ class ConnectionRefreshView(GenericAPIView):
         extensions=error_codes(
             {
                 **NOT_FOUND,
-                409: [CalendarError.CONNECTION_REVOKED],
+                409: [CalendarError.CALENDAR_CONNECTION_REVOKED],
                 502: [CalendarError.CALENDAR_PROVIDER_FAILED],
             }
         ),
@@ -187,7 +188,10 @@ class CalendarChoiceView(GenericAPIView):
         extensions=error_codes(
             {
                 400: [CalendarError.CALENDAR_NOT_WRITABLE],
-                404: [CalendarError.CONNECTION_NOT_FOUND, CalendarError.CALENDAR_NOT_FOUND],
+                404: [
+                    CalendarError.CALENDAR_CONNECTION_NOT_FOUND,
+                    CalendarError.CALENDAR_NOT_FOUND,
+                ],
             }
         ),
     )
@@ -224,7 +228,10 @@ class WebhookView(APIView):
         parameters=[
             PROVIDER,
             OpenApiParameter(
-                "validationToken", OpenApiTypes.STR, OpenApiParameter.QUERY, required=False
+                "validationToken",
+                {"type": "string", "maxLength": VALIDATION_TOKEN_MAX_LENGTH},
+                OpenApiParameter.QUERY,
+                required=False,
             ),
         ],
         request={"application/json": OpenApiTypes.OBJECT},
@@ -237,8 +244,8 @@ class WebhookView(APIView):
         auth=[],
         extensions=error_codes(
             {
-                400: [CalendarError.WEBHOOK_REJECTED],
-                403: [CalendarError.WEBHOOK_REJECTED],
+                400: [CalendarError.CALENDAR_WEBHOOK_REJECTED],
+                403: [CalendarError.CALENDAR_WEBHOOK_REJECTED],
                 404: [CalendarError.UNKNOWN_CALENDAR_PROVIDER],
                 409: [CalendarError.CALENDAR_PROVIDER_NOT_CONFIGURED],
             }

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Protocol
 
 from teranga.core.http import ProviderError
@@ -36,18 +37,26 @@ __all__ = [
 ]
 
 
+class ProviderFailure(StrEnum):
+    """The providers' own failure codes (stored with the sync, logged), never sent to
+    clients."""
+
+    INVALID_GRANT = "invalid_grant"
+    CURSOR_EXPIRED = "cursor_expired"
+
+
 class GrantRevoked(ProviderError):
     """The user's grant is gone: reconnecting is the only way back."""
 
     def __init__(self, message: str = "the grant was revoked") -> None:
-        super().__init__(message, retryable=False, code="invalid_grant")
+        super().__init__(message, retryable=False, code=ProviderFailure.INVALID_GRANT)
 
 
 class CursorExpired(ProviderError):
     """The incremental sync cursor expired: start again with a full sync."""
 
     def __init__(self, message: str = "the sync cursor expired") -> None:
-        super().__init__(message, retryable=False, code="cursor_expired")
+        super().__init__(message, retryable=False, code=ProviderFailure.CURSOR_EXPIRED)
 
 
 class WebhookRejected(Exception):

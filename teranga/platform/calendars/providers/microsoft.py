@@ -93,6 +93,10 @@ def _iso(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+#: The longest ``validationToken`` echoed back (Graph's are a few hundred characters).
+VALIDATION_TOKEN_MAX_LENGTH = 1024
+
+
 class MicrosoftCalendarProvider:
     name = NAME
     push_notifications = True
@@ -352,7 +356,7 @@ class MicrosoftCalendarProvider:
     ) -> WebhookResult:
         token = query.get("validationToken")
         if token is not None:
-            if len(token) > 1024:
+            if len(token) > VALIDATION_TOKEN_MAX_LENGTH:
                 raise WebhookRejected("validation token too long")
             return WebhookResult(handshake=token)
         try:

@@ -163,7 +163,7 @@ def _own_connection(user, connection_id, *, lock: bool = False) -> CalendarConne
         queryset = queryset.select_for_update()
     connection = queryset.first()
     if connection is None:
-        raise NotFound(code=CalendarError.CONNECTION_NOT_FOUND)
+        raise NotFound(code=CalendarError.CALENDAR_CONNECTION_NOT_FOUND)
     return connection
 
 
@@ -173,7 +173,7 @@ def calendars_refresh(*, user, connection_id) -> CalendarConnection:
     if connection.status == ConnectionStatus.REVOKED:
         raise Conflict(
             _("Access to this calendar was revoked: connect it again."),
-            code=CalendarError.CONNECTION_REVOKED,
+            code=CalendarError.CALENDAR_CONNECTION_REVOKED,
         )
     provider = provider_of(connection)
     try:
@@ -181,7 +181,7 @@ def calendars_refresh(*, user, connection_id) -> CalendarConnection:
     except GrantRevoked:
         raise Conflict(
             _("Access to this calendar was revoked: connect it again."),
-            code=CalendarError.CONNECTION_REVOKED,
+            code=CalendarError.CALENDAR_CONNECTION_REVOKED,
         ) from None
     except ProviderError:
         raise _provider_failed() from None

@@ -37,6 +37,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django_tasks import task
 
 from teranga.core.encryption import keyed_hash
 from teranga.core.limits import ERROR_MAX_LENGTH
@@ -107,8 +108,6 @@ def provider_of(connection: CalendarConnection) -> CalendarProvider:
 
 
 def _enqueue(request_ids: list[str]) -> None:
-    from ..tasks import sync_request_process_task
-
     for request_id in request_ids:
         transaction.on_commit(
             lambda rid=request_id: sync_request_process_task.enqueue(request_id=rid), robust=True
@@ -671,3 +670,10 @@ def watches_renew(*, now: datetime | None = None) -> int:
                 continue
             renewed += 1
     return renewed
+
+
+# The task lives beside the service it runs (as in notifications and payments), so that
+# recording work needs no import of ``tasks`` (which imports these services).
+@task()
+def sync_request_process_task(*, request_id: str) -> str:
+    return str(sync_request_process(request_id=request_id))

@@ -25,7 +25,7 @@ from .sync import SECRET_PURPOSE, sync_requests_record
 
 def _rejected() -> Forbidden:
     return Forbidden(
-        _("This notification could not be verified."), code=CalendarError.WEBHOOK_REJECTED
+        _("This notification could not be verified."), code=CalendarError.CALENDAR_WEBHOOK_REJECTED
     )
 
 
@@ -40,7 +40,7 @@ def webhook_receive(
         result = adapter.parse_webhook(headers=headers, query=query, body=body)
     except WebhookRejected:
         raise ValidationFailed(
-            _("This notification is malformed."), code=CalendarError.WEBHOOK_REJECTED
+            _("This notification is malformed."), code=CalendarError.CALENDAR_WEBHOOK_REJECTED
         ) from None
     if result.handshake is not None:
         return result.handshake, 0
