@@ -22,6 +22,12 @@ def load_demo(*, password: str) -> list[tuple[str, str, str]]:
     return load(password=password)
 
 
+def _user_export(*, user) -> dict:
+    from .personal_data import academy_user_export
+
+    return academy_user_export(user=user)
+
+
 def _session_reminders() -> int:
     from .services.reminders import session_reminders_periodic
 
@@ -70,4 +76,5 @@ def product() -> Product:
         error_codes=AcademyError,
         demo_loader=load_demo,
         calendar_sources={"academy.sessions": member_sessions},
+        user_exporters={"academy.enrolments": _user_export},
     )
