@@ -45,7 +45,6 @@ from .base import (
     BusyChange,
     Changes,
     CursorExpired,
-    GrantRevoked,
     OutboundEvent,
     ProviderError,
     RemoteCalendar,
@@ -55,6 +54,7 @@ from .base import (
     WebhookRejected,
     WebhookResult,
 )
+from .oauth2 import json_body, token_request
 
 AUTHORIZE_URL = "https://accounts.google.com/o/oauth2/v2/auth"
 TOKEN_URL = "https://oauth2.googleapis.com/token"
@@ -133,34 +133,15 @@ class GoogleCalendarProvider:
         return f"{AUTHORIZE_URL}?{urlencode(query)}"
 
     def _token(self, data: dict[str, str]) -> Tokens:
-        with http.client() as client:
-            response = http.send(
-                client,
-                "POST",
-                TOKEN_URL,
-                provider=NAME,
-                retry=True,
-                data={
-                    "client_id": self._client_id(),
-                    "client_secret": self._client_secret(),
-                    **data,
-                },
-                headers={"Accept": "application/json"},
-            )
-        body = _json(response)
-        if response.status_code in (400, 401) and body.get("error") in (
-            "invalid_grant",
-            "unauthorized_client",
-        ):
-            raise GrantRevoked()
-        http.raise_for_status(response, provider=NAME)
-        token = str(body.get("access_token") or "")
-        if not token:
-            raise ProviderError("google gave no access token", code="no_token")
-        return Tokens(
-            access_token=token,
-            refresh_token=str(body.get("refresh_token") or ""),
-            expires_in=int(body.get("expires_in") or 3600),
+        return token_request(
+            url=TOKEN_URL,
+            provider=NAME,
+            data={
+                "client_id": self._client_id(),
+                "client_secret": self._client_secret(),
+                **data,
+            },
+            revoked_errors=("invalid_grant", "unauthorized_client"),
         )
 
     def exchange_code(self, *, code: str, redirect_uri: str) -> Tokens:
@@ -206,7 +187,7 @@ class GoogleCalendarProvider:
                 params["pageToken"] = page_token
             response = self._call("GET", "/users/me/calendarList", access_token, params=params)
             http.raise_for_status(response, provider=NAME)
-            body = _json(response)
+            body = json_body(response)
             for item in body.get("items") or []:
                 result.append(
                     RemoteCalendar(
@@ -250,7 +231,7 @@ class GoogleCalendarProvider:
             response = self._call("POST", events, access_token, json={"id": event_id, **body})
             if response.status_code != 409:  # 409: it exists (an earlier try): patch it
                 http.raise_for_status(response, provider=NAME)
-                return str(_json(response).get("id") or event_id)
+                return str(json_body(response).get("id") or event_id)
         response = self._call(
             "PATCH", f"{events}/{quote(event_id, safe='')}", access_token, json=body
         )
@@ -291,7 +272,7 @@ class GoogleCalendarProvider:
             if response.status_code == 410:
                 raise CursorExpired()
             http.raise_for_status(response, provider=NAME)
-            body = _json(response)
+            body = json_body(response)
             time_zone = str(body.get("timeZone") or "UTC")
             for item in body.get("items") or []:
                 changes.append(_busy_change(item, time_zone))
@@ -322,7 +303,7 @@ class GoogleCalendarProvider:
             json={"id": channel_id, "type": "web_hook", "address": address, "token": secret},
         )
         http.raise_for_status(response, provider=NAME)
-        body = _json(response)
+        body = json_body(response)
         try:
             expires_at = datetime.fromtimestamp(int(body.get("expiration")) / 1000, tz=UTC)
         except (TypeError, ValueError):
@@ -389,11 +370,3 @@ def _busy_change(item: Mapping[str, Any], time_zone: str) -> BusyChange:
     if starts_at is None or ends_at is None or starts_at >= ends_at:
         return BusyChange(event_id=event_id)
     return BusyChange(event_id=event_id, starts_at=starts_at, ends_at=ends_at)
-
-
-def _json(response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}

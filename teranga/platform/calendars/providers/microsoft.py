@@ -48,7 +48,6 @@ from .base import (
     BusyChange,
     Changes,
     CursorExpired,
-    GrantRevoked,
     OutboundEvent,
     ProviderError,
     RemoteCalendar,
@@ -58,6 +57,7 @@ from .base import (
     WebhookRejected,
     WebhookResult,
 )
+from .oauth2 import json_body, token_request
 
 LOGIN_URL = "https://login.microsoftonline.com"
 GRAPH_URL = "https://graph.microsoft.com/v1.0"
@@ -123,36 +123,16 @@ class MicrosoftCalendarProvider:
         return f"{self._oauth('authorize')}?{urlencode(query)}"
 
     def _token(self, data: dict[str, str]) -> Tokens:
-        with http.client() as client:
-            response = http.send(
-                client,
-                "POST",
-                self._oauth("token"),
-                provider=NAME,
-                retry=True,
-                data={
-                    "client_id": settings.MICROSOFT_CLIENT_ID,
-                    "client_secret": settings.MICROSOFT_CLIENT_SECRET,
-                    "scope": SCOPES,
-                    **data,
-                },
-                headers={"Accept": "application/json"},
-            )
-        body = _json(response)
-        if response.status_code in (400, 401) and body.get("error") in (
-            "invalid_grant",
-            "interaction_required",
-            "unauthorized_client",
-        ):
-            raise GrantRevoked()
-        http.raise_for_status(response, provider=NAME)
-        token = str(body.get("access_token") or "")
-        if not token:
-            raise ProviderError("microsoft gave no access token", code="no_token")
-        return Tokens(
-            access_token=token,
-            refresh_token=str(body.get("refresh_token") or ""),
-            expires_in=int(body.get("expires_in") or 3600),
+        return token_request(
+            url=self._oauth("token"),
+            provider=NAME,
+            data={
+                "client_id": settings.MICROSOFT_CLIENT_ID,
+                "client_secret": settings.MICROSOFT_CLIENT_SECRET,
+                "scope": SCOPES,
+                **data,
+            },
+            revoked_errors=("invalid_grant", "interaction_required", "unauthorized_client"),
         )
 
     def exchange_code(self, *, code: str, redirect_uri: str) -> Tokens:
@@ -179,7 +159,7 @@ class MicrosoftCalendarProvider:
     def account(self, *, access_token: str) -> str:
         response = self._call("GET", "/me", access_token)
         http.raise_for_status(response, provider=NAME)
-        body = _json(response)
+        body = json_body(response)
         return str(body.get("mail") or body.get("userPrincipalName") or "")[:254]
 
     def calendars(self, *, access_token: str) -> list[RemoteCalendar]:
@@ -188,7 +168,7 @@ class MicrosoftCalendarProvider:
         for _page in range(MAX_PAGES):
             response = self._call("GET", url, access_token)
             http.raise_for_status(response, provider=NAME)
-            body = _json(response)
+            body = json_body(response)
             for item in body.get("value") or []:
                 result.append(
                     RemoteCalendar(
@@ -239,7 +219,7 @@ class MicrosoftCalendarProvider:
             json={**body, "transactionId": transaction_id_for(event.uid)},
         )
         http.raise_for_status(response, provider=NAME)
-        event_id = str(_json(response).get("id") or "")
+        event_id = str(json_body(response).get("id") or "")
         if not event_id:
             raise ProviderError("microsoft gave no event id", code="no_event_id")
         return event_id
@@ -268,7 +248,7 @@ class MicrosoftCalendarProvider:
         changes: list[BusyChange] = []
         for _page in range(MAX_PAGES):
             response = self._call("GET", url, access_token)
-            body = _json(response)
+            body = json_body(response)
             if response.status_code == 410 or (
                 (body.get("error") or {}).get("code") == "syncStateNotFound"
             ):
@@ -312,7 +292,7 @@ class MicrosoftCalendarProvider:
             },
         )
         http.raise_for_status(response, provider=NAME)
-        body = _json(response)
+        body = json_body(response)
         return Watch(
             id=str(body.get("id") or ""),
             resource_id=str(body.get("resource") or ""),
@@ -338,7 +318,7 @@ class MicrosoftCalendarProvider:
                 channel_id="",
             )
         http.raise_for_status(response, provider=NAME)
-        body = _json(response)
+        body = json_body(response)
         return Watch(
             id=watch.id,
             resource_id=watch.resource_id,
@@ -387,11 +367,3 @@ def _busy_change(item: Mapping[str, Any]) -> BusyChange:
     if starts_at is None or ends_at is None or starts_at >= ends_at:
         return BusyChange(event_id=event_id)
     return BusyChange(event_id=event_id, starts_at=starts_at, ends_at=ends_at)
-
-
-def _json(response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
