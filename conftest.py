@@ -11,6 +11,36 @@ from rest_framework.test import APIClient
 pytest_plugins = ["tests.skips"]
 
 AUTH = "/_allauth/app/v1"
+
+#: Fixture scopes that outlive one test: a module using one runs whole on one worker.
+_SHARED_SCOPES = {"module", "class", "package"}
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """The order, and the units of work of pytest-xdist (``--dist loadgroup``, the
+    PostgreSQL leg of CI).
+
+    pytest-django runs the tests on the database first, then the transactional ones (each
+    empties every table after it, the rows of data migrations included: the regions, the
+    plans), then the rest. Tests are handed to the workers one by one in this order, so
+    each worker keeps it. A module with a fixture of module scope (a live server, its own
+    database, a browser page) goes whole to one worker, as an ``xdist_group``, and all
+    such modules run last, after the transactional tests: none of them leaves a worker's
+    database emptied for a test that needs those rows. Without xdist the order is the same.
+    """
+    grouped, single = [], []
+    for item in items:
+        definitions = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
+        if any(d.scope in _SHARED_SCOPES for defs in definitions.values() for d in defs):
+            module = item.nodeid.split("::", 1)[0]
+            item.add_marker(pytest.mark.xdist_group(name=module))
+            grouped.append(item)
+        else:
+            single.append(item)
+    items[:] = single + grouped
+
+
 DEFAULT_PASSWORD = "Teranga-Test-2026!"
 
 
@@ -61,10 +91,51 @@ def login(client: APIClient, email: str, password: str = DEFAULT_PASSWORD) -> di
     return response.json()["meta"]
 
 
+def issue_tokens(user) -> dict:
+    """The access and refresh tokens a password login gives the app, issued in process:
+    the same session (Django's login and allauth's signal: the user session, the last
+    login, the audit entry), the same record of a password authentication in it, and the same token
+    strategy (``HEADLESS_TOKEN_STRATEGY``). What the login endpoint itself does (checking
+    the password, rate limits, MFA, the audit entry) is tested through HTTP with
+    :func:`login`; most tests only need a signed-in caller, and the round trip through
+    the whole middleware stack cost ~50 ms per user, several users per test."""
+    from allauth.account import signals as account_signals
+    from allauth.account.adapter import get_adapter
+    from allauth.account.internal.flows.login import record_authentication
+    from allauth.headless import app_settings as headless_settings
+    from allauth.headless.tokens.strategies.jwt import internal
+    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.sessions.middleware import SessionMiddleware
+    from django.test import RequestFactory
+
+    request = RequestFactory().post(
+        f"{AUTH}/auth/login", HTTP_USER_AGENT="pytest", REMOTE_ADDR="127.0.0.1"
+    )
+    SessionMiddleware(lambda request: None).process_request(request)
+    request.user = AnonymousUser()
+    record_authentication(request, user, method="password", email=user.email)
+    get_adapter(request).login(request, user)
+    # allauth's own signal, as its login flow sends it: the user session (device list)
+    # and the audit entry.
+    account_signals.user_logged_in.send(
+        sender=user.__class__, request=request, response=None, user=user
+    )
+    request.session.save()
+    access = headless_settings.TOKEN_STRATEGY.create_access_token(request)
+    refresh = internal.create_refresh_token(user, request.session)
+    request.session.save()
+    return {"is_authenticated": True, "access_token": access, "refresh_token": refresh}
+
+
 def authed_client(user, password: str = DEFAULT_PASSWORD) -> APIClient:
-    """A client carrying a real access token for ``user``."""
+    """A client carrying a real access token for ``user``. With the default password the
+    tokens are issued in process (:func:`issue_tokens`); with another one, the test is
+    about that password (the demo's, one set from the environment), so it logs in
+    through the API."""
     client = APIClient()
-    meta = login(client, user.email, password)
+    meta = (
+        issue_tokens(user) if password == DEFAULT_PASSWORD else login(client, user.email, password)
+    )
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {meta['access_token']}")
     client.tokens = meta
     return client

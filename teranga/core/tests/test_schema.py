@@ -9,6 +9,8 @@ from django.core.management import call_command
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
+from tests.skips import mark_skip_on_leg
+
 pytestmark = pytest.mark.django_db
 
 
@@ -86,6 +88,11 @@ def _wsgi_schema():
 schema = _wsgi_schema()
 
 
+@mark_skip_on_leg(
+    "postgresql",
+    "anonymous fuzz: on the SQLite leg; the PostgreSQL leg fuzzes every operation as "
+    "signed-in callers, 5xx included (tests/test_schema_conformance.py)",
+)
 @schema.parametrize()
 @settings(
     max_examples=6,

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from teranga.core.demo import history_days
 from teranga.platform.organizations.models import Organization
 
 from .models import PAGEVIEW, AgeRange, Device, Event, Funnel, Gender, Goal, Site, Visit
@@ -134,11 +135,12 @@ def _site(organization: Organization, spec: dict) -> Site:
 def _traffic(site: Site, spec: dict, rng: random.Random) -> int:
     now = timezone.now()
     visits, events = [], []
-    start = now - timedelta(days=DAYS)
-    for day in range(DAYS + 1):
+    days = history_days(DAYS)
+    start = now - timedelta(days=days)
+    for day in range(days + 1):
         midnight = (start + timedelta(days=day)).replace(hour=0, minute=0, second=0, microsecond=0)
         weekday = midnight.weekday()
-        trend = 0.6 + 0.6 * day / DAYS  # slow growth
+        trend = 0.6 + 0.6 * day / days  # slow growth
         base = spec["daily"] * trend * (0.75 if weekday == 6 else 1.0)
         count = max(0, int(rng.gauss(base, base * 0.15)))
         for _n in range(count):

@@ -40,6 +40,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from teranga.core.demo import history_days
 from teranga.platform.geo.models import Region
 from teranga.platform.organizations.models import Branch, Membership, Organization, Role
 from teranga.platform.payments.models import Plan, Subscription, SubscriptionStatus
@@ -434,11 +435,13 @@ APPOINTMENT_HOURS = dict.fromkeys(
 
 
 def _weeks_of_history(bank: Organization, queues: dict[str, Queue], counters) -> None:
-    """:data:`HISTORY_WEEKS` weeks of tickets before today (the days still missing)."""
+    """:data:`HISTORY_WEEKS` weeks of tickets before today (the days still missing;
+    fewer under ``DEMO_HISTORY_DAYS``)."""
     from teranga.platform.scheduling.availability import public_holidays
 
     today = local_day(bank)
-    first, last = today - timedelta(weeks=HISTORY_WEEKS), today - timedelta(days=1)
+    first = today - timedelta(days=history_days(HISTORY_WEEKS * 7))
+    last = today - timedelta(days=1)
     zone = ZoneInfo(bank.time_zone)
     holidays = set(public_holidays(bank.country, first, last))
     serving = {c.branch_id: c for c in counters}

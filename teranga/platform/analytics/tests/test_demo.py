@@ -12,7 +12,8 @@ from teranga.platform.organizations.tests.factories import OrganizationFactory
 
 
 @pytest.mark.django_db
-def test_the_demo_traffic_fills_the_report_and_is_idempotent():
+def test_the_demo_traffic_fills_the_report_and_is_idempotent(settings):
+    settings.DEMO_HISTORY_DAYS = None  # the months of visits that `make run` loads
     OrganizationFactory(slug="salon-ndeye", name="Salon Ndèye")
     assert demo.load(password="x") == []
     site = Site.objects.get()
