@@ -80,3 +80,138 @@ class PropertyViewAdmin(ReadOnlyModelAdmin):
     list_display = ("property", "day", "created_at")
     list_select_related = ("property",)
     raw_id_fields = ("property",)
+
+
+# --- visits section ---
+# Visits are read-only here: every change goes through the scheduling engine (its locks,
+# history and notices) in ``services.visits``.
+from .models import PropertyVisitHours, Visit, VisitGuestReminder  # noqa: E402
+
+
+@admin.register(Visit)
+class VisitAdmin(ReadOnlyModelAdmin):
+    list_display = ("property", "starts_at", "status", "agent", "visitor", "guest_name")
+    list_filter = ("status",)
+    search_fields = ("property__title", "guest_name", "visitor__email")
+    list_select_related = ("property", "agent", "visitor")
+    raw_id_fields = ("property", "organization", "booking", "agent", "visitor", "created_by")
+    date_hierarchy = "starts_at"
+    exclude = ("guest_phone_hash",)
+
+
+@admin.register(PropertyVisitHours)
+class PropertyVisitHoursAdmin(ReadOnlyModelAdmin):
+    list_display = ("property", "resource", "created_at")
+    list_select_related = ("property", "resource")
+    raw_id_fields = ("property", "organization", "resource")
+
+
+@admin.register(VisitGuestReminder)
+class VisitGuestReminderAdmin(ReadOnlyModelAdmin):
+    list_display = ("visit", "offset_minutes", "starts_at", "created_at")
+    raw_id_fields = ("visit",)
+
+
+# --- crm section ---
+# The CRM is read-only here: its writes go through ``services.crm`` (normalised emails and
+# phones, the pipeline's history, scores, the automation). Phones are searched by hash.
+from teranga.core.admin import PhoneHashSearchMixin  # noqa: E402
+
+from .models import (  # noqa: E402
+    AgencyAutomation,
+    Client,
+    ClientContact,
+    CrmTask,
+    Interaction,
+    Lead,
+    LeadStageChange,
+    PipelineStage,
+)
+
+
+class ClientContactInline(ReadOnlyTabularInline):
+    model = ClientContact
+    fields = ("name", "role", "email", "phone")
+
+
+@admin.register(Client)
+class ClientAdmin(PhoneHashSearchMixin, ReadOnlyModelAdmin):
+    list_display = ("name", "kind", "organization", "email", "consent_given_at", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("name", "email", "organization__name")
+    phone_hash_search_fields = ("phone_hash",)
+    list_select_related = ("organization",)
+    raw_id_fields = ("organization", "user", "created_by")
+    exclude = ("phone_hash", "search_text")
+    inlines = [ClientContactInline]
+
+
+@admin.register(ClientContact)
+class ClientContactAdmin(PhoneHashSearchMixin, ReadOnlyModelAdmin):
+    list_display = ("name", "role", "client", "email", "created_at")
+    search_fields = ("name", "email", "client__name")
+    phone_hash_search_fields = ("phone_hash",)
+    list_select_related = ("client",)
+    raw_id_fields = ("organization", "client")
+    exclude = ("phone_hash",)
+
+
+@admin.register(PipelineStage)
+class PipelineStageAdmin(ReadOnlyModelAdmin):
+    list_display = ("name", "organization", "order", "kind")
+    list_filter = ("kind",)
+    list_select_related = ("organization",)
+    raw_id_fields = ("organization",)
+
+
+class LeadStageChangeInline(ReadOnlyTabularInline):
+    model = LeadStageChange
+    fk_name = "lead"
+    fields = ("created_at", "from_name", "to_name", "actor")
+    ordering = ("-created_at",)
+
+
+@admin.register(Lead)
+class LeadAdmin(ReadOnlyModelAdmin):
+    list_display = ("client", "organization", "source", "stage", "agent", "score", "created_at")
+    list_filter = ("source",)
+    search_fields = ("client__name", "organization__name")
+    list_select_related = ("client", "organization", "stage", "agent")
+    raw_id_fields = ("organization", "client", "stage", "agent", "property", "created_by")
+    inlines = [LeadStageChangeInline]
+
+
+@admin.register(LeadStageChange)
+class LeadStageChangeAdmin(ReadOnlyModelAdmin):
+    list_display = ("lead", "from_name", "to_name", "actor", "created_at")
+    list_select_related = ("lead", "actor")
+    raw_id_fields = ("organization", "lead", "from_stage", "to_stage", "actor")
+
+
+@admin.register(Interaction)
+class InteractionAdmin(ReadOnlyModelAdmin):
+    list_display = ("client", "kind", "occurred_at", "author")
+    list_filter = ("kind",)
+    list_select_related = ("client", "author")
+    raw_id_fields = ("organization", "client", "lead", "author")
+
+
+@admin.register(CrmTask)
+class CrmTaskAdmin(ReadOnlyModelAdmin):
+    list_display = ("title", "organization", "assignee", "due_at", "done", "reminder_sent_at")
+    list_filter = ("done", "origin")
+    search_fields = ("title",)
+    list_select_related = ("organization", "assignee")
+    raw_id_fields = ("organization", "assignee", "created_by", "lead", "client")
+
+
+@admin.register(AgencyAutomation)
+class AgencyAutomationAdmin(ReadOnlyModelAdmin):
+    list_display = (
+        "organization",
+        "assignment_task",
+        "assignment_notify",
+        "assignment_task_due_hours",
+    )
+    list_select_related = ("organization",)
+    raw_id_fields = ("organization",)

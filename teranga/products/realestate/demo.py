@@ -277,6 +277,8 @@ def load(*, password: str) -> list[tuple[str, str, str]]:
         team = ([first_agent.user] if first_agent else []) + agents + [manager]
         if not Property.objects.filter(organization=agency).exists():
             _properties(agency, team)
+        _crm(agency, team, manager)  # --- crm section ---
+        _visits(agency)  # --- visits section ---
     page = "/realestate/properties/"
     logins.append((manager.email, "manager", f"DIGIT-HAB — {agency.name}: {page}"))
     logins.extend((agent.email, "agent", f"DIGIT-HAB — {agency.name}") for agent in agents)
@@ -313,3 +315,143 @@ def _properties(agency: Organization, team: list) -> None:
     for n, prop in enumerate(available[:PHOTOGRAPHED]):
         for shot in range(2):
             image_add(prop=prop, upload=_photo(rng, prop.title, n + shot), caption="")
+
+
+# --- crm section ---
+#: (name, kind, national phone, email, source) of the demo's clients.
+CRM_CLIENTS = (
+    ("Awa Diop", "person", "771234501", "awa.diop@example.sn", "website"),
+    ("Moussa Sow", "person", "781234502", "", "phone"),
+    ("Fatou Ndiaye", "person", "761234503", "fatou.ndiaye@example.sn", "referral"),
+    ("Ibrahima Fall", "person", "701234504", "ibrahima.fall@example.sn", "walk_in"),
+    ("Khady Sarr", "person", "", "khady.sarr@example.sn", "portal"),
+    ("Cheikh Ba", "person", "771234506", "", "website"),
+    ("Aminata Gueye", "person", "781234507", "aminata.gueye@example.sn", "referral"),
+    ("SONATEL Immobilier", "company", "338391200", "immobilier@example.sn", "phone"),
+    ("Teranga Logistique SARL", "company", "338201010", "contact@teranga-logistique.sn", "portal"),
+)
+
+
+def _crm(agency: Organization, team: list, manager) -> None:
+    """Clients (people and companies with a contact, most with their consent), a lead in
+    every stage of the default pipeline with its history, a few interactions and tasks.
+    Written directly (the services would notify the agents of every demo lead)."""
+    from .models import Client, ClientContact, CrmTask, Interaction, Lead, LeadStageChange
+    from .services.crm import lead_score, pipeline_ensure
+
+    if Client.objects.filter(organization=agency).exists():
+        return
+    now = timezone.now()
+    stages = pipeline_ensure(organization=agency)
+    agents = [user for user in team if user != manager] or team
+    for index, (name, kind, phone, email, source) in enumerate(CRM_CLIENTS):
+        client = Client.objects.create(
+            organization=agency,
+            kind=kind,
+            name=name,
+            email=email,
+            phone=f"+221{phone}" if phone else None,
+            created_by=manager,
+            consent_given_at=now - timedelta(days=30) if index % 3 else None,
+            consent_email=bool(email and index % 3),
+            consent_whatsapp=bool(phone and index % 3),
+            search_text=search_text(name, email),
+        )
+        if kind == "company":
+            ClientContact.objects.create(
+                organization=agency,
+                client=client,
+                name="Mamadou Diallo",
+                role="Directeur administratif",
+                email=f"m.diallo.{index}@example.sn",
+            )
+        interactions = index % 4
+        Interaction.objects.bulk_create(
+            Interaction(
+                organization=agency,
+                client=client,
+                kind=("call", "whatsapp", "meeting")[n % 3],
+                occurred_at=now - timedelta(days=2 + 3 * n),
+                author=agents[index % len(agents)],
+                summary="Échange sur ses critères : budget, quartier, nombre de pièces.",
+            )
+            for n in range(interactions)
+        )
+        stage = stages[index % len(stages)]
+        agent = agents[index % len(agents)]
+        lead = Lead(
+            organization=agency,
+            client=client,
+            source=source,
+            stage=stage,
+            agent=agent,
+            budget_max=(index + 1) * 25_000_000 if index % 2 == 0 else None,
+            stage_changed_at=now - timedelta(days=index),
+            created_by=manager,
+        )
+        lead.score, lead.score_details = lead_score(lead, recent_interactions=interactions)
+        lead.save()
+        LeadStageChange.objects.create(
+            organization=agency, lead=lead, to_stage=stages[0], to_name=stages[0].name, actor=agent
+        )
+        if stage != stages[0]:
+            LeadStageChange.objects.create(
+                organization=agency,
+                lead=lead,
+                from_stage=stages[0],
+                to_stage=stage,
+                from_name=stages[0].name,
+                to_name=stage.name,
+                actor=agent,
+            )
+        if stage.kind == "open":
+            CrmTask.objects.create(
+                organization=agency,
+                title=f"Relancer {name}",
+                due_at=now + timedelta(days=1 + index % 3),
+                remind_at=now + timedelta(days=index % 3, hours=20),
+                assignee=agent,
+                created_by=manager,
+                lead=lead,
+                client=client,
+            )
+
+
+# --- visits section ---
+#: (guest name, national phone) of the demo's visitors without an account.
+VISIT_GUESTS = (("Mame Diarra Sy", "771234601"), ("Ousmane Diallo", "781234602"))
+
+
+def _visits(agency: Organization) -> None:
+    """A few confirmed visits of available properties in the coming days, booked by the
+    agents for guests through the scheduling engine (nothing when there are visits)."""
+    from teranga.core.errors import ApplicationError
+
+    from .models import Visit
+    from .selectors.visits import visit_slots
+    from .services.visits import Guest, agent_resource_ensure, visit_create
+
+    if Visit.objects.filter(organization=agency).exists():
+        return
+    available = (
+        Property.objects.filter(organization=agency, status=PropertyStatus.AVAILABLE)
+        .exclude(agent=None)
+        .select_related("agent", "organization")
+        .order_by("created_at")[:3]
+    )
+    for n, prop in enumerate(available):
+        name, phone = VISIT_GUESTS[n % len(VISIT_GUESTS)]
+        agent_resource_ensure(organization=agency, agent=prop.agent)
+        slots = visit_slots(user=prop.agent, property_id=prop.pk).slots
+        if not slots:
+            continue
+        try:
+            visit_create(
+                prop=prop,
+                actor=prop.agent,
+                starts_at=slots[min(len(slots) - 1, 4 * n + 2)].starts_at,
+                guest=Guest(name=name, phone=phone),
+                by_agency=True,
+            )
+        except ApplicationError:  # the demo agency is not verified yet, or a slot clash
+            continue

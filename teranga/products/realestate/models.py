@@ -392,3 +392,7 @@ class PropertyView(models.Model):
 
     def __str__(self) -> str:
         return f"{self.property_id} @ {self.day}"
+
+
+from .models_crm import *  # noqa: E402,F401,F403
+from .models_visits import *  # noqa: E402,F401,F403

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy
 
 from teranga.core.links import LinkKind, summary_of
-from teranga.platform.contract import Action, Product, ThrottleScope
+from teranga.platform.contract import Action, PeriodicJob, Product, ThrottleScope
 from teranga.platform.organizations.extensions import Role
 from teranga.platform.payments.extensions import PlanLimit
 
@@ -33,6 +33,43 @@ def _property_rows(prop) -> list[tuple]:
     from .selectors.properties import property_link_rows
 
     return property_link_rows(prop)
+
+
+def _visit(user, visit_id):
+    from .selectors.visits import visit_link_target
+
+    return visit_link_target(user, visit_id)
+
+
+def _visit_rows(visit) -> list[tuple]:
+    from .selectors.visits import visit_link_rows
+
+    return visit_link_rows(visit)
+
+
+# --- crm section ---
+def _lead(user, lead_id):
+    from .selectors.crm import lead_link_target
+
+    return lead_link_target(user, lead_id)
+
+
+def _lead_rows(lead) -> list[tuple]:
+    from .selectors.crm import lead_link_rows
+
+    return lead_link_rows(lead)
+
+
+def _task_reminders() -> int:
+    from .services.crm_tasks import task_reminders_periodic
+
+    return task_reminders_periodic()
+
+
+def _crm_user_export(*, user) -> dict:
+    from .selectors.crm import crm_user_export
+
+    return crm_user_export(user=user)
 
 
 def landing_pages() -> list[tuple]:
@@ -92,6 +129,69 @@ def product() -> Product:
         "RealEstateDocumentKindEnum": f"{MODELS}.DocumentKind",
         "RealEstateChangeFieldEnum": f"{MODELS}.ChangeField",
     }
+    # --- visits section ---
+    from teranga.platform.scheduling.extensions import notice_types
+
+    from .personal_data import visits_user_export
+    from .selectors.visits import SOURCE as VISIT_SOURCE
+    from .selectors.visits import VISITS_MANAGE, VISITS_VIEW
+    from .visit_notices import NOTICE_NAMESPACE, VISIT_LINK, guest_reminders_periodic, visit_link
+
+    # Agents and above (and staff) read the agency's visits; its agents act on theirs,
+    # managers and above on any (``selectors.visits``).
+    actions += [Action(VISITS_VIEW, Role.AGENT, staff=True), Action(VISITS_MANAGE, Role.AGENT)]
+    link_kinds.append(
+        LinkKind(
+            VISIT_LINK,
+            gettext_lazy("Visit"),
+            "realestate/visits/{id}",
+            summary=summary_of(_visit, _visit_rows),
+        )
+    )
+    enum_names["RealEstateVisitStatusEnum"] = f"{MODELS}.VisitStatus"
+    # The engine's notices of visits under our name (``realestate.visit.created`` …),
+    # their link, and the guests' SMS reminders.
+    notification_types = [*notice_types(NOTICE_NAMESPACE)]
+    scheduling_notices = {VISIT_SOURCE: NOTICE_NAMESPACE}
+    booking_links = {VISIT_SOURCE: visit_link}
+    periodic_jobs = [
+        PeriodicJob("realestate.visit_guest_reminders", guest_reminders_periodic, {"minute": "*/5"})
+    ]
+    user_exporters = {"realestate.visits": visits_user_export}
+
+    # --- crm section ---
+    from .crm_notices import LEAD_LINK
+    from .crm_notices import types as crm_notice_types
+    from .selectors.access import CRM_MANAGE, CRM_VIEW
+
+    # Agents and above work the agency's clients, their own and unassigned leads and
+    # their tasks; managers and above every lead and task (``selectors.crm``). No staff
+    # access: personal data.
+    actions += [Action(CRM_VIEW, Role.AGENT), Action(CRM_MANAGE, Role.MANAGER)]
+    link_kinds.append(
+        LinkKind(
+            LEAD_LINK,
+            gettext_lazy("Lead"),
+            "realestate/leads/{id}",
+            summary=summary_of(_lead, _lead_rows),
+        )
+    )
+    enum_names.update(
+        {
+            "RealEstateClientKindEnum": f"{MODELS}.ClientKind",
+            "RealEstateStageKindEnum": f"{MODELS}.StageKind",
+            "RealEstateLeadSourceEnum": f"{MODELS}.LeadSource",
+            "RealEstateInteractionKindEnum": f"{MODELS}.InteractionKind",
+            "RealEstateTaskOriginEnum": f"{MODELS}.TaskOrigin",
+            "RealEstateScoreSignalEnum": f"{MODELS}.ScoreSignal",
+        }
+    )
+    notification_types += crm_notice_types()
+    periodic_jobs.append(
+        PeriodicJob("realestate.task_reminders", _task_reminders, {"minute": "*/5"})
+    )
+    user_exporters["realestate.crm"] = _crm_user_export
+
     return Product(
         label=LABEL,
         name=gettext_lazy("DIGIT-HAB real estate"),
@@ -105,4 +205,9 @@ def product() -> Product:
         error_codes=RealEstateError,
         demo_loader=load_demo,
         landing_links=landing_pages,
+        notification_types=notification_types,
+        scheduling_notices=scheduling_notices,
+        booking_links=booking_links,
+        periodic_jobs=periodic_jobs,
+        user_exporters=user_exporters,
     )

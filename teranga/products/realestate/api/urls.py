@@ -38,3 +38,68 @@ urlpatterns = [
         name="property-document-link",
     ),
 ]
+
+# --- visits section ---
+from .visits import urlpatterns as visit_urlpatterns  # noqa: E402
+
+urlpatterns += visit_urlpatterns
+
+# --- crm section ---
+from . import crm as crm_views  # noqa: E402
+
+AGENCY = "organizations/<uuid:organization_id>"
+urlpatterns += [
+    path(f"{AGENCY}/clients/", crm_views.AgencyClientsView.as_view(), name="crm-clients"),
+    path("clients/<uuid:client_id>/", crm_views.ClientDetailView.as_view(), name="crm-client"),
+    path(
+        "clients/<uuid:client_id>/contacts/",
+        crm_views.ClientContactsView.as_view(),
+        name="crm-client-contacts",
+    ),
+    path(
+        "clients/<uuid:client_id>/contacts/<uuid:contact_id>/",
+        crm_views.ClientContactView.as_view(),
+        name="crm-client-contact",
+    ),
+    path(
+        "clients/<uuid:client_id>/interactions/",
+        crm_views.ClientInteractionsView.as_view(),
+        name="crm-client-interactions",
+    ),
+    path(f"{AGENCY}/pipeline-stages/", crm_views.AgencyStagesView.as_view(), name="crm-stages"),
+    path(
+        f"{AGENCY}/pipeline-stages/reorder/",
+        crm_views.AgencyStagesReorderView.as_view(),
+        name="crm-stages-reorder",
+    ),
+    path("pipeline-stages/<uuid:stage_id>/", crm_views.StageDetailView.as_view(), name="crm-stage"),
+    path(
+        f"{AGENCY}/crm-automation/",
+        crm_views.AgencyAutomationView.as_view(),
+        name="crm-automation",
+    ),
+    path(f"{AGENCY}/leads/", crm_views.AgencyLeadsView.as_view(), name="crm-leads"),
+    path("leads/<uuid:lead_id>/", crm_views.LeadDetailView.as_view(), name="crm-lead"),
+    path("leads/<uuid:lead_id>/move/", crm_views.LeadMoveView.as_view(), name="crm-lead-move"),
+    path(
+        "leads/<uuid:lead_id>/assign/", crm_views.LeadAssignView.as_view(), name="crm-lead-assign"
+    ),
+    path(
+        "leads/<uuid:lead_id>/history/",
+        crm_views.LeadHistoryView.as_view(),
+        name="crm-lead-history",
+    ),
+    path(
+        "leads/<uuid:lead_id>/interactions/",
+        crm_views.LeadInteractionsView.as_view(),
+        name="crm-lead-interactions",
+    ),
+    path(f"{AGENCY}/tasks/", crm_views.AgencyTasksView.as_view(), name="crm-tasks"),
+    path("tasks/mine/", crm_views.MyTasksView.as_view(), name="crm-tasks-mine"),
+    path("tasks/<uuid:task_id>/", crm_views.TaskDetailView.as_view(), name="crm-task"),
+    path(
+        "tasks/<uuid:task_id>/complete/",
+        crm_views.TaskCompleteView.as_view(),
+        name="crm-task-complete",
+    ),
+]

@@ -113,3 +113,10 @@ def property_visible(*, user, property_id, queryset=None) -> tuple[Property, boo
     if is_public(prop):
         return prop, False
     raise _not_found()
+
+
+# --- crm section ---
+#: The agency's agents and above work its CRM: every client, their own leads and tasks.
+CRM_VIEW = "realestate.crm.view"
+#: Managers and above see and reassign every lead and task, and delete clients and leads.
+CRM_MANAGE = "realestate.crm.manage"

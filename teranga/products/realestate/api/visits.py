@@ -1,0 +1,604 @@
+"""The visits API: the free visit slots of a property, booking a visit (a client for
+themselves, the agency for a guest), the lists, one visit, its transitions (confirm,
+cancel, done, no-show), the agency's notes and the feedback after the visit.
+
+Who may do what: ``selectors.visits``. Another agency's visit answers 404
+``visit_not_found``, a member whose role is too low 403, no token 401.
+"""
+
+from __future__ import annotations
+
+from django.urls import path
+from django.utils.translation import get_language
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from teranga.core.errors import CoreError, Forbidden, ValidationFailed
+from teranga.core.i18n import normalize_language
+from teranga.core.limits import NOTE_MAX_LENGTH
+from teranga.core.links import object_link
+from teranga.core.pagination import CursorPagination, PaginatedViewMixin
+from teranga.core.schema import error_codes
+from teranga.core.serializers import PhoneField, Serializer, validated_query
+from teranga.platform.organizations import access
+from teranga.platform.organizations.access import get_organization_for
+from teranga.platform.organizations.errors import OrganizationError
+from teranga.platform.scheduling.errors import SchedulingError
+
+from ..errors import RealEstateError
+from ..models import GUEST_NAME_MAX_LENGTH, INTEREST_MAX, INTEREST_MIN, VisitStatus
+from ..selectors import access as property_access
+from ..selectors import visits as selectors
+from ..services import visits as services
+from ..visit_notices import VISIT_LINK
+
+TAG = ["realestate visits"]
+PROPERTY_ID = OpenApiParameter("property_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+VISIT_ID = OpenApiParameter("visit_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+VISIT_404 = [RealEstateError.VISIT_NOT_FOUND]
+TRANSITION_409 = [RealEstateError.VISIT_INVALID_TRANSITION, SchedulingError.INVALID_TRANSITION]
+
+
+# --- Serializers ------------------------------------------------------------------------------
+
+
+class RealEstateVisitPersonSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+
+
+class RealEstateVisitPropertySerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    title = serializers.CharField()
+    address = serializers.CharField()
+    commune = serializers.CharField()
+
+
+class RealEstateVisitSerializer(serializers.Serializer):
+    """A visit. ``notes`` and ``guest_phone`` are the agency's: null for the visitor."""
+
+    id = serializers.UUIDField()
+    organization = serializers.UUIDField(source="organization_id")
+    property = RealEstateVisitPropertySerializer()
+    agent = serializers.SerializerMethodField()
+    visitor = serializers.SerializerMethodField()
+    visitor_name = serializers.SerializerMethodField()
+    guest_phone = serializers.SerializerMethodField()
+    status = serializers.ChoiceField(choices=VisitStatus.choices)
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    message = serializers.CharField()
+    notes = serializers.SerializerMethodField()
+    cancellation_reason = serializers.CharField()
+    interest_level = serializers.IntegerField(allow_null=True)
+    feedback = serializers.CharField()
+    feedback_at = serializers.DateTimeField(allow_null=True)
+    link = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    def _staff(self, visit) -> bool:
+        if getattr(visit, "viewer_is_staff", None) is not None:
+            return visit.viewer_is_staff
+        user = self.context["request"].user
+        return visit.agent_id == user.pk or visit.organization_id in self.context.get(
+            "staff_orgs", ()
+        )
+
+    @extend_schema_field(RealEstateVisitPersonSerializer(allow_null=True))
+    def get_agent(self, visit):
+        if visit.agent is None:
+            return None
+        return {
+            "id": visit.agent.pk,
+            "name": visit.agent.get_full_name() or visit.agent.email.split("@")[0],
+        }
+
+    @extend_schema_field(RealEstateVisitPersonSerializer(allow_null=True))
+    def get_visitor(self, visit):
+        if visit.visitor is None:
+            return None
+        return {"id": visit.visitor.pk, "name": visit.visitor_name()}
+
+    def get_visitor_name(self, visit) -> str:
+        return visit.visitor_name()
+
+    @extend_schema_field({"type": "string", "nullable": True, "description": "E.164."})
+    def get_guest_phone(self, visit):
+        if not self._staff(visit) or not visit.guest_phone:
+            return None
+        return str(visit.guest_phone)
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_notes(self, visit):
+        return visit.notes if self._staff(visit) else None
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_link(self, visit) -> str:
+        return object_link(VISIT_LINK, visit.pk)
+
+
+class RealEstateVisitSlotSerializer(serializers.Serializer):
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+
+
+class RealEstateVisitSlotsSerializer(serializers.Serializer):
+    property = serializers.UUIDField()
+    agent = RealEstateVisitPersonSerializer(allow_null=True)
+    time_zone = serializers.CharField()
+    slots = RealEstateVisitSlotSerializer(many=True)
+
+
+class RealEstateVisitSlotsQuerySerializer(Serializer):
+    # ``from`` is a keyword: the field is renamed below.
+    from_ = serializers.DateTimeField(
+        required=False, help_text="Start of the range (default: now)."
+    )
+    to = serializers.DateTimeField(
+        required=False, help_text="End of the range (default: 7 days later; at most 31)."
+    )
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")
+        return fields
+
+
+class RealEstateVisitGuestSerializer(Serializer):
+    name = serializers.CharField(max_length=GUEST_NAME_MAX_LENGTH)
+    phone = PhoneField()
+
+
+class RealEstateVisitCreateSerializer(Serializer):
+    starts_at = serializers.DateTimeField()
+    message = serializers.CharField(
+        max_length=NOTE_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
+    guest = RealEstateVisitGuestSerializer(
+        required=False,
+        help_text="The agency's staff booking for a visitor without an account (a call, a "
+        "walk-in): their name and phone.",
+    )
+
+
+class RealEstateVisitListQuerySerializer(Serializer):
+    organization = serializers.UUIDField(
+        required=False, help_text="Every visit of this agency (its agents and above, staff)."
+    )
+    status = serializers.ChoiceField(choices=VisitStatus.choices, required=False)
+    property = serializers.UUIDField(required=False)
+    agent = serializers.UUIDField(required=False)
+    from_ = serializers.DateTimeField(required=False, help_text="Visits starting from then.")
+    to = serializers.DateTimeField(required=False, help_text="Visits starting before then.")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")
+        return fields
+
+
+class RealEstateVisitCancelSerializer(Serializer):
+    reason = serializers.CharField(
+        max_length=NOTE_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
+
+
+class RealEstateVisitNotesSerializer(Serializer):
+    notes = serializers.CharField(max_length=NOTE_MAX_LENGTH, allow_blank=True)
+
+
+class RealEstateVisitFeedbackSerializer(Serializer):
+    interest_level = serializers.IntegerField(
+        min_value=INTEREST_MIN, max_value=INTEREST_MAX, help_text="1 (none) to 5 (very high)."
+    )
+    feedback = serializers.CharField(
+        max_length=NOTE_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
+
+
+class RealEstateVisitHoursRuleSerializer(Serializer):
+    weekday = serializers.IntegerField(min_value=0, max_value=6, help_text="0 is Monday.")
+    starts_at = serializers.TimeField()
+    ends_at = serializers.TimeField()
+    break_start = serializers.TimeField(required=False, allow_null=True, default=None)
+    break_end = serializers.TimeField(required=False, allow_null=True, default=None)
+
+
+class RealEstateVisitHoursSerializer(Serializer):
+    rules = RealEstateVisitHoursRuleSerializer(many=True, max_length=21)
+
+
+# --- Views ------------------------------------------------------------------------------------
+
+
+class VisitCursorPagination(CursorPagination):
+    page_size = 20
+    ordering = ("-starts_at", "-id")
+
+
+class VisitView(PaginatedViewMixin, GenericAPIView):
+    filter_backends: list = []
+    serializer_class = RealEstateVisitSerializer
+    pagination_class = None
+
+    def visit_response(self, visit, status_code=status.HTTP_200_OK) -> Response:
+        return Response(
+            RealEstateVisitSerializer(visit, context={"request": self.request}).data,
+            status=status_code,
+        )
+
+
+class PropertyVisitSlotsView(VisitView):
+    permission_classes = [AllowAny]
+    serializer_class = RealEstateVisitSlotsSerializer
+
+    @extend_schema(
+        tags=TAG,
+        summary="Free visit slots of a property",
+        description="The times a visit of the property can be booked: its agent's "
+        "availability (the scheduling engine: weekly hours, days off, public holidays, "
+        "their other visits and bookings), inside the property's own visiting hours when "
+        "it has any, not taken by another visit of it, at least 2 hours and at most 90 "
+        "days ahead. A visit lasts an hour; slots start every half hour. `from`/`to`: "
+        "the range (default now to 7 days later; at most 31 days: 400 "
+        "`visit_invalid_range`). Same visibility as the property (404 "
+        "`property_not_found`); a property off the market has no slots. An agent "
+        "without visiting hours gets the defaults on first use (Monday to Friday "
+        "9:00–18:00 with a break 13:00–14:00, Saturday 9:00–13:00), which the agency "
+        "changes in the scheduling engine.",
+        parameters=[PROPERTY_ID, RealEstateVisitSlotsQuerySerializer],
+        responses={200: RealEstateVisitSlotsSerializer},
+        extensions=error_codes(
+            {
+                400: [CoreError.INVALID, RealEstateError.VISIT_INVALID_RANGE],
+                404: [RealEstateError.PROPERTY_NOT_FOUND],
+            }
+        ),
+        auth=[],
+    )
+    def get(self, request, property_id):
+        query = validated_query(RealEstateVisitSlotsQuerySerializer, request).validated_data
+        prop, _staff = property_access.property_visible(user=request.user, property_id=property_id)
+        if prop.agent_id is not None:
+            services.agent_resource_ensure(organization=prop.organization, agent=prop.agent)
+        result = selectors.visit_slots(
+            user=request.user,
+            property_id=property_id,
+            range_from=query.get("from"),
+            range_to=query.get("to"),
+        )
+        agent = result.property.agent
+        return Response(
+            {
+                "property": result.property.pk,
+                "agent": {
+                    "id": agent.pk,
+                    "name": agent.get_full_name() or agent.email.split("@")[0],
+                }
+                if agent
+                else None,
+                "time_zone": result.time_zone,
+                "slots": [{"starts_at": s.starts_at, "ends_at": s.ends_at} for s in result.slots],
+            }
+        )
+
+
+class PropertyVisitHoursView(VisitView):
+    serializer_class = RealEstateVisitHoursSerializer
+
+    def hours_response(self, prop) -> Response:
+        rules = selectors.property_visit_rules(prop)
+        return Response(RealEstateVisitHoursSerializer({"rules": rules}).data)
+
+    @extend_schema(
+        tags=TAG,
+        summary="Visiting hours of a property (agents and above, staff)",
+        description="The property's own weekly visiting hours, in the agency's time zone. "
+        "Empty: visits follow its agent's availability alone.",
+        parameters=[PROPERTY_ID],
+        responses={200: RealEstateVisitHoursSerializer},
+        extensions=error_codes({404: [RealEstateError.PROPERTY_NOT_FOUND]}),
+    )
+    def get(self, request, property_id):
+        prop = property_access.property_for_staff(user=request.user, property_id=property_id)
+        return self.hours_response(prop)
+
+    @extend_schema(
+        tags=TAG,
+        summary="Set the visiting hours of a property (its agent, managers and above)",
+        description="Replaces them: weekly rules (`weekday` 0 = Monday, `starts_at`, "
+        "`ends_at`, an optional break), at most 21, never overlapping (400 "
+        "`rule_overlap`). Visits are then offered only inside them and inside the "
+        "agent's availability. An empty list removes them. Visits already booked stay.",
+        parameters=[PROPERTY_ID],
+        request=RealEstateVisitHoursSerializer,
+        responses={200: RealEstateVisitHoursSerializer},
+        extensions=error_codes(
+            {
+                400: [CoreError.INVALID, SchedulingError.RULE_OVERLAP],
+                404: [RealEstateError.PROPERTY_NOT_FOUND],
+            }
+        ),
+    )
+    def put(self, request, property_id):
+        prop = property_access.property_for_editor(user=request.user, property_id=property_id)
+        serializer = RealEstateVisitHoursSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.property_visit_hours_set(
+            prop=prop, rules=[dict(rule) for rule in serializer.validated_data["rules"]]
+        )
+        return self.hours_response(prop)
+
+
+class PropertyVisitsView(VisitView):
+    @extend_schema(
+        tags=TAG,
+        summary="Book a visit of a property",
+        description="A signed-in client books a visit for themselves: it is `requested` "
+        "until the agent confirms it. The agency's staff (agents and above) book for a "
+        "visitor without an account by giving `guest` (name and phone; told by SMS): the "
+        "visit is `confirmed` at once; staff must give `guest` (400 "
+        "`visit_visitor_required`), and only staff may (403). `starts_at` must be a free "
+        "slot (`visit-slots`): 400 `booking_in_past`, `notice_too_short`, "
+        "`too_far_ahead`, `outside_availability`; 409 `slot_full` when it was just "
+        "taken, `client_overlap` when the client has another booking then, "
+        "`property_not_visitable` when the property is off the market or has no agent.",
+        parameters=[PROPERTY_ID],
+        request=RealEstateVisitCreateSerializer,
+        responses={201: RealEstateVisitSerializer},
+        extensions=error_codes(
+            {
+                400: [
+                    CoreError.INVALID,
+                    CoreError.INVALID_PHONE,
+                    RealEstateError.VISIT_VISITOR_REQUIRED,
+                    SchedulingError.BOOKING_IN_PAST,
+                    SchedulingError.NOTICE_TOO_SHORT,
+                    SchedulingError.TOO_FAR_AHEAD,
+                    SchedulingError.OUTSIDE_AVAILABILITY,
+                ],
+                404: [RealEstateError.PROPERTY_NOT_FOUND],
+                409: [
+                    SchedulingError.SLOT_FULL,
+                    SchedulingError.CLIENT_OVERLAP,
+                    SchedulingError.ORGANIZATION_NOT_VERIFIED,
+                    SchedulingError.RESOURCE_INACTIVE,
+                    RealEstateError.PROPERTY_NOT_VISITABLE,
+                ],
+            }
+        ),
+    )
+    def post(self, request, property_id):
+        prop, _visible = property_access.property_visible(
+            user=request.user, property_id=property_id
+        )
+        serializer = RealEstateVisitCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        staff = access.can(request.user, prop.organization, selectors.VISITS_MANAGE)
+        guest = None
+        if "guest" in data:
+            if not staff:
+                raise Forbidden(_text_only_agency())
+            guest = services.Guest(name=data["guest"]["name"], phone=data["guest"]["phone"])
+        elif staff:
+            message = _text_guest_required()
+            raise ValidationFailed(
+                message,
+                code=RealEstateError.VISIT_VISITOR_REQUIRED,
+                fields={"guest": [message]},
+            )
+        visit = services.visit_create(
+            prop=prop,
+            actor=request.user,
+            starts_at=data["starts_at"],
+            visitor=None if guest else request.user,
+            guest=guest,
+            message=data["message"],
+            by_agency=staff,
+            language=normalize_language(get_language()),
+        )
+        visit = selectors.visit_for_viewer(user=request.user, visit_id=visit.pk)
+        return self.visit_response(visit, status.HTTP_201_CREATED)
+
+
+def _text_only_agency() -> str:
+    from django.utils.translation import gettext as _
+
+    return _("Only the agency can book a visit for a guest.")
+
+
+def _text_guest_required() -> str:
+    from django.utils.translation import gettext as _
+
+    return _("Give the visitor's name and phone to book a visit for them.")
+
+
+class VisitListView(VisitView):
+    pagination_class = VisitCursorPagination
+
+    @extend_schema(
+        tags=TAG,
+        summary="Visits",
+        description="Without `organization`: the caller's own visits, as visitor or as "
+        "agent. With `organization`: every visit of that agency, for its agents and above "
+        "and platform staff (404 for anyone outside, 403 below agent). Filters: "
+        "`status`, `property`, `agent`, `from`/`to` (start times). Newest start first; "
+        "cursor pagination (`cursor` from `next`, `page_size` up to 100).",
+        parameters=[RealEstateVisitListQuerySerializer],
+        responses={200: RealEstateVisitSerializer(many=True)},
+        extensions=error_codes(
+            {400: [CoreError.INVALID], 404: [OrganizationError.ORGANIZATION_NOT_FOUND]}
+        ),
+    )
+    def get(self, request):
+        query = validated_query(RealEstateVisitListQuerySerializer, request).validated_data
+        organization = None
+        if "organization" in query:
+            organization = get_organization_for(
+                request.user, query["organization"], selectors.VISITS_VIEW
+            )
+        visits = selectors.visits_list(
+            user=request.user,
+            organization=organization,
+            filters=selectors.VisitFilters(
+                status=query.get("status"),
+                property_id=query.get("property"),
+                agent_id=query.get("agent"),
+                starts_from=query.get("from"),
+                ends_before=query.get("to"),
+            ),
+        )
+        staff_orgs = {organization.pk} if organization is not None else set()
+        return self.paginated(visits, RealEstateVisitSerializer, staff_orgs=staff_orgs)
+
+
+class VisitDetailView(VisitView):
+    @extend_schema(
+        tags=TAG,
+        summary="One visit",
+        description="For its visitor, its agent and the agency's agents and above.",
+        parameters=[VISIT_ID],
+        responses={200: RealEstateVisitSerializer},
+        extensions=error_codes({404: VISIT_404}),
+    )
+    def get(self, request, visit_id):
+        return self.visit_response(selectors.visit_for_viewer(user=request.user, visit_id=visit_id))
+
+    @extend_schema(
+        tags=TAG,
+        summary="The agency's notes on a visit",
+        description="Its agent, managers and above. Never shown to the visitor.",
+        parameters=[VISIT_ID],
+        request=RealEstateVisitNotesSerializer,
+        responses={200: RealEstateVisitSerializer},
+        extensions=error_codes({400: [CoreError.INVALID], 404: VISIT_404}),
+    )
+    def patch(self, request, visit_id):
+        visit = selectors.visit_for_manager(user=request.user, visit_id=visit_id)
+        serializer = RealEstateVisitNotesSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        visit = services.visit_notes_update(visit=visit, notes=serializer.validated_data["notes"])
+        visit.viewer_is_staff = True
+        return self.visit_response(visit)
+
+
+class _TransitionView(VisitView):
+    def act(self, request, visit_id, service):
+        visit = selectors.visit_for_manager(user=request.user, visit_id=visit_id)
+        service(visit=visit, actor=request.user)
+        return self.visit_response(selectors.visit_for_viewer(user=request.user, visit_id=visit_id))
+
+
+class VisitConfirmView(_TransitionView):
+    @extend_schema(
+        tags=TAG,
+        summary="Confirm a requested visit",
+        description="Its agent, managers and above. The visitor is told.",
+        parameters=[VISIT_ID],
+        request=None,
+        responses={200: RealEstateVisitSerializer},
+        extensions=error_codes({404: VISIT_404, 409: TRANSITION_409}),
+    )
+    def post(self, request, visit_id):
+        return self.act(request, visit_id, services.visit_confirm)
+
+
+class VisitDoneView(_TransitionView):
+    @extend_schema(
+        tags=TAG,
+        summary="Mark a confirmed visit done",
+        description="Once it has started (409 `visit_not_started`). Its agent, managers and above.",
+        parameters=[VISIT_ID],
+        request=None,
+        responses={200: RealEstateVisitSerializer},
+        extensions=error_codes(
+            {404: VISIT_404, 409: [*TRANSITION_409, RealEstateError.VISIT_NOT_STARTED]}
+        ),
+    )
+    def post(self, request, visit_id):
+        return self.act(request, visit_id, services.visit_done)
+
+
+class VisitNoShowView(_TransitionView):
+    @extend_schema(
+        tags=TAG,
+        summary="Mark a confirmed visit as a no-show",
+        description="Once it has started (409 `visit_not_started`). Its agent, managers and above.",
+        parameters=[VISIT_ID],
+        request=None,
+        responses={200: RealEstateVisitSerializer},
+        extensions=error_codes(
+            {404: VISIT_404, 409: [*TRANSITION_409, RealEstateError.VISIT_NOT_STARTED]}
+        ),
+    )
+    def post(self, request, visit_id):
+        return self.act(request, visit_id, services.visit_no_show)
+
+
+class VisitCancelView(VisitView):
+    @extend_schema(
+        tags=TAG,
+        summary="Cancel a visit",
+        description="Its visitor, its agent, managers and above, while it is requested "
+        "or confirmed. The other side is told.",
+        parameters=[VISIT_ID],
+        request=RealEstateVisitCancelSerializer,
+        responses={200: RealEstateVisitSerializer},
+        extensions=error_codes({400: [CoreError.INVALID], 404: VISIT_404, 409: TRANSITION_409}),
+    )
+    def post(self, request, visit_id):
+        visit, as_agency = selectors.visit_for_participant(user=request.user, visit_id=visit_id)
+        serializer = RealEstateVisitCancelSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.visit_cancel(
+            visit=visit,
+            actor=request.user,
+            by_visitor=not as_agency,
+            reason=serializer.validated_data["reason"],
+        )
+        return self.visit_response(selectors.visit_for_viewer(user=request.user, visit_id=visit_id))
+
+
+class VisitFeedbackView(VisitView):
+    @extend_schema(
+        tags=TAG,
+        summary="Feedback after a visit",
+        description="The visitor's interest (1 to 5) and a comment, given by the visitor "
+        "or taken down by its agent or a manager, once the visit is done (409 "
+        "`visit_not_done`). Giving it again replaces it.",
+        parameters=[VISIT_ID],
+        request=RealEstateVisitFeedbackSerializer,
+        responses={200: RealEstateVisitSerializer},
+        extensions=error_codes(
+            {400: [CoreError.INVALID], 404: VISIT_404, 409: [RealEstateError.VISIT_NOT_DONE]}
+        ),
+    )
+    def post(self, request, visit_id):
+        visit, _as_agency = selectors.visit_for_participant(user=request.user, visit_id=visit_id)
+        serializer = RealEstateVisitFeedbackSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.visit_feedback(visit=visit, **serializer.validated_data)
+        return self.visit_response(selectors.visit_for_viewer(user=request.user, visit_id=visit_id))
+
+
+PROPERTY = "properties/<uuid:property_id>"
+VISIT = "visits/<uuid:visit_id>"
+
+urlpatterns = [
+    path(f"{PROPERTY}/visit-slots/", PropertyVisitSlotsView.as_view(), name="visit-slots"),
+    path(f"{PROPERTY}/visits/", PropertyVisitsView.as_view(), name="property-visits"),
+    path(f"{PROPERTY}/visit-hours/", PropertyVisitHoursView.as_view(), name="visit-hours"),
+    path("visits/", VisitListView.as_view(), name="visit-list"),
+    path(f"{VISIT}/", VisitDetailView.as_view(), name="visit-detail"),
+    path(f"{VISIT}/confirm/", VisitConfirmView.as_view(), name="visit-confirm"),
+    path(f"{VISIT}/cancel/", VisitCancelView.as_view(), name="visit-cancel"),
+    path(f"{VISIT}/done/", VisitDoneView.as_view(), name="visit-done"),
+    path(f"{VISIT}/no-show/", VisitNoShowView.as_view(), name="visit-no-show"),
+    path(f"{VISIT}/feedback/", VisitFeedbackView.as_view(), name="visit-feedback"),
+]
