@@ -117,6 +117,7 @@ bench: install-test
 	$(BIN)/python -m benchmarks.campus_group_feed
 	$(BIN)/python -m benchmarks.campus_leaderboard
 	$(BIN)/python -m benchmarks.campus_invitations
+	$(BIN)/python -m benchmarks.academy_mt_sync
 
 # Recompile the message catalogues (fr, en, wo) after editing the .po files.
 messages: install

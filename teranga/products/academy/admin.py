@@ -77,3 +77,69 @@ class AttendanceAdmin(ReadOnlyModelAdmin):
 class SessionReminderAdmin(ReadOnlyModelAdmin):
     list_display = ("session", "offset_minutes", "starts_at", "created_at")
     list_select_related = ("session__formation",)
+
+
+# --- signals section ---
+from .models_signals import Signal, SignalUpdate  # noqa: E402
+
+
+class SignalUpdateInline(ReadOnlyTabularInline):
+    model = SignalUpdate
+    fields = ("created_at", "kind", "status", "stop_loss", "price", "note", "author")
+
+
+@admin.register(Signal)
+class SignalAdmin(ReadOnlyModelAdmin):
+    """Read-only: publishing and updating go through the API, which tells subscribers."""
+
+    list_display = (
+        "instrument",
+        "direction",
+        "organization",
+        "status",
+        "entry",
+        "stop_loss",
+        "result_pips",
+        "result_r",
+        "published_at",
+    )
+    list_filter = ("status", "direction")
+    search_fields = ("instrument", "organization__name")
+    date_hierarchy = "published_at"
+    list_select_related = ("organization",)
+    inlines = [SignalUpdateInline]
+
+
+@admin.register(SignalUpdate)
+class SignalUpdateAdmin(ReadOnlyModelAdmin):
+    list_display = ("signal", "kind", "status", "price", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("signal__instrument",)
+    list_select_related = ("signal",)
+
+
+# --- MetaTrader section ---
+from .models_mt import Trade, TradingAccount, TradingAccountKey  # noqa: E402
+
+
+class TradingAccountKeyInline(ReadOnlyTabularInline):
+    model = TradingAccountKey
+    # Never the digest: the prefix tells keys apart.
+    fields = ("label", "prefix", "created_at", "last_used_at", "revoked_at")
+
+
+@admin.register(TradingAccount)
+class TradingAccountAdmin(ReadOnlyModelAdmin):
+    list_display = ("name", "login", "server", "user", "currency", "balance", "last_sync_at")
+    search_fields = ("user__email", "name", "server", "broker")
+    list_select_related = ("user",)
+    inlines = [TradingAccountKeyInline]
+
+
+@admin.register(Trade)
+class TradeAdmin(ReadOnlyModelAdmin):
+    list_display = ("ticket", "account", "symbol", "side", "lots", "open_time", "close_time")
+    list_filter = ("side",)
+    search_fields = ("symbol", "account__user__email")
+    list_select_related = ("account",)
+    exclude = ("digest",)

@@ -154,6 +154,7 @@ def load(*, password: str) -> list[tuple[str, str, str]]:
         organization=academy, user=instructor, defaults={"role": Role.AGENT}
     )
     logins = [(INSTRUCTOR_EMAIL, Role.AGENT, academy.name)]
+    signals_demo_load(academy=academy, author=instructor)
     if Formation.objects.filter(organization=academy).exists():
         return logins
     today = timezone.localdate()
@@ -225,3 +226,58 @@ def load(*, password: str) -> list[tuple[str, str, str]]:
             )
     Attendance.objects.bulk_create(rows, ignore_conflicts=True)
     return logins
+
+
+# --- signals section ---
+#: Demo signals: (days ago, instrument, direction, entry, stop-loss, TPs, what happened).
+DEMO_SIGNALS = [
+    (40, "EURUSD", "buy", "1.08500", "1.08200", ("1.08800", "1.09100", "1.09400"), "tp3_hit"),
+    (33, "XAUUSD", "sell", "2350.0", "2360.0", ("2330.0", "2310.0", None), "stopped"),
+    (26, "GBPUSD", "buy", "1.27000", "1.26600", ("1.27400", None, None), "tp1_then_close"),
+    (12, "USDJPY", "sell", "151.200", "151.700", ("150.700", "150.200", None), "tp2_hit"),
+    (2, "US30", "buy", "39000", "38850", ("39200", "39400", None), None),
+]
+
+
+def signals_demo_load(*, academy, author) -> None:
+    """A few trading signals of the academy, most of them ended (the statistics have
+    something to show), one still running. Idempotent: skipped once the academy has any."""
+    from decimal import Decimal
+
+    from .models_signals import Signal
+    from .services.signals import signal_publish, signal_update_record
+
+    if Signal.objects.filter(organization=academy).exists():
+        return
+    now = timezone.now()
+    for days, instrument, direction, entry, stop, targets, outcome in DEMO_SIGNALS:
+        published = now - timedelta(days=days)
+        tp1, tp2, tp3 = (Decimal(value) if value else None for value in targets)
+        signal = signal_publish(
+            organization=academy,
+            author=author,
+            instrument=instrument,
+            direction=direction,
+            entry=Decimal(entry),
+            stop_loss=Decimal(stop),
+            tp1=tp1,
+            tp2=tp2,
+            tp3=tp3,
+            note="Signal de démonstration.",
+            now=published,
+        )
+        later = published + timedelta(hours=6)
+        if outcome == "tp1_then_close":
+            signal_update_record(signal=signal, actor=author, kind="tp1_hit", now=later)
+            signal_update_record(
+                signal=signal,
+                actor=author,
+                kind="closed",
+                price=Decimal("1.27250"),
+                now=later + timedelta(hours=3),
+            )
+        elif outcome == "tp3_hit":
+            for kind in ("tp1_hit", "tp2_hit", "tp3_hit"):
+                signal_update_record(signal=signal, actor=author, kind=kind, now=later)
+        elif outcome:
+            signal_update_record(signal=signal, actor=author, kind=outcome, now=later)

@@ -29,3 +29,15 @@ class AcademyError(StrEnum):
     CHECKIN_INVALID = "checkin_invalid"
     CHECKIN_NOT_OPEN = "checkin_not_open"
     NOT_ENROLLED = "not_enrolled"
+    # Signals
+    SIGNAL_NOT_FOUND = "signal_not_found"
+    SIGNALS_SUBSCRIPTION_REQUIRED = "signals_subscription_required"
+    SIGNAL_ENDED = "signal_ended"
+    SIGNAL_TRANSITION_INVALID = "signal_transition_invalid"
+    SIGNAL_LEVELS_INVALID = "signal_levels_invalid"
+    SIGNAL_PRICE_REQUIRED = "signal_price_required"
+    # MetaTrader sync
+    MT_ACCOUNT_NOT_FOUND = "mt_account_not_found"
+    MT_KEY_NOT_FOUND = "mt_key_not_found"
+    MT_ACCOUNT_MISMATCH = "mt_account_mismatch"
+    MT_TOO_MANY_KEYS = "mt_too_many_keys"

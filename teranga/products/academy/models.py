@@ -263,3 +263,7 @@ class SessionReminder(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.session} −{self.offset_minutes} min"
+
+
+from .models_mt import *  # noqa: E402,F401,F403
+from .models_signals import *  # noqa: E402,F401,F403

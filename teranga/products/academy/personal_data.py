@@ -45,3 +45,67 @@ def academy_user_export(*, user) -> dict[str, Any]:
             for a in marks
         ],
     }
+
+
+def trading_accounts_export(*, user) -> dict[str, Any]:
+    """The member's MetaTrader accounts with their trades (two queries); never a key or
+    its digest (the keys are listed by prefix only)."""
+    from django.db.models import Prefetch
+
+    from .models import Trade, TradingAccount, TradingAccountKey
+
+    accounts = (
+        TradingAccount.objects.filter(user=user)
+        .order_by("created_at", "id")
+        .prefetch_related(
+            Prefetch("trades", queryset=Trade.objects.order_by("open_time", "ticket")),
+            Prefetch("keys", queryset=TradingAccountKey.objects.order_by("created_at", "id")),
+        )
+    )
+    return {
+        "accounts": [
+            {
+                "id": str(a.pk),
+                "name": a.name,
+                "login": a.login,
+                "server": a.server,
+                "broker": a.broker,
+                "currency": a.currency,
+                "balance": a.balance,
+                "equity": a.equity,
+                "leverage": a.leverage,
+                "last_sync_at": a.last_sync_at,
+                "created_at": a.created_at,
+                "keys": [
+                    {
+                        "label": k.label,
+                        "prefix": k.prefix,
+                        "created_at": k.created_at,
+                        "revoked_at": k.revoked_at,
+                    }
+                    for k in a.keys.all()
+                ],
+                "trades": [
+                    {
+                        "ticket": t.ticket,
+                        "symbol": t.symbol,
+                        "side": t.side,
+                        "lots": t.lots,
+                        "open_time": t.open_time,
+                        "close_time": t.close_time,
+                        "open_price": t.open_price,
+                        "close_price": t.close_price,
+                        "sl": t.sl,
+                        "tp": t.tp,
+                        "commission": t.commission,
+                        "swap": t.swap,
+                        "profit": t.profit,
+                        "comment": t.comment,
+                        "magic": t.magic,
+                    }
+                    for t in a.trades.all()
+                ],
+            }
+            for a in accounts
+        ]
+    }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import mt, signals, views
 
 app_name = "academy"
 
@@ -56,4 +56,26 @@ urlpatterns = [
     path("checkin/", views.CheckinView.as_view(), name="checkin"),
     path("me/enrolments/", views.MyEnrolmentsView.as_view(), name="my-enrolments"),
     path("me/payments/", views.MyPaymentsView.as_view(), name="my-payments"),
+    # --- MetaTrader section ---
+    path("mt/accounts/", mt.AccountListCreateView.as_view(), name="mt-accounts"),
+    path("mt/accounts/<uuid:account_id>/", mt.AccountDetailView.as_view(), name="mt-account"),
+    path("mt/accounts/<uuid:account_id>/keys/", mt.AccountKeysView.as_view(), name="mt-keys"),
+    path(
+        "mt/accounts/<uuid:account_id>/keys/<uuid:key_id>/revoke/",
+        mt.AccountKeyRevokeView.as_view(),
+        name="mt-key-revoke",
+    ),
+    path("mt/accounts/<uuid:account_id>/trades/", mt.AccountTradesView.as_view(), name="mt-trades"),
+    path("mt/accounts/<uuid:account_id>/stats/", mt.AccountStatsView.as_view(), name="mt-stats"),
+    path("mt/sync/", mt.SyncView.as_view(), name="mt-sync"),
+    # --- signals section ---
+    path("signals/", signals.SignalListCreateView.as_view(), name="signals"),
+    path("signals/stats/", signals.SignalStatsView.as_view(), name="signal-stats"),
+    path("signals/<uuid:signal_id>/", signals.SignalDetailView.as_view(), name="signal"),
+    path(
+        "signals/<uuid:signal_id>/updates/",
+        signals.SignalUpdateListView.as_view(),
+        name="signal-updates",
+    ),
+    path("signals/<uuid:signal_id>/close/", signals.SignalCloseView.as_view(), name="signal-close"),
 ]
