@@ -143,3 +143,14 @@ class TradeAdmin(ReadOnlyModelAdmin):
     search_fields = ("symbol", "account__user__email")
     list_select_related = ("account",)
     exclude = ("digest",)
+
+
+# --- member space section ---
+from .models_space import MEMBER_SPACE_WIDGETS, MemberSpaceSettings  # noqa: E402
+
+
+@admin.register(MemberSpaceSettings)
+class MemberSpaceSettingsAdmin(ReadOnlyModelAdmin):
+    list_display = ("user", "organization", *MEMBER_SPACE_WIDGETS)
+    search_fields = ("user__email", "organization__name")
+    list_select_related = ("user", "organization")

@@ -155,6 +155,7 @@ def load(*, password: str) -> list[tuple[str, str, str]]:
     )
     logins = [(INSTRUCTOR_EMAIL, Role.AGENT, academy.name)]
     signals_demo_load(academy=academy, author=instructor)
+    trading_demo_load()
     if Formation.objects.filter(organization=academy).exists():
         return logins
     today = timezone.localdate()
@@ -281,3 +282,47 @@ def signals_demo_load(*, academy, author) -> None:
                 signal_update_record(signal=signal, actor=author, kind=kind, now=later)
         elif outcome:
             signal_update_record(signal=signal, actor=author, kind=outcome, now=later)
+
+
+# --- member space section ---
+#: The demo member's MetaTrader account: the login the Expert Advisor's examples name.
+DEMO_TRADING_LOGIN = 50123456
+DEMO_TRADING_MEMBER = f"client1@{DOMAIN}"
+
+
+def trading_demo_load() -> None:
+    """``client1``'s trading account with an API key, filled by replaying the Expert
+    Advisor's example uploads (``mt4/examples/*.json``, in name order) through the sync
+    service, so their member space shows trading statistics. The key itself is not kept
+    (only its digest is ever stored): the member creates their own for a real EA.
+    Idempotent: the account and an active key are found again, and a replay happens only
+    while the account has no trades."""
+    import json
+    from pathlib import Path
+
+    from .api.mt import SyncSerializer
+    from .models_mt import Trade, TradingAccount, TradingAccountKey
+    from .services.mt import account_key_create, mt_sync, trading_account_create
+
+    member = get_user_model().objects.filter(email__iexact=DEMO_TRADING_MEMBER).first()
+    if member is None:
+        return
+    account = TradingAccount.objects.filter(user=member, login=DEMO_TRADING_LOGIN).first()
+    if account is None:
+        account = trading_account_create(
+            user=member, name="Compte démo MT4", login=DEMO_TRADING_LOGIN
+        )
+    key = TradingAccountKey.objects.filter(account=account, revoked_at__isnull=True).first()
+    if key is None:
+        key, _raw_key = account_key_create(account=account, label="Démo")
+    if Trade.objects.filter(account=account).exists():
+        return
+    examples = Path(__file__).resolve().parent / "mt4" / "examples"
+    for path in sorted(examples.glob("*.json")):
+        serializer = SyncSerializer(data=json.loads(path.read_text()))
+        serializer.is_valid(raise_exception=True)
+        mt_sync(
+            key=key,
+            account_info=serializer.validated_data["account"],
+            trades=serializer.validated_data["trades"],
+        )

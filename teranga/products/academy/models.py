@@ -267,3 +267,4 @@ class SessionReminder(BaseModel):
 
 from .models_mt import *  # noqa: E402,F401,F403
 from .models_signals import *  # noqa: E402,F401,F403
+from .models_space import *  # noqa: E402,F401,F403

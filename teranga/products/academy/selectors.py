@@ -16,6 +16,7 @@ Anything of another organisation answers 404; a member whose role is too low, 40
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.db.models import (
     Count,
@@ -345,3 +346,30 @@ def dashboard(*, organization: Organization, now: datetime | None = None) -> lis
 
 def ensure_action(user, organization: Organization, action: str) -> None:
     ensure(user, organization, action)
+
+
+def payment_rows(*, user, payments) -> list[dict[str, Any]]:
+    """Payments of enrolments as ``me/payments/`` answers them: each with its formation
+    and its invoice (two queries, whatever the number)."""
+    invoices = invoices_by_payment(user=user, payment_ids=[payment.pk for payment in payments])
+    formations = formations_by_enrolment(enrolment_ids=[payment.target_id for payment in payments])
+    rows = []
+    for payment in payments:
+        invoice = invoices.get(payment.pk)
+        formation_id, title = formations.get(payment.target_id, (None, payment.description))
+        rows.append(
+            {
+                "id": payment.pk,
+                "formation": formation_id,
+                "formation_title": title,
+                "amount": int(payment.amount),
+                "currency": payment.currency,
+                "status": payment.status,
+                "method": payment.method,
+                "transaction_number": payment.transaction_number,
+                "created_at": payment.created_at,
+                "invoice": invoice.pk if invoice else None,
+                "invoice_number": invoice.number if invoice else None,
+            }
+        )
+    return rows

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import mt, signals, views
+from . import mt, signals, space, views
 
 app_name = "academy"
 
@@ -56,6 +56,8 @@ urlpatterns = [
     path("checkin/", views.CheckinView.as_view(), name="checkin"),
     path("me/enrolments/", views.MyEnrolmentsView.as_view(), name="my-enrolments"),
     path("me/payments/", views.MyPaymentsView.as_view(), name="my-payments"),
+    path("me/space/", space.MemberSpaceView.as_view(), name="my-space"),
+    path("me/space/settings/", space.MemberSpaceSettingsView.as_view(), name="my-space-settings"),
     # --- MetaTrader section ---
     path("mt/accounts/", mt.AccountListCreateView.as_view(), name="mt-accounts"),
     path("mt/accounts/<uuid:account_id>/", mt.AccountDetailView.as_view(), name="mt-account"),

@@ -404,31 +404,7 @@ class MyPaymentsView(AcademyView):
     )
     def get(self, request):
         page = self.paginate_queryset(selectors.member_payments(user=request.user))
-        invoices = selectors.invoices_by_payment(
-            user=request.user, payment_ids=[payment.pk for payment in page]
-        )
-        formations = selectors.formations_by_enrolment(
-            enrolment_ids=[payment.target_id for payment in page]
-        )
-        rows = []
-        for payment in page:
-            invoice = invoices.get(payment.pk)
-            formation_id, title = formations.get(payment.target_id, (None, payment.description))
-            rows.append(
-                {
-                    "id": payment.pk,
-                    "formation": formation_id,
-                    "formation_title": title,
-                    "amount": int(payment.amount),
-                    "currency": payment.currency,
-                    "status": payment.status,
-                    "method": payment.method,
-                    "transaction_number": payment.transaction_number,
-                    "created_at": payment.created_at,
-                    "invoice": invoice.pk if invoice else None,
-                    "invoice_number": invoice.number if invoice else None,
-                }
-            )
+        rows = selectors.payment_rows(user=request.user, payments=page)
         return self.get_paginated_response(s.MemberPaymentSerializer(rows, many=True).data)
 
 
