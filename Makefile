@@ -118,6 +118,7 @@ bench: install-test
 	$(BIN)/python -m benchmarks.campus_leaderboard
 	$(BIN)/python -m benchmarks.campus_invitations
 	$(BIN)/python -m benchmarks.academy_mt_sync
+	$(BIN)/python -m benchmarks.realestate_matching --check
 
 # Recompile the message catalogues (fr, en, wo) after editing the .po files.
 messages: install

@@ -215,3 +215,41 @@ class AgencyAutomationAdmin(ReadOnlyModelAdmin):
     )
     list_select_related = ("organization",)
     raw_id_fields = ("organization",)
+
+
+# --- matching section ---
+from .models_matching import (  # noqa: E402
+    ClientRequest,
+    MatchHit,
+    MatchingWeights,
+    RequestExclusion,
+)
+
+
+@admin.register(ClientRequest)
+class ClientRequestAdmin(ReadOnlyModelAdmin):
+    list_display = ("client", "organization", "transaction", "budget_max", "alert_frequency")
+    list_filter = ("transaction", "alert_frequency", "active")
+    search_fields = ("client__name",)
+    list_select_related = ("client", "organization")
+    raw_id_fields = ("organization", "client", "lead", "created_by")
+
+
+@admin.register(RequestExclusion)
+class RequestExclusionAdmin(ReadOnlyModelAdmin):
+    list_display = ("request", "property", "created_at")
+    raw_id_fields = ("organization", "request", "property")
+
+
+@admin.register(MatchHit)
+class MatchHitAdmin(ReadOnlyModelAdmin):
+    list_display = ("request", "property", "score", "notified_at")
+    list_select_related = ("request", "property")
+    raw_id_fields = ("organization", "request", "property")
+
+
+@admin.register(MatchingWeights)
+class MatchingWeightsAdmin(ReadOnlyModelAdmin):
+    list_display = ("organization", "price", "surface", "rooms", "distance", "features")
+    list_select_related = ("organization",)
+    raw_id_fields = ("organization",)

@@ -279,6 +279,7 @@ def load(*, password: str) -> list[tuple[str, str, str]]:
             _properties(agency, team)
         _crm(agency, team, manager)  # --- crm section ---
         _visits(agency)  # --- visits section ---
+        _matching(agency, manager)  # --- matching section ---
     page = "/realestate/properties/"
     logins.append((manager.email, "manager", f"DIGIT-HAB — {agency.name}: {page}"))
     logins.extend((agent.email, "agent", f"DIGIT-HAB — {agency.name}") for agent in agents)
@@ -455,3 +456,44 @@ def _visits(agency: Organization) -> None:
             )
         except ApplicationError:  # the demo agency is not verified yet, or a slot clash
             continue
+
+
+# --- matching section ---
+def _matching(agency: Organization, manager) -> None:
+    """Requests of the first demo clients, built around available properties (so that
+    each has matches): one instant saved search, one daily, one without alerts. Through
+    the service: the matching runs in the background after commit, and the hits are
+    recorded once. Nothing when the agency has requests."""
+    from .models import Client, ClientRequest, features_list
+    from .services.requests import request_create
+
+    if ClientRequest.objects.filter(organization=agency).exists():
+        return
+    clients = list(Client.objects.filter(organization=agency).order_by("created_at")[:3])
+    anchors = list(
+        Property.objects.filter(
+            organization=agency, status=PropertyStatus.AVAILABLE, latitude__isnull=False
+        ).order_by("created_at")[: len(clients)]
+    )
+    frequencies = ("instant", "daily", "none")
+    for client, prop, frequency in zip(clients, anchors, frequencies, strict=False):
+        request_create(
+            organization=agency,
+            actor=manager,
+            client_id=client.pk,
+            transaction=prop.transaction,
+            property_types=[prop.property_type],
+            budget_max=prop.price,
+            currency=prop.currency,
+            rooms_min=max(1, (prop.rooms or 2) - 1),
+            zones=[
+                {
+                    "lat": prop.latitude,
+                    "lng": prop.longitude,
+                    "radius_km": 3.0,
+                    "label": prop.commune or "Dakar",
+                }
+            ],
+            nice_features=features_list(prop.features)[:2],
+            alert_frequency=frequency,
+        )

@@ -40,3 +40,5 @@ class RealEstateError(StrEnum):
     VISIT_VISITOR_REQUIRED = "visit_visitor_required"
     VISIT_INVALID_RANGE = "visit_invalid_range"
     PROPERTY_NOT_VISITABLE = "property_not_visitable"
+    # --- matching section ---
+    REQUEST_NOT_FOUND = "request_not_found"

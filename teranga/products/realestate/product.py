@@ -72,6 +72,13 @@ def _crm_user_export(*, user) -> dict:
     return crm_user_export(user=user)
 
 
+# --- matching section ---
+def _matching_digests() -> int:
+    from .services.matching import matching_digests_send
+
+    return matching_digests_send()
+
+
 def landing_pages() -> list[tuple]:
     """The public page of a few available demo properties (the home page in demo mode)."""
     from django.utils.translation import gettext
@@ -191,6 +198,19 @@ def product() -> Product:
         PeriodicJob("realestate.task_reminders", _task_reminders, {"minute": "*/5"})
     )
     user_exporters["realestate.crm"] = _crm_user_export
+
+    # --- matching section ---
+    from .matching import FIELDS as MATCH_FIELDS
+    from .matching import REASONS as MATCH_REASONS
+    from .services.matching import notification_types as matching_notice_types
+
+    enum_names["RealEstateAlertFrequencyEnum"] = f"{MODELS}.AlertFrequency"
+    enum_names["RealEstateMatchFieldEnum"] = list(MATCH_FIELDS)
+    enum_names["RealEstateMatchReasonEnum"] = list(MATCH_REASONS)
+    notification_types += matching_notice_types()
+    periodic_jobs.append(
+        PeriodicJob("realestate.matching_digests", _matching_digests, {"minute": "7"})
+    )
 
     return Product(
         label=LABEL,

@@ -103,3 +103,36 @@ urlpatterns += [
         name="crm-task-complete",
     ),
 ]
+
+# --- matching section ---
+from . import matching as matching_views  # noqa: E402
+
+urlpatterns += [
+    path(f"{AGENCY}/requests/", matching_views.AgencyRequestsView.as_view(), name="requests"),
+    path("requests/<uuid:request_id>/", matching_views.RequestDetailView.as_view(), name="request"),
+    path(
+        "requests/<uuid:request_id>/matches/",
+        matching_views.RequestMatchesView.as_view(),
+        name="request-matches",
+    ),
+    path(
+        "requests/<uuid:request_id>/exclusions/",
+        matching_views.RequestExclusionsView.as_view(),
+        name="request-exclusions",
+    ),
+    path(
+        "requests/<uuid:request_id>/exclusions/<uuid:property_id>/",
+        matching_views.RequestExclusionView.as_view(),
+        name="request-exclusion",
+    ),
+    path(
+        f"{PROPERTY}/matches/",
+        matching_views.PropertyMatchesView.as_view(),
+        name="property-matches",
+    ),
+    path(
+        f"{AGENCY}/matching-weights/",
+        matching_views.AgencyMatchingWeightsView.as_view(),
+        name="matching-weights",
+    ),
+]

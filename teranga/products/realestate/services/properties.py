@@ -38,6 +38,7 @@ from ..models import (
 )
 from ..richtext import rich_text_clean, search_text
 from ..selectors.access import PROPERTIES_MANAGE
+from .matching import matching_property_changed, matching_schedule_for_property
 
 #: Statuses that no longer count as a listing against the plan.
 CLOSED_STATUSES = (PropertyStatus.SOLD, PropertyStatus.RENTED, PropertyStatus.WITHDRAWN)
@@ -180,6 +181,7 @@ def property_create(
             (ChangeField.AGENT, None, prop.agent_id),
         ],
     )
+    matching_schedule_for_property(prop)  # after commit: re-match in the background
     return prop
 
 
@@ -216,6 +218,7 @@ def property_update(*, prop: Property, actor, agent_id=UNSET, **fields: Any) -> 
             (ChangeField.AGENT, before[2], locked.agent_id),
         ],
     )
+    matching_property_changed(locked, set(fields))  # after commit, if matching cares
     return locked
 
 
