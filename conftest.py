@@ -12,35 +12,6 @@ pytest_plugins = ["tests.skips"]
 
 AUTH = "/_allauth/app/v1"
 
-#: Fixture scopes that outlive one test: a module using one runs whole on one worker.
-_SHARED_SCOPES = {"module", "class", "package"}
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(config, items):
-    """The order, and the units of work of pytest-xdist (``--dist loadgroup``, the
-    PostgreSQL leg of CI).
-
-    pytest-django runs the tests on the database first, then the transactional ones (each
-    empties every table after it, the rows of data migrations included: the regions, the
-    plans), then the rest. Tests are handed to the workers one by one in this order, so
-    each worker keeps it. A module with a fixture of module scope (a live server, its own
-    database, a browser page) goes whole to one worker, as an ``xdist_group``, and all
-    such modules run last, after the transactional tests: none of them leaves a worker's
-    database emptied for a test that needs those rows. Without xdist the order is the same.
-    """
-    grouped, single = [], []
-    for item in items:
-        definitions = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
-        if any(d.scope in _SHARED_SCOPES for defs in definitions.values() for d in defs):
-            module = item.nodeid.split("::", 1)[0]
-            item.add_marker(pytest.mark.xdist_group(name=module))
-            grouped.append(item)
-        else:
-            single.append(item)
-    items[:] = single + grouped
-
-
 DEFAULT_PASSWORD = "Teranga-Test-2026!"
 
 

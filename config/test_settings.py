@@ -4,22 +4,8 @@ Tasks run in huey's immediate mode (in the caller's thread, after commit). The l
 tests start the real server with the real settings instead.
 """
 
-import os
-import re
-
-# pytest-xdist (the PostgreSQL leg of CI runs two workers): each worker gets its own
-# database (pytest-django suffixes the test database's name with the worker id; the SQLite
-# file below is named by process id) and its own Redis database number, next to the run's
-# (gw0 keeps it, gw1 takes the next), so one worker's cache flush never empties another's.
-_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-if _worker.startswith("gw") and (_redis := os.environ.get("REDIS_URL", "")):
-    _match = re.match(r"^(?P<base>redis(?:s)?://[^/]*)(?:/(?P<db>\d+))?/?$", _redis)
-    if _match:
-        _db = int(_match["db"] or 0) + int(_worker[2:])
-        os.environ["REDIS_URL"] = f"{_match['base']}/{_db}"
-
-from config.settings import *  # noqa: E402, F403
-from config.settings import HUEY  # noqa: E402
+from config.settings import *  # noqa: F403
+from config.settings import HUEY
 
 HUEY = {**HUEY, "immediate": True}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

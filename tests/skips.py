@@ -148,8 +148,6 @@ class SkipLedger:
         return lines
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        if hasattr(session.config, "workerinput"):
-            return  # a pytest-xdist worker: the controller receives its reports and judges
         passing = {pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED}
         if in_ci() and self.undeclared() and session.exitstatus in passing:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
@@ -157,8 +155,6 @@ class SkipLedger:
             Path(path).write_text("\n".join(self.summary()) + "\n")
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
-        if hasattr(terminalreporter.config, "workerinput"):
-            return
         lines = self.summary()
         terminalreporter.section("skips", bold=True, red=bool(self.undeclared()))
         for line in lines:
