@@ -65,11 +65,12 @@ def login(client: APIClient, email: str, password: str = DEFAULT_PASSWORD) -> di
 def issue_tokens(user) -> dict:
     """The access and refresh tokens a password login gives the app, issued in process:
     the same session (Django's login and allauth's signal: the user session, the last
-    login, the audit entry), the same record of a password authentication in it, and the same token
-    strategy (``HEADLESS_TOKEN_STRATEGY``). What the login endpoint itself does (checking
-    the password, rate limits, MFA, the audit entry) is tested through HTTP with
-    :func:`login`; most tests only need a signed-in caller, and the round trip through
-    the whole middleware stack cost ~50 ms per user, several users per test."""
+    login, the audit entry), the same record of a password authentication in it, and the
+    same token strategy (``HEADLESS_TOKEN_STRATEGY``). What the login endpoint itself
+    does (checking the password, rate limits, MFA, the known-device token) is tested
+    through HTTP with :func:`login`; most tests only need a signed-in caller, and the
+    round trip through the whole middleware stack cost ~50 ms per user, several users
+    per test."""
     from allauth.account import signals as account_signals
     from allauth.account.adapter import get_adapter
     from allauth.account.internal.flows.login import record_authentication
