@@ -28,6 +28,8 @@ from teranga.core.money import CURRENCY_CHOICES
 from teranga.core.storage import public_media_storage
 from teranga.core.validators import validate_image_content
 
+from .choices import TransactionType
+
 TITLE_MAX_LENGTH = 200
 ADDRESS_MAX_LENGTH = 300
 COMMUNE_MAX_LENGTH = 100
@@ -49,12 +51,6 @@ class PropertyType(models.TextChoices):
     OFFICE = "office", _("Office")
     SHOP = "shop", _("Shop")
     BUILDING = "building", _("Building")
-
-
-class TransactionType(models.TextChoices):
-    SALE = "sale", _("Sale")
-    RENT = "rent", _("Rent")
-    SHORT_STAY = "short_stay", _("Short stay")
 
 
 class PropertyStatus(models.TextChoices):

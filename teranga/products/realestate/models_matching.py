@@ -22,6 +22,8 @@ from django.utils.translation import gettext_lazy as _
 from teranga.core.models import BaseModel
 from teranga.core.money import CURRENCY_CHOICES
 
+from .choices import TransactionType
+
 __all__ = [
     "AlertFrequency",
     "ClientRequest",
@@ -35,9 +37,6 @@ __all__ = [
 #: Zones (circles) of one request.
 MAX_ZONES = 5
 ZONE_LABEL_MAX_LENGTH = 80
-#: ``models.TransactionType``'s choices, spelled out: ``models`` imports this module, so
-#: this module imports nothing of it (no import cycle). A test checks they stay equal.
-TRANSACTION_CHOICES = [("sale", _("Sale")), ("rent", _("Rent")), ("short_stay", _("Short stay"))]
 
 
 class AlertFrequency(models.TextChoices):
@@ -68,7 +67,7 @@ class ClientRequest(BaseModel):
         related_name="requests",
         verbose_name=_("lead"),
     )
-    transaction = models.CharField(_("transaction"), max_length=12, choices=TRANSACTION_CHOICES)
+    transaction = models.CharField(_("transaction"), max_length=12, choices=TransactionType.choices)
     #: Property types wanted (``PropertyType`` values); empty: any.
     property_types = models.JSONField(_("types"), default=list, blank=True)
     budget_min = models.PositiveBigIntegerField(

@@ -336,10 +336,3 @@ def test_prefiltered_matches_equal_brute_force(agency):
                 slow.append((prop.pk, total, details))
         slow.sort(key=lambda row: (-row[1], str(row[0])))
         assert [(m.obj.pk, m.score, m.details) for m in fast] == slow
-
-
-def test_transaction_choices_follow_the_property():
-    from teranga.products.realestate.models import TransactionType
-    from teranga.products.realestate.models_matching import TRANSACTION_CHOICES
-
-    assert [value for value, _label in TRANSACTION_CHOICES] == TransactionType.values
