@@ -3,14 +3,17 @@ with the real settings, and their own PostgreSQL database when the run has one."
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
 import queue
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -24,6 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 DROP_DB = "DROP DATABASE IF EXISTS {} WITH (FORCE)"
 READY_TIMEOUT = 60.0
+MIGRATE_TIMEOUT = 900
+SQLITE_NAME = "teranga.sqlite3"  # in DATA_DIR, where the settings put it by default
 
 
 def free_port() -> int:
@@ -70,27 +75,84 @@ def process_env(**settings: str) -> dict[str, str]:
     return env
 
 
-@contextlib.contextmanager
-def own_database(env: dict[str, str], suffix: str) -> Iterator[None]:
-    """When the run is on PostgreSQL (DATABASE_URL), give ``env`` a fresh database
-    ``<name>_<suffix>`` on the same server, dropped afterwards; else leave it on SQLite
-    (in its DATA_DIR)."""
-    database_url = os.environ.get("DATABASE_URL", "")
-    if not database_url:
-        yield
-        return
+def drop_database(database_url: str, name: str) -> None:
     from psycopg import sql
 
-    name = urlparse(database_url).path.lstrip("/") + f"_{suffix}"
     with admin_connect(database_url) as conn:
         conn.execute(sql.SQL(DROP_DB).format(sql.Identifier(name)))
+
+
+_templates: dict[str, tuple[str, str]] = {}
+
+
+def migrated_template() -> tuple[str, str]:
+    """A database migrated once per test process, for the whole-system tests to copy
+    instead of each migrating its own (~100 migrations, a minute or two under load):
+    ``("sqlite", path of the file)``, or ``("postgresql", name)`` on the server of
+    DATABASE_URL (``<name>_tpl``). Removed when the process exits. The first migrate from
+    an empty database is thus still run once per leg, by real processes."""
+    database_url = os.environ.get("DATABASE_URL", "")
+    if database_url in _templates:
+        return _templates[database_url]
+    folder = Path(tempfile.mkdtemp(prefix="teranga-template-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    env = process_env(DATA_DIR=str(folder))
+    if not database_url:
+        path = folder / SQLITE_NAME
+        env["DATABASE_URL"] = f"sqlite:///{path}"
+        manage("migrate", "--noinput", env=env, timeout=MIGRATE_TIMEOUT)
+        _templates[database_url] = ("sqlite", str(path))
+        return _templates[database_url]
+    from psycopg import sql
+
+    name = urlparse(database_url).path.lstrip("/") + "_tpl"
+    drop_database(database_url, name)
+    with admin_connect(database_url) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    atexit.register(drop_database, database_url, name)
     env["DATABASE_URL"] = with_path(database_url, f"/{name}")
+    manage("migrate", "--noinput", env=env, timeout=MIGRATE_TIMEOUT)
+    _templates[database_url] = ("postgresql", name)
+    return _templates[database_url]
+
+
+def create_migrated_database(database_url: str, name: str) -> str:
+    """``name`` on the PostgreSQL server of ``database_url``, a copy of
+    :func:`migrated_template` (replacing any database of that name); its URL."""
+    from psycopg import sql
+
+    vendor, template = migrated_template()
+    assert vendor == "postgresql", "a PostgreSQL copy needs a PostgreSQL run"
+    with admin_connect(database_url) as conn:
+        conn.execute(sql.SQL(DROP_DB).format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(template)
+            )
+        )
+    return with_path(database_url, f"/{name}")
+
+
+@contextlib.contextmanager
+def own_database(env: dict[str, str], suffix: str) -> Iterator[None]:
+    """Give ``env`` a migrated database of its own (a copy of :func:`migrated_template`):
+    on PostgreSQL (DATABASE_URL) ``<name>_<suffix>`` on the same server, dropped
+    afterwards; on SQLite the file in ``env``'s DATA_DIR. A ``migrate`` run on it
+    afterwards has nothing left to do."""
+    database_url = os.environ.get("DATABASE_URL", "")
+    if not database_url:
+        _vendor, path = migrated_template()
+        target = Path(env["DATA_DIR"]) / SQLITE_NAME
+        if not target.exists():
+            shutil.copyfile(path, target)
+        yield
+        return
+    name = urlparse(database_url).path.lstrip("/") + f"_{suffix}"
+    env["DATABASE_URL"] = create_migrated_database(database_url, name)
     try:
         yield
     finally:
-        with admin_connect(database_url) as conn:
-            conn.execute(sql.SQL(DROP_DB).format(sql.Identifier(name)))
+        drop_database(database_url, name)
 
 
 def manage(*args: str, env: dict, timeout: float = 120) -> str:

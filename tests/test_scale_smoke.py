@@ -52,7 +52,15 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 
-from tests.live import ShellHelper, admin_connect, manage, process_env, with_path
+from tests.live import (
+    ShellHelper,
+    admin_connect,
+    create_migrated_database,
+    drop_database,
+    manage,
+    process_env,
+    with_path,
+)
 from tests.skips import skip_on_leg
 
 pytestmark = pytest.mark.live
@@ -62,7 +70,6 @@ WEBHOOK = "/api/v1/payments/webhooks/sandbox/"
 SIGNATURE_HEADER = "Teranga-Sandbox-Signature"
 PASSWORD = "Teranga-Scale-2026!"
 REDIS_DB = "/6"  # this test's own Redis database number
-DROP_DB = "DROP DATABASE IF EXISTS {} WITH (FORCE)"
 MIGRATE_TIMEOUT = 300.0
 HELPER_TIMEOUT = 90.0
 EVENT_TIMEOUT = 30.0  # the receipt reaches the socket on web 2 within this
@@ -108,17 +115,14 @@ def leg() -> dict[str, str]:
 
 @contextlib.contextmanager
 def throwaway_database(database_url: str):
-    """``h5scale_<random>`` on the server of ``database_url``; its URL; dropped at the end."""
-    from psycopg import sql
-
+    """``h5scale_<random>`` on the server of ``database_url``, a copy of the run's migrated
+    template; its URL; dropped at the end."""
     name = f"h5scale_{secrets.token_hex(4)}"
-    with admin_connect(database_url) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    url = create_migrated_database(database_url, name)
     try:
-        yield with_path(database_url, f"/{name}")
+        yield url
     finally:
-        with admin_connect(database_url) as conn:
-            conn.execute(sql.SQL(DROP_DB).format(sql.Identifier(name)))
+        drop_database(database_url, name)
 
 
 SCAN_LIMIT = 200_000  # keys looked at in a scan of the test's Redis database, at most
