@@ -16,6 +16,10 @@ from teranga.platform.organizations import pages as organization_pages
 from teranga.platform.payments.api import pages as payment_pages
 
 api_v1 = [
+    # First: the collection endpoint takes every page view of every site, and Django tries
+    # the patterns in order, every pattern of each include with an empty prefix (a prefixed
+    # include costs one test to the paths outside it).
+    path("analytics/", include("teranga.platform.analytics.api.urls")),
     path("", landing.api_index, name="api-index"),
     path("", include("teranga.platform.accounts.api.urls")),
     path("", include("teranga.platform.organizations.api.urls")),
@@ -34,7 +38,6 @@ api_v1 = [
     path("moderation/", include("teranga.platform.moderation.api.urls")),
     path("imports/", include("teranga.platform.imports.api.urls")),
     path("", include("teranga.platform.audit.api.urls")),
-    path("analytics/", include("teranga.platform.analytics.api.urls")),
     # Every installed product's API, at /api/v1/<label>/ (the product contract).
     *product_urlpatterns("api"),
 ]
