@@ -629,9 +629,9 @@ REST_FRAMEWORK = {
     ],
     "SEARCH_PARAM": "q",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
-        "rest_framework.throttling.ScopedRateThrottle",
+        "teranga.core.throttling.AnonRateThrottle",
+        "teranga.core.throttling.UserRateThrottle",
+        "teranga.core.throttling.ScopedRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON", default="120/min"),

@@ -15,9 +15,9 @@ from datetime import UTC, datetime, time
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.throttling import SimpleRateThrottle
 
 from conftest import authed_client
+from teranga.core.throttling import SimpleRateThrottle
 from teranga.platform.contract import periodic_jobs
 from teranga.platform.geo.models import Region
 from teranga.platform.organizations.models import Role, VerificationStatus

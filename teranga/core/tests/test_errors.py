@@ -142,7 +142,7 @@ def test_wolof_is_a_supported_language(api):
 def test_throttling_answers_429_with_retry_after(api, settings):
     rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "anon": "3/min"}
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
-    from rest_framework.throttling import SimpleRateThrottle
+    from teranga.core.throttling import SimpleRateThrottle
 
     original = SimpleRateThrottle.THROTTLE_RATES
     SimpleRateThrottle.THROTTLE_RATES = rates

@@ -11,7 +11,8 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from rest_framework.settings import api_settings
-from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
+
+from teranga.core.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 
 CHAT_MESSAGES = "chat_messages"
 SUPPORT_WIDGET = "support_widget"

@@ -31,7 +31,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
-from rest_framework.throttling import SimpleRateThrottle
 
 from teranga.core.errors import ApplicationError, NotFound
 from teranga.core.i18n import SUPPORTED_LANGUAGES
@@ -39,6 +38,7 @@ from teranga.core.limits import NOTE_MAX_LENGTH, PASSWORD_MAX_LENGTH
 from teranga.core.links import public_link
 from teranga.core.pages import LANGUAGE_NAMES, in_page_language
 from teranga.core.phones import phone_parse
+from teranga.core.throttling import SimpleRateThrottle
 from teranga.platform.payments.models import PaymentMethod
 from teranga.platform.payments.services.payments import payment_initiate
 from teranga.platform.payments.services.providers import payment_options

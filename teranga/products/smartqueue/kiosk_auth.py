@@ -15,7 +15,8 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import BasePermission
-from rest_framework.throttling import SimpleRateThrottle
+
+from teranga.core.throttling import SimpleRateThrottle
 
 from .models import Kiosk
 from .services.kiosks import kiosk_authenticate

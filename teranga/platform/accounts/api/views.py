@@ -8,10 +8,10 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from teranga.core.serializers import ErrorSerializer
+from teranga.core.throttling import UserRateThrottle
 from teranga.platform.accounts import selectors, services
 from teranga.platform.accounts.api.serializers import (
     ClientProfileSerializer,

@@ -22,12 +22,12 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 
 from teranga.core.client_address import client_address
 from teranga.core.errors import CoreError
 from teranga.core.schema import error_codes
 from teranga.core.serializers import validated_query
+from teranga.core.throttling import ScopedRateThrottle
 
 from .. import exports, selectors, services
 from ..apps import THROTTLE_SCOPE

@@ -185,7 +185,7 @@ def test_bad_input_is_refused_and_nothing_is_buffered(shop, rival):
 
 @pytest.mark.django_db
 def test_collect_is_rate_limited_per_address(shop, monkeypatch):
-    from rest_framework.throttling import ScopedRateThrottle
+    from teranga.core.throttling import ScopedRateThrottle
 
     _organization, _users, site = shop
     monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "analytics_collect", "3/min")

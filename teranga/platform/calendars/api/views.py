@@ -15,10 +15,10 @@ from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from teranga.core.schema import error_codes
+from teranga.core.throttling import ScopedRateThrottle
 
 from .. import selectors, services
 from ..errors import CalendarError

@@ -18,12 +18,12 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
-from rest_framework.throttling import UserRateThrottle
 
 from teranga.core.errors import CoreError, error_body
 from teranga.core.pagination import PageNumberPagination
 from teranga.core.schema import error_codes
 from teranga.core.serializers import ErrorSerializer
+from teranga.core.throttling import UserRateThrottle
 from teranga.core.validators import parse_uuid
 from teranga.platform.organizations.access import get_organization_for
 from teranga.platform.organizations.errors import OrganizationError

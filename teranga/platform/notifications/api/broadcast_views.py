@@ -14,9 +14,9 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
 
 from teranga.core.serializers import ErrorSerializer
+from teranga.core.throttling import UserRateThrottle
 from teranga.platform.notifications import broadcasts
 from teranga.platform.organizations.access import get_organization_for
 

@@ -8,8 +8,8 @@ from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
-from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 
+from teranga.core.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 from teranga.platform.notifications import devices
 from teranga.platform.notifications.models import Device
 

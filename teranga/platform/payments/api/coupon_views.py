@@ -20,12 +20,12 @@ from rest_framework import status
 from rest_framework.filters import OrderingFilter
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
 
 from teranga.core.errors import CoreError, ValidationFailed
 from teranga.core.filters import TextFilter
 from teranga.core.limits import QUERY_MAX_LENGTH
 from teranga.core.schema import error_codes
+from teranga.core.throttling import UserRateThrottle
 from teranga.platform.organizations.access import get_organization_for
 from teranga.platform.payments.errors import PaymentError
 

@@ -31,11 +31,11 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
 
 from teranga.core.errors import NotFound
 from teranga.core.i18n import normalize_language
 from teranga.core.links import public_link
+from teranga.core.throttling import SimpleRateThrottle
 from teranga.platform.organizations.access import get_organization_for
 
 from .. import ical, selectors, services
@@ -103,17 +103,15 @@ class CalendarFeedMissThrottle(_SettingsRateThrottle):
         if self.rate is None:
             return True
         self.key = self.get_cache_key(request, view)
-        self.now = self.timer()
-        self.history = [t for t in self.cache.get(self.key, []) if t > self.now - self.duration]
-        if len(self.history) >= self.num_requests:
+        if self.count(self.key) >= self.num_requests:
             return self.throttle_failure()
         return True
 
     def record_miss(self, request, view) -> None:
-        key = self.get_cache_key(request, view)
-        now = self.timer()
-        history = [t for t in self.cache.get(key, []) if t > now - self.duration]
-        self.cache.set(key, [now, *history], self.duration)
+        if self.rate is None:
+            return
+        self.now = self.timer()
+        self.hit(self.get_cache_key(request, view))
 
 
 def _ics(body: bytes, filename: str | None = None) -> HttpResponse:

@@ -25,12 +25,12 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
 
 from teranga.core.errors import CoreError
 from teranga.core.pagination import PaginatedViewMixin
 from teranga.core.schema import error_codes
 from teranga.core.serializers import BaseModelSerializer, ErrorSerializer, Serializer
+from teranga.core.throttling import SimpleRateThrottle
 
 from .. import stats as selectors
 from ..errors import AcademyError as E

@@ -17,10 +17,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
 
 from teranga.core.schema import error_codes
 from teranga.core.serializers import validated_query
+from teranga.core.throttling import ScopedRateThrottle, UserRateThrottle
 from teranga.platform.organizations.access import get_organization_for
 from teranga.platform.organizations.errors import OrganizationError
 

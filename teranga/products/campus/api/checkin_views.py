@@ -24,12 +24,12 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 
 from teranga.core.errors import CoreError
 from teranga.core.pagination import PageNumberPagination, PaginatedViewMixin
 from teranga.core.schema import error_codes
 from teranga.core.serializers import ErrorSerializer
+from teranga.core.throttling import ScopedRateThrottle, SimpleRateThrottle
 from teranga.platform.organizations.access import OrganizationAccess
 from teranga.platform.organizations.errors import OrganizationError
 

@@ -18,10 +18,10 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
 
 from teranga.core.errors import NotFound
 from teranga.core.serializers import ErrorSerializer, validated_query
+from teranga.core.throttling import ScopedRateThrottle, UserRateThrottle
 from teranga.platform.organizations.access import get_organization_for
 from teranga.platform.organizations.errors import OrganizationError
 from teranga.platform.organizations.models import Branch

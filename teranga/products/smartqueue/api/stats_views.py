@@ -12,9 +12,9 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
 
 from teranga.core.serializers import ErrorSerializer, validated_query
+from teranga.core.throttling import ScopedRateThrottle, UserRateThrottle
 from teranga.platform.organizations.access import get_organization_for
 
 from ..access import STATS_VIEW

@@ -18,11 +18,11 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 
 from teranga.core.errors import CoreError
 from teranga.core.schema import error_codes
 from teranga.core.serializers import validated_query
+from teranga.core.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 from teranga.products.smartqueue.errors import SmartQueueError
 
 from ..selectors import tickets as selectors

@@ -280,7 +280,8 @@ def test_recompute_is_rate_limited(bank, settings):
         "DEFAULT_THROTTLE_RATES": {**rates, "smartqueue_forecast_recompute": "2/hour"},
     }
     from rest_framework.settings import api_settings
-    from rest_framework.throttling import SimpleRateThrottle
+
+    from teranga.core.throttling import SimpleRateThrottle
 
     original = SimpleRateThrottle.THROTTLE_RATES
     SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
