@@ -77,6 +77,7 @@ urlpatterns = [
     path("o/<str:kind>/<str:object_id>/", core_pages.object_page, name="object-page"),
     path("invitations/<str:token>/", organization_pages.invitation_page, name="invitation-page"),
     path("analytics/", include("teranga.platform.analytics.page_urls")),
+    path("support/", include("teranga.platform.messaging.widget_pages")),
     re_path(
         r"^account/(?P<path>[A-Za-z0-9_-]+(?:/[A-Za-z0-9_:.-]+){0,3})/$",
         core_pages.account_page,

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from teranga.core.errors import CoreError, ValidationFailed
 from teranga.core.phones import phone_parse
+from teranga.platform.messaging.embed import widget_embed
 from teranga.platform.messaging.errors import MessagingError
 
 DEFAULT_PRIMARY_COLOR = "#D4AF37"  # gold (seed 004 palette)
@@ -278,6 +279,7 @@ def widget_config(organization, support, *, logo_url: str | None, at=None) -> di
             "text": WHITE,
         },
         "channels": channel_links(support),
+        "embed": widget_embed(organization.pk),
         "api": {
             "open_conversation": "/api/v1/support/conversations/",
             "my_conversations": f"/api/v1/support/conversations/?organization={organization.pk}",

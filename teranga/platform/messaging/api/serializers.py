@@ -397,6 +397,12 @@ class WidgetChannelSerializer(serializers.Serializer):
     url = serializers.CharField()
 
 
+class WidgetEmbedSerializer(serializers.Serializer):
+    page_url = serializers.URLField(help_text="The widget page the loader frames.")
+    script_url = serializers.URLField(help_text="The loader script (support-widget.js).")
+    snippet = serializers.CharField(help_text="The <script> line a website pastes.")
+
+
 class WidgetConfigSerializer(serializers.Serializer):
     organization = serializers.DictField()
     enabled = serializers.BooleanField()
@@ -409,4 +415,5 @@ class WidgetConfigSerializer(serializers.Serializer):
     welcome_message = serializers.CharField()
     colors = serializers.DictField(child=serializers.CharField())
     channels = WidgetChannelSerializer(many=True)
+    embed = WidgetEmbedSerializer()
     api = serializers.DictField(child=serializers.CharField())

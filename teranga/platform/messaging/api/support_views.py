@@ -247,7 +247,9 @@ class WidgetConfigView(MessagingView):
         description="For a verified organisation (`org`: id or slug) whose support is "
         "enabled: its name and logo, whether the desk is open now and today's hours, the "
         "welcome message, the colours (gold #D4AF37 by default), the external channels "
-        "(WhatsApp, Telegram, Discord, email links) and the API and WebSocket paths. "
+        "(WhatsApp, Telegram, Discord, email links), the API and WebSocket paths, and "
+        "`embed`: the widget page, the loader script and the `<script>` snippet a website "
+        "pastes (from PUBLIC_URL). "
         "Anonymous allowed; rate-limited (`support_widget`).\n\nErrors: 404 "
         "`support_unavailable`.",
         parameters=[s.WidgetQuerySerializer],
