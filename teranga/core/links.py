@@ -42,12 +42,17 @@ class LinkKind:
     ``title``: what the page calls it ("Payment"), translatable.
     ``app_path``: the app's route, with ``{id}``: ``payments/{id}`` opens
     ``<APP_LINK_SCHEME>://payments/<id>``.
-    ``summary``: ``(user, id) -> rows | None``, checked against the user's access."""
+    ``summary``: ``(user, id) -> rows | None``, checked against the user's access.
+    ``organization``: ``(id) -> the organisation whose object it is | None``, for what the
+    object's page adds for its organisation whoever reads it (``pages.page_head_hooks``:
+    its web analytics). Only for objects that are public or near it (an event, a listing);
+    nothing of the object itself is shown through it."""
 
     name: str
     title: Any
     app_path: str
     summary: Summary | None = None
+    organization: Callable[[str], Any] | None = None
 
 
 link_kinds: Registry[LinkKind] = Registry("link kind")

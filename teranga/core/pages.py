@@ -6,16 +6,20 @@ JavaScript needed."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from teranga.core.i18n import SUPPORTED_LANGUAGES, normalize_language
 from teranga.core.links import app_link, link_kinds
+from teranga.core.registry import Registry
 
 #: The addresses the app claims as universal links.
 APP_LINK_PATHS = ("/o/*", "/invitations/*", "/account/*")
@@ -78,8 +82,25 @@ def object_page(request, kind: str, object_id: str):
             rows=rows,
             signed_in=signed_in,
             app_url=app_link(link_kind, object_id),
+            head_extra=_head_extra(request, link_kind, object_id),
         ),
     )
+
+
+#: ``(request, organization) -> HTML`` (escaped by the hook: ``format_html``) added to the
+#: head of a page shown for one of the organisation's objects. The analytics module adds
+#: the organisation's analytics script, so the page's views reach its reports.
+page_head_hooks: Registry[Callable[[Any, Any], str]] = Registry("page head hook")
+
+
+def _head_extra(request, link_kind, object_id: str) -> str:
+    if link_kind.organization is None:
+        return ""
+    organization = link_kind.organization(object_id)
+    if organization is None:
+        return ""
+    hooks = (page_head_hooks.get(name) for name in page_head_hooks.names())
+    return mark_safe("".join(str(hook(request, organization)) for hook in hooks))  # noqa: S308 — each hook escapes
 
 
 @require_safe

@@ -18,6 +18,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -461,6 +462,19 @@ def demographics_erase(*, user) -> None:
     Demographics.objects.filter(user=user).delete()
 
 
+def demographics_export(*, user) -> dict[str, Any]:
+    """The GDPR export (``accounts.extensions.user_exporters``): what the user chose to
+    tell about themself (empty values when they told nothing). One query."""
+    found = (
+        Demographics.objects.filter(user=user)
+        .values("gender", "age_range", "created_at", "updated_at")
+        .first()
+    )
+    if found is None:
+        return {"gender": "", "age_range": "", "created_at": None, "updated_at": None}
+    return found
+
+
 def demographics_of(user) -> tuple[str, str]:
     if user is None or not getattr(user, "is_authenticated", False):
         return "", ""
@@ -481,6 +495,7 @@ __all__ = [
     "SiteRef",
     "buffer_clear",
     "demographics_erase",
+    "demographics_export",
     "demographics_of",
     "demographics_set",
     "event_collect",

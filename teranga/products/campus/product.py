@@ -76,7 +76,7 @@ def product() -> Product:
     events_cache_register()
     from teranga.core.links import LinkKind, summary_of
 
-    from .selectors.events import event_link_rows, event_link_target
+    from .selectors.events import event_link_rows, event_link_target, event_organization
 
     link_kinds.append(
         LinkKind(
@@ -84,6 +84,7 @@ def product() -> Product:
             gettext_lazy("Event"),
             "campus/events/{id}",
             summary=summary_of(event_link_target, event_link_rows),
+            organization=event_organization,
         )
     )
     enum_names.update(

@@ -28,14 +28,14 @@ def site_public_id(organization) -> str:
     return found
 
 
-@register.simple_tag(takes_context=True)
-def analytics_script(context, organization):
+def script_for(request, organization) -> str:
+    """The ``<script>`` of the organisation's site, or "" (the tag and the pages' head
+    hook, ``core.pages.page_head_hooks``)."""
     if organization is None:
         return ""
     public_id = site_public_id(organization)
     if not public_id:
         return ""
-    request = context.get("request")
     # On a host a business registered, only its page is served: send to Teranga's own.
     api = (
         f"{public_base()}{COLLECT_PATH}" if getattr(request, "public_host", None) else COLLECT_PATH
@@ -46,3 +46,8 @@ def analytics_script(context, organization):
         public_id,
         api,
     )
+
+
+@register.simple_tag(takes_context=True)
+def analytics_script(context, organization):
+    return script_for(context.get("request"), organization)

@@ -295,6 +295,26 @@ def event_link_target(user, event_id) -> Event:
     )
 
 
+def event_organization(event_id) -> Organization | None:
+    """The organiser of a public, published or finished event (its link page counts in
+    the organiser's web analytics); None for any other id."""
+    from ..models import EventStatus, EventVisibility
+
+    pk = parse_uuid(event_id)
+    if pk is None:
+        return None
+    event = (
+        Event.objects.filter(
+            pk=pk,
+            visibility=EventVisibility.PUBLIC,
+            status__in=[EventStatus.PUBLISHED, EventStatus.FINISHED],
+        )
+        .select_related("organization")
+        .first()
+    )
+    return event.organization if event else None
+
+
 def event_link_rows(event: Event) -> list[tuple]:
     from django.utils.translation import gettext as _
 

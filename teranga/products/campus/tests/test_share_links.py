@@ -6,9 +6,11 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
+from teranga.platform.analytics.tests.factories import SiteFactory
 from teranga.products.campus.models import (
     EventVisibility,
     OrderStatus,
@@ -120,3 +122,26 @@ def test_a_conversion_needs_a_paid_order_of_the_event(campus):
     )
     assert not ShareConversion.objects.exists()
     assert ShareLink.objects.get(code=code).conversions == 0
+
+
+def test_a_public_events_page_counts_in_the_organisers_analytics(campus):
+    """The event's link page carries the organiser's analytics script (the link kind's
+    ``organization``); a draft or invite-only event's page, or an unknown id, does not."""
+    site = SiteFactory(organization=campus.university, domains=["ucad.example"])
+    cache.clear()
+    public = event_of(campus)
+    page = Client().get(f"/o/campus.event/{public.pk}/").content.decode()
+    assert f'data-site="{site.public_id}"' in page
+    for event in (
+        event_of(campus, visibility=EventVisibility.INVITE),
+        event_of(campus, status="draft"),
+    ):
+        page = Client().get(f"/o/campus.event/{event.pk}/").content.decode()
+        assert "teranga-analytics.js" not in page
+    assert (
+        "teranga-analytics.js"
+        not in Client().get(f"/o/campus.event/{uuid.uuid4()}/").content.decode()
+    )
+    assert (
+        "teranga-analytics.js" not in Client().get("/o/campus.event/not-a-uuid/").content.decode()
+    )
