@@ -154,3 +154,45 @@ class MemberSpaceSettingsAdmin(ReadOnlyModelAdmin):
     list_display = ("user", "organization", *MEMBER_SPACE_WIDGETS)
     search_fields = ("user__email", "organization__name")
     list_select_related = ("user", "organization")
+
+
+# --- signal plans section ---
+from .models_plans import SignalPlan, SignalSubscription, SignalSubscriptionPeriod  # noqa: E402
+
+
+@admin.register(SignalPlan)
+class SignalPlanAdmin(admin.ModelAdmin):
+    """Editable (as through the API): a plan is deactivated, not deleted, once sold."""
+
+    list_display = (
+        "name",
+        "organization",
+        "price_amount",
+        "currency",
+        "duration_days",
+        "is_active",
+        "position",
+    )
+    list_filter = ("is_active", "currency", "duration_days")
+    search_fields = ("name", "organization__name")
+    list_select_related = ("organization",)
+    raw_id_fields = ("organization",)
+    readonly_fields = TIMESTAMPS
+    ordering = ("organization__name", "position", "name")
+
+
+class SignalSubscriptionPeriodInline(ReadOnlyTabularInline):
+    model = SignalSubscriptionPeriod
+    fields = ("starts_at", "ends_at", "plan", "amount", "currency", "payment", "refunded_at")
+
+
+@admin.register(SignalSubscription)
+class SignalSubscriptionAdmin(ReadOnlyModelAdmin):
+    """Read-only: a subscription changes through payments (fulfilment, refunds)."""
+
+    list_display = ("user", "organization", "plan", "starts_at", "ends_at")
+    list_filter = ("plan__duration_days", "organization")
+    search_fields = ("user__email", "organization__name", "plan__name")
+    date_hierarchy = "ends_at"
+    list_select_related = ("user", "organization", "plan")
+    inlines = [SignalSubscriptionPeriodInline]

@@ -9,7 +9,12 @@ CDN, no inline script).
   (``academy.dashboard.view``): another organisation is 404, a member below manager 403.
 * Without a session (the academy's managers sign in through the app API): the page is a
   shell with the sign-in form (``core/app_sign_in.html``); the script signs in
-  (``core/app-session.js``), reads the same figures from the API and draws them.
+  (``core/app-session.js``), reads the same figures (and the academy's name, from its
+  organisation card) from the API and draws them; "Sign out" forgets the tokens.
+
+Before the script runs, the table is written by the server with the revenue as money
+people read (the figures carry minor units). Tested in Chromium by
+``tests/test_dashboard_browser.py``.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from teranga.core.errors import Forbidden, NotFound
+from teranga.core.money import Money
 from teranga.core.pages import in_page_language, page_context
 
 from .api.serializers import DashboardSerializer
@@ -40,6 +46,15 @@ def dashboard_strings() -> dict[str, str]:
     }
 
 
+def _rows(figures) -> list[dict]:
+    """The table's rows as the page writes them before its script runs: the revenue as
+    an amount people read (the figures carry minor units)."""
+    return [
+        {**row, "revenue_display": Money(row["revenue"], row["currency"]).format()}
+        for row in (figures or {}).get("formations", [])
+    ]
+
+
 def _render(request, organization_id, organization, figures):
     response = render(
         request,
@@ -49,6 +64,7 @@ def _render(request, organization_id, organization, figures):
             organization=organization,
             organization_id=organization_id,
             figures=figures,
+            rows=_rows(figures),
             chart_data={"figures": figures, "strings": dashboard_strings()},
         ),
     )

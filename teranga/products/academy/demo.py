@@ -13,7 +13,10 @@ after the organisations):
   (an active enrolment and its ``CT-…`` invoice), ``client2`` declared a bank transfer
   waiting for the academy's validation, ``client3`` enrolled and paid by the sandbox in
   the risk-management formation; **attendance** at the sessions already held (the link
-  and the roll call).
+  and the roll call);
+* **signal plans**: a monthly (49.00 EUR, 30 days) and a quarterly one (129.00 EUR, 90
+  days); ``client1`` bought the monthly one through the sandbox provider, so the demo
+  member receives the signals (bought again by a later run once it has lapsed).
 
 Idempotent: a second run finds everything and creates nothing.
 """
@@ -155,6 +158,7 @@ def load(*, password: str) -> list[tuple[str, str, str]]:
     )
     logins = [(INSTRUCTOR_EMAIL, Role.AGENT, academy.name)]
     signals_demo_load(academy=academy, author=instructor)
+    signal_plans_demo_load(academy=academy)
     trading_demo_load()
     if Formation.objects.filter(organization=academy).exists():
         return logins
@@ -282,6 +286,59 @@ def signals_demo_load(*, academy, author) -> None:
                 signal_update_record(signal=signal, actor=author, kind=kind, now=later)
         elif outcome:
             signal_update_record(signal=signal, actor=author, kind=outcome, now=later)
+
+
+# --- signal plans section ---
+#: The demo's signal plans: (name, description, price in cents, days).
+DEMO_SIGNAL_PLANS = (
+    ("Signaux — mensuel", "Tous les signaux de l'académie pendant 30 jours.", 4_900, 30),
+    ("Signaux — trimestriel", "Tous les signaux pendant 90 jours : un mois offert.", 12_900, 90),
+)
+DEMO_SIGNAL_MEMBER = f"client1@{DOMAIN}"
+
+
+def signal_plans_demo_load(*, academy) -> None:
+    """The academy's monthly and quarterly signal plans, and ``client1`` subscribed to the
+    monthly one (paid through the sandbox provider, so fulfilled as any payment).
+    Idempotent: plans are found by name, and a subscription that runs is left as it is."""
+    from .models_plans import SignalPlan
+    from .selectors_signals import (
+        SIGNAL_SUBSCRIPTION_PAYABLE,
+        member_signal_subscription,
+        subscription_runs,
+    )
+    from .services.plans import signal_plan_create, signal_subscription_choose
+
+    plans = []
+    for position, (name, description, price, days) in enumerate(DEMO_SIGNAL_PLANS):
+        plan = SignalPlan.objects.filter(organization=academy, name=name).first()
+        if plan is None:
+            plan = signal_plan_create(
+                organization=academy,
+                name=name,
+                description=description,
+                price_amount=price,
+                duration_days=days,
+                position=position,
+            )
+        plans.append(plan)
+    member = get_user_model().objects.filter(email__iexact=DEMO_SIGNAL_MEMBER).first()
+    if member is None:
+        return
+    running = member_signal_subscription(user=member, organization_id=academy.pk)
+    if subscription_runs(running):
+        return
+    subscription, _created = signal_subscription_choose(user=member, plan=plans[0])
+    payment, _created = payment_initiate(
+        payer=member,
+        target_type=SIGNAL_SUBSCRIPTION_PAYABLE,
+        target_id=str(subscription.pk),
+        provider="sandbox",
+        idempotency_key=f"demo-academy-signals-{subscription.pk}-{timezone.localdate()}",
+        request_hash="demo",
+    )
+    sandbox_decide(payment_id=payment.pk, outcome="succeeded", deliver_now=True)
+    fulfilment_run(payment_id=payment.pk)
 
 
 # --- member space section ---

@@ -41,3 +41,7 @@ class AcademyError(StrEnum):
     MT_KEY_NOT_FOUND = "mt_key_not_found"
     MT_ACCOUNT_MISMATCH = "mt_account_mismatch"
     MT_TOO_MANY_KEYS = "mt_too_many_keys"
+    # Signal plans
+    SIGNAL_PLAN_NOT_FOUND = "signal_plan_not_found"
+    SIGNAL_PLAN_INACTIVE = "signal_plan_inactive"
+    SIGNAL_SUBSCRIPTION_NOT_FOUND = "signal_subscription_not_found"

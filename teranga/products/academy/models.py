@@ -266,5 +266,6 @@ class SessionReminder(BaseModel):
 
 
 from .models_mt import *  # noqa: E402,F401,F403
+from .models_plans import *  # noqa: E402,F401,F403
 from .models_signals import *  # noqa: E402,F401,F403
 from .models_space import *  # noqa: E402,F401,F403

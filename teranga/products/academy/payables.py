@@ -7,9 +7,21 @@
   payment is refunded).
 * **Refunded** — a full refund cancels the enrolment.
 
-Manual payments (bank transfer, cash) go through the same payable: the payments module
+And paying for a signal plan: the payable ``academy.signal_subscription``.
+
+* **Quote** — the payer's own signal subscription at an academy (others: 404
+  ``signal_subscription_not_found``), for the plan it names (chosen with
+  ``POST signal-plans/{id}/subscribe/``), at the plan's price, paid to the academy; coupon
+  scope ``academy.signal_plan``. A plan deactivated since is 409 ``signal_plan_inactive``.
+  Paid again at each renewal (``paid_once`` False); one payment open at a time.
+* **Fulfil** — the period the plan lasts is added (``services.plans``): from the current
+  end while the subscription runs, from now otherwise; once per payment.
+* **Refunded** — a full refund ends the period that payment paid for.
+
+Manual payments (bank transfer, cash) go through the same payables: the payments module
 requires their transaction number and the academy's managers validate them
-(``POST /api/v1/payments/{id}/review/``); the validation fulfils the enrolment.
+(``POST /api/v1/payments/{id}/review/``); the validation fulfils the enrolment or the
+subscription.
 """
 
 from __future__ import annotations
@@ -28,11 +40,17 @@ from teranga.platform.payments.selectors import target_paid
 
 from .errors import AcademyError
 from .selectors import ENROLMENT_PAYABLE
+from .selectors_signals import signal_subscription_of_payer
 from .services.enrolments import (
     EnrolmentUnavailable,
     enrolment_activate,
     enrolment_refunded,
     pending_enrolment_of,
+)
+from .services.plans import (
+    SubscriptionUnavailable,
+    signal_period_refunded,
+    signal_subscription_extend,
 )
 
 TARGET_TYPE = ENROLMENT_PAYABLE
@@ -66,3 +84,38 @@ class EnrolmentPayable(PayableBase):
     def refunded(self, *, payment, refund) -> None:
         if payment.status == PaymentStatus.REFUNDED:
             enrolment_refunded(enrolment_id=payment.target_id)
+
+
+class SignalSubscriptionPayable(PayableBase):
+    def quote(self, *, target_id: str, payer) -> Quote:
+        subscription = signal_subscription_of_payer(payer=payer, subscription_id=target_id)
+        plan = subscription.plan
+        if not plan.is_active:
+            raise Conflict(
+                _("This signal plan is no longer offered: choose another one."),
+                code=AcademyError.SIGNAL_PLAN_INACTIVE,
+            )
+        line = _("Trading signals: %(plan)s (%(days)s days) — %(academy)s") % {
+            "plan": plan.name,
+            "days": plan.duration_days,
+            "academy": subscription.organization.name,
+        }
+        return Quote(
+            organization=subscription.organization,
+            currency=plan.currency,
+            description=line[:200],
+            lines=(QuoteLine(description=line[:200], unit_amount=int(plan.price_amount)),),
+            scopes=(("academy.signal_plan", str(plan.pk)),),
+            paid_once=False,  # each period is paid anew
+            metadata={"plan": str(plan.pk), "duration_days": plan.duration_days},
+        )
+
+    def fulfil(self, *, payment) -> None:
+        try:
+            signal_subscription_extend(subscription_id=payment.target_id, payment=payment)
+        except SubscriptionUnavailable as exc:
+            raise FulfilmentRefused(str(exc)) from exc
+
+    def refunded(self, *, payment, refund) -> None:
+        if payment.status == PaymentStatus.REFUNDED:
+            signal_period_refunded(payment=payment)

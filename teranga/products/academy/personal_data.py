@@ -1,13 +1,20 @@
 """The GDPR side of the academy (``Product.user_exporters``): the member's enrolments
-(formation, academy, status, amount) and attendance marks. Nothing to erase: the rows hold
-no personal data beyond the account, which the erasure anonymises, and they are the
-academy's record of what was paid and attended."""
+(formation, academy, status, amount), attendance marks and signal subscriptions (academy,
+plan, dates, and each paid period with its plan, amount, dates and payment). Nothing to
+erase: the rows hold no personal data beyond the account, which the erasure anonymises
+(they stay attached to the anonymised account), and they are the academy's record of what
+was paid and attended — a subscription's periods are its accounting, each tied to its
+payment and invoice. An erased account is no longer reminded of its subscription's end
+(``services.plan_reminders``: active accounts only)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Prefetch
+
 from .models import Attendance, Enrolment
+from .models_plans import SignalSubscription, SignalSubscriptionPeriod
 
 
 def academy_user_export(*, user) -> dict[str, Any]:
@@ -44,7 +51,48 @@ def academy_user_export(*, user) -> dict[str, Any]:
             }
             for a in marks
         ],
+        "signal_subscriptions": signal_subscriptions_export(user=user),
     }
+
+
+def signal_subscriptions_export(*, user) -> list[dict[str, Any]]:
+    """The member's signal subscriptions with their periods (two queries)."""
+    subscriptions = (
+        SignalSubscription.objects.filter(user=user)
+        .select_related("organization", "plan")
+        .order_by("created_at", "id")
+        .prefetch_related(
+            Prefetch(
+                "periods",
+                queryset=SignalSubscriptionPeriod.objects.select_related("plan").order_by(
+                    "starts_at", "id"
+                ),
+            )
+        )
+    )
+    return [
+        {
+            "id": str(s.pk),
+            "academy": s.organization.name,
+            "plan": s.plan.name,
+            "starts_at": s.starts_at,
+            "ends_at": s.ends_at,
+            "created_at": s.created_at,
+            "periods": [
+                {
+                    "plan": p.plan.name,
+                    "amount": p.amount,
+                    "currency": p.currency,
+                    "starts_at": p.starts_at,
+                    "ends_at": p.ends_at,
+                    "refunded_at": p.refunded_at,
+                    "payment_id": str(p.payment_id),
+                }
+                for p in s.periods.all()
+            ],
+        }
+        for s in subscriptions
+    ]
 
 
 def trading_accounts_export(*, user) -> dict[str, Any]:

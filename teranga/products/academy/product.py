@@ -34,6 +34,12 @@ def _session_reminders() -> int:
     return session_reminders_periodic()
 
 
+def _signal_subscription_reminders() -> int:
+    from .services.plan_reminders import signal_subscription_reminders_periodic
+
+    return signal_subscription_reminders_periodic()
+
+
 # --- MetaTrader section ---
 # The Expert Advisor's uploads, per trading account (``api.mt.MtSyncThrottle``): it syncs
 # every 60 s, in batches of 500 trades while it sends a long history.
@@ -82,14 +88,26 @@ def _signal_parts() -> dict:
     from teranga.core.links import LinkKind, summary_of
 
     from .api.signals import SignalsConsumer
-    from .selectors_signals import SIGNAL_LINK, SIGNALS_MANAGE, SIGNALS_VIEW
+    from .payables import SignalSubscriptionPayable
+    from .selectors_signals import (
+        SIGNAL_LINK,
+        SIGNAL_PLANS_MANAGE,
+        SIGNAL_PLANS_VIEW,
+        SIGNAL_SUBSCRIPTION_PAYABLE,
+        SIGNALS_MANAGE,
+        SIGNALS_VIEW,
+    )
     from .services.signals import signal_notification_types
 
     return {
         "actions": [
             Action(SIGNALS_MANAGE, Role.AGENT),
             Action(SIGNALS_VIEW, Role.AGENT, staff=True),
+            # Signal plans: managers and above sell them; anyone sees the active ones.
+            Action(SIGNAL_PLANS_MANAGE, Role.MANAGER),
+            Action(SIGNAL_PLANS_VIEW, Role.MEMBER, staff=True, public=True),
         ],
+        "payables": {SIGNAL_SUBSCRIPTION_PAYABLE: SignalSubscriptionPayable()},
         "notification_types": signal_notification_types(),
         "link_kinds": [
             LinkKind(
@@ -111,6 +129,7 @@ def _signal_parts() -> dict:
 def product() -> Product:
     from .calendar import member_sessions
     from .link_kinds import link_kinds
+    from .notices import subscription_link_kind, subscription_notification_types
     from .notices import types as notification_types
     from .payables import TARGET_TYPE as ENROLMENT_PAYABLE
     from .payables import EnrolmentPayable
@@ -135,12 +154,21 @@ def product() -> Product:
             Action(DASHBOARD_VIEW, Role.MANAGER, staff=True),
             *signals["actions"],
         ],
-        payables={ENROLMENT_PAYABLE: EnrolmentPayable()},
-        notification_types=[*notification_types(), *signals["notification_types"]],
-        link_kinds=[*link_kinds(), *signals["link_kinds"]],
+        payables={ENROLMENT_PAYABLE: EnrolmentPayable(), **signals["payables"]},
+        notification_types=[
+            *notification_types(),
+            *signals["notification_types"],
+            *subscription_notification_types(),
+        ],
+        link_kinds=[*link_kinds(), *signals["link_kinds"], subscription_link_kind()],
         websocket_routes=signals["websocket_routes"],
         periodic_jobs=[
-            PeriodicJob("academy.session_reminders", _session_reminders, {"minute": "*/5"})
+            PeriodicJob("academy.session_reminders", _session_reminders, {"minute": "*/5"}),
+            PeriodicJob(
+                "academy.signal_subscription_reminders",
+                _signal_subscription_reminders,
+                {"minute": "*/15"},
+            ),
         ],
         throttle_scopes=[ThrottleScope("academy_checkin", "30/min"), *MT_THROTTLE_SCOPES],
         enum_names={

@@ -3,11 +3,14 @@
 Who sees an academy's signals:
 
 * **its staff** (agents and above) and platform staff (``academy.signals.view``);
-* **its subscribers**: members with an active plan at the academy. The payments module's
-  subscriptions are business plans of organisations (B2B: an academy subscribing to
-  Teranga), not members' plans; a member's plan at an academy is their **active, paid
-  enrolment** in one of its formations (``Enrolment``, activated by a succeeded or
-  validated payment). :func:`is_subscriber` is the one place that says so.
+* **its subscribers**: members whose signal subscription at the academy runs now
+  (``SignalSubscription``, ``starts_at <= now < ends_at``), bought with one of the
+  academy's signal plans through the payments module (``services.plans``). A paid
+  enrolment in a formation does **not** grant the signals: the seed sells them apart
+  ("Signaux de trading" beside the formations), and one rule is easier to explain and
+  to check. :func:`is_subscriber` is the one place that says so (one indexed query: the
+  subscription is unique per member and academy), :func:`signal_subscribers` the list
+  (one query, on the ``(organization, ends_at)`` index).
 
 Anyone else asking for an academy's list or statistics gets 403
 ``signals_subscription_required``; a signal they may not read, or one of another
@@ -27,17 +30,18 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Avg, Count, Q, QuerySet, Sum
+from django.db.models import Avg, Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from teranga.core.errors import Forbidden, NotFound
 from teranga.core.validators import parse_uuid
-from teranga.platform.organizations.access import can, get_organization_for
+from teranga.platform.organizations.access import can, decide, get_organization_for, membership_of
 from teranga.platform.organizations.models import Organization, OrganizationKind
 
 from .errors import AcademyError
-from .models import Enrolment, EnrolmentStatus
+from .models_plans import SignalPlan, SignalSubscription
 from .models_signals import Signal, SignalStatus, SignalUpdate
 
 SIGNALS_MANAGE = "academy.signals.manage"
@@ -67,13 +71,23 @@ def is_staff_reader(user, organization: Organization) -> bool:
     return can(user, organization, SIGNALS_VIEW)
 
 
-def is_subscriber(user, organization_id) -> bool:
-    """A member with an active (paid) enrolment in a formation of the academy."""
+def is_subscriber(user, organization_id, *, now=None) -> bool:
+    """A member whose signal subscription at the academy runs now (one query)."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return Enrolment.objects.filter(
-        organization_id=organization_id, user=user, status=EnrolmentStatus.ACTIVE
+    now = now or timezone.now()
+    return SignalSubscription.objects.filter(
+        organization_id=organization_id, user=user, starts_at__lte=now, ends_at__gt=now
     ).exists()
+
+
+def subscription_runs(subscription: SignalSubscription | None, now=None) -> bool:
+    """Whether this subscription (read already) makes its member a subscriber now: the
+    rule of :func:`is_subscriber`, for a row in hand."""
+    if subscription is None or subscription.starts_at is None or subscription.ends_at is None:
+        return False
+    now = now or timezone.now()
+    return subscription.starts_at <= now < subscription.ends_at
 
 
 def may_read_signals(user, organization: Organization) -> bool:
@@ -134,18 +148,19 @@ def signal_updates(*, signal: Signal) -> QuerySet[SignalUpdate]:
     return SignalUpdate.objects.filter(signal=signal).select_related("author")
 
 
-def signal_subscribers(*, organization_id) -> list:
+def signal_subscribers(*, organization_id, now=None) -> list:
     """The users who receive the academy's signals: its subscribers (one query)."""
     from django.contrib.auth import get_user_model
 
+    now = now or timezone.now()
     return list(
         get_user_model()
         .objects.filter(
-            academy_enrolments__organization_id=organization_id,
-            academy_enrolments__status=EnrolmentStatus.ACTIVE,
+            academy_signal_subscriptions__organization_id=organization_id,
+            academy_signal_subscriptions__starts_at__lte=now,
+            academy_signal_subscriptions__ends_at__gt=now,
             is_active=True,
         )
-        .distinct()
         .order_by("pk")
     )
 
@@ -265,3 +280,87 @@ def signal_stats(*, organization: Organization) -> dict:
         "per_instrument": per_instrument,
         "per_month": per_month,
     }
+
+
+# --- Signal plans ----------------------------------------------------------------------------
+#: Create, change and deactivate the academy's plans (managers and above).
+SIGNAL_PLANS_MANAGE = "academy.signal_plans.manage"
+#: List an academy's active plans: anyone when it is verified, its members otherwise.
+SIGNAL_PLANS_VIEW = "academy.signal_plans.view"
+#: The payable of a member's signal subscription (``payments``: ``target_type``).
+SIGNAL_SUBSCRIPTION_PAYABLE = "academy.signal_subscription"
+
+
+def _plan_missing() -> NotFound:
+    return NotFound(_("No such signal plan."), code=AcademyError.SIGNAL_PLAN_NOT_FOUND)
+
+
+def may_manage_plans(user, organization: Organization) -> bool:
+    return can(user, organization, SIGNAL_PLANS_MANAGE)
+
+
+def organization_signal_plans(*, user, organization: Organization) -> QuerySet[SignalPlan]:
+    """The academy's plans by position: every one for its managers and above, the active
+    ones for anyone else."""
+    plans = SignalPlan.objects.filter(organization=organization).order_by("position", "name", "id")
+    if not may_manage_plans(user, organization):
+        plans = plans.filter(is_active=True)
+    return plans
+
+
+def signal_plan_get(*, user, plan_id, manage: bool = False) -> SignalPlan:
+    """The plan if ``user`` may read it (an active plan: anyone; an inactive one: the
+    academy's managers and above) or, with ``manage``, change it (403 for a member of the
+    academy whose role is too low). 404 ``signal_plan_not_found`` otherwise (another
+    organisation's plan included)."""
+    key = parse_uuid(plan_id)
+    plan = SignalPlan.objects.select_related("organization").filter(pk=key).first() if key else None
+    if plan is None:
+        raise _plan_missing()
+    organization = plan.organization
+    verdict = decide(user, organization, SIGNAL_PLANS_MANAGE, membership_of(user, organization.pk))
+    if manage:
+        if verdict == "forbid":
+            raise Forbidden()
+        if verdict != "allow":
+            raise _plan_missing()
+        return plan
+    if not plan.is_active and verdict != "allow":
+        raise _plan_missing()
+    return plan
+
+
+def member_signal_subscriptions(*, user) -> QuerySet[SignalSubscription]:
+    """The member's signal subscriptions (one per academy), the latest ending first, with
+    their plan and academy."""
+    return (
+        SignalSubscription.objects.filter(user=user)
+        .select_related("plan", "organization")
+        .order_by(F("ends_at").desc(nulls_last=True), "-created_at", "id")
+    )
+
+
+def member_signal_subscription(*, user, organization_id) -> SignalSubscription | None:
+    return (
+        SignalSubscription.objects.filter(user=user, organization_id=organization_id)
+        .select_related("plan", "organization")
+        .first()
+    )
+
+
+def signal_subscription_of_payer(*, payer, subscription_id) -> SignalSubscription:
+    """The payer's own subscription (404 ``signal_subscription_not_found`` for anyone
+    else's, or none)."""
+    key = parse_uuid(subscription_id)
+    subscription = (
+        SignalSubscription.objects.select_related("plan", "organization")
+        .filter(pk=key, user=payer)
+        .first()
+        if key and getattr(payer, "is_authenticated", False)
+        else None
+    )
+    if subscription is None:
+        raise NotFound(
+            _("No such signal subscription."), code=AcademyError.SIGNAL_SUBSCRIPTION_NOT_FOUND
+        )
+    return subscription

@@ -9,8 +9,10 @@ none of its queries run:
   (``selectors.member_enrolments``); at most :data:`FORMATIONS_MAX`;
 * ``next_sessions``: the next :data:`NEXT_SESSIONS_MAX` sessions (not cancelled, not over)
   of the formations the member has an active enrolment in;
-* ``signals``: whether the member is a subscriber (``selectors_signals.is_subscriber``)
-  and, if so, the academy's :data:`RECENT_SIGNALS_MAX` latest signals; else an empty list;
+* ``signals``: the member's signal subscription at the academy (their plan and its end,
+  None before they chose one), whether it runs now (a subscriber:
+  ``selectors_signals.subscription_runs``) and, if so, the academy's
+  :data:`RECENT_SIGNALS_MAX` latest signals; else an empty list;
 * ``payments``: the member's last :data:`PAYMENTS_MAX` payments to the academy, as
   ``me/payments/`` answers them (formation, invoice);
 * ``notifications``: the member's unread count and latest :data:`NOTIFICATIONS_MAX`
@@ -98,13 +100,16 @@ def _next_sessions(user, organization, now):
     )
 
 
-def _signals(user, organization) -> dict[str, Any]:
-    if not selectors_signals.is_subscriber(user, organization.pk):
-        return {"is_subscriber": False, "recent": []}
+def _signals(user, organization, now) -> dict[str, Any]:
+    subscription = selectors_signals.member_signal_subscription(
+        user=user, organization_id=organization.pk
+    )
+    if not selectors_signals.subscription_runs(subscription, now):
+        return {"is_subscriber": False, "subscription": subscription, "recent": []}
     recent = selectors_signals.organization_signals(organization=organization).order_by(
         "-published_at", "-id"
     )[:RECENT_SIGNALS_MAX]
-    return {"is_subscriber": True, "recent": list(recent)}
+    return {"is_subscriber": True, "subscription": subscription, "recent": list(recent)}
 
 
 def _payments(user, organization):
@@ -141,7 +146,7 @@ def member_space(*, user, organization: Organization, now: datetime | None = Non
     builders = {
         "formations": lambda: _formations(user, organization, now),
         "next_sessions": lambda: _next_sessions(user, organization, now),
-        "signals": lambda: _signals(user, organization),
+        "signals": lambda: _signals(user, organization, now),
         "payments": lambda: _payments(user, organization),
         "notifications": lambda: _notifications(user),
         "trading": lambda: _trading(user),

@@ -2,8 +2,8 @@
 socket (``/ws/academy/organizations/{id}/signals/``).
 
 Readers are the academy's staff (agents and above, platform staff) and its subscribers
-(members with an active, paid enrolment in one of its formations: see
-``selectors_signals``). Anyone else gets 403 ``signals_subscription_required`` on the
+(members whose signal plan at the academy runs now: see ``selectors_signals`` and
+``api.plans``). Anyone else gets 403 ``signals_subscription_required`` on the
 list, the statistics and the socket (close code 4403); a signal they may not read, or one
 of another organisation, answers 404 ``signal_not_found``. Agents and above of the academy
 publish signals and record their updates; every signal and update goes to the
@@ -241,7 +241,8 @@ class SignalListCreateView(SignalView):
         description="Newest first. `organization` is required; filters `status` and "
         "`instrument`. Cursor pagination (`cursor` from `next`, `page_size` up to 100). "
         "For the academy's staff (agents and above, platform staff) and its subscribers: "
-        "members with an active, paid enrolment in one of its formations. Errors: 403 "
+        "members whose signal plan at the academy runs now (bought through "
+        "`signal-plans/{id}/subscribe/` and a payment). Errors: 403 "
         "`signals_subscription_required` for anyone else, 404 `organization_not_found` "
         "(no such academy), 400 `invalid`, 401.",
         parameters=[AcademySignalListQuerySerializer],

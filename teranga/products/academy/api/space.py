@@ -26,6 +26,7 @@ from .. import selectors_space as selectors
 from ..models import SessionStatus
 from ..services import space as services
 from .mt import AccountStatsSerializer
+from .plans import AcademySignalSubscriptionSerializer
 from .serializers import EnrolmentSerializer, MemberPaymentSerializer
 from .signals import AcademySignalSerializer
 
@@ -83,8 +84,13 @@ class MemberSpaceSessionSerializer(Serializer):
 
 class MemberSpaceSignalsSerializer(Serializer):
     is_subscriber = serializers.BooleanField(
-        help_text="Whether I am a subscriber of the academy (an active, paid enrolment in "
-        "one of its formations): only subscribers see its signals."
+        help_text="Whether I am a subscriber of the academy (my signal plan there runs "
+        "now): only subscribers see its signals."
+    )
+    subscription = AcademySignalSubscriptionSerializer(
+        allow_null=True,
+        help_text="My signal subscription at the academy (plan, end, whether it runs), as "
+        "`me/signal-subscriptions/`; null before I chose a plan there.",
     )
     recent = AcademySignalSerializer(
         many=True,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import mt, signals, space, views
+from . import mt, plans, signals, space, views
 
 app_name = "academy"
 
@@ -80,4 +80,21 @@ urlpatterns = [
         name="signal-updates",
     ),
     path("signals/<uuid:signal_id>/close/", signals.SignalCloseView.as_view(), name="signal-close"),
+    # --- signal plans section ---
+    path(
+        "organizations/<uuid:organization_id>/signal-plans/",
+        plans.OrganizationSignalPlansView.as_view(),
+        name="organization-signal-plans",
+    ),
+    path("signal-plans/<uuid:plan_id>/", plans.SignalPlanDetailView.as_view(), name="signal-plan"),
+    path(
+        "signal-plans/<uuid:plan_id>/subscribe/",
+        plans.SignalPlanSubscribeView.as_view(),
+        name="signal-plan-subscribe",
+    ),
+    path(
+        "me/signal-subscriptions/",
+        plans.MySignalSubscriptionsView.as_view(),
+        name="my-signal-subscriptions",
+    ),
 ]

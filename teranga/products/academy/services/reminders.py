@@ -1,15 +1,18 @@
 """Session reminders, 24 h and 1 h before each session, to every member with an active
 enrolment, through the notifications module (``academy.session_reminder``: its
 channels, the member's language, preferences and quiet hours). Each member's reminder
-carries their own check-in link.
+carries their own check-in link. The academy's Discord channels that announce
+``academy.session_reminder`` get one post per session and offset (the session's public
+link, no check-in link), in the webhook's language, after commit.
 
 A reminder of offset X (minutes) is due for a scheduled session when
 ``starts_at - X <= now < starts_at`` and — for every offset but the shortest — the next
 shorter one is not due yet (the 24 h reminder is not sent once the 1 h one is).
 
-Idempotency: the :class:`SessionReminder` row (unique per session, offset and start) and
-the notifications are written in one transaction; a second run finds the row and sends
-nothing. A moved session has a new start, so it is reminded again for its new time.
+Idempotency: the :class:`SessionReminder` row (unique per session, offset and start),
+the notifications and the Discord posts are written in one transaction; a second run
+finds the row and sends nothing (and the posts' own idempotency keys would hold too).
+A moved session has a new start, so it is reminded again for its new time.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from teranga.platform.notifications.services import notification_send
 from ..models import Enrolment, EnrolmentStatus, Session, SessionReminder, SessionStatus
 from ..notices import SESSION_LINK, SESSION_REMINDER, session_context
 from .attendance import checkin_link
+from .sessions import session_announce
 
 #: Minutes before the start, longest first.
 REMINDER_OFFSETS: tuple[int, ...] = (24 * 60, 60)
@@ -86,6 +90,12 @@ def _remind(session: Session, offset: int) -> int:
                 ),
             )
             count += 1
+        session_announce(
+            session=session,
+            kind=SESSION_REMINDER,
+            context=context,
+            fact=f"reminder:{offset}:{session.starts_at.isoformat()}",
+        )
         return count
 
 

@@ -2,7 +2,8 @@
 ("every Tuesday and Thursday at 19:00 Paris time for 8 weeks": one :class:`Session` per
 date, at that local time on each date, across daylight-saving changes), then moved or
 cancelled one date at a time. Moving or cancelling a date tells every member with an
-active enrolment, on the notifications module's channels, in their language."""
+active enrolment, on the notifications module's channels, in their language, and the
+academy's Discord channels that announce that kind (:func:`session_announce`)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from teranga.core.errors import Conflict, ValidationFailed
 from teranga.core.links import object_link
-from teranga.platform.notifications.services import notifications_send_bulk
+from teranga.platform.notifications.services import discord_announce, notifications_send_bulk
 from teranga.platform.scheduling.services.recurrence import (
     TooManyOccurrences,
     weekly_occurrences,
@@ -91,6 +92,21 @@ def schedule_create(
     return schedule
 
 
+def session_announce(*, session: Session, kind: str, context: dict, fact: str) -> None:
+    """Announce ``kind`` about ``session`` once on the academy's Discord channels that
+    announce it (one post per channel, in its language, after commit): the session's
+    public link, never a member's own. ``fact`` names what happened
+    (``reminder:1440:<start>``, ``moved:<start>``, ``cancelled``): told again, nothing
+    more is posted."""
+    discord_announce(
+        organization=session.formation.organization,
+        kind=kind,
+        context=context,
+        idempotency_key=f"academy.session:{session.pk}:{fact}",
+        link=object_link(SESSION_LINK, session.pk),
+    )
+
+
 def _members(formation_id):
     return [
         enrolment.user
@@ -144,6 +160,7 @@ def session_move(
         link=object_link(SESSION_LINK, session.pk),
         idempotency_key=lambda user: f"academy.session:{session.pk}:moved:{stamp}:{user.pk}",
     )
+    session_announce(session=session, kind=SESSION_MOVED, context=context, fact=f"moved:{stamp}")
     return session
 
 
@@ -160,5 +177,11 @@ def session_cancel(*, session: Session) -> Session:
         context=session_context(session),
         link=object_link(SESSION_LINK, session.pk),
         idempotency_key=lambda user: f"academy.session:{session.pk}:cancelled:{user.pk}",
+    )
+    session_announce(
+        session=session,
+        kind=SESSION_CANCELLED,
+        context=session_context(session),
+        fact="cancelled",
     )
     return session

@@ -1,6 +1,7 @@
 """Factories of the Academy: academies (French, in EUR), formations, sessions, and
-enrolments written straight to the database (for tests of what comes after a payment:
-attendance, reminders, completion). Tests of the payment itself go through the API."""
+enrolments and signal subscriptions written straight to the database (for tests of what
+comes after a payment: attendance, reminders, completion, signals). Tests of the payment
+itself go through the API."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from teranga.products.academy.models import (
     Level,
     Platform,
     Session,
+    SignalPlan,
+    SignalSubscription,
 )
 
 
@@ -65,3 +68,28 @@ def enrolled(user, formation, status=EnrolmentStatus.ACTIVE) -> Enrolment:
         currency=formation.currency,
         activated_at=timezone.now() if status == EnrolmentStatus.ACTIVE else None,
     )
+
+
+class SignalPlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SignalPlan
+
+    organization = factory.SubFactory(AcademyFactory)
+    name = factory.Sequence(lambda n: f"Signaux {n}")
+    price_amount = 4_900
+    currency = "EUR"
+    duration_days = 30
+
+
+def subscribed(user, organization, *, days: int = 30, plan=None) -> SignalSubscription:
+    """``user`` subscribed to the academy's signals from now for ``days`` (written straight
+    to the database, for tests of what a subscriber gets; buying a plan goes through the
+    API in ``test_signal_plans``)."""
+    plan = plan or SignalPlanFactory(organization=organization, duration_days=days)
+    now = timezone.now()
+    subscription, _created = SignalSubscription.objects.update_or_create(
+        organization=organization,
+        user=user,
+        defaults={"plan": plan, "starts_at": now, "ends_at": now + timedelta(days=days)},
+    )
+    return subscription

@@ -28,7 +28,7 @@ from teranga.products.academy.models import (
 )
 
 from .conftest import assert_error
-from .factories import FormationFactory, SessionFactory, enrolled
+from .factories import FormationFactory, SessionFactory, enrolled, subscribed
 
 BASE = "/api/v1/academy"
 SPACE = f"{BASE}/me/space/"
@@ -128,6 +128,7 @@ def test_the_member_space_gathers_the_members_dashboard_at_the_academy(academy):
     member, client = academy.member, academy.clients["member"]
     now = timezone.now()
     enrolled(member, academy.formation)
+    subscription = subscribed(member, academy.org)
     pending = enrolled(
         member, FormationFactory(organization=academy.org, title="Analyse"), "pending"
     )
@@ -149,6 +150,7 @@ def test_the_member_space_gathers_the_members_dashboard_at_the_academy(academy):
     # Another academy's rows, of the same member.
     elsewhere = FormationFactory(organization=academy.other, title="Ailleurs")
     enrolled(member, elsewhere)
+    subscribed(member, academy.other)
     SessionFactory(formation=elsewhere, starts_at=now + timedelta(minutes=10))
     other_pending = enrolled(member, FormationFactory(organization=academy.other), "pending")
     declare_transfer(client, other_pending.pk, "VIR-AILLEURS")
@@ -173,6 +175,9 @@ def test_the_member_space_gathers_the_members_dashboard_at_the_academy(academy):
     ]
     assert body["next_sessions"][0]["meeting_url"] == academy.formation.meeting_url
     assert body["signals"]["is_subscriber"] is True
+    mine = body["signals"]["subscription"]
+    assert mine["id"] == str(subscription.pk) and mine["is_active"] is True
+    assert mine["plan_name"] == subscription.plan.name
     assert [row["id"] for row in body["signals"]["recent"]] == [signal_id]
     assert [row["id"] for row in body["payments"]] == [payment_id]
     assert body["payments"][0]["formation_title"] == "Analyse"
@@ -203,13 +208,21 @@ def test_a_non_subscriber_sees_no_signals_and_a_stranger_gets_empty_lists(academ
     enrolled(academy.member2, academy.formation, EnrolmentStatus.PENDING)
     publish(academy.clients["instructor"], academy.org)
     body = space(academy.clients["member2"], academy.org)
-    assert body["signals"] == {"is_subscriber": False, "recent": []}
+    assert body["signals"] == {"is_subscriber": False, "subscription": None, "recent": []}
+    # An active enrolment in a formation is not a signal plan; a lapsed plan is no more.
+    enrolled(academy.member, academy.formation)
+    lapsed = subscribed(academy.member, academy.org)
+    lapsed.ends_at = timezone.now()
+    lapsed.save()
+    signals = space(academy.clients["member"], academy.org)["signals"]
+    assert signals["is_subscriber"] is False and signals["recent"] == []
+    assert signals["subscription"]["is_active"] is False
     assert [row["status"] for row in body["formations"]] == ["pending"]
     assert body["next_sessions"] == [] and body["payments"] == [] and body["trading"] == []
 
     stranger = space(academy.clients["other_manager"], academy.org)
     assert stranger["formations"] == [] and stranger["next_sessions"] == []
-    assert stranger["signals"] == {"is_subscriber": False, "recent": []}
+    assert stranger["signals"] == {"is_subscriber": False, "subscription": None, "recent": []}
     assert stranger["notifications"] == {"unread_count": 0, "recent": []}
 
 
@@ -233,6 +246,7 @@ def test_bad_queries_and_organisations_that_are_not_academies(academy):
 def test_widgets_switched_off_are_null_and_cost_no_query(academy):
     client, url = academy.clients["member"], f"{SETTINGS}?organization={academy.org.pk}"
     enrolled(academy.member, academy.formation)
+    subscribed(academy.member, academy.org)
     assert client.get(url).json() == dict.fromkeys(WIDGETS, True)
     for bad in ({"signals": "maybe"}, {"colour": True}, {"signals": None}):
         assert_error(client.patch(url, bad, format="json"), 400, "invalid")
@@ -265,6 +279,7 @@ def test_widgets_switched_off_are_null_and_cost_no_query(academy):
 
 def test_the_member_space_runs_a_fixed_number_of_queries(academy):
     client = academy.clients["member"]
+    subscribed(academy.member, academy.org)
     trading_account(client)
     add_items(academy, 1)
     small, first = queries_of(client, academy.org)

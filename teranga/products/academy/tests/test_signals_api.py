@@ -1,5 +1,5 @@
-"""Trading signals over HTTP: staff publish and update them, subscribers (members with an
-active enrolment) read them, their history and the academy's performance statistics
+"""Trading signals over HTTP: staff publish and update them, subscribers (members with a
+running signal plan) read them, their history and the academy's performance statistics
 (exact on a small set); everyone else gets 403 ``signals_subscription_required``, another
 organisation's signals answer 404, and bad input changes nothing."""
 
@@ -17,17 +17,19 @@ from teranga.products.academy.models import Signal, SignalUpdate
 from teranga.products.academy.services.signals import signal_publish, signal_update_record
 
 from .conftest import assert_error
-from .factories import enrolled
+from .factories import enrolled, subscribed
 
 BASE = "/api/v1/academy/signals"
 
 
 @pytest.fixture
 def desk(academy):
-    """``academy`` with ``member`` subscribed (an active enrolment) and a member-role
-    user ``junior`` (a member of the organisation, neither staff nor subscriber)."""
-    enrolled(academy.member, academy.formation)
+    """``academy`` with ``member`` subscribed (a signal plan running now) and a member-role
+    user ``junior`` (a member of the organisation with an active enrolment in a formation,
+    which does not make them a subscriber: neither staff nor subscriber)."""
+    subscribed(academy.member, academy.org)
     junior = academy.users["member2"]
+    enrolled(junior, academy.formation)
     Membership.objects.create(organization=academy.org, user=junior, role=Role.MEMBER)
     return academy
 

@@ -16,7 +16,7 @@ from teranga.platform.notifications.models import NotificationDelivery
 from teranga.platform.realtime import broadcast
 from teranga.platform.realtime.tests.communicator import WebsocketCommunicator
 
-from .factories import enrolled
+from .factories import subscribed
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -53,7 +53,7 @@ async def closed_with(comm, code: int) -> None:
 
 
 def test_a_subscriber_receives_the_signal_and_its_update(academy):
-    enrolled(academy.member, academy.formation)
+    subscribed(academy.member, academy.org)
     staff = academy.clients["instructor"]
     for name in ("member", "member2", "instructor", "other_manager"):
         assert academy.clients[name].tokens["access_token"]  # log in before the loop runs

@@ -3,7 +3,8 @@
    With a Django session the server wrote the figures in #dashboard-data (the same JSON
    as GET /api/v1/academy/organizations/{id}/dashboard/). Without one, the page signs in
    through allauth's app API (core/app-session.js: JWT kept in sessionStorage under
-   academy.*), reads the figures from the API and draws them the same way. */
+   academy.*), reads the figures (and the academy's name) from the API and draws them the
+   same way; "Sign out" forgets the tokens. */
 (function () {
   "use strict";
 
@@ -47,6 +48,11 @@
     charts[id] = new Chart(el(id), config);
   }
 
+  function drawn() {
+    document.body.dataset.drawn = "1";
+    document.body.dataset.ready = "1";
+  }
+
   function draw(figures) {
     var rows = figures.formations;
     var body = el("formations").querySelector("tbody");
@@ -61,6 +67,7 @@
       cell(tr, moneyText(row.revenue, row.currency), true);
       body.appendChild(tr);
     });
+    el("dashboard-view").hidden = false;
     if (typeof Chart === "undefined") return;
     var labels = rows.map(function (row) { return row.title; });
     chart("chart-enrolments", {
@@ -86,12 +93,13 @@
       },
       options: { maintainAspectRatio: false }
     });
-    document.body.dataset.ready = "1";
   }
 
   function show(view) {
     el("login-view").hidden = view !== "login";
     el("dashboard-view").hidden = view !== "dashboard";
+    // Signed in (the figures shown or refused): the way to sign in as someone else.
+    el("logout").hidden = view === "login";
   }
 
   function signedOut() {
@@ -101,14 +109,16 @@
 
   var session = new window.TerangaSession({
     prefix: "academy",
-    api: "/api/v1/academy/",
+    api: "/api/v1/",
     messages: T,
     onExpired: signedOut
   });
 
   function load() {
-    return session.get("organizations/" + ORGANIZATION + "/dashboard/", {}).then(function (answer) {
+    var organization = "organizations/" + ORGANIZATION + "/";
+    return session.get("academy/" + organization + "dashboard/", {}).then(function (answer) {
       if (!answer.ok) {
+        show("failed");
         say(answer.error);
         document.body.dataset.ready = "1";
         document.body.dataset.status = String(answer.status);
@@ -117,7 +127,12 @@
       say("");
       show("dashboard");
       draw(answer.body);
-      return answer.body;
+      // The academy's name in the header (its public card: the dashboard's reader may see it).
+      return session.get(organization, {}).then(function (card) {
+        if (card.ok) el("organization-name").textContent = card.body.name;
+        drawn();
+        return answer.body;
+      });
     }).catch(function (error) {
       say(error.message);
       document.body.dataset.ready = "1";
@@ -134,12 +149,19 @@
     }).catch(function (error) { say(error.message); });
   });
 
+  el("logout").addEventListener("click", function () {
+    say("");
+    delete document.body.dataset.status;
+    session.signOut().then(signedOut);
+  });
+
   if (typeof Chart !== "undefined") {
     Chart.defaults.animation = false;
     Chart.defaults.font.family = "system-ui, sans-serif";
   }
   if (document.body.dataset.mode === "session" && source.figures) {
     draw(source.figures);
+    drawn();
   } else if (session.signedIn()) {
     load();
   } else {
