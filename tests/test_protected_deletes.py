@@ -179,6 +179,8 @@ PROTECTED_MODELS: dict[str, set[str]] = {
     "accounts.User": set(),
     # The API never deletes a formation (a manager unpublishes it).
     "academy.Formation": set(),
+    # The API never deletes a signal plan (a manager deactivates it).
+    "academy.SignalPlan": set(),
     "analytics.Goal": {"analytics_sites_goals_destroy"},
     # A site is deactivated (PATCH); the admin deletes one.
     "analytics.Site": set(),

@@ -29,6 +29,7 @@ UPLOADS = {
     ("post", "/api/v1/imports/"),
     ("post", "/api/v1/realestate/properties/{property_id}/images/"),
     ("post", "/api/v1/realestate/properties/{property_id}/documents/"),
+    ("post", "/api/v1/realestate/contracts/{contract_id}/sign/"),
 }
 #: Twilio's callbacks: form-encoded, the format Twilio posts (not called by our clients).
 PROVIDER_FORMS = {

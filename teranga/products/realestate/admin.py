@@ -253,3 +253,6 @@ class MatchingWeightsAdmin(ReadOnlyModelAdmin):
     list_display = ("organization", "price", "surface", "rooms", "distance", "features")
     list_select_related = ("organization",)
     raw_id_fields = ("organization",)
+
+
+from . import admin_transactions  # noqa: E402,F401  (--- transactions section ---)

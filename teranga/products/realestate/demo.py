@@ -280,9 +280,11 @@ def load(*, password: str) -> list[tuple[str, str, str]]:
         _crm(agency, team, manager)  # --- crm section ---
         _visits(agency)  # --- visits section ---
         _matching(agency, manager)  # --- matching section ---
+        client_logins = _transactions(agency, team, manager, password)  # --- transactions ---
     page = "/realestate/properties/"
     logins.append((manager.email, "manager", f"DIGIT-HAB — {agency.name}: {page}"))
     logins.extend((agent.email, "agent", f"DIGIT-HAB — {agency.name}") for agent in agents)
+    logins.extend(client_logins)  # --- transactions section ---
     return logins
 
 
@@ -497,3 +499,88 @@ def _matching(agency: Organization, manager) -> None:
             nice_features=features_list(prop.features)[:2],
             alert_frequency=frequency,
         )
+
+
+# --- transactions section ---
+DEMO_CLIENT = f"client.immo@{DOMAIN}"
+
+
+def _transactions(agency: Organization, team: list, manager, password: str) -> list:
+    """A client account (Aïssatou Ba) that reserved an available property and paid its
+    deposit through the sandbox provider (the reservation confirmed, the property
+    reserved), the reservation agreement generated and sent to her, and the commission of
+    a sold property. Nothing when the agency has reservations. Returns her login."""
+    from allauth.account.models import EmailAddress
+
+    from teranga.core.errors import ApplicationError
+    from teranga.platform.payments.services.fulfilment import fulfilment_run
+    from teranga.platform.payments.services.payments import payment_initiate
+    from teranga.platform.payments.services.sandbox import sandbox_decide
+
+    from .models import Commission, ContractKind, Reservation
+    from .services.commissions import commission_create
+    from .services.contracts import contract_create, contract_send
+    from .services.reservations import PAYABLE, reservation_create
+
+    User = get_user_model()
+    client = User.objects.filter(email__iexact=DEMO_CLIENT).first()
+    if client is None:
+        client = User.objects.create_user(
+            email=DEMO_CLIENT, password=password, first_name="Aïssatou", last_name="Ba"
+        )
+    EmailAddress.objects.update_or_create(
+        user=client, email=DEMO_CLIENT, defaults={"verified": True, "primary": True}
+    )
+    login = [(DEMO_CLIENT, "client", f"DIGIT-HAB — {agency.name}")]
+    if Reservation.objects.filter(organization=agency).exists():
+        return login
+    prop = (
+        Property.objects.filter(
+            organization=agency, status=PropertyStatus.AVAILABLE, transaction="sale"
+        )
+        .exclude(agent=None)
+        .order_by("-created_at")
+        .first()
+    )
+    if prop is not None:
+        try:
+            with transaction.atomic():
+                reservation = reservation_create(prop=prop, user=client, language="fr")
+                payment, _created = payment_initiate(
+                    payer=client,
+                    target_type=PAYABLE,
+                    target_id=str(reservation.pk),
+                    provider="sandbox",
+                    idempotency_key=f"demo-realestate-{reservation.pk}",
+                    request_hash="demo",
+                )
+                sandbox_decide(payment_id=payment.pk, outcome="succeeded", deliver_now=True)
+                fulfilment_run(payment_id=payment.pk)
+                reservation.refresh_from_db()
+                contract = contract_create(
+                    organization=agency,
+                    actor=prop.agent,
+                    kind=ContractKind.RESERVATION_AGREEMENT,
+                    prop=prop,
+                    reservation_id=reservation.pk,
+                    language="fr",
+                )
+                contract_send(contract=contract, actor=prop.agent)
+        except ApplicationError:  # the demo agency is not verified yet
+            pass
+    sold = (
+        Property.objects.filter(organization=agency, status=PropertyStatus.SOLD)
+        .exclude(agent=None)
+        .order_by("created_at")
+        .first()
+    )
+    if sold is not None and not Commission.objects.filter(property=sold).exists():
+        commission_create(
+            organization=agency,
+            prop=sold,
+            actor=manager,
+            deal_price=int(sold.price),
+            deal_date=timezone.localdate() - timedelta(days=12),
+            selling_agent_id=team[-2].pk if len(team) > 1 else None,
+        )
+    return login

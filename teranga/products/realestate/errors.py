@@ -14,6 +14,7 @@ class RealEstateError(StrEnum):
     AGENCY_KIND_NOT_SUPPORTED = "agency_kind_not_supported"
     AGENT_NOT_MEMBER = "agent_not_member"
     INVALID_CURSOR = "invalid_cursor"
+    PROPERTY_HAS_TRANSACTIONS = "property_has_transactions"
     # Images
     IMAGE_NOT_FOUND = "image_not_found"
     INVALID_IMAGE = "invalid_image"
@@ -42,3 +43,14 @@ class RealEstateError(StrEnum):
     PROPERTY_NOT_VISITABLE = "property_not_visitable"
     # --- matching section ---
     REQUEST_NOT_FOUND = "request_not_found"
+    # --- transactions section ---
+    RESERVATION_NOT_FOUND = "reservation_not_found"
+    PROPERTY_NOT_AVAILABLE = "property_not_available"
+    RESERVATION_INVALID_TRANSITION = "reservation_invalid_transition"
+    RESERVATION_HOLD_EXPIRED = "reservation_hold_expired"
+    CONTRACT_NOT_FOUND = "contract_not_found"
+    CONTRACT_INVALID_TRANSITION = "contract_invalid_transition"
+    CONTRACT_CLIENT_REQUIRED = "contract_client_required"
+    CONTRACT_CLIENT_UNREACHABLE = "contract_client_unreachable"
+    INVALID_SCAN = "invalid_scan"
+    COMMISSION_EXISTS = "commission_exists"

@@ -392,4 +392,5 @@ class PropertyView(models.Model):
 
 from .models_crm import *  # noqa: E402,F401,F403
 from .models_matching import *  # noqa: E402,F401,F403
+from .models_transactions import *  # noqa: E402,F401,F403
 from .models_visits import *  # noqa: E402,F401,F403

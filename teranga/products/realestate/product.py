@@ -212,6 +212,53 @@ def product() -> Product:
         PeriodicJob("realestate.matching_digests", _matching_digests, {"minute": "7"})
     )
 
+    # --- transactions section ---
+    from .selectors.transactions import (
+        TRANSACTIONS_MANAGE,
+        TRANSACTIONS_VIEW,
+        contract_link_rows,
+        contract_link_target,
+        reservation_link_rows,
+        reservation_link_target,
+    )
+    from .services.reservations import PAYABLE as RESERVATION_PAYABLE
+    from .services.reservations import RESERVATION_HOLDS, ReservationPayable
+    from .transaction_notices import CONTRACT_LINK, RESERVATION_LINK
+    from .transaction_notices import types as transaction_notice_types
+
+    # Agents and above (and staff) read the agency's reservations, contracts and
+    # commissions, and act on those of their properties; managers and above on any.
+    actions += [
+        Action(TRANSACTIONS_VIEW, Role.AGENT, staff=True),
+        Action(TRANSACTIONS_MANAGE, Role.MANAGER),
+    ]
+    link_kinds += [
+        LinkKind(
+            RESERVATION_LINK,
+            gettext_lazy("Reservation"),
+            "realestate/reservations/{id}",
+            summary=summary_of(reservation_link_target, reservation_link_rows),
+        ),
+        LinkKind(
+            CONTRACT_LINK,
+            gettext_lazy("Contract"),
+            "realestate/contracts/{id}",
+            summary=summary_of(contract_link_target, contract_link_rows),
+        ),
+    ]
+    enum_names.update(
+        {
+            "RealEstateReservationStatusEnum": f"{MODELS}.ReservationStatus",
+            "RealEstateContractKindEnum": f"{MODELS}.ContractKind",
+            "RealEstateContractStatusEnum": f"{MODELS}.ContractStatus",
+            "RealEstateShareKindEnum": f"{MODELS}.ShareKind",
+            "RealEstateShareRoleEnum": f"{MODELS}.ShareRole",
+        }
+    )
+    notification_types += transaction_notice_types()
+    payables = {RESERVATION_PAYABLE: ReservationPayable()}
+    held_orders = {RESERVATION_PAYABLE: RESERVATION_HOLDS}
+
     return Product(
         label=LABEL,
         name=gettext_lazy("DIGIT-HAB real estate"),
@@ -230,4 +277,6 @@ def product() -> Product:
         booking_links=booking_links,
         periodic_jobs=periodic_jobs,
         user_exporters=user_exporters,
+        payables=payables,
+        held_orders=held_orders,
     )

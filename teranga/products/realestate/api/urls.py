@@ -136,3 +136,8 @@ urlpatterns += [
         name="matching-weights",
     ),
 ]
+
+# --- transactions section ---
+from .transactions import urlpatterns as transaction_urlpatterns  # noqa: E402
+
+urlpatterns += transaction_urlpatterns

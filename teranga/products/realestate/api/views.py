@@ -217,10 +217,12 @@ class PropertyDetailView(PublicReadMixin, RealEstateView):
         tags=TAG,
         summary="Delete a property (admins and owners)",
         description="With its images, documents and history. To take a listing off the "
-        "market, set its status to `withdrawn` instead.",
+        "market, set its status to `withdrawn` instead.\n\nErrors: 404 `property_not_found`; "
+        "409 `property_has_transactions` (it has reservations, contracts or commissions: "
+        "withdraw it).",
         parameters=[PROPERTY_ID],
         responses={204: None},
-        extensions=error_codes({404: NOT_FOUND}),
+        extensions=error_codes({404: NOT_FOUND, 409: [RealEstateError.PROPERTY_HAS_TRANSACTIONS]}),
     )
     def delete(self, request, property_id):
         prop = access.property_for_staff(

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from teranga.core.client_address import client_address
-from teranga.core.errors import Forbidden, ValidationFailed
+from teranga.core.errors import Conflict, Forbidden, ValidationFailed
 from teranga.platform.organizations import access
 from teranga.platform.organizations.models import Membership, Organization, Role
 from teranga.platform.payments.services.subscriptions import subscription_limit_check
@@ -225,9 +225,19 @@ def property_update(*, prop: Property, actor, agent_id=UNSET, **fields: Any) -> 
 @transaction.atomic
 def property_delete(*, prop: Property) -> None:
     """Delete the property with its images, documents and history; the files go after
-    the commit."""
+    the commit. 409 ``property_has_transactions`` once it has a reservation, a contract or
+    a commission: those records (and the payments they point at) must outlive it, and
+    the property is withdrawn instead."""
     from .media import files_delete_on_commit
 
+    if prop.reservations.exists() or prop.contracts.exists() or prop.commissions.exists():
+        raise Conflict(
+            _(
+                "This property has reservations, contracts or commissions: withdraw it "
+                "instead of deleting it."
+            ),
+            code=RealEstateError.PROPERTY_HAS_TRANSACTIONS,
+        )
     names = list(prop.images.values_list("image", "thumbnail"))
     documents = list(prop.documents.values_list("file", flat=True))
     prop.delete()

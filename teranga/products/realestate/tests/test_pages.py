@@ -6,10 +6,12 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from pypdf import PdfReader
 from rest_framework.test import APIClient
 
+from teranga.platform.analytics.tests.factories import SiteFactory
 from teranga.products.realestate.models import Property, PropertyStatus, features_mask
 from teranga.products.realestate.tests.conftest import png_upload
 from teranga.products.realestate.tests.factories import PropertyFactory
@@ -61,6 +63,18 @@ def test_public_page_in_wolof(listed):
     response = Client().get(f"/realestate/properties/{listed.pk}/", {"lang": "wo"})
     assert response.status_code == 200
     assert response["Content-Language"] == "wo"
+
+
+def test_public_page_sends_its_views_to_the_agencys_analytics_site(listed, agency):
+    assert (
+        "teranga-analytics.js"
+        not in Client().get(f"/realestate/properties/{listed.pk}/").content.decode()
+    )
+    site = SiteFactory(organization=agency.org, domains=["digit-hab.example"])
+    cache.clear()  # the tag caches "no site" for a minute
+    html = Client().get(f"/realestate/properties/{listed.pk}/").content.decode()
+    assert f'data-site="{site.public_id}"' in html
+    assert 'src="/static/analytics/teranga-analytics.js"' in html
 
 
 def test_public_page_only_for_public_properties(agency):
@@ -117,7 +131,7 @@ def test_demo_loads_once(db, media_root, dakar):
 
     agency = AgencyFactory(slug="digit-hab", name="DIGIT-HAB")
     logins = load(password="Demo-Password-2026!")
-    assert {role for _email, role, _note in logins} == {"manager", "agent"}
+    assert {role for _email, role, _note in logins} == {"manager", "agent", "client"}
     assert Membership.objects.filter(organization=agency, role=Role.AGENT).count() == 2
     properties = Property.objects.filter(organization=agency)
     assert properties.count() == 200
