@@ -3,6 +3,7 @@
 * ``skip_on_leg(leg, reason)`` / ``mark_skip_on_leg(leg, reason)``: the test does not
   belong to that leg of CI (``"sqlite"``, the embedded default, or ``"postgresql"``, the
   PostgreSQL + Redis leg). It skips on that leg only, and the reason says so.
+  ``skip_module_on_leg`` does the same for a whole module, before it is even collected.
 * ``mark_expected_skip(leg, reason)``: a skip that a library raises itself (schemathesis
   has no invalid data to make for an operation without parameters) is expected on that
   leg when its reason starts with ``reason``.
@@ -62,6 +63,15 @@ def skip_on_leg(leg: str, reason: str) -> None:
 def mark_skip_on_leg(leg: str, reason: str) -> pytest.MarkDecorator:
     """The same as a decorator: skipped before any fixture is set up."""
     return pytest.mark.skipif(current_leg() == leg, reason=_declared(leg, reason))
+
+
+def skip_module_on_leg(leg: str, reason: str) -> None:
+    """At the top of a module, before anything costly runs at import or collection: the
+    whole module does not belong to that leg and is skipped as one (one declared skip of
+    the module in the leg's report, none of its tests collected)."""
+    reason = _declared(leg, reason)
+    if current_leg() == leg:
+        pytest.skip(reason, allow_module_level=True)
 
 
 def mark_expected_skip(leg: str, reason: str) -> pytest.MarkDecorator:

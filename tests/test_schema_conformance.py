@@ -43,7 +43,14 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from conftest import authed_client, create_user
-from tests.skips import mark_expected_skip, mark_skip_on_leg, skip_on_leg
+from tests.skips import mark_expected_skip, skip_module_on_leg
+
+#: Both whole-system fuzz runs of this module (valid data on every operation, and
+#: negative data) belong to the PostgreSQL + Redis leg, where ``.ci/run`` gives them a
+#: pytest process of their own beside the rest of the leg. On the SQLite leg the module is
+#: skipped before the schemas are built: building their cases (schemathesis' coverage
+#: phase, at collection) alone costs a minute or more.
+skip_module_on_leg("sqlite", "whole-system conformance fuzz: on the PostgreSQL + Redis leg only")
 
 pytestmark = pytest.mark.django_db
 
@@ -423,9 +430,7 @@ def _campus_world(*, owner, agent, client) -> SimpleNamespace:
     quota = SharedQuota.objects.create(event=event, name="Salle", size=200)
     quota.ticket_types.add(ticket_type)
     ticket = issued_ticket(ticket_type, client)
-    checkin_list = CheckinList.objects.create(
-        event=event, organization=university, name="Entrée"
-    )
+    checkin_list = CheckinList.objects.create(event=event, organization=university, name="Entrée")
     scanner, _token = scanner_create(organization=university, name="Porte", created_by=owner)
     entry = event.waiting_list.create(ticket_type=ticket_type, user=client)
     group = group_create(user=client, name="Club de lecture")
@@ -536,12 +541,6 @@ def _rolled_back():
         transaction.set_rollback(True)
 
 
-#: Each whole-system fuzz runs once per CI run, on the PostgreSQL + Redis leg: this one
-#: (valid data on every operation) and the negative-data one below.
-POSITIVE_ON_POSTGRESQL_ONLY = "valid-data conformance run: on the PostgreSQL + Redis leg only"
-
-
-@mark_skip_on_leg("sqlite", POSITIVE_ON_POSTGRESQL_ONLY)
 @schema.parametrize()
 @settings(
     max_examples=3,
@@ -570,27 +569,26 @@ def test_every_operation_answers_as_documented(case, world):
 # --- bad data: negative generation only, every operation, no 5xx -------------------------
 
 #: The same schema with schemathesis' negative generation only: invalid bodies, query
-#: and path parameters and headers (GenerationMode.NEGATIVE; the coverage phase's
-#: boundary cases, then fuzzing). The one rule is ``not_a_server_error``: bad input gets
-#: a 4xx. A separate schema object: its generation settings are its own.
+#: and path parameters and headers (GenerationMode.NEGATIVE), fuzzed. The one rule is
+#: ``not_a_server_error``: bad input gets a 4xx. A separate schema object: its generation
+#: settings are its own. No coverage phase here: its invalid cases (each kind of invalid
+#: value once) are already sent by the run above, with every check, not only "no 5xx".
+#: Sending them again doubled the module's requests for nothing new.
 negative_schema = _wsgi_schema()
 negative_schema.config.generation.update(modes=[GenerationMode.NEGATIVE])
-NEGATIVE_ON_POSTGRESQL_ONLY = "negative-data run: on the PostgreSQL + Redis leg only"
+negative_schema.config.phases.coverage.enabled = False
 
 
 @pytest.fixture
 def _postgresql_leg():
-    """The negative-data run belongs to the PostgreSQL + Redis leg of CI (``.ci/run``),
-    where it runs once; on SQLite it is skipped, saying so. If DATABASE_URL names
-    PostgreSQL the database must be what the tests run on."""
+    """The negative-data run belongs to the PostgreSQL + Redis leg of CI (``.ci/run``):
+    DATABASE_URL names PostgreSQL, and the database must be what the tests run on."""
     from django.db import connection
 
-    skip_on_leg("sqlite", NEGATIVE_ON_POSTGRESQL_ONLY)
     if connection.vendor != "postgresql":
         pytest.fail(f"DATABASE_URL names PostgreSQL but the tests run on {connection.vendor}")
 
 
-@mark_skip_on_leg("sqlite", NEGATIVE_ON_POSTGRESQL_ONLY)
 # An operation with no parameter and no body has nothing to make invalid: schemathesis
 # skips it, saying so.
 @mark_expected_skip("postgresql", "Impossible to generate negative test cases")

@@ -2,12 +2,15 @@
 schemathesis run over it finds no server error."""
 
 import re
+from contextlib import contextmanager
 
 import pytest
 import schemathesis
 from django.core.management import call_command
 from hypothesis import HealthCheck, settings
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import status_code_conformance
 
 from tests.skips import mark_skip_on_leg
 
@@ -85,15 +88,51 @@ def _wsgi_schema():
     return schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
 
 
-schema = _wsgi_schema()
+def _anonymous_allowed(context) -> bool:
+    """The operation admits a caller without credentials: ``{}`` among its security
+    requirements (drf-spectacular writes it for AllowAny and read-only-for-anonymous
+    views), or none declared."""
+    security = context.operation.definition.raw.get("security")
+    return security is None or {} in security
 
 
-@mark_skip_on_leg(
-    "postgresql",
+#: The operations a caller without credentials may use (about 50 of 500: catalogues,
+#: public pages' reads, sign-in and sign-up, webhooks, collection): fuzzed in full below.
+public_schema = _wsgi_schema().include(func=_anonymous_allowed)
+#: Every other operation refuses an anonymous caller before it reads its input: fuzzing
+#: one of them anonymously (the coverage phase alone makes hundreds of cases each) only
+#: ran the authentication's refusal again and again, most of the SQLite leg's time. One
+#: well-formed request each proves the refusal; what they do with bad input, signed in,
+#: is tests/test_schema_conformance.py's negative-data run.
+signed_in_schema = _wsgi_schema().exclude(func=_anonymous_allowed)
+signed_in_schema.config.generation.update(modes=[GenerationMode.POSITIVE])
+signed_in_schema.config.phases.coverage.enabled = False
+
+ANONYMOUS_ON_SQLITE = (
     "anonymous fuzz: on the SQLite leg; the PostgreSQL leg fuzzes every operation as "
-    "signed-in callers, 5xx included (tests/test_schema_conformance.py)",
+    "signed-in callers, 5xx included (tests/test_schema_conformance.py)"
 )
-@schema.parametrize()
+
+
+@contextmanager
+def _connections_kept():
+    """Django's WSGI handler closes the database connection when a request starts and
+    finishes; in a test transaction that would close it under the test (PostgreSQL).
+    Django's test client detaches the same handler around its requests, and so do we."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+@mark_skip_on_leg("postgresql", ANONYMOUS_ON_SQLITE)
+@public_schema.parametrize()
 @settings(
     max_examples=6,
     deadline=None,
@@ -101,22 +140,30 @@ schema = _wsgi_schema()
     derandomize=True,
 )
 def test_no_server_error_anywhere(case, db):
-    # Django's WSGI handler closes the database connection when a request starts and
-    # finishes; in a test transaction that would close it under the test (PostgreSQL).
-    # Django's test client detaches the same handler around its requests, and so do we.
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
-
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        # Anonymous: never a 5xx. Signed-in callers (a client, an agent and an owner, on
-        # real data) are fuzzed by tests/test_schema_conformance.py, whose checks include
-        # not_a_server_error: sending them again here only doubled the suite's longest run.
+    # Anonymous: never a 5xx. Signed-in callers (a client, an agent and an owner, on
+    # real data) are fuzzed by tests/test_schema_conformance.py, whose checks include
+    # not_a_server_error: sending them again here only doubled the suite's longest run.
+    with _connections_kept():
         case.call_and_validate(checks=[not_a_server_error])
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
+
+
+@mark_skip_on_leg("postgresql", ANONYMOUS_ON_SQLITE)
+@signed_in_schema.parametrize()
+@settings(
+    max_examples=1,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+)
+def test_signed_in_operations_refuse_anonymous_callers(case, db):
+    with _connections_kept():
+        response = case.call_and_validate(checks=[not_a_server_error, status_code_conformance])
+    assert response.status_code in {401, 403}, (case.operation.label, response.status_code)
+    error = response.json()["error"]
+    assert error["code"] in {"not_authenticated", "authentication_failed"}, (
+        case.operation.label,
+        error,
+    )
 
 
 # --- what the schema says: English, named, without titles, with true examples ----------

@@ -3,6 +3,7 @@ caller's own devices; another user's device is 404."""
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
@@ -16,7 +17,9 @@ from teranga.platform.notifications.models import Device
 from . import device_serializers as s
 
 TAG = ["devices"]
-DEVICE_ID = OpenApiParameter("device_id", str, OpenApiParameter.PATH, description="Device UUID")
+DEVICE_ID = OpenApiParameter(
+    "device_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Device UUID"
+)
 TOKEN_QUERY = OpenApiParameter(
     "token",
     {"type": "string", "minLength": s.TOKEN_MIN_LENGTH, "maxLength": s.TOKEN_MAX_LENGTH},

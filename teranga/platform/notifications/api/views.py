@@ -28,7 +28,7 @@ from .filters import NotificationFilter
 
 TAG = ["notifications"]
 NOTIFICATION_ID = OpenApiParameter(
-    "notification_id", str, OpenApiParameter.PATH, description="Notification UUID"
+    "notification_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Notification UUID"
 )
 KIND = OpenApiParameter(
     "kind", OpenApiTypes.STR, OpenApiParameter.PATH, description="e.g. scheduling.confirmed"

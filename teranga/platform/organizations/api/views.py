@@ -12,6 +12,7 @@ serializes the result. Access is decided by ``access.OrganizationAccess`` from t
 from __future__ import annotations
 
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -40,7 +41,7 @@ from . import serializers as s
 from .filters import OrganizationDirectoryFilter
 
 ORG_ID = OpenApiParameter(
-    "organization_id", str, OpenApiParameter.PATH, description="Organisation UUID"
+    "organization_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Organisation UUID"
 )
 TAG = ["organizations"]
 
@@ -418,7 +419,7 @@ class InvitationAcceptView(GenericAPIView):
 
 # --- Branches --------------------------------------------------------------------------
 
-BRANCH_ID = OpenApiParameter("branch_id", str, OpenApiParameter.PATH)
+BRANCH_ID = OpenApiParameter("branch_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
 
 
 class BranchListCreateView(OrganizationPublicReadView):
