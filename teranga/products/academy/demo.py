@@ -31,9 +31,8 @@ from django.utils import timezone
 from teranga.platform.invoicing.services import invoicing_profile_update
 from teranga.platform.organizations.models import Membership, Organization, Role
 from teranga.platform.payments.models import PaymentMethod
-from teranga.platform.payments.services.fulfilment import fulfilment_run
 from teranga.platform.payments.services.payments import payment_initiate
-from teranga.platform.payments.services.sandbox import sandbox_decide
+from teranga.platform.payments.services.sandbox import sandbox_pay
 
 from .models import Attendance, AttendanceMethod, Enrolment, Formation, Level, Platform, Session
 from .payables import TARGET_TYPE
@@ -114,16 +113,12 @@ def _user(email: str, password: str, first_name: str, last_name: str):
 
 
 def _sandbox_payment(member, enrolment) -> None:
-    payment, _created = payment_initiate(
+    sandbox_pay(
         payer=member,
         target_type=TARGET_TYPE,
-        target_id=str(enrolment.pk),
-        provider="sandbox",
+        target_id=enrolment.pk,
         idempotency_key=f"demo-academy-{enrolment.pk}",
-        request_hash="demo",
     )
-    sandbox_decide(payment_id=payment.pk, outcome="succeeded", deliver_now=True)
-    fulfilment_run(payment_id=payment.pk)
 
 
 def _manual_payment(member, enrolment) -> None:
@@ -329,16 +324,12 @@ def signal_plans_demo_load(*, academy) -> None:
     if subscription_runs(running):
         return
     subscription, _created = signal_subscription_choose(user=member, plan=plans[0])
-    payment, _created = payment_initiate(
+    sandbox_pay(
         payer=member,
         target_type=SIGNAL_SUBSCRIPTION_PAYABLE,
-        target_id=str(subscription.pk),
-        provider="sandbox",
+        target_id=subscription.pk,
         idempotency_key=f"demo-academy-signals-{subscription.pk}-{timezone.localdate()}",
-        request_hash="demo",
     )
-    sandbox_decide(payment_id=payment.pk, outcome="succeeded", deliver_now=True)
-    fulfilment_run(payment_id=payment.pk)
 
 
 # --- member space section ---

@@ -14,9 +14,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from teranga.platform.organizations.models import Membership, Organization, Role
-from teranga.platform.payments.services.fulfilment import fulfilment_run
-from teranga.platform.payments.services.payments import payment_initiate
-from teranga.platform.payments.services.sandbox import sandbox_decide
+from teranga.platform.payments.services.sandbox import sandbox_pay
 from teranga.platform.scheduling import services as scheduling
 from teranga.platform.scheduling.availability import free_slots
 from teranga.platform.scheduling.models import AvailabilityRule, Booking, Resource, ResourceKind
@@ -156,13 +154,9 @@ def _paid_reservation(client, service, starts_at) -> None:
     (payment succeeded), then the fulfilment confirms the booking and issues the
     invoice."""
     reservation = reservation_create(client=client, service_id=service.pk, starts_at=starts_at)
-    payment, _created = payment_initiate(
+    sandbox_pay(
         payer=client,
         target_type=PAYABLE,
-        target_id=str(reservation.pk),
-        provider="sandbox",
+        target_id=reservation.pk,
         idempotency_key=f"demo-deposit-{reservation.pk}",
-        request_hash="demo",
     )
-    sandbox_decide(payment_id=payment.pk, outcome="succeeded", deliver_now=True)
-    fulfilment_run(payment_id=payment.pk)

@@ -29,9 +29,7 @@ from teranga.platform.organizations.models import (
     Role,
     VerificationStatus,
 )
-from teranga.platform.payments.services.fulfilment import fulfilment_run
-from teranga.platform.payments.services.payments import payment_initiate
-from teranga.platform.payments.services.sandbox import sandbox_decide
+from teranga.platform.payments.services.sandbox import sandbox_pay
 
 from .models import CampusOrganizer, Event, EventCategory, StudentProfile, TicketKind
 from .payables import TARGET_TYPE as ORDER_PAYABLE
@@ -110,16 +108,12 @@ def _paid_ticket(student, event: Event, type_name: str) -> None:
     order = order_create(
         buyer=student, event_id=event.pk, lines=[{"ticket_type": ticket_type.pk, "quantity": 1}]
     )
-    payment, _created = payment_initiate(
+    sandbox_pay(
         payer=student,
         target_type=ORDER_PAYABLE,
-        target_id=str(order.pk),
-        provider="sandbox",
+        target_id=order.pk,
         idempotency_key=f"demo-campus-{order.pk}",
-        request_hash="demo",
     )
-    sandbox_decide(payment_id=payment.pk, outcome="succeeded", deliver_now=True)
-    fulfilment_run(payment_id=payment.pk)
 
 
 def _free_ticket(student, event: Event) -> None:

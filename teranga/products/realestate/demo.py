@@ -513,9 +513,7 @@ def _transactions(agency: Organization, team: list, manager, password: str) -> l
     from allauth.account.models import EmailAddress
 
     from teranga.core.errors import ApplicationError
-    from teranga.platform.payments.services.fulfilment import fulfilment_run
-    from teranga.platform.payments.services.payments import payment_initiate
-    from teranga.platform.payments.services.sandbox import sandbox_decide
+    from teranga.platform.payments.services.sandbox import sandbox_pay
 
     from .models import Commission, ContractKind, Reservation
     from .services.commissions import commission_create
@@ -546,16 +544,12 @@ def _transactions(agency: Organization, team: list, manager, password: str) -> l
         try:
             with transaction.atomic():
                 reservation = reservation_create(prop=prop, user=client, language="fr")
-                payment, _created = payment_initiate(
+                sandbox_pay(
                     payer=client,
                     target_type=PAYABLE,
-                    target_id=str(reservation.pk),
-                    provider="sandbox",
+                    target_id=reservation.pk,
                     idempotency_key=f"demo-realestate-{reservation.pk}",
-                    request_hash="demo",
                 )
-                sandbox_decide(payment_id=payment.pk, outcome="succeeded", deliver_now=True)
-                fulfilment_run(payment_id=payment.pk)
                 reservation.refresh_from_db()
                 contract = contract_create(
                     organization=agency,

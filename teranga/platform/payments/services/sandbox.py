@@ -16,6 +16,8 @@ from teranga.core.priorities import CRITICAL
 
 from ..models import SandboxCharge
 from ..providers.sandbox import OUTCOMES, SIGNATURE_HEADER, event_body, sign
+from .fulfilment import fulfilment_run
+from .payments import payment_initiate
 from .webhooks import webhook_receive
 
 
@@ -54,3 +56,22 @@ def sandbox_decide(*, payment_id, outcome: str, deliver_now: bool = False) -> bo
             lambda: sandbox_webhook_deliver_task.enqueue(body=body, signature=signature)
         )
     return True
+
+
+def sandbox_pay(*, payer, target_type: str, target_id, idempotency_key: str):
+    """``payer`` pays the payable with the sandbox provider, as the app would: initiate,
+    then "press Pay" on the hosted page; the signed webhook goes down the same path as
+    any (payment succeeded), then the fulfilment acts on it (confirms the booking, issues
+    the tickets, starts the plan …), all at once in this thread. What the products' demo
+    loaders share. Returns the payment."""
+    payment, _created = payment_initiate(
+        payer=payer,
+        target_type=target_type,
+        target_id=str(target_id),
+        provider="sandbox",
+        idempotency_key=idempotency_key,
+        request_hash="demo",
+    )
+    sandbox_decide(payment_id=payment.pk, outcome="succeeded", deliver_now=True)
+    fulfilment_run(payment_id=payment.pk)
+    return payment
