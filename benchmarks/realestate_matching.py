@@ -7,7 +7,8 @@ reference that scores every request with the same ``score()`` and no prefilter.
 
 Runs on a throwaway database (see ``benchmarks``). It bulk-inserts ``--requests`` active
 requests of one agency (the issue's figure is 50,000) from 500 clients: every transaction,
-one to three types or any, budgets, surfaces, rooms, zero to three zones (a fifth in
+one to three types or any, budgets (a sixth in euros, matched against F CFA prices
+through the peg), surfaces, rooms, zero to three zones (a fifth in
 Dakar, the rest over Senegal), required and nice-to-have features. Then, for
 ``--properties`` available properties in Dakar, it times:
 
@@ -59,6 +60,7 @@ def point(rng: random.Random, area) -> tuple[float, float]:
 
 
 def fill(args, rng: random.Random):
+    from teranga.core.money import convert
     from teranga.platform.organizations.models import Organization
     from teranga.products.realestate.models import (
         FEATURE_BITS,
@@ -96,12 +98,18 @@ def fill(args, rng: random.Random):
             required = sum(bit for bit in bits if rng.random() < 0.08)
             nice = sum(bit for bit in bits if rng.random() < 0.2)
             surface_min = rng.choice([None, rng.randint(30, 300)])
+            budget = rng.choice([None, rng.randrange(5_000_000, 900_000_000, 500_000)])
+            # A sixth of the budgets in euros: matched against F CFA prices at the peg.
+            currency = "EUR" if rng.random() < 1 / 6 else "XOF"
+            if currency == "EUR" and budget is not None:
+                budget = convert(budget, "XOF", "EUR")
             request = ClientRequest(
                 organization=agency,
                 client=rng.choice(clients),
                 transaction=rng.choice(transactions),
                 property_types=rng.sample(types, rng.choice([0, 1, 1, 2, 3])),
-                budget_max=rng.choice([None, rng.randrange(5_000_000, 900_000_000, 500_000)]),
+                budget_max=budget,
+                currency=currency,
                 surface_min=surface_min,
                 surface_max=rng.choice([None, (surface_min or 30) * 2]),
                 rooms_min=rng.choice([None, rng.randint(1, 6)]),
@@ -182,11 +190,11 @@ def run(args, environment) -> int:
     task_s = time.perf_counter() - started
 
     fast, slow = summary(fast_s), summary(slow_s)
-    print(f"  {'':30} {'median':>10} {'p95':>10} {'min':>10} {'max':>10}  (s)")
+    print(f"  {'':30} {'median':>10} {'p95':>10} {'p99':>10} {'min':>10} {'max':>10}  (s)")
     for name, figures in (("re-match (SQL + score)", fast), ("brute force (baseline)", slow)):
         print(
             f"  {name:30} {figures['median']:10.3f} {figures['p95']:10.3f} "
-            f"{figures['min']:10.3f} {figures['max']:10.3f}"
+            f"{figures['p99']:10.3f} {figures['min']:10.3f} {figures['max']:10.3f}"
         )
     print(f"  the whole task for {props[0].title} ({recorded} hits recorded): {task_s:.3f} s")
     met = fast["max"] < TARGET_S and task_s < TARGET_S

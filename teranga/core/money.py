@@ -7,8 +7,10 @@ Never multiply XOF by 100: the exponent comes from ``CURRENCY_EXPONENTS``.
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 
 from babel.numbers import format_currency
 
@@ -76,3 +78,49 @@ def _formatted(amount: int, currency: str, locale: str) -> str:
     # Babel parses the locale's pattern on every call (about 0.3 ms); a page of 20 items
     # shows up to 60 amounts, and prices repeat, so each text is made once per process.
     return format_currency(Money(amount, currency).major, currency, locale=locale)
+
+
+# --- Conversion -----------------------------------------------------------------------------
+
+#: Exchange rates between the supported currencies: ``(from, to) -> units of ``to`` for
+#: one unit of ``from``, in major units, as an exact fraction. Only fixed pegs live here:
+#: the franc CFA (XOF) is pegged to the euro at 655.957 F CFA = 1 € (BCEAO, since 1999),
+#: so conversions are exact and timeless. A floating rate (a currency added later) needs
+#: a dated rates table and its source, not an entry here: pure code (matching's scorer)
+#: calls :func:`convert`, so it must not depend on the clock or the database.
+EXCHANGE_RATES: dict[tuple[str, str], Fraction] = {
+    ("EUR", "XOF"): Fraction(655957, 1000),
+    ("XOF", "EUR"): Fraction(1000, 655957),
+}
+ROUND_HALF_UP, ROUND_DOWN, ROUND_UP = "half_up", "down", "up"
+
+
+def exchange_rate(from_currency: str, to_currency: str) -> Fraction | None:
+    """Units of ``to_currency`` for one unit of ``from_currency`` (major units); 1 for the
+    same currency; None when no rate is known."""
+    exponent(from_currency), exponent(to_currency)
+    if from_currency == to_currency:
+        return Fraction(1)
+    return EXCHANGE_RATES.get((from_currency, to_currency))
+
+
+def convert(
+    amount: int, from_currency: str, to_currency: str, *, rounding: str = ROUND_HALF_UP
+) -> int:
+    """``amount`` minor units of ``from_currency`` in minor units of ``to_currency``,
+    exactly (fractions), then rounded (``half_up`` by default; ``down``/``up`` for bounds).
+    ``convert(100, "EUR", "XOF")`` (1 €) is 656; ``convert(655957, "XOF", "EUR")`` is
+    100000 (1 000 €). ValueError when no rate is known."""
+    rate = exchange_rate(from_currency, to_currency)
+    if rate is None:
+        raise ValueError(f"no exchange rate from {from_currency} to {to_currency}")
+    exact = (
+        Fraction(int(amount))
+        * rate
+        * Fraction(10) ** (exponent(to_currency) - exponent(from_currency))
+    )
+    if rounding == ROUND_DOWN:
+        return math.floor(exact)
+    if rounding == ROUND_UP:
+        return math.ceil(exact)
+    return math.floor(exact + Fraction(1, 2))

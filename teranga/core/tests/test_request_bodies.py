@@ -30,6 +30,8 @@ UPLOADS = {
     ("post", "/api/v1/realestate/properties/{property_id}/images/"),
     ("post", "/api/v1/realestate/properties/{property_id}/documents/"),
     ("post", "/api/v1/realestate/contracts/{contract_id}/sign/"),
+    ("post", "/api/v1/realestate/organizations/{organization_id}/imports/properties/"),
+    ("post", "/api/v1/realestate/organizations/{organization_id}/imports/clients/"),
 }
 #: Twilio's callbacks: form-encoded, the format Twilio posts (not called by our clients).
 PROVIDER_FORMS = {

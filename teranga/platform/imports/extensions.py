@@ -3,10 +3,12 @@
 :data:`importers` holds every :class:`Importer` by kind, ``"<label>.<kind>"``
 (``Product.importers``). The platform reads and checks the file, then for each importer:
 
-1. ``prepare(organization=…)`` once, inside the import's transaction (the organisation's
-   row is locked): whatever the rows are checked against, loaded in a fixed number of
-   queries (the existing rows' keys, the names that columns refer to). It may refuse the
-   whole file by raising an ``ApplicationError`` (an organisation of the wrong kind);
+1. ``prepare(organization=…)`` (with ``user=…`` too when the importer sets
+   ``prepare_takes_user``: writers that go through the product's services, which need the
+   acting user) once, inside the import's transaction (the organisation's row is
+   locked): whatever the rows are checked against, loaded in a fixed number of queries
+   (the existing rows' keys, the names that columns refer to). It may refuse the whole
+   file by raising an ``ApplicationError`` (an organisation of the wrong kind);
 2. ``validate(row, context=…)`` for every row: ``row`` maps the column names to the
    cells' text (empty cells left out). It returns the cleaned row, or raises DRF's
    ``ValidationError`` or an ``ApplicationError`` (``ValidationFailed`` …) whose fields
@@ -16,7 +18,9 @@
    file with the same key are refused (``duplicate_in_file``), and so is a row whose key
    is in ``existing_keys(context)`` (``already_exists``);
 4. ``write(rows, organization=…, context=…)`` with every valid row (:class:`ImportRow`),
-   in bulk where the product's models allow it. It raises :class:`RowsRefused` with the
+   in bulk where the product's models allow it. It returns the number of rows written,
+   or a :class:`Written` (rows created, updated, unchanged) for an importer that updates
+   the rows an external reference already names. It raises :class:`RowsRefused` with the
    lines that only the writing finds wrong (an overlap of availability, a plan limit);
    any exception undoes everything.
 
@@ -97,6 +101,20 @@ class LineError:
         }
 
 
+@dataclass(frozen=True)
+class Written:
+    """What a writer that creates or updates did: rows created, rows updated (an existing
+    row the file named, changed) and rows unchanged (named, already as the file says)."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def written(self) -> int:
+        return self.created + self.updated
+
+
 class RowsRefused(Exception):
     """Raised by a writer: these lines cannot be written (nothing is kept)."""
 
@@ -125,6 +143,8 @@ class Importer:
     #: The column blamed for a duplicate (default: the first required column).
     key_column: str | None = None
     description: Any = ""
+    #: ``prepare`` also gets ``user=`` (the person importing).
+    prepare_takes_user: bool = False
 
     def column(self, name: str) -> Column | None:
         return next((column for column in self.columns if column.name == name), None)
@@ -239,6 +259,7 @@ __all__ = [
     "Importer",
     "LineError",
     "RowsRefused",
+    "Written",
     "importer_kinds",
     "importer_register",
     "importers",

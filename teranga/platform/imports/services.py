@@ -30,7 +30,7 @@ from teranga.platform.organizations.models import Organization
 
 from . import parsing
 from .errors import ImportsError
-from .extensions import Importer, ImportRow, LineError, RowsRefused
+from .extensions import Importer, ImportRow, LineError, RowsRefused, Written
 from .models import ERRORS_KEPT, FILE_NAME_MAX_LENGTH, ImportRun, ImportStatus
 from .selectors import importer_for
 
@@ -115,6 +115,10 @@ class Outcome:
         self.rows_read = 0
         self.rows_valid = 0
         self.rows_written = 0
+        #: A writer's :class:`Written` (kept for a dry run: what it would do).
+        self.rows_created = 0
+        self.rows_updated = 0
+        self.rows_unchanged = 0
         self.errors: list[LineError] = []
         self.file_format = ""
 
@@ -203,6 +207,7 @@ def _run(
     table: parsing.Table,
     dry_run: bool,
     record: Callable[[Outcome, str], ImportRun],
+    user=None,
 ) -> tuple[Outcome, ImportRun | None]:
     """Validate and write inside the transaction; the run when it was applied (recorded
     in the same transaction as the rows), else None (everything rolled back)."""
@@ -221,7 +226,8 @@ def _run(
         with transaction.atomic():
             Organization.objects.select_for_update().filter(pk=organization.pk).first()
             try:
-                context = importer.prepare(organization=organization)
+                extra = {"user": user} if importer.prepare_takes_user else {}
+                context = importer.prepare(organization=organization, **extra)
             except ApplicationError as error:
                 outcome.errors.append(_file_error(error))
                 outcome.rows_read = len(table.rows)
@@ -238,7 +244,14 @@ def _run(
                 except ApplicationError as error:
                     outcome.errors.append(_file_error(error))
                     raise _Undo from None
+                if isinstance(written, Written):
+                    outcome.rows_created = written.created
+                    outcome.rows_updated = written.updated
+                    outcome.rows_unchanged = written.unchanged
+                    written = written.written
                 outcome.rows_written = written
+            if outcome.errors:
+                outcome.rows_created = outcome.rows_updated = outcome.rows_unchanged = 0
             if outcome.errors or dry_run:
                 outcome.rows_written = 0
                 raise _Undo
@@ -260,6 +273,29 @@ def import_file(
     it (``dry_run``). Returns the run and every error (at most ``ERRORS_KEPT`` of them are
     kept in the run). The caller checked ``imports.run``; the importer's own action is
     checked here (403)."""
+    report = import_file_report(
+        user=user, organization=organization, kind=kind, upload=upload, dry_run=dry_run
+    )
+    return report.run, report.errors
+
+
+class ImportReport:
+    """An import's run and errors with what its writer did (:class:`Written`): rows
+    created, updated and unchanged (for a dry run, what it would have done; 0 when
+    refused)."""
+
+    def __init__(self, run: ImportRun, errors: list[LineError], outcome: Outcome) -> None:
+        self.run = run
+        self.errors = errors
+        self.rows_created = outcome.rows_created
+        self.rows_updated = outcome.rows_updated
+        self.rows_unchanged = outcome.rows_unchanged
+
+
+def import_file_report(
+    *, user, organization: Organization, kind: str, upload, dry_run: bool = False
+) -> ImportReport:
+    """:func:`import_file`, with the counts of created, updated and unchanged rows."""
     importer = importer_for(kind)
     ensure(user, organization, importer.action, getattr(organization, "current_membership", None))
     started = time.monotonic()
@@ -289,7 +325,7 @@ def import_file(
         outcome = Outcome()
         outcome.errors.append(refused.error)
     else:
-        outcome, run = _run(importer, organization, table, dry_run, record)
+        outcome, run = _run(importer, organization, table, dry_run, record, user=user)
     errors = outcome.sorted_errors()
     if run is None:
         # Everything was rolled back: the record stands alone.
@@ -303,4 +339,4 @@ def import_file(
         run.error_count,
         run.duration_ms,
     )
-    return run, errors[:ERRORS_KEPT]
+    return ImportReport(run, errors[:ERRORS_KEPT], outcome)

@@ -85,7 +85,7 @@ class PropertyViewAdmin(ReadOnlyModelAdmin):
 # --- visits section ---
 # Visits are read-only here: every change goes through the scheduling engine (its locks,
 # history and notices) in ``services.visits``.
-from .models import PropertyVisitHours, Visit, VisitGuestReminder  # noqa: E402
+from .models import PropertyVisitHours, Visit, VisitBlock, VisitGuestReminder  # noqa: E402
 
 
 @admin.register(Visit)
@@ -110,6 +110,14 @@ class PropertyVisitHoursAdmin(ReadOnlyModelAdmin):
 class VisitGuestReminderAdmin(ReadOnlyModelAdmin):
     list_display = ("visit", "offset_minutes", "starts_at", "created_at")
     raw_id_fields = ("visit",)
+
+
+@admin.register(VisitBlock)
+class VisitBlockAdmin(ReadOnlyModelAdmin):
+    list_display = ("property", "starts_on", "ends_on", "reason", "created_by")
+    search_fields = ("property__title", "reason")
+    list_select_related = ("property", "created_by")
+    raw_id_fields = ("property", "organization", "created_by")
 
 
 # --- crm section ---
@@ -256,3 +264,13 @@ class MatchingWeightsAdmin(ReadOnlyModelAdmin):
 
 
 from . import admin_transactions  # noqa: E402,F401  (--- transactions section ---)
+
+# --- agency pages section ---
+from .models_branding import AgencyBranding  # noqa: E402
+
+
+@admin.register(AgencyBranding)
+class AgencyBrandingAdmin(ReadOnlyModelAdmin):
+    list_display = ("organization", "primary_color", "accent_color", "updated_at")
+    list_select_related = ("organization",)
+    raw_id_fields = ("organization",)

@@ -15,6 +15,8 @@ class RealEstateError(StrEnum):
     AGENT_NOT_MEMBER = "agent_not_member"
     INVALID_CURSOR = "invalid_cursor"
     PROPERTY_HAS_TRANSACTIONS = "property_has_transactions"
+    #: Another property (or client) of the agency already has this external reference.
+    EXTERNAL_REF_TAKEN = "external_ref_taken"
     # Images
     IMAGE_NOT_FOUND = "image_not_found"
     INVALID_IMAGE = "invalid_image"
@@ -41,8 +43,13 @@ class RealEstateError(StrEnum):
     VISIT_VISITOR_REQUIRED = "visit_visitor_required"
     VISIT_INVALID_RANGE = "visit_invalid_range"
     PROPERTY_NOT_VISITABLE = "property_not_visitable"
+    VISIT_DATE_BLOCKED = "visit_date_blocked"
+    VISIT_BLOCK_NOT_FOUND = "visit_block_not_found"
+    TOO_MANY_VISIT_BLOCKS = "too_many_visit_blocks"
+    AGENT_NOT_FOUND = "agent_not_found"
     # --- matching section ---
     REQUEST_NOT_FOUND = "request_not_found"
+    TOO_MANY_SAVED_SEARCHES = "too_many_saved_searches"
     # --- transactions section ---
     RESERVATION_NOT_FOUND = "reservation_not_found"
     PROPERTY_NOT_AVAILABLE = "property_not_available"

@@ -9,9 +9,14 @@ clock, no settings; the same inputs always give the same answer.
 
 Rules:
 
-* **transaction**, **type** and **currency** must fit (no conversion), else excluded;
+* **transaction** and **type** must fit, else excluded;
+* **currency**: a price in another currency than the budget's is converted into the
+  budget's (``teranga.core.money.convert``: the fixed XOF–EUR peg, rounded half up to the
+  minor unit); the price line then shows the converted amount (``converted_price``,
+  ``converted_currency``, ``converted_display``). Without a known rate, excluded;
 * **price**: within the budget, full points; over it by up to the tolerance, points lost
-  linearly; beyond, excluded. Integer arithmetic: ``price × 100 ≤ budget × (100 + t)``;
+  linearly; beyond, excluded. Integer arithmetic: ``price × 100 ≤ budget × (100 + t)``
+  (``price`` converted first);
 * **surface**: within the range, full; below the minimum, down to nothing at 75 % of it;
   above the maximum, half; unknown, half;
 * **rooms** (rooms and bedrooms): full when both minimums are met, a third less for each
@@ -26,6 +31,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from teranga.core.money import Money, convert, exchange_rate
 from teranga.platform.geo.distance import haversine_km
 
 # Reason codes (stable: clients translate them).
@@ -135,15 +141,31 @@ def price_fits(price: int, budget_max: int | None, tolerance_percent: int) -> bo
     return budget_max is None or price * 100 <= budget_max * (100 + tolerance_percent)
 
 
-def _price(p: PropertyValues, r: RequestValues, w: Weights) -> dict | None:
+def price_in(p: PropertyValues, currency: str) -> int | None:
+    """The property's price in ``currency`` (minor units), or None without a rate."""
+    if p.currency == currency:
+        return p.price
+    if exchange_rate(p.currency, currency) is None:
+        return None
+    return convert(p.price, p.currency, currency)
+
+
+def _price(p: PropertyValues, r: RequestValues, w: Weights, price: int) -> dict | None:
+    extra = {}
+    if p.currency != r.currency:
+        extra = {
+            "converted_price": price,
+            "converted_currency": r.currency,
+            "converted_display": Money(price, r.currency).format(),
+        }
     if r.budget_max is None:
-        return _line("price", w.price, w.price, NO_PREFERENCE)
-    if p.price <= r.budget_max:
-        return _line("price", w.price, w.price, WITHIN_BUDGET)
-    if not price_fits(p.price, r.budget_max, w.tolerance_percent) or not r.budget_max:
+        return _line("price", w.price, w.price, NO_PREFERENCE, **extra)
+    if price <= r.budget_max:
+        return _line("price", w.price, w.price, WITHIN_BUDGET, **extra)
+    if not price_fits(price, r.budget_max, w.tolerance_percent) or not r.budget_max:
         return None
     allowed = r.budget_max * w.tolerance_percent / 100
-    over = p.price - r.budget_max
+    over = price - r.budget_max
     over_percent = round(over * 100 / r.budget_max, 2)
     return _line(
         "price",
@@ -151,6 +173,7 @@ def _price(p: PropertyValues, r: RequestValues, w: Weights) -> dict | None:
         w.price,
         OVER_BUDGET_TOLERATED,
         over_percent=over_percent,
+        **extra,
     )
 
 
@@ -242,12 +265,13 @@ def score(
         return _excluded("transaction", TRANSACTION_MISMATCH)
     if r.property_types and p.property_type not in r.property_types:
         return _excluded("type", TYPE_MISMATCH)
-    if p.currency != r.currency:
+    converted = price_in(p, r.currency)
+    if converted is None:
         return _excluded("currency", CURRENCY_MISMATCH)
     missing = r.required_features & ~p.features
     if missing:
         return _excluded("features", REQUIRED_MISSING, missing=_names(missing))
-    price = _price(p, r, w)
+    price = _price(p, r, w, converted)
     if price is None:
         return _excluded("price", OVER_BUDGET)
     if r.zones and (p.latitude is None or p.longitude is None):

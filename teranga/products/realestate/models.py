@@ -34,6 +34,9 @@ TITLE_MAX_LENGTH = 200
 ADDRESS_MAX_LENGTH = 300
 COMMUNE_MAX_LENGTH = 100
 CAPTION_MAX_LENGTH = 200
+#: An agency's own reference of a property or client (its previous software's id): what
+#: an import matches rows on, so a file imported again updates instead of duplicating.
+EXTERNAL_REF_MAX_LENGTH = 100
 #: The description as sanitised HTML (markup counts).
 RICH_TEXT_MAX_LENGTH = 4 * DESCRIPTION_MAX_LENGTH
 #: What a history row keeps of an old or new value (an amount, a status, a user id).
@@ -209,13 +212,37 @@ class Property(BaseModel):
     search_text = models.TextField(_("search text"), blank=True, editable=False)
     #: When it first became available (the public "date" order).
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    #: The agency's own reference (unique in the agency when set): imports match on it.
+    external_ref = models.CharField(
+        _("external reference"), max_length=EXTERNAL_REF_MAX_LENGTH, blank=True, default=""
+    )
 
     class Meta:
         ordering = ["-created_at", "id"]
         verbose_name = _("property")
         verbose_name_plural = _("properties")
         indexes = [
-            models.Index(fields=["latitude", "longitude"], name="re_property_geo_idx"),
+            # A circle search (``selectors.search``): the status and transaction, then the
+            # bounding box's latitude range; the longitude (and on SQLite the type, price
+            # and features) are checked in the index, so few rows outside the box are
+            # read. The type comes after the box: an IN list before it would make the
+            # planners scan once per type (PostgreSQL then prefers the index below).
+            models.Index(
+                fields=[
+                    "status",
+                    "transaction",
+                    "latitude",
+                    "longitude",
+                    "property_type",
+                    "price",
+                    "features",
+                ],
+                name="re_property_geo_search_idx",
+            ),
+            # A circle search without a transaction (and the matching's zones).
+            models.Index(
+                fields=["status", "latitude", "longitude"], name="re_property_status_geo_idx"
+            ),
             models.Index(
                 fields=["status", "transaction", "property_type", "price"],
                 name="re_property_search_idx",
@@ -234,6 +261,11 @@ class Property(BaseModel):
                 condition=(Q(latitude__isnull=True) & Q(longitude__isnull=True))
                 | (Q(latitude__isnull=False) & Q(longitude__isnull=False)),
                 name="re_property_coordinates_together",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "external_ref"],
+                condition=~Q(external_ref=""),
+                name="re_property_external_ref_once",
             ),
         ]
 
@@ -390,6 +422,7 @@ class PropertyView(models.Model):
         return f"{self.property_id} @ {self.day}"
 
 
+from .models_branding import *  # noqa: E402,F401,F403
 from .models_crm import *  # noqa: E402,F401,F403
 from .models_matching import *  # noqa: E402,F401,F403
 from .models_transactions import *  # noqa: E402,F401,F403

@@ -43,6 +43,8 @@ ROLE_MAX_LENGTH = 100
 EMAIL_MAX_LENGTH = 254
 STAGE_NAME_MAX_LENGTH = 60
 TASK_TITLE_MAX_LENGTH = 200
+#: As ``models.EXTERNAL_REF_MAX_LENGTH`` (this module cannot import ``models``).
+EXTERNAL_REF_MAX_LENGTH = 100
 #: Stages of one agency's pipeline, contacts of one client.
 MAX_STAGES = 20
 MAX_CONTACTS = 20
@@ -98,6 +100,10 @@ class Client(BaseModel):
     consent_withdrawn_at = models.DateTimeField(_("consent withdrawn at"), null=True, blank=True)
     #: Lower-case, accent-free name and email: what ``q`` searches. Written by the services.
     search_text = models.TextField(_("search text"), blank=True, editable=False)
+    #: The agency's own reference (unique in the agency when set): imports match on it.
+    external_ref = models.CharField(
+        _("external reference"), max_length=EXTERNAL_REF_MAX_LENGTH, blank=True, default=""
+    )
 
     class Meta(BaseModel.Meta):
         verbose_name = _("client")
@@ -107,6 +113,13 @@ class Client(BaseModel):
             models.Index(fields=["organization", "phone_hash"], name="re_client_phone_idx"),
             models.Index(fields=["organization", "email"], name="re_client_email_idx"),
             models.Index(fields=["user"], name="re_client_user_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "external_ref"],
+                condition=~Q(external_ref=""),
+                name="re_client_external_ref_once",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -26,6 +26,7 @@ from .choices import TransactionType
 
 __all__ = [
     "AlertFrequency",
+    "CLIENT_ALERT_FREQUENCIES",
     "ClientRequest",
     "MatchHit",
     "MatchingWeights",
@@ -44,6 +45,14 @@ class AlertFrequency(models.TextChoices):
     DAILY = "daily", _("Daily")
     WEEKLY = "weekly", _("Weekly")
     NONE = "none", _("No alert")
+
+
+#: What a client chooses for their own saved search (``none`` is for the agencies' own).
+CLIENT_ALERT_FREQUENCIES = [
+    (AlertFrequency.INSTANT.value, AlertFrequency.INSTANT.label),
+    (AlertFrequency.DAILY.value, AlertFrequency.DAILY.label),
+    (AlertFrequency.WEEKLY.value, AlertFrequency.WEEKLY.label),
+]
 
 
 class ClientRequest(BaseModel):

@@ -25,16 +25,21 @@ from teranga.core.limits import NOTE_MAX_LENGTH
 from teranga.core.models import BaseModel
 
 __all__ = [
+    "GUEST_EMAIL_MAX_LENGTH",
     "GUEST_NAME_MAX_LENGTH",
     "INTEREST_MAX",
     "INTEREST_MIN",
     "PropertyVisitHours",
+    "VISIT_BLOCK_REASON_MAX_LENGTH",
     "Visit",
+    "VisitBlock",
     "VisitGuestReminder",
     "VisitStatus",
 ]
 
 GUEST_NAME_MAX_LENGTH = 120
+GUEST_EMAIL_MAX_LENGTH = 254
+VISIT_BLOCK_REASON_MAX_LENGTH = 200
 INTEREST_MIN = 1
 INTEREST_MAX = 5
 
@@ -119,6 +124,10 @@ class Visit(BaseModel):
     guest_name = models.CharField(_("guest's name"), max_length=GUEST_NAME_MAX_LENGTH, blank=True)
     guest_phone = EncryptedPhoneNumberField(_("guest's phone"), blank=True)
     guest_phone_hash = PhoneHashField(source="guest_phone")
+    #: Optional: the address a guest who booked on the public page gave.
+    guest_email = models.EmailField(
+        _("guest's email"), max_length=GUEST_EMAIL_MAX_LENGTH, blank=True
+    )
     #: The language the guest is told in (SMS).
     language = models.CharField(_("language"), max_length=5, default="fr")
     status = models.CharField(
@@ -182,6 +191,52 @@ class Visit(BaseModel):
                 return ""
             return self.visitor.get_full_name() or self.visitor.email.split("@")[0]
         return self.guest_name
+
+
+class VisitBlock(BaseModel):
+    """Dates on which a property cannot be visited (the owner is away, works …): local
+    dates of the agency, ``starts_on`` to ``ends_on`` inclusive. They offer no slot and
+    refuse bookings and reschedules; visits already booked on them stay."""
+
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("agency"),
+    )
+    property = models.ForeignKey(
+        "realestate.Property",
+        on_delete=models.CASCADE,
+        related_name="visit_blocks",
+        verbose_name=_("property"),
+    )
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until"))
+    reason = models.CharField(_("reason"), max_length=VISIT_BLOCK_REASON_MAX_LENGTH, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+
+    class Meta:
+        ordering = ["starts_on", "id"]
+        verbose_name = _("blocked visit dates")
+        verbose_name_plural = _("blocked visit dates")
+        indexes = [
+            models.Index(fields=["property", "ends_on"], name="re_visit_block_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(starts_on__lte=models.F("ends_on")), name="re_visit_block_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.property_id} {self.starts_on}–{self.ends_on}"
 
 
 class VisitGuestReminder(BaseModel):

@@ -135,6 +135,7 @@ def product() -> Product:
         "RealEstateFeatureEnum": f"{MODELS}.Feature",
         "RealEstateDocumentKindEnum": f"{MODELS}.DocumentKind",
         "RealEstateChangeFieldEnum": f"{MODELS}.ChangeField",
+        "RealEstateSavedSearchAlertFrequencyEnum": f"{MODELS}.CLIENT_ALERT_FREQUENCIES",
     }
     # --- visits section ---
     from teranga.platform.scheduling.extensions import notice_types
@@ -257,7 +258,36 @@ def product() -> Product:
     )
     notification_types += transaction_notice_types()
     payables = {RESERVATION_PAYABLE: ReservationPayable()}
+    from .personal_data import (
+        realestate_user_erase,
+        requests_user_export,
+        transactions_user_export,
+    )
+
+    user_exporters["realestate.transactions"] = transactions_user_export
+    user_exporters["realestate.requests"] = requests_user_export
+    user_erasers = {"realestate.personal_data": realestate_user_erase}
+    # Guests booking visits on the public page (``guest_throttling``).
+    throttle_scopes += [
+        ThrottleScope("realestate_guest_visit_phone", "5/hour"),
+        ThrottleScope("realestate_guest_visit_address", "30/hour"),
+    ]
     held_orders = {RESERVATION_PAYABLE: RESERVATION_HOLDS}
+
+    # --- agency pages section ---
+    from .selectors.performance import PERFORMANCE_TEAM, PERFORMANCE_VIEW
+
+    # The agents' performance: an agent reads their own figures; managers and above (and
+    # staff) every agent's (``selectors.performance``).
+    actions += [
+        Action(PERFORMANCE_VIEW, Role.AGENT, staff=True),
+        Action(PERFORMANCE_TEAM, Role.MANAGER, staff=True),
+    ]
+
+    # --- imports section ---
+    from .imports import IMPORTERS
+
+    importers = IMPORTERS
 
     return Product(
         label=LABEL,
@@ -277,6 +307,8 @@ def product() -> Product:
         booking_links=booking_links,
         periodic_jobs=periodic_jobs,
         user_exporters=user_exporters,
+        user_erasers=user_erasers,
         payables=payables,
         held_orders=held_orders,
+        importers=importers,
     )

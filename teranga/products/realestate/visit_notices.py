@@ -17,12 +17,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q, Value
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from teranga.core.links import local_time_text, object_link
+from teranga.core.links import local_time_text, object_link, public_link
 from teranga.platform.notifications.services import sms_send
 
 from .models import Visit, VisitGuestReminder, VisitStatus
@@ -34,6 +35,31 @@ NOTICE_NAMESPACE = "realestate.visit"
 #: Minutes before the start, longest first.
 REMINDER_OFFSETS: tuple[int, ...] = (24 * 60, 60)
 BATCH_SIZE = 200
+#: The page where a guest who booked on the public page sees and cancels their visit.
+GUEST_PAGE = "/realestate/visits/{token}/"
+_GUEST_SALT = "realestate.guest-visit"
+
+
+def guest_token(visit_id) -> str:
+    """The signed token of a guest's visit (its manage link): it names the visit and
+    only we can make one."""
+    return signing.Signer(salt=_GUEST_SALT).sign_object(str(visit_id), compress=True)
+
+
+def guest_token_visit_id(token: str) -> str | None:
+    """The visit id a token names, None when the token is not ours."""
+    try:
+        value = signing.Signer(salt=_GUEST_SALT).unsign_object(token[:500])
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def guest_link(visit) -> str:
+    """The guest's manage link (``PUBLIC_URL``), in the language they booked in."""
+    return public_link(
+        GUEST_PAGE.format(token=guest_token(visit.pk)), language=visit.language or None
+    )
 
 
 def visit_link(booking) -> str:
@@ -46,14 +72,23 @@ def _when(visit: Visit) -> str:
 
 
 def guest_text(visit: Visit, event: str) -> str:
-    """The SMS to a guest about ``event`` (``confirmed``, ``cancelled``, ``reminder``)
-    in the visit's language."""
+    """The SMS to a guest about ``event`` (``requested``, ``confirmed``, ``cancelled``,
+    ``rescheduled``, ``reminder``) in the visit's language."""
     with translation.override(visit.language or "fr"):
         values = {
             "property": visit.property.title,
             "agency": visit.organization.name,
             "when": _when(visit),
         }
+        if event == "requested":
+            return _(
+                "%(agency)s received your request to visit “%(property)s” on %(when)s and "
+                "will confirm it. To cancel: %(link)s"
+            ) % {**values, "link": guest_link(visit)}
+        if event == "rescheduled":
+            return _("Your visit of “%(property)s” with %(agency)s is moved to %(when)s.") % (
+                values
+            )
         if event == "confirmed":
             return _("Your visit of “%(property)s” with %(agency)s on %(when)s is confirmed.") % (
                 values

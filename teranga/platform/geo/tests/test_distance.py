@@ -41,3 +41,36 @@ def test_no_longitude_bounds_near_a_pole_or_across_the_antimeridian():
     lat_min, lat_max, lng_min, lng_max = bounding_box(14.69, -17.44, 10.0)
     assert lat_max - lat_min == pytest.approx(2 * 10.0 / 111.195, rel=1e-3)
     assert lng_min < -17.44 < lng_max
+
+
+@pytest.mark.django_db
+def test_the_sql_distance_is_haversine_km_to_the_last_bit():
+    """``distance_km_expression`` computed by the database (sin, cos, asin, sqrt, power of
+    PostgreSQL or SQLite) is the very float ``haversine_km`` gives: searches that sort and
+    paginate on it in SQL keep the order and distances of a Python computation."""
+    from django.db.models import FloatField, Value
+    from django.db.models.functions import Cast
+
+    from teranga.platform.geo.models import Region
+    from teranga.platform.geo.selectors import distance_km_expression
+
+    rng = random.Random(11)  # noqa: S311 - test data
+    pairs = [((14.6708, -17.4381), (14.6708, -17.4381))]  # the same point: exactly 0
+    for _ in range(60):
+        centre = (rng.uniform(-80, 80), rng.uniform(-179, 179))
+        near = (centre[0] + rng.uniform(-0.5, 0.5), centre[1] + rng.uniform(-0.5, 0.5))
+        far = (rng.uniform(-89, 89), rng.uniform(-180, 180))
+        pairs += [(centre, near), (centre, far)]
+    assert Region.objects.exists()
+    for (lat, lng), (plat, plng) in pairs:
+        computed = (
+            Region.objects.annotate(
+                # Doubles, as the columns are (a bare literal is a numeric to PostgreSQL).
+                latitude=Cast(Value(plat), FloatField()),
+                longitude=Cast(Value(plng), FloatField()),
+            )
+            .annotate(distance=distance_km_expression(lat, lng))
+            .values_list("distance", flat=True)
+            .first()
+        )
+        assert computed == haversine_km(lat, lng, plat, plng), ((lat, lng), (plat, plng))

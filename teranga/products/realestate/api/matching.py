@@ -183,6 +183,18 @@ class RealEstateMatchDetailSerializer(serializers.Serializer):
     over_percent = serializers.FloatField(required=False, help_text="`price` over the budget.")
     missing = serializers.JSONField(required=False, help_text="Rooms or features missing.")
     found = serializers.ListField(child=serializers.CharField(), required=False)
+    converted_price = serializers.IntegerField(
+        required=False,
+        help_text="`price`, when the property's currency is not the budget's: its price "
+        "converted into the budget's currency (minor units; XOF–EUR at the fixed peg "
+        "655.957 F CFA = 1 €).",
+    )
+    converted_currency = serializers.ChoiceField(
+        choices=CURRENCY_CHOICES, required=False, help_text="`price`: the budget's currency."
+    )
+    converted_display = serializers.CharField(
+        required=False, help_text="`price`: the converted price, formatted."
+    )
 
 
 class RealEstateMatchedPropertySerializer(serializers.Serializer):

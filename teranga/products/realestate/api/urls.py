@@ -141,3 +141,38 @@ urlpatterns += [
 from .transactions import urlpatterns as transaction_urlpatterns  # noqa: E402
 
 urlpatterns += transaction_urlpatterns
+
+# --- agency pages section ---
+from .performance import urlpatterns as performance_urlpatterns  # noqa: E402
+
+urlpatterns += performance_urlpatterns
+
+# --- imports section ---
+from . import imports as import_views  # noqa: E402
+
+urlpatterns += [
+    path(
+        f"{AGENCY}/imports/properties/",
+        import_views.AgencyPropertyImportView.as_view(),
+        name="import-properties",
+    ),
+    path(
+        f"{AGENCY}/imports/clients/",
+        import_views.AgencyClientImportView.as_view(),
+        name="import-clients",
+    ),
+]
+
+# --- saved searches section ---
+from . import saved_searches as saved_search_views  # noqa: E402
+
+urlpatterns += [
+    path(
+        "me/saved-searches/", saved_search_views.MySavedSearchesView.as_view(), name="my-searches"
+    ),
+    path(
+        "me/saved-searches/<uuid:request_id>/",
+        saved_search_views.MySavedSearchView.as_view(),
+        name="my-search",
+    ),
+]

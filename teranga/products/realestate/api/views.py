@@ -199,7 +199,11 @@ class PropertyDetailView(PublicReadMixin, RealEstateView):
         description="Any field of the creation. Reassigning (`agent`) is for managers and "
         "above (403 otherwise). Every change of price, status or agent is recorded in the "
         "history. Reopening a sold, rented or withdrawn property counts against the "
-        "plan's listings (409 `plan_limit_reached`).",
+        "plan's listings (409 `plan_limit_reached`). Marking it `sold` or `rented` records "
+        "the deal's commission on its price under the agency's rule (its agent as listing "
+        "and selling agent), once per deal: not when a commission was already recorded "
+        "since it was last reopened, nor while it has an active reservation (converting "
+        "the reservation records it).",
         parameters=[PROPERTY_ID],
         request=s.RealEstatePropertyUpdateSerializer,
         responses={200: s.RealEstatePropertySerializer},

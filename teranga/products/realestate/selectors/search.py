@@ -6,16 +6,21 @@ one bit test on the ``features`` integer (``models.FEATURE_BITS``); ``q`` requir
 word (folded: lower case, no accents) in ``search_text``.
 
 Pagination is a keyset cursor on ``(sort key, id)``, so a page costs the same wherever it
-is in the list, and the number of queries never depends on the page size:
+is in the list, and the number of queries never depends on the page size: one query for
+the page (``page_size + 1`` rows, ordered by the key and the id, after the cursor's
+position, agency, agent and region joined) and one for the primary images.
 
-* **without a radius**: one query for the page (``page_size + 1`` rows, ordered by the
-  key and the id, after the cursor's position), one for the primary images;
-* **with a radius** (``lat``, ``lng``, ``radius_km``): one query reads a few columns of the
-  candidates in the circle's bounding box (the ``(latitude, longitude)`` index, as
-  Campus's nearby search, ``geo.selectors.radius_box_q``) with the other filters; the
-  exact great-circle distance (``geo.distance.haversine_km``) drops the corners, the
-  candidates are sorted by the key (price, date or distance) in Python and cut after the
-  cursor; then one query reads the page's rows in full and one their primary images.
+With a circle (``lat``, ``lng``, ``radius_km``) the same query also filters on the
+circle's bounding box (``geo.selectors.radius_box_q``, on the indexed ``latitude`` and
+``longitude`` columns) and computes the exact great-circle distance in SQL
+(``geo.selectors.distance_km_expression``, the same float as ``geo.distance.haversine_km``
+on both databases): the corners are dropped, and the sort (by distance too), the cursor
+and the limit all happen in the database, which reads only the rows of the box: through
+``re_property_geo_search_idx`` (status, transaction, then the latitude range, with the
+longitude, type, price and features in the index) or ``re_property_status_geo_idx``
+(status, then the box). The price bounds of a circle search are on ``+price``, which no
+index serves, so that a planner without statistics (a fresh database) never reads a price
+range over the whole country instead of the box.
 
 Who sees what: anyone sees available properties of verified agencies. With
 ``organization``, that agency's staff (``realestate.properties.view``) see every
@@ -31,13 +36,13 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import BigIntegerField, F, Func, Prefetch, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from teranga.core.errors import ValidationFailed
-from teranga.platform.geo.distance import haversine_km
-from teranga.platform.geo.selectors import radius_box_q
+from teranga.core.validators import parse_uuid
+from teranga.platform.geo.selectors import distance_km_expression, radius_box_q
 from teranga.platform.organizations import access
 from teranga.platform.organizations.models import Organization
 
@@ -59,6 +64,10 @@ ORDERINGS = {
     "distance": ("distance", False),
 }
 DEFAULT_ORDERING = "-date"
+#: The price as ``+price``: compared like the column, never through one of its indexes.
+PLAIN_PRICE = "search_plain_price"
+#: The annotation carrying each row's distance from the centre of a circle search.
+DISTANCE = "search_distance_km"
 
 
 @dataclass
@@ -92,6 +101,13 @@ class SearchPage:
     staff: bool = False
 
 
+class UnaryPlus(Func):
+    """``+expr``: the same number, an expression no index serves (on both databases)."""
+
+    template = "(+%(expressions)s)"
+    output_field = BigIntegerField()
+
+
 def _cursor_encode(ordering: str, key, pk) -> str:
     if isinstance(key, datetime):
         key = key.isoformat()
@@ -113,7 +129,7 @@ def _cursor_decode(cursor: str, ordering: str):
         name, key, pk = value
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
         raise _invalid_cursor() from None
-    if name != ordering or not isinstance(pk, str) or len(pk) > 40:
+    if name != ordering or not isinstance(pk, str) or len(pk) > 40 or parse_uuid(pk) is None:
         raise _invalid_cursor()
     column = ORDERINGS[ordering][0]
     if column == "created_at":
@@ -148,10 +164,12 @@ def _filters(query: SearchQuery, user) -> tuple[Q, bool]:
         where &= Q(property_type__in=query.property_type)
     if query.transaction:
         where &= Q(transaction__in=query.transaction)
+    # In a circle, the price bounds are on ``+price`` (see the module docstring).
+    price = PLAIN_PRICE if query.lat is not None and query.lng is not None else "price"
     if query.price_min is not None:
-        where &= Q(price__gte=query.price_min)
+        where &= Q(**{f"{price}__gte": query.price_min})
     if query.price_max is not None:
-        where &= Q(price__lte=query.price_max)
+        where &= Q(**{f"{price}__lte": query.price_max})
     if query.surface_min is not None:
         where &= Q(surface__gte=query.surface_min)
     if query.surface_max is not None:
@@ -171,7 +189,7 @@ def _filters(query: SearchQuery, user) -> tuple[Q, bool]:
 
 def _base(query: SearchQuery, user) -> tuple[QuerySet[Property], bool]:
     where, staff = _filters(query, user)
-    queryset = Property.objects.filter(where)
+    queryset = Property.objects.alias(**{PLAIN_PRICE: UnaryPlus(F("price"))}).filter(where)
     if query.features:
         mask = features_mask(query.features)
         queryset = queryset.alias(feature_bits=F("features").bitand(mask)).filter(feature_bits=mask)
@@ -194,73 +212,36 @@ def property_search(*, user, query: SearchQuery, page_size: int, cursor: str = "
     ordering = query.ordering if query.ordering in ORDERINGS else DEFAULT_ORDERING
     position = _cursor_decode(cursor, ordering) if cursor else None
     queryset, staff = _base(query, user)
-    if query.lat is not None and query.lng is not None:
-        return _radius_page(queryset, query, ordering, position, page_size, staff)
     column, descending = ORDERINGS[ordering]
+    circle = query.lat is not None and query.lng is not None
+    if circle:
+        radius = query.radius_km or DEFAULT_RADIUS_KM
+        queryset = queryset.filter(radius_box_q(query.lat, query.lng, radius)).annotate(
+            **{DISTANCE: distance_km_expression(query.lat, query.lng)}
+        )
+        queryset = queryset.filter(**{f"{DISTANCE}__lte": radius})
+    key_name = DISTANCE if column == "distance" else column
     if position is not None:
         key, pk = position
         if descending:
             queryset = queryset.filter(
-                Q(**{f"{column}__lt": key}) | Q(**{column: key, "pk__lt": pk})
+                Q(**{f"{key_name}__lt": key}) | Q(**{key_name: key, "pk__lt": pk})
             )
         else:
             queryset = queryset.filter(
-                Q(**{f"{column}__gt": key}) | Q(**{column: key, "pk__gt": pk})
+                Q(**{f"{key_name}__gt": key}) | Q(**{key_name: key, "pk__gt": pk})
             )
-    order = (f"-{column}", "-id") if descending else (column, "id")
+    order = (f"-{key_name}", "-id") if descending else (key_name, "id")
     rows = list(with_rows(queryset.order_by(*order))[: page_size + 1])
     next_cursor = None
     if len(rows) > page_size:
         rows = rows[:page_size]
         last = rows[-1]
-        next_cursor = _cursor_encode(ordering, getattr(last, column), last.pk)
+        next_cursor = _cursor_encode(ordering, getattr(last, key_name), last.pk)
+    if circle:
+        for prop in rows:
+            prop.distance_km = round(getattr(prop, DISTANCE), 3)
     return SearchPage(rows, next_cursor, staff)
-
-
-def _radius_page(queryset, query: SearchQuery, ordering, position, page_size, staff) -> SearchPage:
-    lat, lng = query.lat, query.lng
-    radius = query.radius_km or DEFAULT_RADIUS_KM
-    candidates = (
-        queryset.filter(radius_box_q(lat, lng, radius))
-        .order_by()
-        .values_list("id", "latitude", "longitude", "price", "created_at")
-    )
-    column, descending = ORDERINGS[ordering]
-    hits = []
-    for pk, plat, plng, price, created_at in candidates:
-        distance = haversine_km(lat, lng, plat, plng)
-        if distance > radius:
-            continue
-        if column == "price":
-            key = price
-        elif column == "created_at":
-            key = created_at
-        else:
-            key = distance
-        hits.append((key, str(pk), distance, pk))
-    hits.sort(key=lambda hit: (hit[0], hit[1]), reverse=descending)
-    if position is not None:
-        key, pk = position
-        if descending:
-            hits = [hit for hit in hits if (hit[0], hit[1]) < (key, pk)]
-        else:
-            hits = [hit for hit in hits if (hit[0], hit[1]) > (key, pk)]
-    page = hits[: page_size + 1]
-    next_cursor = None
-    if len(page) > page_size:
-        page = page[:page_size]
-        last = page[-1]
-        next_cursor = _cursor_encode(ordering, last[0], last[1])
-    by_id = {
-        prop.pk: prop for prop in with_rows(Property.objects.filter(pk__in=[h[3] for h in page]))
-    }
-    properties = []
-    for _key, _text, distance, pk in page:
-        prop = by_id.get(pk)
-        if prop is not None:
-            prop.distance_km = round(distance, 3)
-            properties.append(prop)
-    return SearchPage(properties, next_cursor, staff)
 
 
 def organization_of(organization_id) -> Organization | None:

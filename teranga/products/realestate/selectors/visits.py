@@ -28,7 +28,14 @@ from teranga.platform.scheduling.availability import Slot, SlotPolicy, free_slot
 from teranga.platform.scheduling.models import Resource, ResourceKind
 
 from ..errors import RealEstateError
-from ..models import Property, PropertyStatus, PropertyVisitHours, Visit, VisitStatus
+from ..models import (
+    Property,
+    PropertyStatus,
+    PropertyVisitHours,
+    Visit,
+    VisitBlock,
+    VisitStatus,
+)
 from .access import PROPERTIES_MANAGE, property_visible
 
 VISITS_VIEW = "realestate.visits.view"
@@ -216,6 +223,44 @@ def property_busy(prop: Property, range_from: datetime, range_to: datetime, *, e
     return list(queryset.values_list("starts_at", "ends_at"))
 
 
+def agent_visit_rules(*, organization, agent) -> list:
+    """The weekly rules of the agent's visiting hours in the agency (its scheduling
+    resource; the defaults once it exists). Empty when the agent has none yet."""
+    from teranga.platform.scheduling.models import AvailabilityRule
+
+    resource = agent_resource(organization=organization, agent=agent)
+    if resource is None:
+        return []
+    return list(AvailabilityRule.objects.filter(resource=resource).order_by("weekday", "starts_at"))
+
+
+def visit_blocks_list(prop: Property) -> QuerySet[VisitBlock]:
+    """The property's blocked dates, the earliest first."""
+    return VisitBlock.objects.filter(property=prop).order_by("starts_on", "id")
+
+
+def blocked_dates(prop: Property, first: date, last: date) -> set[date]:
+    """The local dates from ``first`` to ``last`` (inclusive) that a block of the
+    property covers (one query)."""
+    days: set[date] = set()
+    rows = VisitBlock.objects.filter(
+        property=prop, starts_on__lte=last, ends_on__gte=first
+    ).values_list("starts_on", "ends_on")
+    for starts_on, ends_on in rows:
+        day = max(starts_on, first)
+        while day <= min(ends_on, last):
+            days.add(day)
+            day += timedelta(days=1)
+    return days
+
+
+def slot_is_blocked(prop: Property, starts_at: datetime, ends_at: datetime, tz) -> bool:
+    """Whether a visit from ``starts_at`` to ``ends_at`` falls on a blocked date."""
+    first = starts_at.astimezone(tz).date()
+    last = (ends_at - timedelta(microseconds=1)).astimezone(tz).date()
+    return bool(blocked_dates(prop, first, last))
+
+
 def _as_utc(value, tz, *, end: bool = False) -> datetime | None:
     if value is None:
         return None
@@ -239,7 +284,8 @@ class VisitSlots:
 def visit_slots(*, user, property_id, range_from=None, range_to=None) -> VisitSlots:
     """The free visit slots of a property starting in ``[range_from, range_to)`` (dates
     are local days, ``to`` inclusive): those of its agent's availability, inside the
-    property's visiting hours when it has any, not taken by another visit of it. Default:
+    property's visiting hours when it has any, not on its blocked dates, not taken by
+    another visit of it. Default:
     the next 7 days; at most 31 (400 ``visit_invalid_range``). Same visibility as the
     property (404 ``property_not_found``)."""
     prop, _staff = property_visible(
@@ -275,6 +321,17 @@ def visit_slots(*, user, property_id, range_from=None, range_to=None) -> VisitSl
         }
         slots = [slot for slot in slots if slot.starts_at in open_starts]
     if slots:
+        blocked = blocked_dates(
+            prop, slots[0].starts_at.astimezone(tz).date(), slots[-1].ends_at.astimezone(tz).date()
+        )
+        if blocked:
+            slots = [
+                slot
+                for slot in slots
+                if slot.starts_at.astimezone(tz).date() not in blocked
+                and (slot.ends_at - timedelta(microseconds=1)).astimezone(tz).date() not in blocked
+            ]
+    if slots:
         busy = property_busy(prop, slots[0].starts_at, slots[-1].ends_at)
         slots = [
             slot
@@ -301,3 +358,41 @@ def visit_link_rows(visit: Visit) -> list[tuple]:
         (_("Date"), local_time_text(visit.starts_at, visit.organization.time_zone)),
         (_("Status"), visit.get_status_display()),
     ]
+
+
+# --- The agent's visiting hours --------------------------------------------------------------
+
+
+def agency_agent(*, organization, user_id):
+    """The member ``user_id`` of the agency whose role is agent or above: 404
+    ``agent_not_found`` for anyone else (not a member, a member below agent, a bad id)."""
+    from teranga.platform.organizations.models import Membership, Role
+
+    key = parse_uuid(user_id)
+    membership = (
+        Membership.objects.select_related("user")
+        .filter(organization=organization, user_id=key, user__is_active=True)
+        .first()
+        if key is not None
+        else None
+    )
+    if membership is None or not access.role_at_least(membership.role, Role.AGENT):
+        raise NotFound(_("No such agent in this agency."), code=RealEstateError.AGENT_NOT_FOUND)
+    return membership.user
+
+
+# --- Guests ----------------------------------------------------------------------------------
+
+
+def visit_for_guest_token(token: str) -> Visit:
+    """The guest's visit their signed link names (``visit_notices.guest_link``): 404
+    ``visit_not_found`` for a token that is not ours or a visit that is not a guest's."""
+    from ..visit_notices import guest_token_visit_id
+
+    visit_id = guest_token_visit_id(token)
+    if visit_id is None:
+        raise _not_found()
+    visit = visit_get(visit_id)
+    if visit.visitor_id is not None:
+        raise _not_found()
+    return visit

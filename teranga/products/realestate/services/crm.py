@@ -58,10 +58,11 @@ from ..models import (
     StageKind,
     TaskOrigin,
 )
-from ..models_crm import MAX_CONTACTS, MAX_STAGES
+from ..models_crm import EMAIL_MAX_LENGTH, MAX_CONTACTS, MAX_STAGES, NAME_MAX_LENGTH
 from ..richtext import search_text
 from ..selectors.access import CRM_MANAGE
 from ..selectors.crm import automation_for
+from .properties import external_ref_check
 
 UNSET: Any = object()
 
@@ -191,7 +192,7 @@ def agent_check(organization: Organization, user_id, *, field: str, code: str) -
 
 # --- Clients ---------------------------------------------------------------------------------
 
-CLIENT_FIELDS = {"kind", "name", "email", "phone", "notes"}
+CLIENT_FIELDS = {"kind", "name", "email", "phone", "notes", "external_ref"}
 CONSENT_FLAGS = ("consent_email", "consent_sms", "consent_phone", "consent_whatsapp")
 CONSENT_FIELDS = {*CONSENT_FLAGS, "consent_marketing"}
 
@@ -214,9 +215,11 @@ def _apply_client_fields(client: Client, organization: Organization, fields: dic
             value = _email(value)
         elif name == "phone":
             value = _phone(organization, value)
-        elif name in ("name", "notes"):
+        elif name in ("name", "notes", "external_ref"):
             value = (value or "").strip()
         setattr(client, name, value)
+    if "external_ref" in fields:
+        external_ref_check(Client, organization, client.external_ref, exclude_pk=client.pk)
 
 
 def _apply_consent(client: Client, consent_given, flags: dict, now: datetime) -> None:
@@ -241,11 +244,14 @@ def client_create(
     notes: str = "",
     consent_given: bool | None = None,
     link_account: bool = False,
+    external_ref: str = "",
     **consent_flags,
 ) -> Client:
     client = Client(organization=organization, created_by=actor)
     _apply_client_fields(
-        client, organization, {"kind": kind, "name": name, "email": email, "phone": phone}
+        client,
+        organization,
+        {"kind": kind, "name": name, "email": email, "phone": phone, "external_ref": external_ref},
     )
     client.notes = (notes or "").strip()
     _apply_consent(client, consent_given, _only(consent_flags, CONSENT_FIELDS), timezone.now())
@@ -253,6 +259,23 @@ def client_create(
         client.user = _account_for(client.email)
     client.search_text = search_text(client.name, client.email)
     client.save()
+    return client
+
+
+def client_record_for_user(*, organization: Organization, user) -> Client:
+    """The agency's CRM record of ``user`` (the client's own account: a reservation, a
+    saved search), made when missing (their name and email, linked to the account)."""
+    found = Client.objects.filter(organization=organization, user=user).order_by("created_at")
+    client = found.first()
+    if client is None:
+        name = (user.get_full_name() or user.email.split("@")[0])[:NAME_MAX_LENGTH]
+        client = Client.objects.create(
+            organization=organization,
+            name=name,
+            email=(user.email or "").lower()[:EMAIL_MAX_LENGTH],
+            user=user,
+            search_text=search_text(name, user.email or ""),
+        )
     return client
 
 
@@ -288,6 +311,29 @@ def client_update(
     client.save()
     leads_rescore(client=client)
     return client
+
+
+def client_differs(*, client: Client, consent_given: bool | None = None, **fields) -> bool:
+    """Whether ``client_update`` with these fields (no account linking) would change
+    ``client``, the values cleaned as it cleans them (nothing saved, no query): an import
+    leaves a row the file repeats as it is."""
+    for name, value in fields.items():
+        if name == "email":
+            value = _email(value)
+        elif name == "phone":
+            value = _phone(client.organization, value)
+        elif name in ("name", "notes", "external_ref"):
+            value = (value or "").strip()
+        elif name in CONSENT_FIELDS:
+            value = bool(value)
+        current = getattr(client, name)
+        if name == "phone":
+            value, current = str(value or ""), str(current or "")
+        if value != current:
+            return True
+    if consent_given is True and not client.consent_active:
+        return True
+    return consent_given is False and client.consent_active
 
 
 @transaction.atomic

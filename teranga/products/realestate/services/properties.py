@@ -3,9 +3,12 @@ day. Access is checked by the caller (``selectors.access``); the rules that depe
 caller's role inside the agency (who may assign which agent) are checked here.
 
 Every change of price, status or agent writes a :class:`PropertyChange` (who, when, old
-and new value) in the same transaction. The plan's limits (``listings``: properties not
-sold, rented or withdrawn; ``agents``: agents with such a property) are checked with the
-agency's row locked, so two concurrent creations cannot both pass the last slot.
+and new value) in the same transaction. A property marked sold or rented by an ordinary
+change records the deal's commission as ``reservation_convert`` does (the agency's
+``TransactionSettings``; ``deal_commission_record``): once per deal. The plan's limits
+(``listings``: properties not sold, rented or withdrawn; ``agents``: agents with such a
+property) are checked with the agency's row locked, so two concurrent creations cannot
+both pass the last slot.
 """
 
 from __future__ import annotations
@@ -29,7 +32,9 @@ from teranga.platform.payments.services.subscriptions import subscription_limit_
 
 from ..errors import RealEstateError
 from ..models import (
+    ACTIVE_RESERVATION_STATUSES,
     ChangeField,
+    Commission,
     Property,
     PropertyChange,
     PropertyStatus,
@@ -38,10 +43,13 @@ from ..models import (
 )
 from ..richtext import rich_text_clean, search_text
 from ..selectors.access import PROPERTIES_MANAGE
+from .commissions import commission_create
 from .matching import matching_property_changed, matching_schedule_for_property
 
 #: Statuses that no longer count as a listing against the plan.
 CLOSED_STATUSES = (PropertyStatus.SOLD, PropertyStatus.RENTED, PropertyStatus.WITHDRAWN)
+#: Statuses that mean a deal was made (a commission is due).
+DEAL_STATUSES = (PropertyStatus.SOLD, PropertyStatus.RENTED)
 LISTINGS_LIMIT = "listings"
 AGENTS_LIMIT = "agents"
 #: Longest user agent that goes into an anonymous viewer's key.
@@ -73,6 +81,7 @@ PROPERTY_FIELDS = {
     "features",
     "energy_rating",
     "climate_rating",
+    "external_ref",
 }
 UNSET = object()
 
@@ -112,6 +121,21 @@ def _check_agent(organization: Organization, agent_id) -> None:
         subscription_limit_check(organization=organization, key=AGENTS_LIMIT, current=len(in_use))
 
 
+def external_ref_check(model, organization: Organization, ref: str, *, exclude_pk=None) -> None:
+    """400 ``external_ref_taken`` when another row of ``model`` (a property, a client) of
+    the agency has the reference ``ref`` (an empty one is never taken)."""
+    if not ref:
+        return
+    rows = model.objects.filter(organization=organization, external_ref=ref)
+    if exclude_pk is not None:
+        rows = rows.exclude(pk=exclude_pk)
+    if rows.exists():
+        message = _("Another record of the agency has this reference.")
+        raise ValidationFailed(
+            message, code=RealEstateError.EXTERNAL_REF_TAKEN, fields={"external_ref": [message]}
+        )
+
+
 def _may_manage(actor, organization: Organization) -> bool:
     return access.can(actor, organization, PROPERTIES_MANAGE)
 
@@ -141,6 +165,8 @@ def _apply(prop: Property, fields: dict[str, Any]) -> None:
             value = features_mask(value or [])
         elif name in {"energy_rating", "climate_rating", "address", "commune"}:
             value = value or ""
+        elif name == "external_ref":
+            value = (value or "").strip()
         setattr(prop, name, value)
     prop.search_text = search_text(prop.title, prop.description, prop.address, prop.commune)
 
@@ -161,6 +187,7 @@ def property_create(
         raise Forbidden(_("Only managers list properties without an agent."))
     prop = Property(organization=organization, agent_id=agent_id)
     _apply(prop, {name: value for name, value in fields.items() if name in PROPERTY_FIELDS})
+    external_ref_check(Property, organization, prop.external_ref)
     if prop.status not in CLOSED_STATUSES:
         subscription_limit_check(
             organization=organization,
@@ -186,9 +213,14 @@ def property_create(
 
 
 @transaction.atomic
-def property_update(*, prop: Property, actor, agent_id=UNSET, **fields: Any) -> Property:
+def property_update(
+    *, prop: Property, actor, agent_id=UNSET, record_commission: bool = True, **fields: Any
+) -> Property:
     """Change ``prop`` (already access-checked for editing). Reassigning the agent is for
-    managers and above; reopening a closed property counts against the plan again."""
+    managers and above; reopening a closed property counts against the plan again.
+    Marked sold or rented (from another status), the deal's commission is recorded
+    (``deal_commission_record``) unless ``record_commission`` is false (a reservation's
+    conversion records its own)."""
     organization = prop.organization
     _lock_organization(organization)
     locked = Property.objects.select_for_update().get(pk=prop.pk)
@@ -200,6 +232,8 @@ def property_update(*, prop: Property, actor, agent_id=UNSET, **fields: Any) -> 
             _check_agent(organization, agent_id)
         locked.agent_id = agent_id
     _apply(locked, {name: value for name, value in fields.items() if name in PROPERTY_FIELDS})
+    if "external_ref" in fields:
+        external_ref_check(Property, organization, locked.external_ref, exclude_pk=locked.pk)
     if locked.status not in CLOSED_STATUSES and before[0] in CLOSED_STATUSES:
         subscription_limit_check(
             organization=organization,
@@ -218,8 +252,39 @@ def property_update(*, prop: Property, actor, agent_id=UNSET, **fields: Any) -> 
             (ChangeField.AGENT, before[2], locked.agent_id),
         ],
     )
+    if record_commission and locked.status in DEAL_STATUSES and before[0] not in DEAL_STATUSES:
+        deal_commission_record(prop=locked, actor=actor)
     matching_property_changed(locked, set(fields))  # after commit, if matching cares
     return locked
+
+
+def deal_commission_record(*, prop: Property, actor) -> Commission | None:
+    """The commission of the deal ``prop`` was just marked sold or rented for, on its
+    price, under the agency's rule, its agent as listing and selling agent (as
+    ``commission_create`` defaults them). Never twice for one deal: nothing when a
+    commission of the property was recorded since it was last reopened (left sold or
+    rented; the explicit commission endpoint included), nor when it has an active
+    reservation (its conversion records the commission). The caller holds the
+    property's row lock."""
+    if prop.reservations.filter(status__in=ACTIVE_RESERVATION_STATUSES).exists():
+        return None
+    reopened = (
+        PropertyChange.objects.filter(
+            property=prop, field=ChangeField.STATUS, old_value__in=DEAL_STATUSES
+        )
+        .exclude(new_value__in=DEAL_STATUSES)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    recorded = Commission.objects.filter(property=prop)
+    if reopened is not None:
+        recorded = recorded.filter(created_at__gt=reopened)
+    if recorded.exists():
+        return None
+    return commission_create(
+        organization=prop.organization, prop=prop, actor=actor, deal_price=int(prop.price)
+    )
 
 
 @transaction.atomic
@@ -244,6 +309,24 @@ def property_delete(*, prop: Property) -> None:
     files_delete_on_commit(
         public=[name for pair in names for name in pair if name], private=documents
     )
+
+
+def property_differs(*, prop: Property, agent_id=UNSET, **fields: Any) -> bool:
+    """Whether ``property_update`` with these arguments would change ``prop`` (the same
+    cleaning of the values, nothing saved): an import leaves a row the file repeats
+    as it is."""
+    if agent_id is not UNSET and agent_id != prop.agent_id:
+        return True
+    probe = Property(
+        **{name: getattr(prop, name) for name in PROPERTY_FIELDS if name != "region"},
+        region_id=prop.region_id,
+    )
+    _apply(probe, {name: value for name, value in fields.items() if name in PROPERTY_FIELDS})
+    for name in PROPERTY_FIELDS:
+        column = "region_id" if name == "region" else name
+        if getattr(probe, column) != getattr(prop, column):
+            return True
+    return False
 
 
 # --- Views -----------------------------------------------------------------------------

@@ -20,8 +20,12 @@ from teranga.platform.organizations.models import Organization
 
 from ..errors import RealEstateError
 from ..models import Client, Lead, Property, features_mask
-from ..models_matching import ClientRequest, MatchingWeights, RequestExclusion
+from ..models_matching import AlertFrequency, ClientRequest, MatchingWeights, RequestExclusion
+from .crm import client_record_for_user
 from .matching import matching_schedule_for_request
+
+#: Saved searches one person keeps, over every agency (the agencies' own requests aside).
+MAX_SAVED_SEARCHES = 20
 
 REQUEST_FIELDS = {
     "transaction",
@@ -143,6 +147,38 @@ def request_update(*, req: ClientRequest, lead_id=Ellipsis, **fields: Any) -> Cl
 @transaction.atomic
 def request_delete(*, req: ClientRequest) -> None:
     req.delete()
+
+
+# --- A client's own saved searches ---------------------------------------------------------
+
+
+@transaction.atomic
+def saved_search_create(*, user, organization: Organization, **fields: Any) -> ClientRequest:
+    """A saved search of ``user`` (signed in) with an agency whose listings they may see
+    (``selectors.matching.saved_search_agency``): a request of the agency's CRM record of
+    them (made when missing, linked to their account, as a reservation does), so the
+    agency's matching and alerts serve it; alerts go to their account. At most
+    ``MAX_SAVED_SEARCHES`` per person (400 ``too_many_saved_searches``)."""
+    client = client_record_for_user(organization=organization, user=user)
+    # The person's records locked in a fixed order: two concurrent creations cannot both
+    # pass the last slot.
+    list(
+        Client.objects.select_for_update()
+        .filter(user=user)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if ClientRequest.objects.filter(client__user=user).count() >= MAX_SAVED_SEARCHES:
+        message = _("You have %(count)d saved searches: delete one to add another.") % {
+            "count": MAX_SAVED_SEARCHES
+        }
+        raise ValidationFailed(message, code=RealEstateError.TOO_MANY_SAVED_SEARCHES)
+    fields.setdefault("alert_frequency", AlertFrequency.DAILY)
+    req = ClientRequest(organization=organization, client=client, created_by=user)
+    _apply(req, fields)
+    req.save()
+    matching_schedule_for_request(req)
+    return req
 
 
 @transaction.atomic

@@ -62,6 +62,7 @@ from ..transaction_notices import (
     reservation_notify,
 )
 from .commissions import commission_create, percent_of
+from .crm import client_record_for_user
 from .properties import property_update
 
 PAYABLE = "realestate.reservation"
@@ -98,20 +99,7 @@ def _not_available() -> Conflict:
 
 def _client_record(organization: Organization, user) -> Client:
     """The agency's CRM record of ``user`` (the client's account), made when missing."""
-    found = Client.objects.filter(organization=organization, user=user).order_by("created_at")
-    client = found.first()
-    if client is None:
-        from ..richtext import search_text
-
-        name = (user.get_full_name() or user.email.split("@")[0])[:200]
-        client = Client.objects.create(
-            organization=organization,
-            name=name,
-            email=(user.email or "").lower()[:254],
-            user=user,
-            search_text=search_text(name, user.email or ""),
-        )
-    return client
+    return client_record_for_user(organization=organization, user=user)
 
 
 @transaction.atomic
@@ -326,7 +314,7 @@ def reservation_convert(
     closed = (
         PropertyStatus.SOLD if prop.transaction == TransactionType.SALE else PropertyStatus.RENTED
     )
-    prop = property_update(prop=prop, actor=actor, status=closed)
+    prop = property_update(prop=prop, actor=actor, status=closed, record_commission=False)
     commission = commission_create(
         organization=reservation.organization,
         prop=prop,

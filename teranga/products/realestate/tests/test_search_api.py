@@ -254,3 +254,79 @@ def test_bad_queries_are_400(listings):
     cursor = parse_qs(urlparse(first).query)["cursor"][0]
     response = client.get(URL, {"cursor": cursor, "ordering": "-price"})
     assert response.json()["error"]["code"] == "invalid_cursor"
+
+
+def _walk(client, params) -> list[dict]:
+    """Every row of a search, page after page through ``next``."""
+    rows, query = [], dict(params)
+    for _page in range(50):
+        response = client.get(URL, query)
+        assert response.status_code == 200, response.content
+        rows += response.json()["results"]
+        next_url = response.json()["next"]
+        if not next_url:
+            return rows
+        query = {key: values[0] for key, values in parse_qs(urlparse(next_url).query).items()}
+    raise AssertionError("the cursor never ended")
+
+
+@pytest.mark.parametrize("ordering", ["distance", "-price", "price"])
+def test_circle_search_is_the_python_reference(agency, ordering):
+    """The distance, the circle, the sort and the cursor are computed in SQL: the pages
+    give exactly what reading every candidate and computing ``haversine_km`` in Python
+    gives (the same rows, order and distances), ties included."""
+    import random
+
+    rng = random.Random(7)  # noqa: S311 - test data
+    made = []
+    for n in range(40):
+        lat = PLATEAU[0] + rng.uniform(-0.05, 0.05)
+        lng = PLATEAU[1] + rng.uniform(-0.05, 0.05)
+        copies = 2 if n % 10 == 0 else 1  # the same point twice: a tie on the distance
+        for _ in range(copies):
+            made.append(
+                PropertyFactory(
+                    organization=agency.org,
+                    latitude=lat,
+                    longitude=lng,
+                    price=10_000_000 * rng.randint(1, 4),
+                    property_type=rng.choice([PropertyType.APARTMENT, PropertyType.VILLA]),
+                )
+            )
+    PropertyFactory(organization=agency.org, status=PropertyStatus.DRAFT, latitude=PLATEAU[0])
+    radius = 4.0
+    params = {
+        "lat": PLATEAU[0],
+        "lng": PLATEAU[1],
+        "radius_km": radius,
+        "ordering": ordering,
+        "page_size": 7,
+        "price_max": 30_000_000,
+    }
+    rows = _walk(APIClient(), params)
+
+    hits = []
+    for prop in made:
+        distance = haversine_km(PLATEAU[0], PLATEAU[1], prop.latitude, prop.longitude)
+        if distance <= radius and prop.price <= 30_000_000:
+            key = distance if ordering == "distance" else prop.price
+            hits.append((key, str(prop.pk), distance))
+    hits.sort(key=lambda hit: (hit[0], hit[1]), reverse=ordering == "-price")
+    assert 10 < len(hits) < len(made)
+    assert [(row["id"], row["distance_km"]) for row in rows] == [
+        (pk, round(distance, 3)) for _key, pk, distance in hits
+    ]
+
+
+def test_a_cursor_with_a_bad_id_is_400(listings):
+    import base64
+    import json
+
+    raw = json.dumps(["distance", 1.5, "not-a-uuid"]).encode()
+    cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    response = APIClient().get(
+        URL,
+        {"lat": ALMADIES[0], "lng": ALMADIES[1], "ordering": "distance", "cursor": cursor},
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_cursor"
