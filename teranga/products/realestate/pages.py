@@ -1,14 +1,14 @@
 """The product's web pages, mounted at ``/realestate/`` (``page_urls`` in ``product.py``):
 
 * ``properties/<id>/``: the public listing page of an available property of a verified
-  agency, in the agency's branding (name, logo, contacts, its colours), phone-sized, in French,
-  English or Wolof (``?lang=``, else the browser's); a view is counted as on the API;
-* ``properties/<id>/sheet/``: its printable sheet (PDF);
-  it offers the free visit slots of the next days and a form (CSRF-protected) where a
-  visitor without an account books one with a name and a phone (``visit/``, rate limited
-  per address and per phone), then lands on
+  agency, in the agency's branding (name, logo, contacts, its colours), phone-sized, in
+  French, English or Wolof (``?lang=``, else the browser's); a view is counted as on the
+  API. It offers the free visit slots of the next days and a form (CSRF-protected) where
+  a visitor without an account books one with a name and a phone (``visit/``, rate
+  limited per address and per phone), then lands on
 * ``visits/<token>/``: the guest's visit through its signed link (also sent by SMS),
   where they cancel it (``cancel/``, POST);
+* ``properties/<id>/sheet/``: its printable sheet (PDF);
 * ``documents/<token>/``: a private document through the signed link the agency sent
   (``services.media.document_link``): 404 for a link that is not ours, 410 once it
   expired; every opening is audited.
