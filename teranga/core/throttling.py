@@ -25,9 +25,12 @@ from rest_framework import throttling
 
 __all__ = [
     "AnonRateThrottle",
+    "KeyedRateThrottle",
     "ScopedRateThrottle",
     "SimpleRateThrottle",
     "UserRateThrottle",
+    "budget_spend",
+    "client_address",
 ]
 
 
@@ -90,3 +93,31 @@ class UserRateThrottle(throttling.UserRateThrottle, SimpleRateThrottle):
 
 class ScopedRateThrottle(throttling.ScopedRateThrottle, SimpleRateThrottle):
     pass
+
+
+class KeyedRateThrottle(SimpleRateThrottle):
+    """A scope's budget for a key the caller names (a phone number, an address), outside
+    a DRF view: the public pages' forms count their guests with it."""
+
+    def __init__(self, scope: str, key: str) -> None:
+        self.scope = scope
+        self.ident = key
+        super().__init__()
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.ident}
+
+
+def budget_spend(request, scope: str, key: str) -> float | None:
+    """Spend one unit of ``scope``'s budget for ``key``: None when it was allowed, else the
+    seconds to wait before the next one fits."""
+    throttle = KeyedRateThrottle(scope, key)
+    if throttle.allow_request(request, None):
+        return None
+    return throttle.wait() or 1.0
+
+
+def client_address(request) -> str:
+    """The address DRF's throttles count the request under (the forwarded one behind the
+    configured proxies)."""
+    return throttling.BaseThrottle().get_ident(request)

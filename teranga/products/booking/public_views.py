@@ -38,7 +38,7 @@ from teranga.core.limits import NOTE_MAX_LENGTH, PASSWORD_MAX_LENGTH
 from teranga.core.links import public_link
 from teranga.core.pages import LANGUAGE_NAMES, in_page_language
 from teranga.core.phones import phone_parse
-from teranga.core.throttling import SimpleRateThrottle
+from teranga.core.throttling import budget_spend, client_address
 from teranga.platform.payments.models import PaymentMethod
 from teranga.platform.payments.services.payments import payment_initiate
 from teranga.platform.payments.services.providers import payment_options
@@ -61,23 +61,9 @@ GUEST_ADDRESS_SCOPE = "booking_guest_address"
 # --- Rate limits (DRF's throttles, with scopes declared in product.py) -----------------------
 
 
-class _Throttle(SimpleRateThrottle):
-    def __init__(self, scope: str, ident: str) -> None:
-        self.scope = scope
-        self.ident = ident
-        super().__init__()
-
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.ident}
-
-
 def _throttled(request, *budgets: tuple[str, str]) -> bool:
     """Spend one unit of each (scope, key) budget; True when one is exhausted."""
-    return any(not _Throttle(scope, key).allow_request(request, None) for scope, key in budgets)
-
-
-def _address(request) -> str:
-    return _Throttle(GUEST_ADDRESS_SCOPE, "").get_ident(request)
+    return any(budget_spend(request, scope, key) is not None for scope, key in budgets)
 
 
 # --- Language --------------------------------------------------------------------------------
@@ -264,7 +250,7 @@ def _guest_start(request, page, service, starts_at, form):
     if _throttled(
         request,
         (GUEST_PHONE_SCOPE, phone),
-        (GUEST_ADDRESS_SCOPE, _address(request)),
+        (GUEST_ADDRESS_SCOPE, client_address(request)),
     ):
         return None
     check = services.guest_check_start(
