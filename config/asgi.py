@@ -20,9 +20,13 @@ import threading
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-from django.core.asgi import get_asgi_application  # noqa: E402
+import django  # noqa: E402
 
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
+
+from teranga.core.asgi_handler import CappedASGIHandler  # noqa: E402
+
+django_asgi_app = CappedASGIHandler()
 
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 from django.conf import settings  # noqa: E402

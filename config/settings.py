@@ -146,6 +146,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# HTTP requests one server process works on at once; more wait their turn in the event
+# loop (teranga.core.asgi_handler). 0: no cap.
+HTTP_CONCURRENCY = env.int("HTTP_CONCURRENCY", default=1)
 ASGI_APPLICATION = "config.asgi.application"
 WSGI_APPLICATION = None
 

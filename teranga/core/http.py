@@ -24,6 +24,8 @@ from collections.abc import Iterator
 import httpx2
 from django.conf import settings
 
+from teranga.core.asgi_handler import slot_released
+
 logger = logging.getLogger(__name__)
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
@@ -79,6 +81,13 @@ def send(
     error body); raises ProviderError(retryable=True) when the provider could not be
     reached at all. Never logs bodies or headers (they carry secrets and personal data).
     """
+    # The wait (retries and backoff included) gives the request's slot to the next one in
+    # line (``teranga.core.asgi_handler``): a slow provider holds up no other request.
+    with slot_released():
+        return _send(http, method, url, retry=retry, provider=provider, **kwargs)
+
+
+def _send(http, method, url, *, retry, provider, **kwargs) -> httpx2.Response:
     attempts = 1 + (int(getattr(settings, "PAYMENTS_HTTP_RETRIES", 2)) if retry else 0)
     backoff = float(getattr(settings, "PAYMENTS_HTTP_BACKOFF", 0.5))
     for attempt in range(1, attempts + 1):

@@ -25,6 +25,8 @@ from typing import Any
 import stripe
 from django.conf import settings
 
+from teranga.core.asgi_handler import slot_released
+
 from .base import (
     Checkout,
     CheckoutRequest,
@@ -77,14 +79,16 @@ REFUND_EVENTS = frozenset(
 
 @contextlib.contextmanager
 def _client(credentials: Credentials) -> Iterator[stripe.StripeClient]:
-    """A client for this account only, its HTTP session closed after the call."""
+    """A client for this account only, its HTTP session closed after the call. The call
+    gives the request's slot to the next one meanwhile (``teranga.core.asgi_handler``)."""
     http_client = stripe.RequestsClient(timeout=float(settings.PAYMENTS_HTTP_TIMEOUT))
     try:
-        yield stripe.StripeClient(
-            credentials["secret_key"],
-            http_client=http_client,
-            max_network_retries=int(settings.PAYMENTS_HTTP_RETRIES),
-        )
+        with slot_released():
+            yield stripe.StripeClient(
+                credentials["secret_key"],
+                http_client=http_client,
+                max_network_retries=int(settings.PAYMENTS_HTTP_RETRIES),
+            )
     finally:
         http_client.close()
 
@@ -268,7 +272,10 @@ def _notice(event: Mapping[str, Any]) -> WebhookNotice:
         refunds = (obj.get("refunds") or {}).get("data") or []
         if refunds:  # newest first; absent on recent API versions (see refund.* events)
             return _refund_notice(
-                event_id, event_type, refunds[0], payment_id=payment_id,
+                event_id,
+                event_type,
+                refunds[0],
+                payment_id=payment_id,
                 reference=obj.get("payment_intent"),
             )
         return WebhookNotice(
