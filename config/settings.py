@@ -146,9 +146,6 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
-# HTTP requests one server process works on at once; more wait their turn in the event
-# loop (teranga.core.asgi_handler). 0: no cap.
-HTTP_CONCURRENCY = env.int("HTTP_CONCURRENCY", default=1)
 ASGI_APPLICATION = "config.asgi.application"
 WSGI_APPLICATION = None
 
@@ -201,6 +198,13 @@ else:
     else:
         DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# HTTP requests one server process works on at once; more wait their turn in the event
+# loop (teranga.core.asgi_handler). 0: no cap. On SQLite a request never waits on the
+# network, so one at a time keeps the process busiest; on PostgreSQL (and Redis) every
+# query is a round trip, and a few requests at once fill each other's waits.
+HTTP_CONCURRENCY = env.int(
+    "HTTP_CONCURRENCY", default=1 if DATABASES["default"]["ENGINE"] == "teranga.core.sqlite" else 4
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 

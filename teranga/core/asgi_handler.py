@@ -9,8 +9,9 @@ process worked on one request at a time. No library caps this (uvicorn's
 ``--limit-concurrency`` refuses the excess with 503 instead of queueing it), hence this
 small subclass.
 
-The cap (``HTTP_CONCURRENCY`` requests per process, 0 for none) is an asyncio semaphore
-around the synchronous part only. Reading the request body and sending the answer stay
+The cap (``HTTP_CONCURRENCY`` requests per process, 0 for none; 1 on SQLite, 4 on
+PostgreSQL, whose round trips another request can fill) is an asyncio semaphore around
+the synchronous part only. Reading the request body and sending the answer stay
 concurrent, so a slow mobile connection holds no slot while its bytes trickle in or out;
 requests over the cap wait in the event loop, which costs nothing while they wait.
 
