@@ -179,7 +179,11 @@ class Ticket(BaseModel):
             models.Index(
                 fields=["listed", "queue", "class_rank", "sort_at"], name="sq_ticket_listed_idx"
             ),
-            models.Index(fields=["organization", "day"], name="sq_ticket_org_day_idx"),
+            # An organisation's tickets, newest first (the staff list): read in index order.
+            models.Index(
+                fields=["organization", "-day", "-created_at", "-id"],
+                name="sq_ticket_org_recent_idx",
+            ),
             models.Index(fields=["branch", "status", "called_at"], name="sq_ticket_board_idx"),
             models.Index(fields=["user", "status"], name="sq_ticket_user_idx"),
             models.Index(fields=["phone_hash", "status"], name="sq_ticket_phone_idx"),
