@@ -28,12 +28,18 @@ def _no_channel_layer_of_a_closed_loop():
     """A test whose event loop ended while a socket was still receiving leaves the Redis
     channel layer counting that receive, with its lock bound to the dead loop: every later
     receive then fails ("bound to a different event loop"). Such a layer is of no use any
-    more; the next test gets a fresh one. (A layer in good state is kept.)"""
+    more; the next test gets a fresh one. (A layer in good state is kept.) A loop that is
+    not running counts as ended: between tests nothing runs it (asgiref may not have
+    closed it yet), so its receive can never finish."""
     from channels.layers import channel_layers
 
     for alias, layer in list(channel_layers.backends.items()):
         loop = getattr(layer, "receive_event_loop", None)
-        if getattr(layer, "receive_count", 0) and loop is not None and loop.is_closed():
+        if (
+            getattr(layer, "receive_count", 0)
+            and loop is not None
+            and (loop.is_closed() or not loop.is_running())
+        ):
             del channel_layers.backends[alias]
     yield
 
