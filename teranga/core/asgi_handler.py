@@ -35,12 +35,31 @@ from django.core.handlers.asgi import ASGIHandler
 
 @dataclass
 class _Slot:
+    """One request's turn. ``held`` and ``finished`` change on the event loop only;
+    ``lent`` on the request's worker thread only."""
+
     semaphore: asyncio.Semaphore
     loop: asyncio.AbstractEventLoop
     held: bool = True
+    finished: bool = False
+    lent: bool = False
 
 
 _slot: contextvars.ContextVar[_Slot | None] = contextvars.ContextVar("http_slot", default=None)
+
+
+def _give_back(slot: _Slot) -> None:
+    if slot.held and not slot.finished:
+        slot.held = False
+        slot.semaphore.release()
+
+
+async def _take_back(slot: _Slot) -> None:
+    await slot.semaphore.acquire()
+    if slot.finished:  # the request ended meanwhile (its client left): nothing to hold
+        slot.semaphore.release()
+    else:
+        slot.held = True
 
 
 @contextlib.contextmanager
@@ -49,7 +68,7 @@ def slot_released() -> Iterator[None]:
     in line runs meanwhile, and this one takes a slot again (waiting its turn) after.
     Anywhere else (a task, a test, async code) it does nothing."""
     slot = _slot.get()
-    if slot is None or not slot.held:
+    if slot is None or slot.lent:
         yield
         return
     try:
@@ -59,13 +78,13 @@ def slot_released() -> Iterator[None]:
     else:
         yield  # on the event loop itself: waiting for the slot here would block it
         return
-    slot.held = False
-    slot.loop.call_soon_threadsafe(slot.semaphore.release)
+    slot.lent = True
+    slot.loop.call_soon_threadsafe(_give_back, slot)
     try:
         yield
     finally:
-        asyncio.run_coroutine_threadsafe(slot.semaphore.acquire(), slot.loop).result()
-        slot.held = True
+        asyncio.run_coroutine_threadsafe(_take_back(slot), slot.loop).result()
+        slot.lent = False
 
 
 class CappedASGIHandler(ASGIHandler):
@@ -92,6 +111,10 @@ class CappedASGIHandler(ASGIHandler):
         try:
             return await super().run_get_response(request)
         finally:
+            # Also when the client left and Django cancelled the request: its thread may
+            # still be waiting on a provider, and takes no slot back afterwards.
             _slot.reset(token)
+            slot.finished = True
             if slot.held:
+                slot.held = False
                 semaphore.release()

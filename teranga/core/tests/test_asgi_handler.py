@@ -119,3 +119,39 @@ def test_a_wait_on_another_system_gives_the_slot_to_the_next_request():
 def test_slot_released_does_nothing_outside_a_request():
     with slot_released():
         pass  # no slot in a task, a test or the shell: no error, nothing to give back
+
+
+def test_a_client_leaving_during_a_provider_wait_leaks_no_slot():
+    """The phone goes away while its request waits on a provider: Django cancels the
+    request, its thread finishes the wait later, and the slot count ends where it began
+    (a leaked slot would stop a process capped at one for good)."""
+    overlap.most = overlap.now = 0
+    with override_settings(HTTP_CONCURRENCY=1, ROOT_URLCONF=__name__):
+        handler = CappedASGIHandler()
+
+        async def main():
+            scope = {
+                "type": "http",
+                "asgi": {"version": "3.0"},
+                "http_version": "1.1",
+                "method": "GET",
+                "scheme": "http",
+                "path": "/outside/",
+                "raw_path": b"/outside/",
+                "query_string": b"",
+                "headers": [(b"host", b"testserver")],
+                "client": ("127.0.0.1", 50000),
+                "server": ("testserver", 80),
+            }
+            leaving = ApplicationCommunicator(handler, scope)
+            await leaving.send_input({"type": "http.request", "body": b"", "more_body": False})
+            await asyncio.sleep(0.05)  # inside the provider wait
+            await leaving.send_input({"type": "http.disconnect"})
+            await leaving.wait(5)
+            await asyncio.sleep(0.3)  # the thread's wait ends, after the request did
+            after = await get(handler, "/busy/")  # the process still serves
+            return after, handler._semaphore(asyncio.get_running_loop())._value
+
+        status, free = asyncio.run(main())
+    assert status == 200
+    assert free == 1
