@@ -9,37 +9,29 @@ from django.contrib.postgres import operations as postgres
 from django.db import migrations
 
 
-def _concurrent(schema_editor) -> bool:
-    return schema_editor.connection.vendor == "postgresql"
+class _ConcurrentOnPostgres:
+    """PostgreSQL: Django's concurrent operation (the class this is mixed into);
+    elsewhere: ``plain``, the ordinary one it extends."""
+
+    plain: type[migrations.operations.base.Operation]
+
+    def _run(self, direction: str, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            method = getattr(super(), direction)
+        else:
+            method = getattr(self.plain, direction).__get__(self)
+        return method(app_label, schema_editor, from_state, to_state)
+
+    def database_forwards(self, *args):
+        return self._run("database_forwards", *args)
+
+    def database_backwards(self, *args):
+        return self._run("database_backwards", *args)
 
 
-class AddIndexConcurrently(postgres.AddIndexConcurrently):
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if _concurrent(schema_editor):
-            return super().database_forwards(app_label, schema_editor, from_state, to_state)
-        return migrations.AddIndex.database_forwards(
-            self, app_label, schema_editor, from_state, to_state
-        )
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if _concurrent(schema_editor):
-            return super().database_backwards(app_label, schema_editor, from_state, to_state)
-        return migrations.AddIndex.database_backwards(
-            self, app_label, schema_editor, from_state, to_state
-        )
+class AddIndexConcurrently(_ConcurrentOnPostgres, postgres.AddIndexConcurrently):
+    plain = migrations.AddIndex
 
 
-class RemoveIndexConcurrently(postgres.RemoveIndexConcurrently):
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if _concurrent(schema_editor):
-            return super().database_forwards(app_label, schema_editor, from_state, to_state)
-        return migrations.RemoveIndex.database_forwards(
-            self, app_label, schema_editor, from_state, to_state
-        )
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if _concurrent(schema_editor):
-            return super().database_backwards(app_label, schema_editor, from_state, to_state)
-        return migrations.RemoveIndex.database_backwards(
-            self, app_label, schema_editor, from_state, to_state
-        )
+class RemoveIndexConcurrently(_ConcurrentOnPostgres, postgres.RemoveIndexConcurrently):
+    plain = migrations.RemoveIndex

@@ -48,9 +48,9 @@ def waits_outside(request):
 urlpatterns = [path("busy/", busy), path("outside/", waits_outside)]
 
 
-async def get(handler, url: str) -> int:
-    """One GET through the handler as uvicorn sends it; the answer's status."""
-    scope = {
+def http_scope(url: str) -> dict:
+    """A GET of ``url`` as uvicorn hands it to the application."""
+    return {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
@@ -63,7 +63,11 @@ async def get(handler, url: str) -> int:
         "client": ("127.0.0.1", 50000),
         "server": ("testserver", 80),
     }
-    communicator = ApplicationCommunicator(handler, scope)
+
+
+async def get(handler, url: str) -> int:
+    """One GET through the handler as uvicorn sends it; the answer's status."""
+    communicator = ApplicationCommunicator(handler, http_scope(url))
     await communicator.send_input({"type": "http.request", "body": b"", "more_body": False})
     start = await communicator.receive_output(10)
     await communicator.receive_output(10)  # the body
@@ -130,20 +134,7 @@ def test_a_client_leaving_during_a_provider_wait_leaks_no_slot():
         handler = CappedASGIHandler()
 
         async def main():
-            scope = {
-                "type": "http",
-                "asgi": {"version": "3.0"},
-                "http_version": "1.1",
-                "method": "GET",
-                "scheme": "http",
-                "path": "/outside/",
-                "raw_path": b"/outside/",
-                "query_string": b"",
-                "headers": [(b"host", b"testserver")],
-                "client": ("127.0.0.1", 50000),
-                "server": ("testserver", 80),
-            }
-            leaving = ApplicationCommunicator(handler, scope)
+            leaving = ApplicationCommunicator(handler, http_scope("/outside/"))
             await leaving.send_input({"type": "http.request", "body": b"", "more_body": False})
             await asyncio.sleep(0.05)  # inside the provider wait
             await leaving.send_input({"type": "http.disconnect"})
