@@ -9,6 +9,7 @@ prefix and an unguessable code, see :mod:`teranga.core.codes`).
 
 from __future__ import annotations
 
+import functools
 import io
 
 import segno
@@ -29,8 +30,13 @@ def qr_svg(content: str, *, scale: int = 4) -> str:
     return buffer.getvalue().decode()
 
 
+@functools.lru_cache(maxsize=2048)
 def qr_data_uri(content: str, *, scale: int = 4) -> str:
-    """The QR code as a ``data:image/svg+xml`` URI (API responses, mobile apps)."""
+    """The QR code as a ``data:image/svg+xml`` URI (API responses, mobile apps).
+
+    Drawing one takes a few milliseconds (segno tries all eight masks in Python), and
+    a client polls its own ticket over and over: the last 2,048 drawn (a few KB each)
+    are kept per process. A pure function of its arguments, so nothing goes stale."""
     return _symbol(content).svg_data_uri(scale=scale, border=BORDER)
 
 

@@ -215,9 +215,22 @@ class Publisher:
             self._thread = threading.Thread(target=self._loop, name="smartqueue-live", daemon=True)
             self._thread.start()
 
+    #: While changes keep coming (the last batch ended less than this long ago), the
+    #: thread waits this long (seconds) before taking a batch, so that a busy queue's
+    #: changes go out together: one transaction and one set of reads for many tickets
+    #: instead of one each. An isolated change goes out at once.
+    LINGER = 0.1
+
+    def _linger(self) -> float:
+        return float(getattr(settings, "SMARTQUEUE_LIVE_LINGER", self.LINGER))
+
     def _loop(self) -> None:
+        last_batch = 0.0
         while True:
             items = [self._pending.get()]
+            linger = self._linger()
+            if linger > 0 and time.monotonic() - last_batch < linger:
+                time.sleep(linger)
             while len(items) < self.BATCH and not self._pending.empty():
                 items.append(self._pending.get_nowait())
             try:
@@ -229,6 +242,7 @@ class Publisher:
                 _run_guarded(connections.close_all)
                 for _item in items:
                     self._pending.task_done()
+                last_batch = time.monotonic()
 
 
 def _publish_items(items: list) -> None:

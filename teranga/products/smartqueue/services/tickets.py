@@ -159,12 +159,23 @@ def lock_ticket(ticket_id) -> Ticket:
 
 def _next_number(queue: Queue, day) -> int:
     """Take the queue's next number of ``day``: the row is locked by the increment
-    (``UPDATE … SET last_number = last_number + 1``) until the transaction ends."""
+    (``UPDATE … SET last_number = last_number + 1``) until the transaction ends. The
+    same read brings the queue's state as it is under that lock (``is_open``,
+    ``is_active``, ``max_size``, set on ``queue``): one statement, not two."""
     rows = QueueDay.objects.filter(queue=queue, day=day)
     if not rows.update(last_number=F("last_number") + 1):
         QueueDay.objects.get_or_create(queue=queue, day=day)
         rows.update(last_number=F("last_number") + 1)
-    return rows.values_list("last_number", flat=True).get()
+    number, queue.is_open, queue.is_active, queue.max_size = rows.values_list(
+        "last_number", "queue__is_open", "queue__is_active", "queue__max_size"
+    ).get()
+    return number
+
+
+def _loaded(instance, name: str):
+    """``instance.<name>`` when that relation is already loaded, else None (no query)."""
+    field = instance._meta.get_field(name)
+    return getattr(instance, name) if field.is_cached(instance) else None
 
 
 def ticket_issue(
@@ -228,17 +239,38 @@ def ticket_issue(
     place = locations.ticket_origin(getattr(user, "pk", None), now=now)
     if place is not None:
         ticket.origin_region_id, ticket.origin_commune = place
+    # The branch and service the caller loaded (the answer shows them) go on the
+    # ticket as they are: no second read of either.
+    for name in ("branch", "service"):
+        if (related := _loaded(queue, name)) is not None:
+            setattr(ticket, name, related)
     paces = queue_paces(queue, now=now)
-    return _ticket_insert(
-        ticket, paces=paces, phone=phone, actor=actor, check_open=check_open, now=now
-    )
+    # The ticket's unique code is drawn before its transaction; in the (32^8) case of a
+    # clash the whole transaction is rolled back (number included) and run again with
+    # another: no savepoint around the insert on the usual path.
+    for _attempt in range(3):
+        ticket.code = new_code()
+        try:
+            return _ticket_insert(
+                ticket, paces=paces, phone=phone, actor=actor, check_open=check_open, now=now
+            )
+        except IntegrityError as exc:
+            violated = integrity_constraint(exc, Ticket)
+            if violated == "sq_ticket_one_active_per_user":
+                raise Conflict(
+                    _("You already have a ticket in this queue."),
+                    code=SmartQueueError.ALREADY_IN_QUEUE,
+                ) from exc
+            if violated != "code":
+                raise
+    raise Conflict(code=SmartQueueError.CODE_EXHAUSTED)  # pragma: no cover - 32^8 codes
 
 
 @transaction.atomic
 def _ticket_insert(ticket: Ticket, *, paces, phone, actor, check_open, now) -> Ticket:
     queue = ticket.queue
-    number = _next_number(queue, ticket.day)  # the lock: one issuer of this queue at a time
-    queue.refresh_from_db(fields=["is_open", "is_active", "max_size"])
+    # The lock: one issuer of this queue at a time; the queue's state is read with it.
+    number = _next_number(queue, ticket.day)
     if not queue.is_active:
         raise NotFound(_("No such queue."), code=SmartQueueError.QUEUE_NOT_FOUND)
     if check_open and not queue.is_open:
@@ -261,23 +293,7 @@ def _ticket_insert(ticket: Ticket, *, paces, phone, actor, check_open, now) -> T
     ticket.created_at = now
     ticket.position_at_issue = ticket_position(ticket)
     ticket.estimated_wait_at_issue = wait_seconds_for(ticket.position_at_issue - 1, paces)
-    for _attempt in range(3):
-        ticket.code = new_code()
-        try:
-            with transaction.atomic():
-                ticket.save(force_insert=True)
-            break
-        except IntegrityError as exc:
-            violated = integrity_constraint(exc, Ticket)
-            if violated == "sq_ticket_one_active_per_user":
-                raise Conflict(
-                    _("You already have a ticket in this queue."),
-                    code=SmartQueueError.ALREADY_IN_QUEUE,
-                ) from exc
-            if violated != "code":  # the unique code drawn clashed: draw another
-                raise
-    else:  # pragma: no cover - 32^8 codes
-        raise Conflict(code=SmartQueueError.CODE_EXHAUSTED)
+    ticket.save(force_insert=True)
     TicketEvent.objects.create(
         ticket=ticket,
         action="issue",

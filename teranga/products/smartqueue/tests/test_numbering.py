@@ -103,3 +103,22 @@ def test_the_day_is_the_organisations_local_day():
         after_midnight = ticket_issue(queue=queue, channel="kiosk")
     assert (evening.day.isoformat(), evening.number) == ("2026-03-02", 1)
     assert (after_midnight.day.isoformat(), after_midnight.number) == ("2026-03-03", 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_clashing_code_is_drawn_again_and_the_number_stays_gapless(monkeypatch):
+    """The code is drawn before the issue's transaction; a clash with an existing code
+    (the database's unique constraint) rolls the whole issue back, number included, and
+    runs it again with another code: no gap, no error."""
+    from teranga.products.smartqueue.services import tickets
+
+    queue = QueueFactory(prefix="C")
+    first = ticket_issue(queue=queue, channel="kiosk")
+    draws = iter([first.code, first.code, "ZZZZ2345"])
+    monkeypatch.setattr(tickets, "new_code", lambda: next(draws))
+    second = ticket_issue(queue=queue, channel="kiosk")
+    assert second.code == "ZZZZ2345"
+    assert second.number == 2
+    assert Ticket.objects.get(pk=second.pk).display_number == "C002"
+    assert QueueDay.objects.get(queue=queue).last_number == 2
+    assert Ticket.objects.filter(queue=queue).count() == 2
