@@ -19,6 +19,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from django.db.models import CharField, OuterRef, Subquery, Value
 from django.utils.translation import gettext as _
 from rest_framework import exceptions as drf
 from rest_framework.permissions import BasePermission
@@ -115,6 +116,26 @@ def membership_of(user, organization: Organization | uuid.UUID | str) -> Members
         return None
     organization_id = getattr(organization, "pk", organization)
     return Membership.objects.filter(organization_id=organization_id, user=user).first()
+
+
+def member_role(user, organization_ref: str = "organization_id"):
+    """``user``'s role in the organisation each row of a query names (the field
+    ``organization_ref``), as an annotation (a subquery; None when not a member). A
+    caller that loads the organisation's rows anyway reads the role with them instead of
+    running :func:`membership_of`; :func:`membership_with_role` turns it into what
+    :func:`ensure` takes."""
+    if not _is_authenticated(user):
+        return Value(None, output_field=CharField())
+    rows = Membership.objects.filter(organization_id=OuterRef(organization_ref), user=user)
+    return Subquery(rows.values("role")[:1], output_field=CharField())
+
+
+def membership_with_role(user, organization: Organization, role: str | None):
+    """The membership a :func:`member_role` annotation read (None: not a member). Only
+    its role is known: it is for :func:`decide` and :func:`ensure`, never saved."""
+    if role is None or not _is_authenticated(user):
+        return None
+    return Membership(organization=organization, user=user, role=role)
 
 
 def decide(user, organization: Organization, action: str, membership: Membership | None) -> str:

@@ -24,9 +24,10 @@ from teranga.products.campus.services.scanners import scanner_create
 from .factories import EventFactory, TicketTypeFactory, issued_ticket
 
 API = "/api/v1/campus"
-#: Token check, lists, their types, the role, the ticket; then the ticket lock, its
-#: presence, the scan, the presence write (and the test's savepoint, twice).
-VALIDATE_QUERIES = 11
+#: Token check, the lists (with their types and the caller's role, one query), the
+#: ticket; then the ticket lock, its presence, the scan, the presence write (and the
+#: test's savepoint, twice).
+VALIDATE_QUERIES = 9
 
 
 @pytest.fixture
