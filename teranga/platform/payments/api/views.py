@@ -40,6 +40,14 @@ from . import examples
 from . import serializers as s
 
 TAG = ["payments"]
+#: The provider in a path: the URL takes a slug (Django's ``slug`` converter), so the
+#: schema says so; anything else never reaches the view (404 from the router).
+PROVIDER_PARAMETER = OpenApiParameter(
+    "provider",
+    {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"},
+    OpenApiParameter.PATH,
+    description="`sandbox`, `stripe`, `paypal`, `wave`, `orange_money` or `free_money`.",
+)
 PAYMENT_ID = OpenApiParameter(
     "payment_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Payment id"
 )
@@ -370,7 +378,7 @@ class WebhookView(APIView):
         "stored; not worth retrying). 503 `provider_unavailable` when a confirmation "
         "query failed (the provider retries).",
         parameters=[
-            OpenApiParameter("provider", OpenApiTypes.STR, OpenApiParameter.PATH),
+            PROVIDER_PARAMETER,
             OpenApiParameter("account", OpenApiTypes.UUID, OpenApiParameter.QUERY, required=False),
         ],
         request={"application/json": OpenApiTypes.OBJECT},
@@ -420,7 +428,7 @@ class ProviderAccountView(APIView):
         "`unknown_provider`.",
         parameters=[
             OpenApiParameter("organization_id", OpenApiTypes.UUID, OpenApiParameter.PATH),
-            OpenApiParameter("provider", OpenApiTypes.STR, OpenApiParameter.PATH),
+            PROVIDER_PARAMETER,
         ],
         request=s.ProviderAccountSerializer,
         responses={200: s.ProviderAccountReadSerializer},
@@ -461,7 +469,7 @@ class ProviderAccountView(APIView):
         "none are stored.",
         parameters=[
             OpenApiParameter("organization_id", OpenApiTypes.UUID, OpenApiParameter.PATH),
-            OpenApiParameter("provider", OpenApiTypes.STR, OpenApiParameter.PATH),
+            PROVIDER_PARAMETER,
         ],
         request=None,
         responses={204: None},
